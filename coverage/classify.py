@@ -1,0 +1,203 @@
+"""Classify every address: fixed speed class, technology, operators, mobile coverage, eligibility.
+
+All work is whole-array (pandas group-bys and numpy), no loop over addresses.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from dekning import WORK_CRS
+from dekning.config import ClassifyConfig
+from dekning.coverage.rules import EligibilityRule, eligibility_rule
+from dekning.report import RunReport
+
+SPEED_CLASSES = ("ge1000", "ge100", "30to100", "lt30", "none")
+"""Speed classes from best to worst, by best download offer."""
+SPEED_CLASS_LABELS = {
+    "ge1000": "≥ 1000 Mbit/s",
+    "ge100": "100–1000 Mbit/s",
+    "30to100": "30–100 Mbit/s",
+    "lt30": "under 30 Mbit/s",
+    "none": "ingen fast tilbud",
+}
+# Preference when two technologies give the same best download.
+TECH_RANK = {"fiber": 7, "kabel": 6, "ftb": 5, "dsl": 4, "radio": 3, "annet": 2, "satellitt": 1}
+COUNT_FIELDS = ("hus", "pers", "fritid", "naering", "offentlig")
+
+
+def speed_class(best_down_kbps: np.ndarray) -> np.ndarray:
+    """Speed class code (see :data:`SPEED_CLASSES`) from best download in kbit/s (0 = no offer)."""
+    d = np.asarray(best_down_kbps, dtype="float64")
+    return np.select(
+        [d >= 1_000_000, d >= 100_000, d >= 30_000, d > 0],
+        ["ge1000", "ge100", "30to100", "lt30"],
+        default="none",
+    )
+
+
+def ssb_grid_id(x: np.ndarray, y: np.ndarray, size: int = 250) -> np.ndarray:
+    """SSB statistical grid cell id for EPSG:25833 coordinates and cell size in metres.
+
+    ``id = floor((x + 2 000 000) / s) * s * 10^7 + floor(y / s) * s`` (SSB's national grid).
+    """
+    cx = (np.floor((np.asarray(x) + 2_000_000) / size) * size).astype("int64")
+    cy = (np.floor(np.asarray(y) / size) * size).astype("int64")
+    return cx * 10_000_000 + cy
+
+
+def best_fixed_offer(fixed: pd.DataFrame, count_satellite: bool = False) -> pd.DataFrame:
+    """Per address: best download/upload, best technology, operator count and names.
+
+    Parameters
+    ----------
+    fixed
+        Rows ``adrid, tilb, tek, ned, opp`` (kbit/s), as from
+        :func:`dekning.coverage.read.read_fixed_coverage`.
+    count_satellite
+        Count satellite offers (Nkom's consultation does not).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``adrid``: ``best_down_kbps``, ``best_up_kbps``, ``best_tek``,
+        ``n_operators``, ``operators`` (comma-separated, sorted), ``has_fibre``.
+    """
+    rows = fixed if count_satellite else fixed[fixed["tek"] != "satellitt"]
+    rows = rows.assign(_rank=rows["tek"].map(TECH_RANK).astype("int8"))
+    best = rows.sort_values(["adrid", "ned", "_rank"], kind="stable").drop_duplicates("adrid", keep="last")
+    out = best.set_index("adrid")[["ned", "tek"]].rename(columns={"ned": "best_down_kbps", "tek": "best_tek"})
+    out["best_up_kbps"] = rows.groupby("adrid", sort=False)["opp"].max()
+    ops = rows[["adrid", "tilb"]].drop_duplicates().sort_values(["adrid", "tilb"], kind="stable")
+    grouped = ops.groupby("adrid", sort=False)["tilb"]
+    out["n_operators"] = grouped.size()
+    out["operators"] = grouped.agg(", ".join)
+    out["has_fibre"] = False
+    fibre_ids = rows.loc[rows["tek"] == "fiber", "adrid"].unique()
+    out.loc[out.index.isin(fibre_ids), "has_fibre"] = True
+    return out
+
+
+def classify(
+    addresses: gpd.GeoDataFrame,
+    fixed: pd.DataFrame | None,
+    cfg: ClassifyConfig,
+    *,
+    counts: pd.DataFrame | None = None,
+    mobile: pd.DataFrame | None = None,
+    consultation: pd.DataFrame | None = None,
+    report: RunReport | None = None,
+    rule: EligibilityRule | None = None,
+) -> gpd.GeoDataFrame:
+    """Coverage status and support eligibility of every address.
+
+    Parameters
+    ----------
+    addresses
+        Address points (EPSG:25833) with ``adrid``.
+    fixed
+        Fixed coverage rows in kbit/s (None: no fixed coverage data; every address has none).
+    cfg
+        Classification parameters (scheme year, thresholds).
+    counts
+        ``adrid, hus, pers, fritid, naering, offentlig``; when None every address counts
+        ``cfg.default_households`` households.
+    mobile
+        Output of :func:`dekning.coverage.mobile.sample_mobile`, indexed like ``addresses``.
+    consultation
+        Nkom consultation list (``adrid``): when given, only listed addresses are eligible.
+    rule
+        Eligibility rule; default: the rule of ``cfg.scheme_year``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``addresses`` plus counts, ``best_down_kbps``, ``best_up_kbps`` (0 when no offer),
+        ``best_tek``, ``n_operators``, ``operators``, ``speed_class``, mobile columns,
+        ``eligible`` (bool), ``band`` (e.g. ``M30``/``M100``, empty when not eligible),
+        ``reason`` (why eligible or not), ``eligible_units`` (households + businesses of eligible
+        addresses; holiday homes are never eligible), ``ssb_rute_250``. CRS EPSG:25833.
+    """
+    report = report if report is not None else RunReport()
+    rule = rule or eligibility_rule(cfg.scheme_year)
+    out = addresses.copy()
+    if out.crs is None or out.crs != WORK_CRS:
+        out = out.to_crs(WORK_CRS)
+    ids = out["adrid"].to_numpy()
+
+    if counts is not None:
+        c = counts.set_index("adrid")
+        missing = ~np.isin(ids, c.index.to_numpy())
+        report.warn(
+            "classify",
+            "addresses_without_counts",
+            f"addresses with no counts row; {cfg.default_households} household(s) assumed",
+            int(missing.sum()),
+            ids[missing].tolist(),
+        )
+        c = c.reindex(ids)
+        for f in COUNT_FIELDS:
+            col = c[f] if f in c else pd.Series(np.nan, index=c.index)
+            default = cfg.default_households if f == "hus" else 0
+            out[f] = col.fillna(default).astype("int64").to_numpy()
+    else:
+        for f in COUNT_FIELDS:
+            out[f] = cfg.default_households if f == "hus" else 0
+
+    if fixed is not None and len(fixed):
+        unknown = ~fixed["adrid"].isin(ids)
+        report.warn(
+            "classify",
+            "coverage_unknown_addresses",
+            "fixed-coverage rows whose address id is not in the address register (ignored)",
+            int(unknown.sum()),
+            fixed.loc[unknown, "adrid"].unique().tolist(),
+        )
+        best = best_fixed_offer(fixed[~unknown], cfg.count_satellite).reindex(ids)
+    else:
+        best = pd.DataFrame(index=ids, columns=["best_down_kbps", "best_up_kbps", "best_tek", "n_operators", "operators", "has_fibre"])
+    out["best_down_kbps"] = best["best_down_kbps"].fillna(0).astype("int64").to_numpy()
+    out["best_up_kbps"] = best["best_up_kbps"].fillna(0).astype("int64").to_numpy()
+    out["best_tek"] = best["best_tek"].fillna("").astype(str).to_numpy()
+    out["n_operators"] = best["n_operators"].fillna(0).astype("int64").to_numpy()
+    out["operators"] = best["operators"].fillna("").astype(str).to_numpy()
+    out["has_fibre"] = best["has_fibre"].fillna(False).astype(bool).to_numpy()
+    out["speed_class"] = speed_class(out["best_down_kbps"].to_numpy())
+
+    if mobile is not None:
+        for col in mobile.columns:
+            out[col] = mobile[col].to_numpy()
+
+    down = out["best_down_kbps"].to_numpy()
+    lacks = down < rule.eligible_below_kbps
+    units = out["hus"].to_numpy() + out["naering"].to_numpy() + out["offentlig"].to_numpy()
+    only_cabins = (units == 0) & (out["fritid"].to_numpy() > 0)
+    eligible = lacks & (units > 0)
+    reason = np.where(
+        ~lacks,
+        f"har tilbud ≥ {rule.eligible_below_kbps // 1000} Mbit/s",
+        np.where(only_cabins, "kun fritidsbolig (ikke støtteberettiget)", np.where(units == 0, "ingen husstand eller virksomhet", "mangler tilbud")),
+    ).astype(object)
+    if consultation is not None:
+        listed = np.isin(ids, consultation["adrid"].to_numpy())
+        not_listed = eligible & ~listed
+        reason[not_listed] = "ikke på Nkoms høringsliste (kommersiell utbygging planlagt?)"
+        report.warn(
+            "classify",
+            "listed_but_covered",
+            "addresses on Nkom's consultation list that the operator data shows as covered",
+            int((listed & ~lacks).sum()),
+            ids[listed & ~lacks].tolist(),
+        )
+        eligible = eligible & listed
+    out["eligible"] = eligible
+    band = np.full(len(out), "", dtype=object)
+    for name, below in reversed(rule.bands):
+        band[eligible & (down < below)] = name
+    out["band"] = band
+    out["reason"] = reason
+    out["eligible_units"] = np.where(eligible, units, 0)
+    out["ssb_rute_250"] = ssb_grid_id(out.geometry.x.to_numpy(), out.geometry.y.to_numpy(), 250)
+    return out

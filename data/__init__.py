@@ -1,0 +1,1 @@
+"""Embedded default data set (synthetic). See README.md in this folder."""

@@ -1,0 +1,239 @@
+"""Typed, validated configuration read from one TOML file.
+
+Every parameter has a documented default; unknown keys and wrong types are errors that name the
+key. Relative paths in ``[input]`` are resolved against the folder of the configuration file
+(for the embedded default configuration: the ``data/`` folder).
+
+Units: distances in metres (EPSG:25833), speeds in kbit/s as in Nkom's data, money in NOK,
+signal levels in dBm (RSRP).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from dekning.errors import ConfigError
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNegNOK = Annotated[float, Field(ge=0.0, le=1e11)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class MobileRaster(_Section):
+    """One mobile coverage raster (GeoTIFF): one operator and one technology."""
+
+    operator: Annotated[str, Field(min_length=1, max_length=40)]
+    technology: Literal["4g", "5g"]
+    path: Path
+    values: Literal["dbm", "class"] = "dbm"
+    """``dbm``: signal level (RSRP, dBm); ``class``: 0 none, 1 external antenna, 2 outdoor, 3 indoor."""
+
+
+class InputConfig(_Section):
+    """Input files. Only ``addresses`` is required."""
+
+    addresses: Path
+    """Address register: Kartverket CSV (``;``), GeoJSON, GeoPackage or GeoParquet."""
+    address_counts: Path | None = None
+    """Households/persons/holiday homes/businesses per address id (Nkom ``adr`` layout)."""
+    fixed_coverage: Path | None = None
+    """Nkom fixed broadband per address × operator × technology (CSV or Parquet; kbit/s)."""
+    coverage_polygons: Path | None = None
+    """Operator coverage polygons with ``tilb, tek, ned, opp`` (GeoJSON/GeoPackage)."""
+    consultation_list: Path | None = None
+    """Nkom consultation list (``Mangler_100Mbit``/``Mangler_30Mbit``)."""
+    mobile: tuple[MobileRaster, ...] = ()
+    boundary: Path | None = None
+    """Municipality boundary polygon; addresses outside are reported."""
+    roads: Path | None = None
+    survey: Path | None = None
+    survey_mapping: Path | None = None
+    addresses_epsg: int | None = None
+    """CRS of address coordinates when the file does not say (CSV without ``EPSG-kode``)."""
+
+
+class MunicipalityConfig(_Section):
+    name: str = "Ukjent kommune"
+    kommunenummer: Annotated[str, Field(pattern=r"^\d{4}$")] | None = None
+    county: str = "trondelag"
+    """County key used to pick the co-funding rule (see ``dekning/rules/cofunding.toml``)."""
+
+
+class ClassifyConfig(_Section):
+    scheme_year: Annotated[int, Field(ge=2019, le=2030)] = 2024
+    """Year of the support scheme whose eligibility rule applies (``dekning/rules/eligibility.toml``)."""
+    count_satellite: bool = False
+    """Count satellite offers as coverage (Nkom's consultation does not)."""
+    default_households: Annotated[int, Field(ge=0, le=1000)] = 1
+    """Households assumed per address when no counts are given."""
+    mobile_outdoor_dbm: Annotated[float, Field(ge=-150, le=-40)] = -110.0
+    """RSRP at or above which an address has outdoor coverage. Nkom publishes no threshold:
+    -110 dBm is a common LTE planning edge; change it to match the operator's maps."""
+    mobile_indoor_dbm: Annotated[float, Field(ge=-150, le=-40)] = -100.0
+    """RSRP at or above which indoor coverage is assumed (about 10 dB building loss over outdoor,
+    like the operators' 'God' level)."""
+    mobile_antenna_dbm: Annotated[float, Field(ge=-150, le=-40)] = -120.0
+    """RSRP at or above which coverage is usable with an external antenna."""
+    mobile_satisfactory: Literal["indoor", "outdoor"] = "indoor"
+    """Class an operator must reach for the address to count as served by that operator."""
+    fixed_speed_unit: Literal["kbit/s", "Mbit/s"] = "kbit/s"
+    """Unit of ``ned``/``opp`` in the fixed coverage file (Nkom uses kbit/s). With kbit/s, a file
+    whose speeds look like Mbit/s is stopped with a clear error."""
+
+    @field_validator("mobile_indoor_dbm")
+    @classmethod
+    def _indoor_above_outdoor(cls, v: float, info):  # type: ignore[no-untyped-def]
+        outdoor = info.data.get("mobile_outdoor_dbm")
+        if outdoor is not None and v < outdoor:
+            raise ValueError("mobile_indoor_dbm must be >= mobile_outdoor_dbm")
+        return v
+
+
+class AreasConfig(_Section):
+    max_gap_m: Annotated[float, Field(gt=0, le=20_000)] = 600.0
+    """Eligible addresses closer than this (metres, straight line) join the same build-out area."""
+    min_households: Annotated[int, Field(ge=0, le=10_000)] = 3
+    """Areas with fewer households are flagged as too small."""
+    min_grid_cell_m: Annotated[int, Field(ge=100, le=10_000)] = 250
+    """SSB grid cell size for aggregates (metres)."""
+
+
+class CostConfig(_Section):
+    cost_per_metre_nok: NonNegNOK = 450.0
+    """Trench/plough cost per metre of route. Rough default: Nexia (2011) found NOK 202/m for
+    rural ploughing; about +45 % consumer price growth to 2025 and mixed ground give ~450.
+    Replace with a supplier's quote."""
+    cost_per_metre_duct_nok: NonNegNOK = 120.0
+    """Cost per metre where an existing duct (trekkrør) can be used: blowing fibre only."""
+    detour_factor: Annotated[float, Field(ge=1.0, le=3.0)] = 1.3
+    """Straight-line route length × this factor approximates the length along roads."""
+    per_connection_nok: NonNegNOK = 18_000.0
+    """Drop cable, wall box and installation per connected unit (no public figure; a guess)."""
+    take_up: Share = 0.7
+    """Expected share of households and businesses that connect."""
+    fixed_equipment_nok: NonNegNOK = 150_000.0
+    """Per area: street cabinet / splitter point, project management."""
+
+
+class FundingConfig(_Section):
+    operator_model: Literal["share_of_cost", "present_value"] = "share_of_cost"
+    operator_share_of_cost: Share = 0.15
+    """Operator's commercial contribution as a share of total cost (``share_of_cost`` model)."""
+    monthly_revenue_nok: NonNegNOK = 550.0
+    """Revenue per connected unit per month (``present_value`` model)."""
+    margin: Share = 0.35
+    years: Annotated[int, Field(ge=1, le=40)] = 10
+    discount_rate: Annotated[float, Field(ge=0.0, le=0.5)] = 0.06
+    private_per_connection_nok: NonNegNOK = 0.0
+    """Private money and valued dugnad per connected unit."""
+    county_share_of_public: Share = 0.0
+    """County council's own contribution as a share of the public funding."""
+    max_state_share_of_gap: Share = 1.0
+    """The state grant may cover at most this share of the funding gap."""
+    state_budget_nok: NonNegNOK | None = None
+    """Remaining county frame of state money for this municipality (None: unlimited)."""
+    cofunding_rule: Literal["auto", "pct_of_total", "pct_of_state_grant", "none"] = "auto"
+    """``auto`` takes the rule for the county and scheme year from ``dekning/rules/cofunding.toml``."""
+    cofunding_pct: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
+    """Override of the rule's percentage."""
+
+
+class PrioritiseConfig(_Section):
+    municipal_budget_nok: NonNegNOK | None = 5_000_000.0
+    """Municipal money available for co-funding (None: no budget limit, choose every area)."""
+    budget_years: Annotated[int, Field(ge=1, le=10)] = 1
+
+
+class PrivacyConfig(_Section):
+    min_cell_count: Annotated[int, Field(ge=1, le=100)] = 5
+    """Published aggregates with fewer answers/addresses than this are suppressed."""
+
+
+class Config(_Section):
+    """The whole configuration."""
+
+    municipality: MunicipalityConfig = MunicipalityConfig()
+    input: InputConfig
+    classify: ClassifyConfig = ClassifyConfig()
+    areas: AreasConfig = AreasConfig()
+    costs: CostConfig = CostConfig()
+    funding: FundingConfig = FundingConfig()
+    prioritise: PrioritiseConfig = PrioritiseConfig()
+    privacy: PrivacyConfig = PrivacyConfig()
+
+
+def _format_validation_error(err: ValidationError, source: str) -> str:
+    lines = []
+    for e in err.errors():
+        key = ".".join(str(p) for p in e["loc"])
+        if e["type"] == "extra_forbidden":
+            lines.append(f"unknown key '{key}'")
+        elif e["type"] == "missing":
+            lines.append(f"missing key '{key}'")
+        else:
+            got = e.get("input")
+            lines.append(f"'{key}': {e['msg']} (got {got!r})")
+    return f"{source}: invalid configuration: " + "; ".join(lines)
+
+
+def _resolve_paths(raw: dict, base: Path) -> dict:
+    inp = dict(raw.get("input", {}))
+    for key, value in list(inp.items()):
+        if key == "mobile" and isinstance(value, list):
+            inp[key] = [
+                {**m, "path": str(base / m["path"])} if isinstance(m, dict) and "path" in m else m
+                for m in value
+            ]
+        elif isinstance(value, str) and key != "addresses_epsg":
+            inp[key] = str(base / value)
+    return {**raw, "input": inp}
+
+
+def parse_config(raw: dict, base: Path, source: str = "<config>") -> Config:
+    """Validate a configuration mapping; relative input paths are resolved against ``base``."""
+    try:
+        return Config.model_validate(_resolve_paths(raw, base))
+    except ValidationError as err:
+        raise ConfigError(_format_validation_error(err, source)) from None
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a TOML configuration file.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, is not valid TOML, or has an unknown key or a wrong value.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: configuration file not found") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+    return parse_config(raw, path.resolve().parent, str(path))
+
+
+def default_data_dir() -> Path:
+    """Folder of the embedded default (synthetic) data set."""
+    return Path(str(resources.files("dekning.data")))
+
+
+def default_config_path() -> Path:
+    return default_data_dir() / "dekning.toml"
+
+
+def load_default_config() -> Config:
+    """The configuration of the embedded default data set."""
+    return load_config(default_config_path())
