@@ -4,7 +4,6 @@ by kommune, postnummer, grunnkrets or SSB grid cell."""
 from __future__ import annotations
 
 import pandas as pd
-
 from dekning.coverage.classify import SPEED_CLASSES
 
 GROUPINGS = ("kommunenummer", "postnummer", "grunnkrets", "ssb_rute_250")
@@ -33,7 +32,12 @@ def aggregate(classified: pd.DataFrame, by: str) -> pd.DataFrame:
     df = pd.DataFrame(classified.drop(columns="geometry", errors="ignore"))
     df["speed_class"] = pd.Categorical(df["speed_class"], categories=SPEED_CLASSES)
     counts = df.pivot_table(
-        index=by, columns="speed_class", values=["hus", "fritid", "naering"], aggfunc="sum", fill_value=0, observed=False
+        index=by,
+        columns="speed_class",
+        values=["hus", "fritid", "naering"],
+        aggfunc="sum",
+        fill_value=0,
+        observed=False,
     )
     counts.columns = [f"{what}_{cls}" for what, cls in counts.columns]
     g = df.groupby(by)
@@ -45,5 +49,7 @@ def aggregate(classified: pd.DataFrame, by: str) -> pd.DataFrame:
     out["hus_uten_100"] = df["hus"].where(lacking, 0).groupby(df[by]).sum()
     out["stotteberettigede_enheter"] = g["eligible_units"].sum()
     if "mob_any_ok" in df:
-        out["hus_uten_mobil"] = df["hus"].where(~df["mob_any_ok"].astype(bool), 0).groupby(df[by]).sum()
+        out["hus_uten_mobil"] = (
+            df["hus"].where(~df["mob_any_ok"].astype(bool), 0).groupby(df[by]).sum()
+        )
     return out.reset_index()

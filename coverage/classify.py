@@ -8,10 +8,10 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from dekning.coverage.rules import EligibilityRule, eligibility_rule
 
 from dekning import WORK_CRS
 from dekning.config import ClassifyConfig
-from dekning.coverage.rules import EligibilityRule, eligibility_rule
 from dekning.report import RunReport
 
 SPEED_CLASSES = ("ge1000", "ge100", "30to100", "lt30", "none")
@@ -67,8 +67,12 @@ def best_fixed_offer(fixed: pd.DataFrame, count_satellite: bool = False) -> pd.D
     """
     rows = fixed if count_satellite else fixed[fixed["tek"] != "satellitt"]
     rows = rows.assign(_rank=rows["tek"].map(TECH_RANK).astype("int8"))
-    best = rows.sort_values(["adrid", "ned", "_rank"], kind="stable").drop_duplicates("adrid", keep="last")
-    out = best.set_index("adrid")[["ned", "tek"]].rename(columns={"ned": "best_down_kbps", "tek": "best_tek"})
+    best = rows.sort_values(["adrid", "ned", "_rank"], kind="stable").drop_duplicates(
+        "adrid", keep="last"
+    )
+    out = best.set_index("adrid")[["ned", "tek"]].rename(
+        columns={"ned": "best_down_kbps", "tek": "best_tek"}
+    )
     out["best_up_kbps"] = rows.groupby("adrid", sort=False)["opp"].max()
     ops = rows[["adrid", "tilb"]].drop_duplicates().sort_values(["adrid", "tilb"], kind="stable")
     grouped = ops.groupby("adrid", sort=False)["tilb"]
@@ -157,7 +161,17 @@ def classify(
         )
         best = best_fixed_offer(fixed[~unknown], cfg.count_satellite).reindex(ids)
     else:
-        best = pd.DataFrame(index=ids, columns=["best_down_kbps", "best_up_kbps", "best_tek", "n_operators", "operators", "has_fibre"])
+        best = pd.DataFrame(
+            index=ids,
+            columns=[
+                "best_down_kbps",
+                "best_up_kbps",
+                "best_tek",
+                "n_operators",
+                "operators",
+                "has_fibre",
+            ],
+        )
     out["best_down_kbps"] = best["best_down_kbps"].fillna(0).astype("int64").to_numpy()
     out["best_up_kbps"] = best["best_up_kbps"].fillna(0).astype("int64").to_numpy()
     out["best_tek"] = best["best_tek"].fillna("").astype(str).to_numpy()
@@ -178,7 +192,11 @@ def classify(
     reason = np.where(
         ~lacks,
         f"har tilbud ≥ {rule.eligible_below_kbps // 1000} Mbit/s",
-        np.where(only_cabins, "kun fritidsbolig (ikke støtteberettiget)", np.where(units == 0, "ingen husstand eller virksomhet", "mangler tilbud")),
+        np.where(
+            only_cabins,
+            "kun fritidsbolig (ikke støtteberettiget)",
+            np.where(units == 0, "ingen husstand eller virksomhet", "mangler tilbud"),
+        ),
     ).astype(object)
     if consultation is not None:
         listed = np.isin(ids, consultation["adrid"].to_numpy())

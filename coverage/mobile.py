@@ -34,7 +34,9 @@ from dekning.report import RunReport
 CLASS_NAMES = {0: "ingen", 1: "antenne", 2: "ute", 3: "inne"}
 
 
-def sample_raster(path: str | Path, x: np.ndarray, y: np.ndarray, *, crs: str = WORK_CRS) -> np.ndarray:
+def sample_raster(
+    path: str | Path, x: np.ndarray, y: np.ndarray, *, crs: str = WORK_CRS
+) -> np.ndarray:
     """Nearest-cell raster values at points (``x``, ``y`` in ``crs``); NaN outside or at nodata.
 
     The points are reprojected to the raster's own CRS, so rasters in any CRS are sampled
@@ -114,7 +116,7 @@ def sample_mobile(
             if np.nanmax(values, initial=-np.inf) > 0 and np.nanmin(values, initial=np.inf) >= 0:
                 raise InputError(
                     "raster values are all ≥ 0: this looks like a class raster, not dBm; "
-                    "set values = \"class\" for it in [input].mobile",
+                    'set values = "class" for it in [input].mobile',
                     file=r.path,
                 )
             out[f"{col}_dbm"] = values

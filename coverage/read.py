@@ -125,7 +125,9 @@ def _points_from_columns(
     empty = np.isnan(x) | np.isnan(y)
     if empty.any():
         pos = int(np.flatnonzero(empty)[0])
-        raise InputError("empty coordinate", file=file, row=pos + 1, field=xfield if np.isnan(x[pos]) else yfield)
+        raise InputError(
+            "empty coordinate", file=file, row=pos + 1, field=xfield if np.isnan(x[pos]) else yfield
+        )
     ex = np.empty_like(x)
     ny = np.empty_like(y)
     for code in np.unique(epsg):
@@ -134,7 +136,9 @@ def _points_from_columns(
             crs = CRS.from_epsg(int(code))
         except Exception:
             pos = int(np.flatnonzero(sel)[0])
-            raise InputError(f"unknown EPSG code {code}", file=file, row=pos + 1, field=epsg_col) from None
+            raise InputError(
+                f"unknown EPSG code {code}", file=file, row=pos + 1, field=epsg_col
+            ) from None
         if crs.is_geographic:
             # Latitude must lie in 57-72 for Norway; a swap shows as 'latitude' 4-32.
             lat_ok = (y[sel] > 55) & (y[sel] < 73)
@@ -221,7 +225,9 @@ def read_addresses(
         elif field != "grunnkrets":
             out[field] = ""
     if (out["adressetekst"] == "").all() and (out["adressenavn"] != "").any():
-        out["adressetekst"] = (out["adressenavn"] + " " + out["nummer"] + out["bokstav"]).str.strip()
+        out["adressetekst"] = (
+            out["adressenavn"] + " " + out["nummer"] + out["bokstav"]
+        ).str.strip()
 
     inside = _check_norway(x, y, file=path, xfield=xfield, yfield=yfield)
     if not inside.any():
@@ -250,9 +256,14 @@ def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd
     path = Path(path)
     df = read_table(path, what="address counts")
     cols = require_columns(
-        df, {"adrid": ADDRESS_COLUMNS["adrid"], "hus": COUNT_COLUMNS["hus"]}, file=path, what="address counts"
+        df,
+        {"adrid": ADDRESS_COLUMNS["adrid"], "hus": COUNT_COLUMNS["hus"]},
+        file=path,
+        what="address counts",
     )
-    out = pd.DataFrame({"adrid": to_numbers(df[cols["adrid"]], file=path, field=cols["adrid"], integer=True)})
+    out = pd.DataFrame(
+        {"adrid": to_numbers(df[cols["adrid"]], file=path, field=cols["adrid"], integer=True)}
+    )
     for field, cands in COUNT_COLUMNS.items():
         col = find_column(df, cands)
         if col is None:
@@ -261,12 +272,19 @@ def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd
         values = to_numbers(df[col].replace("", "0"), file=path, field=col, integer=True)
         if (values < 0).any():
             pos = int((values < 0).to_numpy().nonzero()[0][0])
-            raise InputError(f"negative count {values.iloc[pos]}", file=path, row=pos + 1, field=col)
+            raise InputError(
+                f"negative count {values.iloc[pos]}", file=path, row=pos + 1, field=col
+            )
         out[field] = values
     dup = out["adrid"].duplicated()
     if dup.any():
         pos = int(dup.to_numpy().nonzero()[0][0])
-        raise InputError(f"duplicate address id {out['adrid'].iloc[pos]}", file=path, row=pos + 1, field=cols["adrid"])
+        raise InputError(
+            f"duplicate address id {out['adrid'].iloc[pos]}",
+            file=path,
+            row=pos + 1,
+            field=cols["adrid"],
+        )
     return out
 
 
@@ -334,7 +352,9 @@ def read_fixed_coverage(
             raise InputError("empty speed", file=path, row=pos + 1, field=cols[field])
         if (v < 0).any():
             pos = int((v < 0).to_numpy().nonzero()[0][0])
-            raise InputError(f"negative speed {v.iloc[pos]}", file=path, row=pos + 1, field=cols[field])
+            raise InputError(
+                f"negative speed {v.iloc[pos]}", file=path, row=pos + 1, field=cols[field]
+            )
         speeds[field] = v
     if speed_unit == "Mbit/s":
         speeds = {k: v * 1000.0 for k, v in speeds.items()}
@@ -385,14 +405,16 @@ def _check_kbps(ned: pd.Series, tek: pd.Series, *, file: Path, field: str) -> No
         pos = int(ned.to_numpy().argmax())
         raise InputError(
             f"speeds look like Mbit/s (fastest offer {ned.max():g}); Nkom data are in kbit/s. "
-            "Multiply by 1000, or set classify.fixed_speed_unit = \"Mbit/s\" in the configuration",
+            'Multiply by 1000, or set classify.fixed_speed_unit = "Mbit/s" in the configuration',
             file=file,
             row=pos + 1,
             field=field,
         )
 
 
-def read_coverage_polygons(path: str | Path, addresses: gpd.GeoDataFrame, report: RunReport | None = None) -> pd.DataFrame:
+def read_coverage_polygons(
+    path: str | Path, addresses: gpd.GeoDataFrame, report: RunReport | None = None
+) -> pd.DataFrame:
     """Turn operator coverage polygons (``tilb, tek, ned, opp``) into per-address coverage rows.
 
     Polygons are reprojected to EPSG:25833 and joined to the address points (point in polygon).
@@ -413,32 +435,53 @@ def read_coverage_polygons(path: str | Path, addresses: gpd.GeoDataFrame, report
         raise InputError("coverage polygons have no CRS", file=path)
     cols = require_columns(
         poly,
-        {"tilb": ("tilb", "tilbyder", "operator"), "tek": ("tek", "teknologi"), "ned": ("ned",), "opp": ("opp",)},
+        {
+            "tilb": ("tilb", "tilbyder", "operator"),
+            "tek": ("tek", "teknologi"),
+            "ned": ("ned",),
+            "opp": ("opp",),
+        },
         file=path,
         what="coverage polygons",
     )
     poly = poly.to_crs(WORK_CRS)
     invalid = ~poly.geometry.is_valid
     if invalid.any() and report is not None:
-        report.warn("read", "invalid_polygons_repaired", f"{path.name}: invalid polygons repaired", int(invalid.sum()))
+        report.warn(
+            "read",
+            "invalid_polygons_repaired",
+            f"{path.name}: invalid polygons repaired",
+            int(invalid.sum()),
+        )
     poly["geometry"] = shapely.make_valid(poly.geometry.to_numpy())
     tek = poly[cols["tek"]].astype(str).str.lower().map(TECH_ALIASES)
     if tek.isna().any():
         pos = int(tek.isna().to_numpy().nonzero()[0][0])
-        raise InputError(f"unknown technology code {poly[cols['tek']].iloc[pos]!r}", file=path, row=pos + 1, field=cols["tek"])
+        raise InputError(
+            f"unknown technology code {poly[cols['tek']].iloc[pos]!r}",
+            file=path,
+            row=pos + 1,
+            field=cols["tek"],
+        )
     poly = gpd.GeoDataFrame(
         {
             "tilb": poly[cols["tilb"]].astype(str).to_numpy(),
             "tek": tek.to_numpy(),
-            "ned": to_numbers(poly[cols["ned"]].astype(str), file=path, field=cols["ned"]).to_numpy(),
-            "opp": to_numbers(poly[cols["opp"]].astype(str), file=path, field=cols["opp"]).to_numpy(),
+            "ned": to_numbers(
+                poly[cols["ned"]].astype(str), file=path, field=cols["ned"]
+            ).to_numpy(),
+            "opp": to_numbers(
+                poly[cols["opp"]].astype(str), file=path, field=cols["opp"]
+            ).to_numpy(),
         },
         geometry=poly.geometry.to_numpy(),
         crs=WORK_CRS,
     )
     _check_kbps(poly["ned"], poly["tek"], file=path, field=cols["ned"])
     joined = gpd.sjoin(addresses[["adrid", "geometry"]], poly, predicate="within", how="inner")
-    out = pd.DataFrame(joined[["adrid", "tilb", "tek", "ned", "opp"]]).astype({"ned": "int64", "opp": "int64"})
+    out = pd.DataFrame(joined[["adrid", "tilb", "tek", "ned", "opp"]]).astype(
+        {"ned": "int64", "opp": "int64"}
+    )
     out["hc"] = False
     return out.reset_index(drop=True)
 
@@ -456,6 +499,11 @@ def read_consultation_list(path: str | Path, report: RunReport | None = None) ->
     """
     path = Path(path)
     df = read_table(path, what="consultation list")
-    cols = require_columns(df, {"adrid": ("adresseid", "adresseId", "adrid", "lokalid", "adresse_id")}, file=path, what="consultation list")
+    cols = require_columns(
+        df,
+        {"adrid": ("adresseid", "adresseId", "adrid", "lokalid", "adresse_id")},
+        file=path,
+        what="consultation list",
+    )
     ids = to_numbers(df[cols["adrid"]], file=path, field=cols["adrid"], integer=True)
     return pd.DataFrame({"adrid": ids.drop_duplicates().to_numpy()})

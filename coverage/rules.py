@@ -56,7 +56,9 @@ def eligibility_rule(year: int) -> EligibilityRule:
         raise RuleError(
             f"no eligibility rule for scheme year {year}; known years: {', '.join(sorted(table))}"
         )
-    bands = tuple(sorted(((b["name"], int(b["below_kbps"])) for b in entry["bands"]), key=lambda b: b[1]))
+    bands = tuple(
+        sorted(((b["name"], int(b["below_kbps"])) for b in entry["bands"]), key=lambda b: b[1])
+    )
     return EligibilityRule(
         year=year,
         eligible_below_kbps=int(entry["eligible_below_kbps"]),

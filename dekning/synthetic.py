@@ -128,7 +128,9 @@ def elevation(x: np.ndarray, y: np.ndarray) -> np.ndarray:
         along = (y - valley_y(x0)) * direction
         inside = (along > 0) & (along < length + 1_000)
         side_d = np.abs(x - x0 - 400.0 * np.sin(along / 1_500.0))
-        carve = 380.0 * np.exp(-((side_d / 700.0) ** 2)) * np.clip(1.0 - along / (length * 1.6), 0, 1)
+        carve = (
+            380.0 * np.exp(-((side_d / 700.0) ** 2)) * np.clip(1.0 - along / (length * 1.6), 0, 1)
+        )
         z -= np.where(inside, carve, 0.0)
     return np.maximum(z, 5.0)
 
@@ -211,7 +213,9 @@ def _address_rows(rng: np.random.Generator) -> tuple[pd.DataFrame, list[tuple[st
     for i, (street, number) in enumerate(
         (("Skolevegen", 2), ("Storgata", 1), ("Kirkevegen", 1), ("Nordbygdvegen", 1))
     ):
-        match = [r for r in rows if r["street"] == street and r["number"] == number and not r["letter"]]
+        match = [
+            r for r in rows if r["street"] == street and r["number"] == number and not r["letter"]
+        ]
         if match:
             match[0].update(hus=0, naering=0, offentlig=1, public_kind=i)
 
@@ -305,7 +309,9 @@ def _village_chainages(street: str, line: np.ndarray) -> list[float]:
     return [v.x - line[0, 0] for v in VILLAGES]
 
 
-def _fixed_coverage(addr: pd.DataFrame, mobile_best: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _fixed_coverage(
+    addr: pd.DataFrame, mobile_best: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     """Nkom-style fixed coverage rows (adrid, tilb, tek, ned, opp, hc), speeds in kbit/s."""
     out: list[pd.DataFrame] = []
     n = len(addr)
@@ -321,7 +327,9 @@ def _fixed_coverage(addr: pd.DataFrame, mobile_best: pd.DataFrame, rng: np.rando
         here = settlement == v.name
         fibre |= here & (rng.random(n) < 0.96)
         fibre_op[here] = v.fibre_operator
-    hamlet = (addr["street"].to_numpy() == "Skogvegen") & (np.abs(y - (CENTRE[1] + valley_y(-5_000.0))) < 2_200)
+    hamlet = (addr["street"].to_numpy() == "Skogvegen") & (
+        np.abs(y - (CENTRE[1] + valley_y(-5_000.0))) < 2_200
+    )
     fibre |= hamlet
     fibre_op[hamlet] = "Fjelldal Fiber"
     speed = rng.choice([500_000, 1_000_000], n, p=[0.3, 0.7])
@@ -340,13 +348,24 @@ def _fixed_coverage(addr: pd.DataFrame, mobile_best: pd.DataFrame, rng: np.rando
     # Cable TV network in the centre.
     kabel = (settlement == "Fjelldal sentrum") & (rng.random(n) < 0.45)
     out.append(
-        pd.DataFrame(dict(adrid=ids[kabel], tilb="Telia", tek="kabel", ned=500_000, opp=50_000, hc=rng.random(n)[kabel] < 0.3))
+        pd.DataFrame(
+            dict(
+                adrid=ids[kabel],
+                tilb="Telia",
+                tek="kabel",
+                ned=500_000,
+                opp=50_000,
+                hc=rng.random(n)[kabel] < 0.3,
+            )
+        )
     )
     # Copper (DSL) from exchanges in each village: speed falls with line length.
     exch = np.array([[CENTRE[0] + v.x, CENTRE[1] + valley_y(v.x)] for v in VILLAGES])
     dist = np.min(np.hypot(x[:, None] - exch[:, 0], y[:, None] - exch[:, 1]), axis=1)
     has_dsl = (dist < 9_000) & (settlement != "hyttefelt") & (rng.random(n) < 0.9)
-    dsl_down = np.clip(np.round(45_000 * np.exp(-dist / 2_200) + rng.normal(0, 800, n), -2), 1_000, 45_000)
+    dsl_down = np.clip(
+        np.round(45_000 * np.exp(-dist / 2_200) + rng.normal(0, 800, n), -2), 1_000, 45_000
+    )
     out.append(
         pd.DataFrame(
             dict(
@@ -366,10 +385,32 @@ def _fixed_coverage(addr: pd.DataFrame, mobile_best: pd.DataFrame, rng: np.rando
         good4 = (mb[f"{op}_4g"].to_numpy() >= -92) & ~fibre & ~good5
         for mask, down, up in ((good5, 150_000, 30_000), (good4, 50_000, 10_000)):
             mask = mask & (rng.random(n) < 0.8)
-            out.append(pd.DataFrame(dict(adrid=ids[mask], tilb=tilb, tek="ftb", ned=down, opp=up, hc=rng.random(n)[mask] < 0.15)))
+            out.append(
+                pd.DataFrame(
+                    dict(
+                        adrid=ids[mask],
+                        tilb=tilb,
+                        tek="ftb",
+                        ned=down,
+                        opp=up,
+                        hc=rng.random(n)[mask] < 0.15,
+                    )
+                )
+            )
     # Satellite offered everywhere outside the villages (not counted by default).
     sat = (settlement == "spredt") & (rng.random(n) < 0.25)
-    out.append(pd.DataFrame(dict(adrid=ids[sat], tilb="Starlink", tek="satellitt", ned=150_000, opp=15_000, hc=rng.random(n)[sat] < 0.1)))
+    out.append(
+        pd.DataFrame(
+            dict(
+                adrid=ids[sat],
+                tilb="Starlink",
+                tek="satellitt",
+                ned=150_000,
+                opp=15_000,
+                hc=rng.random(n)[sat] < 0.1,
+            )
+        )
+    )
 
     fbb = pd.concat(out, ignore_index=True)
     fbb["ned"] = fbb["ned"].astype(int)
@@ -433,13 +474,23 @@ def _write_raster(path: Path, data: np.ndarray, transform: rasterio.Affine, noda
         dst.write(data, 1)
 
 
-def _survey(addr: pd.DataFrame, fbb: pd.DataFrame, mobile: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
+def _survey(
+    addr: pd.DataFrame, fbb: pd.DataFrame, mobile: pd.DataFrame, rng: np.random.Generator
+) -> pd.DataFrame:
     """A Nettskjema-style export: Norwegian headers, free-text addresses, messy answers."""
     n_answers = 320
     candidates = addr[(addr["hus"] > 0) | (addr["fritid"] > 0)]
     weights = np.where(candidates["settlement"].isin(["spredt", "hyttefelt"]), 3.0, 1.0)
-    pick = candidates.sample(n=n_answers, weights=weights, random_state=np.random.RandomState(rng.integers(2**31)))
-    best = fbb[fbb["tek"] != "satellitt"].sort_values("ned").groupby("adrid").tail(1).set_index("adrid")
+    pick = candidates.sample(
+        n=n_answers, weights=weights, random_state=np.random.RandomState(rng.integers(2**31))
+    )
+    best = (
+        fbb[fbb["tek"] != "satellitt"]
+        .sort_values("ned")
+        .groupby("adrid")
+        .tail(1)
+        .set_index("adrid")
+    )
     mob = mobile.set_index("adresseId")
 
     def messy_street(s: str) -> str:
@@ -451,7 +502,13 @@ def _survey(addr: pd.DataFrame, fbb: pd.DataFrame, mobile: pd.DataFrame, rng: np
         if rng.random() < 0.15:
             s = s.replace("vegen", "v.").replace("gata", "gt.")
         if rng.random() < 0.12:
-            s = s.replace("ø", "o").replace("å", "aa").replace("æ", "ae").replace("Ø", "O").replace("Å", "Aa")
+            s = (
+                s.replace("ø", "o")
+                .replace("å", "aa")
+                .replace("æ", "ae")
+                .replace("Ø", "O")
+                .replace("Å", "Aa")
+            )
         if rng.random() < 0.08:
             s = s.replace("vegen", "veien")
         return s
@@ -488,7 +545,9 @@ def _survey(addr: pd.DataFrame, fbb: pd.DataFrame, mobile: pd.DataFrame, rng: np
         elif r < 0.115:
             speed_txt = "50000"  # impossible (typed kbit/s into a Mbit/s field)
         else:
-            speed_txt = f"{measured:.1f}".replace(".", ",") if rng.random() < 0.7 else f"{measured:.1f}"
+            speed_txt = (
+                f"{measured:.1f}".replace(".", ",") if rng.random() < 0.7 else f"{measured:.1f}"
+            )
         number = f"{a['number']}{a['letter']}"
         if a["letter"] and rng.random() < 0.5:
             number = f"{a['number']} {a['letter'].lower()}"
@@ -499,8 +558,8 @@ def _survey(addr: pd.DataFrame, fbb: pd.DataFrame, mobile: pd.DataFrame, rng: np
             address = ""
         postnr = a["postnummer"] if rng.random() < 0.85 else ""
 
-        def mobile_answer(op: str, indoor: bool) -> str:
-            level = max(mob.loc[a["adresseId"], f"{op}_4g"], mob.loc[a["adresseId"], f"{op}_5g"])
+        def mobile_answer(op: str, indoor: bool, adr: int = a["adresseId"]) -> str:
+            level = max(mob.loc[adr, f"{op}_4g"], mob.loc[adr, f"{op}_5g"])
             thr = -100 if indoor else -110
             if rng.random() < 0.25:
                 return "Vet ikke"
@@ -515,21 +574,45 @@ def _survey(addr: pd.DataFrame, fbb: pd.DataFrame, mobile: pd.DataFrame, rng: np
                 "$created": f"2026-0{int(rng.integers(3, 6))}-{int(rng.integers(10, 28)):02d} {int(rng.integers(8, 22)):02d}:{int(rng.integers(0, 60)):02d}:00",
                 "Adresse": address,
                 "Postnummer": postnr,
-                "Boligtype": "Fritidsbolig/hytte" if a["fritid"] > 0 else ("Helårsbolig" if rng.random() < 0.97 else "hytte"),
+                "Boligtype": "Fritidsbolig/hytte"
+                if a["fritid"] > 0
+                else ("Helårsbolig" if rng.random() < 0.97 else "hytte"),
                 "Hvilken type bredbånd har du i dag?": tek_answer,
                 "Hvem leverer bredbåndet ditt?": "" if b is None else str(b["tilb"]),
                 "Målt nedlastingshastighet (Mbit/s)": speed_txt,
-                "Målt opplastingshastighet (Mbit/s)": "" if not speed_txt or not speed_txt[0].isdigit() else f"{measured / 8:.1f}".replace(".", ","),
-                "Hvor fornøyd er du med bredbåndet? (1-5)": int(rng.integers(1, 6)) if tek != "fiber" else int(rng.integers(3, 6)),
-                "Er du interessert i fiber?": str(rng.choice(["Ja", "Ja", "Nei", "Vet ikke", "ja"])) if tek != "fiber" else "Har allerede fiber",
-                "Hvor mye kan du betale i tilknytningsavgift?": str(rng.choice(["Inntil 5 000 kr", "5 000–15 000 kr", "Over 15 000 kr", "Ingenting", ""])),
+                "Målt opplastingshastighet (Mbit/s)": ""
+                if not speed_txt or not speed_txt[0].isdigit()
+                else f"{measured / 8:.1f}".replace(".", ","),
+                "Hvor fornøyd er du med bredbåndet? (1-5)": int(rng.integers(1, 6))
+                if tek != "fiber"
+                else int(rng.integers(3, 6)),
+                "Er du interessert i fiber?": str(rng.choice(["Ja", "Ja", "Nei", "Vet ikke", "ja"]))
+                if tek != "fiber"
+                else "Har allerede fiber",
+                "Hvor mye kan du betale i tilknytningsavgift?": str(
+                    rng.choice(
+                        ["Inntil 5 000 kr", "5 000–15 000 kr", "Over 15 000 kr", "Ingenting", ""]
+                    )
+                ),
                 "Mobildekning innendørs - Telenor": mobile_answer("telenor", True),
                 "Mobildekning utendørs - Telenor": mobile_answer("telenor", False),
                 "Mobildekning innendørs - Telia": mobile_answer("telia", True),
                 "Mobildekning utendørs - Telia": mobile_answer("telia", False),
                 "Mobildekning innendørs - Ice": mobile_answer("ice", True),
                 "Mobildekning utendørs - Ice": mobile_answer("ice", False),
-                "Kommentar": str(rng.choice(["", "", "", "Ustabilt om kvelden", "Hjemmekontor umulig", "Dekning bare på låven", "Ønsker fiber snarest!"])),
+                "Kommentar": str(
+                    rng.choice(
+                        [
+                            "",
+                            "",
+                            "",
+                            "Ustabilt om kvelden",
+                            "Hjemmekontor umulig",
+                            "Dekning bare på låven",
+                            "Ønsker fiber snarest!",
+                        ]
+                    )
+                ),
             }
         )
     return pd.DataFrame(rows)
@@ -575,7 +658,10 @@ def generate(out_dir: str | Path, seed: int = 5099) -> dict[str, Path]:
     # Roads.
     paths["roads"] = out / "veger.geojson"
     gpd.GeoDataFrame(
-        {"vegnavn": [r[0] for r in roads], "vegkategori": ["F" if r[0] == MAIN_ROAD else "K" for r in roads]},
+        {
+            "vegnavn": [r[0] for r in roads],
+            "vegkategori": ["F" if r[0] == MAIN_ROAD else "K" for r in roads],
+        },
         geometry=[shapely.LineString(np.round(r[1] + np.array([cx, cy]), 1)) for r in roads],
         crs=WORK_CRS,
     ).clip(boundary).explode(ignore_index=True).to_file(
@@ -610,12 +696,25 @@ def generate(out_dir: str | Path, seed: int = 5099) -> dict[str, Path]:
             "oppdateringsdato": EXTRACT_DATE,
             "datauttaksdato": EXTRACT_DATE,
             "adresseId": addr["adresseId"],
-            "uuidAdresse": [str(uuid.UUID(int=int(v), version=4)) for v in rng.integers(0, 2**62, n)],
+            "uuidAdresse": [
+                str(uuid.UUID(int=int(v), version=4)) for v in rng.integers(0, 2**62, n)
+            ],
         }
     )
-    for col in ("atkomstId", "uuidAtkomst", "atkomstNord", "atkomstØst", "sommeratkomstId",
-                "uuidSommeratkomst", "sommeratkomstNord", "sommeratkomstØst", "vinteratkomstId",
-                "uuidVinteratkomst", "vinteratkomstNord", "vinteratkomstØst"):
+    for col in (
+        "atkomstId",
+        "uuidAtkomst",
+        "atkomstNord",
+        "atkomstØst",
+        "sommeratkomstId",
+        "uuidSommeratkomst",
+        "sommeratkomstNord",
+        "sommeratkomstØst",
+        "vinteratkomstId",
+        "uuidVinteratkomst",
+        "vinteratkomstNord",
+        "vinteratkomstØst",
+    ):
         kv[col] = ""
     paths["addresses"] = out / "adresser.csv"
     kv.to_csv(paths["addresses"], sep=";", index=False, lineterminator="\n", encoding="utf-8")
@@ -649,7 +748,9 @@ def generate(out_dir: str | Path, seed: int = 5099) -> dict[str, Path]:
             p = out / "mobil" / f"{op}_{tech}.tif"
             _write_raster(p, level, transform, -32768)
             paths[f"mobile_{op}_{tech}"] = p
-            mobile_at[f"{op}_{tech}"] = rsrp(addr["x"].to_numpy() - cx, addr["y"].to_numpy() - cy, op, tech)
+            mobile_at[f"{op}_{tech}"] = rsrp(
+                addr["x"].to_numpy() - cx, addr["y"].to_numpy() - cy, op, tech
+            )
 
     # Terrain.
     dem = np.round(elevation(gx, gy)).astype("int16")
@@ -664,5 +765,7 @@ def generate(out_dir: str | Path, seed: int = 5099) -> dict[str, Path]:
     # Survey export (Nettskjema style: UTF-8 with BOM, ';').
     survey = _survey(addr, fbb, mobile_at, rng)
     paths["survey"] = out / "sporreundersokelse_nettskjema.csv"
-    survey.to_csv(paths["survey"], sep=";", index=False, lineterminator="\r\n", encoding="utf-8-sig")
+    survey.to_csv(
+        paths["survey"], sep=";", index=False, lineterminator="\r\n", encoding="utf-8-sig"
+    )
     return paths

@@ -102,14 +102,17 @@ def to_numbers(
     """Parse a column of numbers written with decimal point or comma; fail naming the first bad row."""
     if pd.api.types.is_numeric_dtype(series):
         return series.astype("int64" if integer else "float64")
-    text = series.astype(str).str.strip().str.replace(",", ".", regex=False).str.replace(" ", "", regex=False)
+    text = (
+        series.astype(str)
+        .str.strip()
+        .str.replace(",", ".", regex=False)
+        .str.replace(" ", "", regex=False)
+    )
     values = pd.to_numeric(text, errors="coerce")
     bad = values.isna() & (text != "")
     if bad.any():
         pos = int(bad.to_numpy().nonzero()[0][0])
-        raise InputError(
-            f"not a number: {series.iloc[pos]!r}", file=file, row=pos + 1, field=field
-        )
+        raise InputError(f"not a number: {series.iloc[pos]!r}", file=file, row=pos + 1, field=field)
     if integer:
         if values.isna().any():
             pos = int(values.isna().to_numpy().nonzero()[0][0])

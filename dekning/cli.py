@@ -1,0 +1,178 @@
+"""The ``dekning`` command line: ``run``, ``validate``, ``serve``.
+
+Errors that dekning raises on purpose (bad input, bad configuration) are printed as one readable
+message and the command exits with status 2; they never show a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from dekning import __version__
+from dekning.config import Config, load_config, load_default_config
+from dekning.errors import DekningError
+
+app = typer.Typer(
+    name="dekning",
+    help="Bredbånd- og mobildekning for kommuner: dekning per adresse, utbyggingsområder, "
+    "kommunal egenandel, kart og API. Broadband and mobile coverage planner.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--config", "-c", help="TOML configuration; default: the embedded synthetic data set."
+    ),
+]
+
+
+def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DekningError as e:
+            err.print(f"[bold red]Feil:[/bold red] {e}", highlight=False, soft_wrap=True)
+            raise typer.Exit(code=2) from None
+
+    return wrapper
+
+
+def _config(path: Path | None) -> Config:
+    return load_config(path) if path is not None else load_default_config()
+
+
+@app.callback(invoke_without_command=True)
+def _main(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    if version:
+        out.print(f"dekning {__version__}")
+        raise typer.Exit()
+
+
+@app.command()
+@_friendly
+def run(
+    config: ConfigOpt = None,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder (replaced).")] = Path(
+        "dekning-ut"
+    ),
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+) -> None:
+    """Run the whole analysis and write the output folder.
+
+    Without --config it runs on the embedded synthetic data set (data/).
+    """
+    from dekning.pipeline import STEPS, format_summary
+    from dekning.pipeline import run as run_pipeline
+
+    cfg = _config(config)
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=quiet or not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("Starter", total=len(STEPS))
+        seen: list[str] = []
+
+        def step(name: str) -> None:
+            if seen:
+                progress.advance(task)
+            seen.append(name)
+            progress.update(task, description=name)
+            if not err.is_terminal and not quiet:
+                err.print(f"· {name}", highlight=False)
+
+        result = run_pipeline(cfg, out_dir, step)
+        progress.update(task, completed=len(STEPS), description="Ferdig")
+    out.print(format_summary(result.summary), highlight=False)
+    if result.report.warnings:
+        out.print(f"Advarsler: {len(result.report.warnings)} (se rapport.json)", highlight=False)
+        for w in result.report.warnings:
+            out.print(f"  - {w.message}: {w.count}", highlight=False)
+    out.print(f"Resultater: {result.out_dir}", highlight=False)
+
+
+@app.command()
+@_friendly
+def validate(
+    survey: Annotated[
+        Path | None, typer.Argument(help="Survey export (CSV/XLSX) to validate and geocode.")
+    ] = None,
+    mapping: Annotated[
+        Path | None, typer.Option("--mapping", "-m", help="Column mapping (TOML) for the survey.")
+    ] = None,
+    config: ConfigOpt = None,
+) -> None:
+    """Check the configuration and every input file (or a survey export) without writing anything."""
+    from dekning.pipeline import analyse
+
+    cfg = _config(config)
+    if survey is not None:
+        from dekning.surveys.report import validate_survey_cli
+
+        validate_survey_cli(survey, mapping, cfg, out)
+        return
+    result = analyse(cfg)
+    table = Table(
+        title="Inndata er i orden" if not result.report.warnings else "Inndata lest, med advarsler"
+    )
+    table.add_column("Hva")
+    table.add_column("Antall", justify="right")
+    for key in (
+        "adresser",
+        "husstander",
+        "husstander_uten_100",
+        "stotteberettigede_adresser",
+        "omrader",
+    ):
+        table.add_row(key, str(result.summary[key]))
+    for w in result.report.warnings:
+        table.add_row(f"advarsel: {w.message}", str(w.count))
+    out.print(table)
+
+
+@app.command()
+@_friendly
+def serve(
+    config: ConfigOpt = None,
+    out_dir: Annotated[
+        Path, typer.Option("--out", "-o", help="Output folder of a run (made if missing).")
+    ] = Path("dekning-ut"),
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+) -> None:
+    """Serve the API and the maps (uvicorn) over the results of a run."""
+    import uvicorn
+
+    from dekning.api.app import Settings, create_app
+
+    settings = Settings(config_path=config, out_dir=out_dir)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    app(prog_name="dekning")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,294 @@
+"""`dekning run`: chain the stages over one configuration and write one output folder.
+
+Data flow: read → classify → areas → costs → funding → prioritise → export (tables, GeoPackage,
+maps, report). Outputs are written into a temporary folder next to the target and renamed into
+place at the end, so a failed run never leaves a half-written output folder.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from dekning import WEB_CRS, __version__
+from dekning.config import Config
+from dekning.coverage.aggregate import GROUPINGS, aggregate
+from dekning.coverage.areas import build_areas
+from dekning.coverage.classify import classify
+from dekning.coverage.costs import estimate_costs
+from dekning.coverage.funding import fund, resolve_rule
+from dekning.coverage.mobile import sample_mobile
+from dekning.coverage.prioritise import select_areas
+from dekning.coverage.read import (
+    read_address_counts,
+    read_addresses,
+    read_consultation_list,
+    read_coverage_polygons,
+    read_fixed_coverage,
+)
+from dekning.coverage.rules import eligibility_rule
+from dekning.errors import PlanningError
+from dekning.report import RunReport
+
+Step = Callable[[str], None]
+
+STEPS = (
+    "Leser adresser",
+    "Leser fast dekning",
+    "Leser mobildekning",
+    "Klassifiserer adresser",
+    "Lager utbyggingsområder",
+    "Beregner kostnad og finansiering",
+    "Prioriterer områder",
+    "Lager kart",
+    "Skriver resultater",
+)
+
+
+@dataclass
+class RunResult:
+    """What a run produced (also written to ``out_dir``)."""
+
+    classified: gpd.GeoDataFrame
+    areas: gpd.GeoDataFrame
+    """Areas joined with cost, funding and selection columns (EPSG:25833)."""
+    aggregates: dict[str, pd.DataFrame]
+    report: RunReport
+    summary: dict[str, object]
+    out_dir: Path | None = None
+    files: list[str] = field(default_factory=list)
+
+
+def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = None) -> RunResult:
+    """Run every analysis stage in memory (no files written)."""
+    step = step or (lambda _name: None)
+    report = report or RunReport()
+    inp = cfg.input
+    step(STEPS[0])
+    addresses = read_addresses(inp.addresses, report, epsg=inp.addresses_epsg)
+    if inp.boundary is not None:
+        boundary = gpd.read_file(inp.boundary).to_crs(addresses.crs)
+        inside = addresses.within(boundary.union_all())
+        report.warn(
+            "read",
+            "addresses_outside_boundary",
+            "addresses outside the municipality boundary (kept)",
+            int((~inside).sum()),
+            addresses.loc[~inside, "adrid"].tolist(),
+        )
+    counts = read_address_counts(inp.address_counts, report) if inp.address_counts else None
+    step(STEPS[1])
+    parts = []
+    if inp.fixed_coverage is not None:
+        parts.append(
+            read_fixed_coverage(
+                inp.fixed_coverage, report, speed_unit=cfg.classify.fixed_speed_unit
+            )
+        )
+    if inp.coverage_polygons is not None:
+        parts.append(read_coverage_polygons(inp.coverage_polygons, addresses, report))
+    fixed = pd.concat(parts, ignore_index=True) if parts else None
+    consultation = (
+        read_consultation_list(inp.consultation_list, report) if inp.consultation_list else None
+    )
+    step(STEPS[2])
+    mobile = sample_mobile(addresses, inp.mobile, cfg.classify, report) if inp.mobile else None
+    step(STEPS[3])
+    classified = classify(
+        addresses,
+        fixed,
+        cfg.classify,
+        counts=counts,
+        mobile=mobile,
+        consultation=consultation,
+        report=report,
+    )
+    step(STEPS[4])
+    areas, area_of = build_areas(classified, cfg.areas)
+    classified["area_id"] = area_of.to_numpy()
+    step(STEPS[5])
+    costs = estimate_costs(areas, classified, area_of, cfg.costs)
+    rule = resolve_rule(cfg.funding, cfg.classify.scheme_year, cfg.municipality.county)
+    funding = fund(costs, cfg.funding, rule, areas["enheter"])
+    step(STEPS[6])
+    budget = cfg.prioritise.municipal_budget_nok
+    if budget is not None and len(funding) and budget < funding["kommunal"].min():
+        report.warn(
+            "prioritise",
+            "budget_below_every_area",
+            f"the municipal budget ({budget:,.0f} kr) is smaller than the co-funding of the cheapest area "
+            f"({funding['kommunal'].min():,.0f} kr): no area can be chosen",
+            1,
+        )
+    selection = select_areas(
+        funding,
+        areas["enheter"],
+        municipal_budget=budget,
+        years=cfg.prioritise.budget_years,
+        state_budget=cfg.funding.state_budget_nok,
+    )
+    full = (
+        areas.merge(costs, on="area_id")
+        .merge(funding.drop(columns=["kost_total"]), on="area_id")
+        .merge(selection, on="area_id")
+    )
+    full = gpd.GeoDataFrame(full, geometry="geometry", crs=areas.crs)
+    aggregates = {by: aggregate(classified, by) for by in GROUPINGS if by in classified.columns}
+    elig_rule = eligibility_rule(cfg.classify.scheme_year)
+    chosen = full[full["valgt"]]
+    summary: dict[str, object] = {
+        "kommune": cfg.municipality.name,
+        "adresser": len(classified),
+        "husstander": int(classified["hus"].sum()),
+        "husstander_uten_100": int(
+            classified.loc[classified["best_down_kbps"] < 100_000, "hus"].sum()
+        ),
+        "stotteberettigede_adresser": int(classified["eligible"].sum()),
+        "stotteberettigede_enheter": int(classified["eligible_units"].sum()),
+        "omrader": len(full),
+        "kost_total_alle": int(full["kost_total"].sum()),
+        "kommunal_egenandel_alle": int(full["kommunal"].sum()),
+        "valgte_omrader": chosen["area_id"].tolist(),
+        "kommunal_egenandel_valgte": int(chosen["kommunal"].sum()),
+        "enheter_valgte": int(chosen["enheter"].sum()),
+        "stotteordning_aar": cfg.classify.scheme_year,
+        "stotteregel": {
+            "grense_kbps": elig_rule.eligible_below_kbps,
+            "kilde": elig_rule.source,
+            "verifisert": elig_rule.verified,
+        },
+        "egenandelsregel": {
+            "regel": rule.rule,
+            "pct": rule.pct,
+            "region": rule.region,
+            "kilde": rule.source,
+        },
+    }
+    if mobile is not None and "mob_any_ok" in classified:
+        summary["husstander_uten_god_mobil"] = int(
+            classified.loc[~classified["mob_any_ok"], "hus"].sum()
+        )
+    report.figures.update(summary)
+    return RunResult(classified, full, aggregates, report, summary)
+
+
+def _write_outputs(result: RunResult, cfg: Config, tmp: Path, step: Step) -> list[str]:
+    from dekning.maps.planner import planner_map, write_map
+    from dekning.maps.public import public_map
+
+    step(STEPS[7])
+    write_map(
+        planner_map(
+            result.classified,
+            result.areas,
+            mobile=cfg.input.mobile,
+            classify_cfg=cfg.classify,
+            title=f"{cfg.municipality.name} – planleggerkart",
+        ),
+        tmp / "kart_planlegger.html",
+    )
+    write_map(
+        public_map(
+            result.classified,
+            result.areas,
+            min_cell_count=cfg.privacy.min_cell_count,
+            title=f"{cfg.municipality.name} – bredbånd og mobildekning",
+        ),
+        tmp / "kart_offentlig.html",
+    )
+    step(STEPS[8])
+    cls = result.classified
+    cls.to_file(tmp / "adresser_klassifisert.gpkg", layer="adresser", driver="GPKG")
+    table = pd.DataFrame(cls.drop(columns="geometry")).assign(
+        ost=cls.geometry.x.round(2), nord=cls.geometry.y.round(2)
+    )
+    table.to_csv(tmp / "adresser_klassifisert.csv", sep=";", index=False)
+    result.areas.to_file(tmp / "omrader.gpkg", layer="omrader", driver="GPKG")
+    result.areas.to_crs(WEB_CRS).to_file(tmp / "omrader.geojson", driver="GeoJSON")
+    pd.DataFrame(result.areas.drop(columns="geometry")).to_csv(
+        tmp / "finansiering.csv", sep=";", index=False
+    )
+    for by, df in result.aggregates.items():
+        df.to_csv(tmp / f"aggregat_{by}.csv", sep=";", index=False)
+    (tmp / "rapport.json").write_text(
+        json.dumps(
+            {
+                "dekning_versjon": __version__,
+                "sammendrag": result.summary,
+                "advarsler": json.loads(result.report.to_json())["warnings"],
+                "konfigurasjon": json.loads(cfg.model_dump_json()),
+            },
+            ensure_ascii=False,
+            indent=2,
+        ),
+        encoding="utf-8",
+    )
+    (tmp / "sammendrag.txt").write_text(format_summary(result.summary) + "\n", encoding="utf-8")
+    return sorted(p.name for p in tmp.iterdir())
+
+
+def format_summary(s: dict[str, object]) -> str:
+    """The short summary printed at the end of a run (bokmål, figures a planner quotes)."""
+
+    def nok(v: object) -> str:
+        return f"{int(v):,}".replace(",", " ") + " kr"  # type: ignore[call-overload]
+
+    lines = [
+        f"Kommune: {s['kommune']}",
+        f"Adresser: {s['adresser']}  (husstander: {s['husstander']})",
+        f"Husstander uten 100 Mbit/s: {s['husstander_uten_100']}",
+        f"Støtteberettigede adresser: {s['stotteberettigede_adresser']}  (enheter: {s['stotteberettigede_enheter']})",
+        f"Utbyggingsområder: {s['omrader']}  (kostnad alle: {nok(s['kost_total_alle'])})",
+        f"Kommunal egenandel, alle områder: {nok(s['kommunal_egenandel_alle'])}",
+        f"Valgt innenfor budsjett: {', '.join(s['valgte_omrader']) or 'ingen'}  "  # type: ignore[arg-type]
+        f"({s['enheter_valgte']} enheter, egenandel {nok(s['kommunal_egenandel_valgte'])})",
+    ]
+    if "husstander_uten_god_mobil" in s:
+        lines.insert(
+            3,
+            f"Husstander uten god mobildekning (ingen operatør): {s['husstander_uten_god_mobil']}",
+        )
+    return "\n".join(lines)
+
+
+def run(cfg: Config, out_dir: str | Path, step: Step | None = None) -> RunResult:
+    """Analyse and write every output into ``out_dir`` (replaced atomically).
+
+    Raises
+    ------
+    DekningError
+        Any input, configuration or planning problem; nothing is written then.
+    """
+    step = step or (lambda _name: None)
+    out = Path(out_dir).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result = analyse(cfg, step)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o755)
+    try:
+        files = _write_outputs(result, cfg, tmp, step)
+        old = None
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    result.out_dir = out
+    result.files = files
+    return result
+
+
+__all__ = ["STEPS", "PlanningError", "RunResult", "analyse", "format_summary", "run"]

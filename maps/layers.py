@@ -1,0 +1,226 @@
+"""Building blocks shared by the planner map and the public map.
+
+Colours come from the Okabe-Ito palette and a viridis-like ramp, which stay distinguishable for
+people with the common colour-vision deficiencies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import rasterio
+import shapely
+from branca.element import MacroElement, Template
+from dekning.coverage.classify import SPEED_CLASS_LABELS, SPEED_CLASSES
+from dekning.coverage.mobile import levels_to_class
+from rasterio.warp import Resampling, calculate_default_transform, reproject
+
+from dekning import WEB_CRS, WORK_CRS
+from dekning.config import ClassifyConfig, MobileRaster
+
+# Okabe-Ito based: best (blue) to worst (vermillion); "none" is dark grey.
+SPEED_COLOURS = {
+    "ge1000": "#0072B2",
+    "ge100": "#56B4E9",
+    "30to100": "#E69F00",
+    "lt30": "#D55E00",
+    "none": "#4D4D4D",
+}
+MOBILE_COLOURS = {0: None, 1: "#E69F00", 2: "#56B4E9", 3: "#0072B2"}
+MOBILE_LABELS = {1: "med utendørsantenne", 2: "utendørs", 3: "innendørs"}
+GAP_COLOUR = "#CC79A7"
+
+
+def grid_polygons(cell_ids: np.ndarray, size: int = 250) -> np.ndarray:
+    """Square polygons (EPSG:25833) of SSB grid cells from their ids."""
+    ids = np.asarray(cell_ids, dtype="int64")
+    x0 = ids // 10_000_000 - 2_000_000
+    y0 = ids % 10_000_000
+    return shapely.box(x0, y0, x0 + size, y0 + size)
+
+
+def cell_layer_frame(
+    classified: gpd.GeoDataFrame, min_count: int | None = None
+) -> gpd.GeoDataFrame:
+    """Per 250 m cell: address count and households per speed class, worst class present.
+
+    With ``min_count``, cells with fewer addresses than that are suppressed (counts blanked,
+    class ``skjult``) so that no single household can be read off a published map.
+    """
+    df = pd.DataFrame(classified.drop(columns="geometry"))
+    g = df.groupby("ssb_rute_250")
+    out = pd.DataFrame({"adresser": g.size(), "hus": g["hus"].sum()})
+    for cls in SPEED_CLASSES:
+        out[f"hus_{cls}"] = (
+            df["hus"].where(df["speed_class"] == cls, 0).groupby(df["ssb_rute_250"]).sum()
+        )
+    rank = {c: i for i, c in enumerate(SPEED_CLASSES)}
+    # Class of the majority of addresses in the cell (ties to the worse class).
+    counts = pd.crosstab(df["ssb_rute_250"], df["speed_class"]).reindex(
+        columns=SPEED_CLASSES, fill_value=0
+    )
+    majority = counts.to_numpy()[:, ::-1].argmax(axis=1)
+    out["klasse"] = [SPEED_CLASSES[len(SPEED_CLASSES) - 1 - m] for m in majority]
+    out["andel_uten_100"] = np.where(
+        out["hus"] > 0,
+        (out["hus_30to100"] + out["hus_lt30"] + out["hus_none"]) / out["hus"].clip(lower=1),
+        0.0,
+    ).round(2)
+    del rank
+    if min_count is not None:
+        small = out["adresser"] < min_count
+        for col in [c for c in out.columns if c not in ("klasse",)]:
+            out[col] = out[col].astype("float64")
+            out.loc[small, col] = np.nan
+        out.loc[small, "klasse"] = "skjult"
+    out = out.reset_index()
+    geo = gpd.GeoDataFrame(
+        out, geometry=grid_polygons(out["ssb_rute_250"].to_numpy()), crs=WORK_CRS
+    )
+    return geo.to_crs(WEB_CRS)
+
+
+class Legend(MacroElement):
+    """A fixed-position legend (HTML list) bound to the map."""
+
+    _template = Template(
+        """
+        {% macro html(this, kwargs) %}
+        <div class="dekning-legend" role="region" aria-label="{{ this.title }}"
+             style="position:fixed; bottom:{{ this.bottom }}px; left:10px; z-index:9999; background:white;
+                    padding:6px 10px; border-radius:4px; font:13px/1.3 system-ui,sans-serif;
+                    box-shadow:0 1px 4px rgba(0,0,0,.4); max-width:260px;">
+          <strong>{{ this.title }}</strong>
+          {% for colour, label in this.items %}
+          <div><span style="display:inline-block;width:14px;height:14px;margin-right:6px;vertical-align:middle;
+                 background:{{ colour }};border:1px solid #333;"></span>{{ label }}</div>
+          {% endfor %}
+        </div>
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str, items: Sequence[tuple[str, str]], bottom: int = 30) -> None:
+        super().__init__()
+        self._name = "Legend"
+        self.title = escape(title)
+        self.items = [(c, escape(lbl)) for c, lbl in items]
+        self.bottom = bottom
+
+
+def speed_legend_items() -> list[tuple[str, str]]:
+    return [(SPEED_COLOURS[c], SPEED_CLASS_LABELS[c]) for c in SPEED_CLASSES]
+
+
+def mobile_class_grid(
+    rasters: Sequence[MobileRaster], cfg: ClassifyConfig, operator: str | None
+) -> tuple[np.ndarray, rasterio.Affine, object] | None:
+    """Best coverage class per cell for one operator (None: number of operators reaching the
+    satisfactory class), on the grid of the first raster."""
+    chosen = [r for r in rasters if operator is None or r.operator == operator]
+    if not chosen:
+        return None
+    with rasterio.open(chosen[0].path) as ref:
+        shape, transform, crs = (ref.height, ref.width), ref.transform, ref.crs
+    per_op: dict[str, np.ndarray] = {}
+    for r in chosen:
+        with rasterio.open(r.path) as src:
+            data = np.full(shape, np.nan, dtype="float64")
+            reproject(
+                src.read(1, masked=True).astype("float64").filled(np.nan),
+                data,
+                src_transform=src.transform,
+                src_crs=src.crs,
+                dst_transform=transform,
+                dst_crs=crs,
+                src_nodata=np.nan,
+                dst_nodata=np.nan,
+                resampling=Resampling.nearest,
+            )
+        cls = (
+            levels_to_class(data, cfg) if r.values == "dbm" else np.nan_to_num(data).astype("int8")
+        )
+        per_op[r.operator] = np.maximum(per_op.get(r.operator, np.zeros(shape, "int8")), cls)
+    if operator is not None:
+        return per_op[operator], transform, crs
+    need = 3 if cfg.mobile_satisfactory == "indoor" else 2
+    n_ok = sum((v >= need).astype("int8") for v in per_op.values())
+    return n_ok, transform, crs
+
+
+def raster_overlay(
+    grid: np.ndarray,
+    transform: rasterio.Affine,
+    crs: object,
+    colours: dict[int, str | None],
+    name: str,
+    show: bool = False,
+    opacity: float = 0.55,
+) -> folium.raster_layers.ImageOverlay:
+    """An image overlay of a class grid, reprojected to Web Mercator so it lines up with the tiles."""
+    src = grid.astype("float32")
+    h, w = src.shape
+    left, top = transform * (0, 0)
+    right, bottom = transform * (w, h)
+    dst_transform, dw, dh = calculate_default_transform(
+        crs, "EPSG:3857", w, h, left, bottom, right, top
+    )
+    dst = np.full((dh, dw), np.nan, dtype="float32")
+    reproject(
+        src,
+        dst,
+        src_transform=transform,
+        src_crs=crs,
+        dst_transform=dst_transform,
+        dst_crs="EPSG:3857",
+        src_nodata=np.nan,
+        dst_nodata=np.nan,
+        resampling=Resampling.nearest,
+    )
+    rgba = np.zeros((dh, dw, 4), dtype="uint8")
+    for value, colour in colours.items():
+        if colour is None:
+            continue
+        sel = dst == value
+        rgba[sel, 0] = int(colour[1:3], 16)
+        rgba[sel, 1] = int(colour[3:5], 16)
+        rgba[sel, 2] = int(colour[5:7], 16)
+        rgba[sel, 3] = 255
+    x0, y1 = dst_transform * (0, 0)
+    x1, y0 = dst_transform * (dw, dh)
+    from pyproj import Transformer
+
+    tr = Transformer.from_crs("EPSG:3857", WEB_CRS, always_xy=True)
+    lon0, lat0 = tr.transform(x0, y0)
+    lon1, lat1 = tr.transform(x1, y1)
+    return folium.raster_layers.ImageOverlay(
+        image=rgba,
+        bounds=[[lat0, lon0], [lat1, lon1]],
+        name=name,
+        opacity=opacity,
+        show=show,
+        mercator_project=False,
+    )
+
+
+def base_map(bounds_4326: Sequence[float], title: str) -> folium.Map:
+    """A Folium map fitted to ``bounds`` (minx, miny, maxx, maxy in EPSG:4326) with a scale bar."""
+    minx, miny, maxx, maxy = bounds_4326
+    m = folium.Map(
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=11,
+        tiles="OpenStreetMap",
+        control_scale=True,
+        prefer_canvas=True,
+    )
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    m.get_root().header.add_child(folium.Element(f"<title>{escape(title)}</title>"))
+    m.get_root().header.add_child(
+        folium.Element('<meta name="viewport" content="width=device-width, initial-scale=1">')
+    )
+    return m

@@ -1,0 +1,167 @@
+"""The planner map: one HTML file with toggleable layers (addresses by speed class aggregated to
+250 m cells, eligible addresses, build-out areas with their figures, mobile coverage per
+operator and the gap where no operator is satisfactory), legends, scale bar and full screen."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+from dekning.maps.layers import (
+    GAP_COLOUR,
+    MOBILE_COLOURS,
+    MOBILE_LABELS,
+    SPEED_COLOURS,
+    Legend,
+    base_map,
+    cell_layer_frame,
+    mobile_class_grid,
+    raster_overlay,
+    speed_legend_items,
+)
+from folium.plugins import Fullscreen
+
+from dekning import WEB_CRS
+from dekning.config import ClassifyConfig, MobileRaster
+
+
+def _nok(v: float) -> str:
+    return f"{v:,.0f}".replace(",", " ") + " kr"
+
+
+def area_popup_html(row: pd.Series) -> str:
+    """The figures shown when a planner clicks an area."""
+    rank = f"{int(row['rang'])}" if row.get("valgt") else "ikke valgt"
+    return (
+        f"<b>Område {row['area_id']}</b><br>"
+        f"Husstander: {int(row['hus'])}<br>Virksomheter: {int(row['naering'])}<br>"
+        f"Fritidsboliger (ikke støtteberettiget): {int(row['fritid'])}<br>"
+        f"Kostnad: {_nok(row['kost_total'])}<br>Støttebehov: {_nok(row['stottebehov'])}<br>"
+        f"Statlig tilskudd: {_nok(row['statlig'])}<br>Kommunal egenandel: {_nok(row['kommunal'])}<br>"
+        f"Kostnad per enhet: {_nok(row['kost_per_enhet'])}<br>Prioritet: {rank}"
+    )
+
+
+def planner_map(
+    classified: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    *,
+    mobile: Sequence[MobileRaster] = (),
+    classify_cfg: ClassifyConfig | None = None,
+    title: str = "dekning – planleggerkart",
+) -> folium.Map:
+    """Build the planner map.
+
+    Parameters
+    ----------
+    classified
+        Classified addresses (EPSG:25833).
+    areas
+        Build-out areas joined with their funding and selection columns (EPSG:25833).
+    mobile, classify_cfg
+        Mobile rasters and the thresholds that turn them into classes.
+    """
+    cfg = classify_cfg or ClassifyConfig()
+    web = classified.to_crs(WEB_CRS)
+    m = base_map(web.total_bounds, title)
+
+    cells = cell_layer_frame(classified)
+    fg = folium.FeatureGroup(name="Bredbånd per 250 m-rute (husstander)", show=True)
+    folium.GeoJson(
+        cells[["ssb_rute_250", "adresser", "hus", "klasse", "andel_uten_100", "geometry"]],
+        style_function=lambda f: {
+            "fillColor": SPEED_COLOURS[f["properties"]["klasse"]],
+            "color": "#333333",
+            "weight": 0.3,
+            "fillOpacity": 0.6,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            ["ssb_rute_250", "adresser", "hus", "klasse", "andel_uten_100"],
+            aliases=["Rute", "Adresser", "Husstander", "Vanligste klasse", "Andel uten 100 Mbit/s"],
+        ),
+    ).add_to(fg)
+    fg.add_to(m)
+
+    elig = web[web["eligible"]]
+    fg = folium.FeatureGroup(name="Støtteberettigede adresser", show=False)
+    folium.GeoJson(
+        elig[["adrid", "adressetekst", "hus", "speed_class", "best_down_kbps", "band", "geometry"]],
+        marker=folium.CircleMarker(radius=3, weight=0.5, fill=True, fill_opacity=0.9),
+        style_function=lambda f: {
+            "fillColor": SPEED_COLOURS[f["properties"]["speed_class"]],
+            "color": "#000",
+        },
+        tooltip=folium.GeoJsonTooltip(
+            ["adressetekst", "hus", "best_down_kbps", "band"],
+            aliases=["Adresse", "Husstander", "Beste ned (kbit/s)", "Klasse"],
+        ),
+    ).add_to(fg)
+    fg.add_to(m)
+
+    fg = folium.FeatureGroup(name="Utbyggingsområder", show=True)
+    areas_web = areas.to_crs(WEB_CRS)
+    for _, row in areas_web.iterrows():  # one feature per area, dozens at most
+        chosen = bool(row.get("valgt", False))
+        folium.GeoJson(
+            row["geometry"].__geo_interface__,
+            style_function=lambda _f, c=chosen: {
+                "color": "#000000",
+                "weight": 2.5 if c else 1.2,
+                "dashArray": None if c else "5 5",
+                "fillColor": "#009E73" if c else "#F0E442",
+                "fillOpacity": 0.25,
+            },
+            popup=folium.Popup(area_popup_html(row), max_width=320),
+            tooltip=f"Område {row['area_id']}",
+        ).add_to(fg)
+    fg.add_to(m)
+
+    operators = list(dict.fromkeys(r.operator for r in mobile))
+    for op in operators:
+        grid = mobile_class_grid(mobile, cfg, op)
+        if grid is not None:
+            raster_overlay(
+                *grid, MOBILE_COLOURS, name=f"Mobildekning {op.capitalize()} (4G/5G)"
+            ).add_to(m)
+    if operators:
+        grid = mobile_class_grid(mobile, cfg, None)
+        if grid is not None:
+            n_ok, transform, crs = grid
+            gap = (n_ok == 0).astype("int8")
+            raster_overlay(
+                gap,
+                transform,
+                crs,
+                {1: GAP_COLOUR, 0: None},
+                name="Mobilhull: ingen operatør god nok",
+                show=False,
+            ).add_to(m)
+
+    m.add_child(Legend("Bredbånd (beste tilbud)", speed_legend_items(), bottom=30))
+    m.add_child(
+        Legend(
+            "Mobil / områder",
+            [(MOBILE_COLOURS[k], v) for k, v in sorted(MOBILE_LABELS.items(), reverse=True)]
+            + [
+                (GAP_COLOUR, "ingen operatør god nok"),
+                ("#009E73", "valgt område"),
+                ("#F0E442", "kandidatområde"),
+            ],
+            bottom=200,
+        )
+    )
+    Fullscreen(title="Fullskjerm", title_cancel="Avslutt fullskjerm").add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def write_map(m: folium.Map, path: str | Path) -> Path:
+    """Save a map to one HTML file, atomically (temporary file, then rename)."""
+    path = Path(path)
+    tmp = path.with_suffix(".html.tmp")
+    m.save(str(tmp))
+    tmp.replace(path)
+    return path

@@ -1,0 +1,162 @@
+"""The CLI end to end on the embedded default data, checked against counts computed directly
+from the raw files (independently of dekning's own readers)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+DEKNING = [sys.executable, "-c", "from dekning.cli import main; main()"]
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "200"}
+    return subprocess.run(
+        [*DEKNING, *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+@pytest.fixture(scope="module")
+def run_dir(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    tmp = tmp_path_factory.mktemp("cli")
+    proc = _cli("run", "--out", "ut", cwd=tmp)
+    return tmp / "ut", proc
+
+
+def _expected(data_dir: Path) -> dict[str, int]:
+    addr = pd.read_csv(data_dir / "adresser.csv", sep=";", dtype=str)
+    counts = pd.read_csv(data_dir / "adressebruk.csv", sep=";")
+    fbb = pd.read_csv(data_dir / "nkom_fbb.csv", sep=";")
+    best = fbb[fbb["tek"] != "satellitt"].groupby("adrid")["ned"].max()
+    c = counts.set_index("adrid")
+    best = best.reindex(c.index).fillna(0)
+    lacking = best < 100_000
+    units = c["hus"] + c["naering"] + c["offentlig"]
+    return {
+        "adresser": len(addr),
+        "husstander": int(c["hus"].sum()),
+        "husstander_uten_100": int(c.loc[lacking, "hus"].sum()),
+        "stotteberettigede_adresser": int((lacking & (units > 0)).sum()),
+    }
+
+
+def test_run_writes_every_output(run_dir, data_dir):
+    out, proc = run_dir
+    assert proc.returncode == 0, proc.stderr
+    for name in (
+        "adresser_klassifisert.gpkg",
+        "adresser_klassifisert.csv",
+        "omrader.gpkg",
+        "omrader.geojson",
+        "finansiering.csv",
+        "aggregat_postnummer.csv",
+        "kart_planlegger.html",
+        "kart_offentlig.html",
+        "rapport.json",
+        "sammendrag.txt",
+    ):
+        assert (out / name).stat().st_size > 0, name
+    assert not any(p.name.startswith(".") for p in out.parent.iterdir()), (
+        "temporary folder left behind"
+    )
+
+
+def test_run_summary_matches_the_raw_data(run_dir, data_dir):
+    out, proc = run_dir
+    want = _expected(data_dir)
+    summary = json.loads((out / "rapport.json").read_text(encoding="utf-8"))["sammendrag"]
+    for key, value in want.items():
+        assert summary[key] == value, key
+    assert f"Husstander uten 100 Mbit/s: {want['husstander_uten_100']}" in proc.stdout
+    assert f"Adresser: {want['adresser']}" in proc.stdout
+    fin = pd.read_csv(out / "finansiering.csv", sep=";")
+    assert summary["omrader"] == len(fin)
+    assert summary["kommunal_egenandel_alle"] == fin["kommunal"].sum()
+    assert f"{fin['kommunal'].sum():,}".replace(",", " ") in proc.stdout
+
+
+def test_run_outputs_reconcile(run_dir):
+    out, _ = run_dir
+    cls = pd.read_csv(
+        out / "adresser_klassifisert.csv", sep=";", dtype={"area_id": str}, keep_default_na=False
+    )
+    fin = pd.read_csv(out / "finansiering.csv", sep=";")
+    per_area = cls[cls["area_id"] != ""].groupby("area_id")["eligible_units"].sum()
+    assert per_area.sum() == cls["eligible_units"].sum()
+    assert (
+        fin.set_index("area_id")["enheter"] == per_area.reindex(fin["area_id"]).to_numpy()
+    ).all()
+    parts = fin[["tilbyder", "private", "statlig", "fylke", "kommunal"]].sum(axis=1)
+    assert (parts == fin["kost_total"]).all()
+
+
+def test_run_on_own_config(tmp_path, data_dir):
+    cfg = tmp_path / "min.toml"
+    cfg.write_text(
+        "[input]\n"
+        f'addresses = "{(data_dir / "adresser.csv").as_posix()}"\n'
+        f'fixed_coverage = "{(data_dir / "nkom_fbb.csv").as_posix()}"\n'
+        "[classify]\nscheme_year = 2021\n",
+        encoding="utf-8",
+    )
+    proc = _cli("run", "--config", str(cfg), "--out", str(tmp_path / "ut"), "--quiet", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((tmp_path / "ut" / "rapport.json").read_text(encoding="utf-8"))[
+        "sammendrag"
+    ]
+    # Without counts every address is one household; 2021 rule: eligible below 30 Mbit/s.
+    fbb = pd.read_csv(data_dir / "nkom_fbb.csv", sep=";")
+    best = fbb[fbb["tek"] != "satellitt"].groupby("adrid")["ned"].max()
+    n = len(pd.read_csv(data_dir / "adresser.csv", sep=";", usecols=["adresseId"]))
+    lacking30 = n - int((best >= 30_000).sum())
+    assert summary["husstander"] == n
+    assert summary["stotteberettigede_adresser"] == lacking30
+
+
+def test_bad_config_is_one_message_without_traceback(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[input]\naddresses = "a.csv"\nadresser = "b.csv"\n[costs]\ntake_up = 1.5\n',
+        encoding="utf-8",
+    )
+    proc = _cli("run", "--config", str(bad), cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "unknown key 'input.adresser'" in proc.stderr
+    assert "costs.take_up" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert not (tmp_path / "dekning-ut").exists()
+
+
+def test_bad_input_names_file_row_and_field(tmp_path, data_dir):
+    addr = tmp_path / "adresser.csv"
+    lines = (data_dir / "adresser.csv").read_text(encoding="utf-8").splitlines()[:6]
+    lines[3] = lines[3].replace(";25833;", ";25833;abc", 1)
+    addr.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[input]\naddresses = "adresser.csv"\n', encoding="utf-8")
+    proc = _cli("run", "--config", str(cfg), "--out", "ut", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "adresser.csv, row 3, field 'Nord'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert not (tmp_path / "ut").exists()
+
+
+@pytest.mark.parametrize("cmd", ["run", "validate", "serve"])
+def test_help_on_every_command(cmd, tmp_path):
+    proc = _cli(cmd, "--help", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert "Usage" in proc.stdout
+
+
+def test_validate_reports_inputs(tmp_path):
+    proc = _cli("validate", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "stotteberettigede_adresser" in proc.stdout

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dekning.config import Config, load_config, load_default_config
+from dekning.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "c.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_default_config_resolves_paths_and_defaults():
+    cfg = load_default_config()
+    assert isinstance(cfg, Config)
+    assert cfg.input.addresses.is_absolute() and cfg.input.addresses.exists()
+    assert {(m.operator, m.technology) for m in cfg.input.mobile} == {
+        (o, t) for o in ("telenor", "telia", "ice") for t in ("4g", "5g")
+    }
+    assert all(m.path.exists() for m in cfg.input.mobile)
+    assert cfg.costs.detour_factor == 1.3  # documented default
+    assert cfg.classify.scheme_year == 2024
+
+
+def test_relative_paths_are_read_from_the_config_folder(tmp_path):
+    cfg = load_config(write(tmp_path, '[input]\naddresses = "sub/a.csv"\n'))
+    assert cfg.input.addresses == tmp_path / "sub" / "a.csv"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('[input]\naddresses = "a.csv"\nunknown = 1\n', "unknown key 'input.unknown'"),
+        ('[inputs]\naddresses = "a.csv"\n', "unknown key 'inputs'"),
+        ("[classify]\nscheme_year = 2024\n", "missing key 'input.addresses'"),
+        (
+            '[input]\naddresses = "a.csv"\n[costs]\ncost_per_metre_nok = -5\n',
+            "'costs.cost_per_metre_nok'",
+        ),
+        (
+            '[input]\naddresses = "a.csv"\n[classify]\nscheme_year = "tjuefire"\n',
+            "'classify.scheme_year'",
+        ),
+        (
+            '[input]\naddresses = "a.csv"\n[municipality]\nkommunenummer = "501"\n',
+            "'municipality.kommunenummer'",
+        ),
+        (
+            '[input]\naddresses = "a.csv"\n[classify]\nmobile_outdoor_dbm = -90\nmobile_indoor_dbm = -100\n',
+            "mobile_indoor_dbm must be >= mobile_outdoor_dbm",
+        ),
+        (
+            '[input]\naddresses = "a.csv"\nmobile = [{ operator = "telenor", technology = "3g", path = "x.tif" }]\n',
+            "'input.mobile.0.technology'",
+        ),
+    ],
+)
+def test_invalid_configs_name_the_key(tmp_path, text, expected):
+    with pytest.raises(ConfigError) as exc:
+        load_config(write(tmp_path, text))
+    assert expected in str(exc.value)
+    assert str(tmp_path / "c.toml") in str(exc.value)
+
+
+def test_not_toml(tmp_path):
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[input\naddresses = 'a'"))
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "none.toml")
