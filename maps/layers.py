@@ -16,8 +16,9 @@ import pandas as pd
 import rasterio
 import shapely
 from branca.element import MacroElement, Template
-from dekning.coverage.classify import SPEED_CLASS_LABELS, SPEED_CLASSES
+from dekning.coverage.classify import SPEED_CLASS_LABELS, SPEED_CLASSES, ssb_grid_id
 from dekning.coverage.mobile import levels_to_class
+from dekning.maps.offline import make_offline
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from dekning import WEB_CRS, WORK_CRS
@@ -27,9 +28,9 @@ from dekning.config import ClassifyConfig, MobileRaster
 SPEED_COLOURS = {
     "ge1000": "#0072B2",
     "ge100": "#56B4E9",
-    "30to100": "#E69F00",
+    "30to100": "#F0E442",
     "lt30": "#D55E00",
-    "none": "#4D4D4D",
+    "none": "#333333",
 }
 MOBILE_COLOURS = {0: None, 1: "#E69F00", 2: "#56B4E9", 3: "#0072B2"}
 MOBILE_LABELS = {1: "med utendørsantenne", 2: "utendørs", 3: "innendørs"}
@@ -44,45 +45,73 @@ def grid_polygons(cell_ids: np.ndarray, size: int = 250) -> np.ndarray:
     return shapely.box(x0, y0, x0 + size, y0 + size)
 
 
+def _cell_stats(df: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
+    g = df.groupby(key)
+    out = pd.DataFrame({"adresser": g.size(), "hus": g["hus"].sum()})
+    for cls in SPEED_CLASSES:
+        out[f"hus_{cls}"] = df["hus"].where(df["speed_class"] == cls, 0).groupby(key).sum()
+    # Class of the majority of addresses in the cell (ties go to the worse class).
+    counts = pd.crosstab(key, df["speed_class"]).reindex(columns=SPEED_CLASSES, fill_value=0)
+    majority = counts.to_numpy()[:, ::-1].argmax(axis=1)
+    out["klasse"] = [SPEED_CLASSES[len(SPEED_CLASSES) - 1 - k] for k in majority]
+    lacking = out["hus_30to100"] + out["hus_lt30"] + out["hus_none"]
+    out["andel_uten_100"] = np.where(out["hus"] > 0, lacking / out["hus"].clip(lower=1), 0.0).round(
+        2
+    )
+    return out
+
+
 def cell_layer_frame(
     classified: gpd.GeoDataFrame, min_count: int | None = None
 ) -> gpd.GeoDataFrame:
-    """Per 250 m cell: address count and households per speed class, worst class present.
+    """Per SSB cell: address count, households per speed class, majority class (EPSG:4326).
 
-    With ``min_count``, cells with fewer addresses than that are suppressed (counts blanked,
-    class ``skjult``) so that no single household can be read off a published map.
+    Without ``min_count``: every 250 m cell. With ``min_count`` (for publication): 250 m cells
+    with at least that many addresses; the addresses of smaller cells are rolled up into their
+    1 km SSB cell, which is shown when it reaches ``min_count``; the rest is left out, so no
+    published cell describes fewer than ``min_count`` addresses. Column ``rute_m`` gives the
+    cell size.
     """
     df = pd.DataFrame(classified.drop(columns="geometry"))
-    g = df.groupby("ssb_rute_250")
-    out = pd.DataFrame({"adresser": g.size(), "hus": g["hus"].sum()})
-    for cls in SPEED_CLASSES:
-        out[f"hus_{cls}"] = (
-            df["hus"].where(df["speed_class"] == cls, 0).groupby(df["ssb_rute_250"]).sum()
-        )
-    rank = {c: i for i, c in enumerate(SPEED_CLASSES)}
-    # Class of the majority of addresses in the cell (ties to the worse class).
-    counts = pd.crosstab(df["ssb_rute_250"], df["speed_class"]).reindex(
-        columns=SPEED_CLASSES, fill_value=0
-    )
-    majority = counts.to_numpy()[:, ::-1].argmax(axis=1)
-    out["klasse"] = [SPEED_CLASSES[len(SPEED_CLASSES) - 1 - m] for m in majority]
-    out["andel_uten_100"] = np.where(
-        out["hus"] > 0,
-        (out["hus_30to100"] + out["hus_lt30"] + out["hus_none"]) / out["hus"].clip(lower=1),
-        0.0,
-    ).round(2)
-    del rank
+    stats = _cell_stats(df, df["ssb_rute_250"]).assign(rute_m=250)
     if min_count is not None:
-        small = out["adresser"] < min_count
-        for col in [c for c in out.columns if c not in ("klasse",)]:
-            out[col] = out[col].astype("float64")
-            out.loc[small, col] = np.nan
-        out.loc[small, "klasse"] = "skjult"
-    out = out.reset_index()
-    geo = gpd.GeoDataFrame(
-        out, geometry=grid_polygons(out["ssb_rute_250"].to_numpy()), crs=WORK_CRS
+        small_ids = stats.index[stats["adresser"] < min_count]
+        stats = stats[stats["adresser"] >= min_count]
+        rest = df[df["ssb_rute_250"].isin(small_ids)]
+        if len(rest):
+            x0 = rest["ssb_rute_250"] // 10_000_000 - 2_000_000
+            y0 = rest["ssb_rute_250"] % 10_000_000
+            km = ssb_grid_id(x0.to_numpy(), y0.to_numpy(), 1000)
+            big = _cell_stats(rest, pd.Series(km, index=rest.index, name="ssb_rute")).assign(
+                rute_m=1000
+            )
+            stats = pd.concat([stats, big[big["adresser"] >= min_count]])
+    stats.index.name = "ssb_rute"
+    out = stats.reset_index()
+    geoms = np.concatenate(
+        [
+            grid_polygons(out.loc[out["rute_m"] == size, "ssb_rute"].to_numpy(), size)
+            for size in (250, 1000)
+        ]
     )
-    return geo.to_crs(WEB_CRS)
+    out = pd.concat([out[out["rute_m"] == 250], out[out["rute_m"] == 1000]], ignore_index=True)
+    return gpd.GeoDataFrame(out, geometry=geoms, crs=WORK_CRS).to_crs(WEB_CRS)
+
+
+class MetricScale(MacroElement):
+    """A metric-only scale bar (Leaflet's default also shows miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false, metric: true, position: 'bottomright'}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
 
 
 class Legend(MacroElement):
@@ -215,10 +244,12 @@ def base_map(bounds_4326: Sequence[float], title: str) -> folium.Map:
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=11,
         tiles="OpenStreetMap",
-        control_scale=True,
+        control_scale=False,
         prefer_canvas=True,
     )
     m.fit_bounds([[miny, minx], [maxy, maxx]])
+    make_offline(m)
+    m.add_child(MetricScale())
     m.get_root().header.add_child(folium.Element(f"<title>{escape(title)}</title>"))
     m.get_root().header.add_child(
         folium.Element('<meta name="viewport" content="width=device-width, initial-scale=1">')

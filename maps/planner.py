@@ -22,7 +22,7 @@ from dekning.maps.layers import (
     raster_overlay,
     speed_legend_items,
 )
-from folium.plugins import Fullscreen
+from dekning.maps.offline import FullscreenControl
 
 from dekning import WEB_CRS
 from dekning.config import ClassifyConfig, MobileRaster
@@ -32,16 +32,43 @@ def _nok(v: float) -> str:
     return f"{v:,.0f}".replace(",", " ") + " kr"
 
 
-def area_popup_html(row: pd.Series) -> str:
-    """The figures shown when a planner clicks an area."""
-    rank = f"{int(row['rang'])}" if row.get("valgt") else "ikke valgt"
-    return (
-        f"<b>Område {row['area_id']}</b><br>"
-        f"Husstander: {int(row['hus'])}<br>Virksomheter: {int(row['naering'])}<br>"
-        f"Fritidsboliger (ikke støtteberettiget): {int(row['fritid'])}<br>"
-        f"Kostnad: {_nok(row['kost_total'])}<br>Støttebehov: {_nok(row['stottebehov'])}<br>"
-        f"Statlig tilskudd: {_nok(row['statlig'])}<br>Kommunal egenandel: {_nok(row['kommunal'])}<br>"
-        f"Kostnad per enhet: {_nok(row['kost_per_enhet'])}<br>Prioritet: {rank}"
+POPUP_FIELDS = {
+    "area_id": "Område",
+    "hus": "Husstander",
+    "naering": "Virksomheter",
+    "fritid": "Fritidsboliger (ikke støtteberettiget)",
+    "kostnad": "Kostnad",
+    "stottebehov_kr": "Støttebehov",
+    "statlig_kr": "Statlig tilskudd",
+    "kommunal_kr": "Kommunal egenandel",
+    "per_enhet_kr": "Kostnad per enhet",
+    "prioritet": "Prioritet",
+}
+
+
+def area_popup_frame(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Areas in EPSG:4326 with the figures a planner sees in the popup, formatted as text."""
+    web = areas.to_crs(WEB_CRS)
+    chosen = web["valgt"].astype(bool) if "valgt" in web else pd.Series(False, index=web.index)
+    return gpd.GeoDataFrame(
+        {
+            "area_id": web["area_id"],
+            "hus": web["hus"].astype(int),
+            "naering": web["naering"].astype(int),
+            "fritid": web["fritid"].astype(int),
+            "kostnad": web["kost_total"].map(_nok),
+            "stottebehov_kr": web["stottebehov"].map(_nok),
+            "statlig_kr": web["statlig"].map(_nok),
+            "kommunal_kr": web["kommunal"].map(_nok),
+            "per_enhet_kr": web["kost_per_enhet"].map(_nok),
+            "prioritet": [
+                f"{int(r)} (år {int(y)})" if c else "ikke valgt"
+                for r, y, c in zip(web["rang"], web["aar"], chosen, strict=True)
+            ],
+            "valgt": chosen,
+        },
+        geometry=web.geometry,
+        crs=WEB_CRS,
     )
 
 
@@ -71,7 +98,7 @@ def planner_map(
     cells = cell_layer_frame(classified)
     fg = folium.FeatureGroup(name="Bredbånd per 250 m-rute (husstander)", show=True)
     folium.GeoJson(
-        cells[["ssb_rute_250", "adresser", "hus", "klasse", "andel_uten_100", "geometry"]],
+        cells[["ssb_rute", "adresser", "hus", "klasse", "andel_uten_100", "geometry"]],
         style_function=lambda f: {
             "fillColor": SPEED_COLOURS[f["properties"]["klasse"]],
             "color": "#333333",
@@ -79,7 +106,7 @@ def planner_map(
             "fillOpacity": 0.6,
         },
         tooltip=folium.GeoJsonTooltip(
-            ["ssb_rute_250", "adresser", "hus", "klasse", "andel_uten_100"],
+            ["ssb_rute", "adresser", "hus", "klasse", "andel_uten_100"],
             aliases=["Rute", "Adresser", "Husstander", "Vanligste klasse", "Andel uten 100 Mbit/s"],
         ),
     ).add_to(fg)
@@ -102,21 +129,21 @@ def planner_map(
     fg.add_to(m)
 
     fg = folium.FeatureGroup(name="Utbyggingsområder", show=True)
-    areas_web = areas.to_crs(WEB_CRS)
-    for _, row in areas_web.iterrows():  # one feature per area, dozens at most
-        chosen = bool(row.get("valgt", False))
-        folium.GeoJson(
-            row["geometry"].__geo_interface__,
-            style_function=lambda _f, c=chosen: {
-                "color": "#000000",
-                "weight": 2.5 if c else 1.2,
-                "dashArray": None if c else "5 5",
-                "fillColor": "#009E73" if c else "#F0E442",
-                "fillOpacity": 0.25,
-            },
-            popup=folium.Popup(area_popup_html(row), max_width=320),
-            tooltip=f"Område {row['area_id']}",
-        ).add_to(fg)
+    popup = area_popup_frame(areas)
+    folium.GeoJson(
+        popup,
+        style_function=lambda f: {
+            "color": "#000000",
+            "weight": 2.5 if f["properties"]["valgt"] else 1.2,
+            "dashArray": None if f["properties"]["valgt"] else "5 5",
+            "fillColor": "#009E73",
+            "fillOpacity": 0.3 if f["properties"]["valgt"] else 0.0,
+        },
+        popup=folium.GeoJsonPopup(
+            list(POPUP_FIELDS), aliases=list(POPUP_FIELDS.values()), labels=True
+        ),
+        tooltip=folium.GeoJsonTooltip(["area_id"], aliases=["Område"]),
+    ).add_to(fg)
     fg.add_to(m)
 
     operators = list(dict.fromkeys(r.operator for r in mobile))
@@ -148,12 +175,12 @@ def planner_map(
             + [
                 (GAP_COLOUR, "ingen operatør god nok"),
                 ("#009E73", "valgt område"),
-                ("#F0E442", "kandidatområde"),
+                ("#FFFFFF", "kandidatområde (stiplet)"),
             ],
             bottom=200,
         )
     )
-    Fullscreen(title="Fullskjerm", title_cancel="Avslutt fullskjerm").add_to(m)
+    m.add_child(FullscreenControl())
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 

@@ -26,7 +26,7 @@ MOBILE_WORDS = {0: "ingen", 1: "med utendørsantenne", 2: "utendørs", 3: "innen
 EXPLANATION = (
     "Kartet viser hvor raskt fast bredbånd som tilbys i hver rute på 250 × 250 meter, "
     "ut fra operatørenes innrapporterte dekning. Fargen viser hva de fleste adressene i ruten kan få. "
-    "Ruter med svært få adresser er skjult av personvernhensyn. "
+    "Der det er få adresser, vises ruter på 1 × 1 km, og ruter med svært få adresser er skjult av personvernhensyn. "
     "Skraverte områder er planlagt bygget ut med offentlig støtte. "
     "Søk opp adressen din for å se hva den kan få."
 )
@@ -82,7 +82,7 @@ class AddressSearch(MacroElement):
           #dekning-search ul { list-style:none; margin:4px 0 0; padding:0; max-height:40vh; overflow:auto; }
           #dekning-search button { width:100%; text-align:left; padding:6px; border:0; background:#f4f4f4; margin-top:2px; font-size:15px; cursor:pointer; }
           #dekning-search button:focus, #dekning-search button:hover { background:#cde6f7; outline:2px solid #0072B2; }
-          #dekning-info { position:absolute; bottom:10px; right:10px; z-index:1000; background:#fff; padding:8px 10px;
+          #dekning-info { position:absolute; bottom:28px; right:10px; z-index:1000; background:#fff; padding:8px 10px;
             border-radius:4px; box-shadow:0 1px 4px rgba(0,0,0,.4); font:13px/1.4 system-ui,sans-serif; max-width:min(340px, 80vw); }
           @media (max-width: 600px) { #dekning-info { font-size:12px; max-height:30vh; overflow:auto; } .dekning-legend { display:none; } }
         </style>
@@ -160,7 +160,7 @@ def public_map(
     web = classified.to_crs(WEB_CRS)
     m = base_map(web.total_bounds, title)
     cells = cell_layer_frame(classified, min_count=min_cell_count)
-    shown = cells[cells["klasse"] != "skjult"]
+    shown = cells
     fg = folium.FeatureGroup(name="Fast bredbånd per rute", show=True)
     folium.GeoJson(
         shown[["klasse", "geometry"]].assign(tekst=shown["klasse"].map(SPEED_CLASS_LABELS)),

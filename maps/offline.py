@@ -1,0 +1,83 @@
+"""Make a Folium map open offline (apart from the base-map tiles).
+
+Folium links Leaflet, jQuery, Bootstrap and icon fonts from CDNs. dekning's maps use none but
+Leaflet, so the CDN links are dropped and Leaflet's own JS/CSS (from the
+``django-js-lib-leaflet`` wheel, Leaflet 1.9.4, BSD-2-Clause) are inlined, with the CSS images
+as data URIs. The full-screen button is a small control of dekning's own using the browser's
+Fullscreen API.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from functools import cache
+from importlib import resources
+
+import folium
+from branca.element import Element, MacroElement, Template
+
+LEAFLET_PACKAGE = "js_lib_leaflet"
+
+
+@cache
+def leaflet_assets() -> tuple[str, str]:
+    """Leaflet's JS and CSS (images inlined) as text."""
+    root = resources.files(LEAFLET_PACKAGE).joinpath("static", LEAFLET_PACKAGE)
+    js = root.joinpath("leaflet.js").read_text(encoding="utf-8")
+    css = root.joinpath("leaflet.css").read_text(encoding="utf-8")
+
+    def inline(match: re.Match[str]) -> str:
+        data = root.joinpath("images", match.group(1)).read_bytes()
+        return f"url(data:image/png;base64,{base64.b64encode(data).decode('ascii')})"
+
+    css = re.sub(r"url\(images/([\w.-]+\.png)\)", inline, css)
+    return js, css
+
+
+class FullscreenControl(MacroElement):
+    """A keyboard-usable full-screen toggle (top right)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function() {
+          var map = {{ this._parent.get_name() }};
+          var Ctl = L.Control.extend({
+            options: { position: 'topright' },
+            onAdd: function() {
+              var b = L.DomUtil.create('button', 'leaflet-bar dekning-fullscreen');
+              b.type = 'button'; b.title = '{{ this.title }}'; b.setAttribute('aria-label', '{{ this.title }}');
+              b.innerHTML = '&#x26F6;';
+              b.style.cssText = 'width:34px;height:34px;font-size:20px;background:#fff;cursor:pointer;';
+              L.DomEvent.disableClickPropagation(b);
+              L.DomEvent.on(b, 'click', function() {
+                var el = map.getContainer();
+                if (document.fullscreenElement) { document.exitFullscreen(); }
+                else if (el.requestFullscreen) { el.requestFullscreen(); }
+              });
+              return b;
+            }
+          });
+          new Ctl().addTo(map);
+          document.addEventListener('fullscreenchange', function() { map.invalidateSize(); });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, title: str = "Fullskjerm") -> None:
+        super().__init__()
+        self._name = "FullscreenControl"
+        self.title = title
+
+
+def make_offline(m: folium.Map) -> folium.Map:
+    """Drop the CDN links of ``m`` and inline Leaflet instead (call before saving)."""
+    m.default_js = []
+    m.default_css = []
+    js, css = leaflet_assets()
+    header = m.get_root().header
+    header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline", index=0)
+    header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=1)
+    return m
