@@ -14,13 +14,13 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-from dekning.coverage.classify import SPEED_CLASS_LABELS
 from fastapi import FastAPI, HTTPException, Query
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict
 
 from dekning import WEB_CRS, __version__
 from dekning.config import Config, load_config, load_default_config
+from dekning.coverage.classify import SPEED_CLASS_LABELS
 
 
 class Settings(BaseModel):

@@ -4,6 +4,7 @@ by kommune, postnummer, grunnkrets or SSB grid cell."""
 from __future__ import annotations
 
 import pandas as pd
+
 from dekning.coverage.classify import SPEED_CLASSES
 
 GROUPINGS = ("kommunenummer", "postnummer", "grunnkrets", "ssb_rute_250")

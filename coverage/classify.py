@@ -8,10 +8,10 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from dekning.coverage.rules import EligibilityRule, eligibility_rule
 
 from dekning import WORK_CRS
 from dekning.config import ClassifyConfig
+from dekning.coverage.rules import EligibilityRule, eligibility_rule
 from dekning.report import RunReport
 
 SPEED_CLASSES = ("ge1000", "ge100", "30to100", "lt30", "none")

@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 import pandas as pd
-from dekning.coverage.rules import CofundingRule, cofunding_rule
 
 from dekning.config import FundingConfig
+from dekning.coverage.rules import CofundingRule, cofunding_rule
 
 
 def annuity_factor(years: int, rate: float) -> float:

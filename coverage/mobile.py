@@ -61,7 +61,10 @@ def sample_raster(
             tr = Transformer.from_crs(crs, src.crs, always_xy=True)
             x, y = tr.transform(x, y)
         inv = ~src.transform
-        cols_f, rows_f = inv * (np.asarray(x, dtype="float64"), np.asarray(y, dtype="float64"))
+        x = np.asarray(x, dtype="float64")
+        y = np.asarray(y, dtype="float64")
+        cols_f = inv.a * x + inv.b * y + inv.c
+        rows_f = inv.d * x + inv.e * y + inv.f
         cols = np.floor(cols_f).astype("int64")
         rows = np.floor(rows_f).astype("int64")
         inside = (rows >= 0) & (rows < src.height) & (cols >= 0) & (cols < src.width)

@@ -248,6 +248,33 @@ def read_addresses(
     return gdf[inside].reset_index(drop=True)
 
 
+def read_boundary(path: str | Path, report: RunReport | None = None) -> gpd.GeoDataFrame:
+    """Read a municipality boundary (any vector format, any CRS) into EPSG:25833.
+
+    Invalid polygons (common in simplified lon/lat files) are repaired with
+    :func:`shapely.make_valid` and counted in the report.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("boundary file not found", file=path)
+    try:
+        gdf = pyogrio.read_dataframe(path)
+    except Exception as err:
+        raise InputError(f"cannot read boundary: {err}", file=path) from None
+    if gdf.crs is None:
+        raise InputError("boundary has no CRS", file=path)
+    invalid = ~gdf.geometry.is_valid
+    if report is not None:
+        report.warn(
+            "read",
+            "invalid_boundary_repaired",
+            f"{path.name}: invalid polygons repaired",
+            int(invalid.sum()),
+        )
+    gdf["geometry"] = shapely.make_valid(gdf.geometry.to_numpy())
+    return gdf.to_crs(WORK_CRS)
+
+
 def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd.DataFrame:
     """Counts per address id: ``hus``, ``pers``, ``fritid``, ``naering``, ``offentlig`` (int64).
 

@@ -29,6 +29,7 @@ from dekning.coverage.prioritise import select_areas
 from dekning.coverage.read import (
     read_address_counts,
     read_addresses,
+    read_boundary,
     read_consultation_list,
     read_coverage_polygons,
     read_fixed_coverage,
@@ -74,7 +75,7 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
     step(STEPS[0])
     addresses = read_addresses(inp.addresses, report, epsg=inp.addresses_epsg)
     if inp.boundary is not None:
-        boundary = gpd.read_file(inp.boundary).to_crs(addresses.crs)
+        boundary = read_boundary(inp.boundary, report)
         inside = addresses.within(boundary.union_all())
         report.warn(
             "read",

@@ -45,25 +45,49 @@ def read_table(path: str | Path, *, what: str = "table") -> pd.DataFrame:
             return pd.read_parquet(path)
         if suffix in (".xlsx", ".xlsm"):
             return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
-        raw = path.read_bytes()
-        if not raw.strip():
+        with path.open("rb") as fh:
+            head = fh.read(1 << 20)
+        if not head.strip():
             raise InputError(f"{what} file is empty", file=path)
-        encoding = sniff_encoding(raw)
-        text = raw.decode(encoding)
-        first = text.splitlines()[0] if text else ""
-        df = pd.read_csv(
-            path,
-            sep=sniff_delimiter(first),
-            dtype=str,
-            keep_default_na=False,
-            encoding=encoding,
-            quoting=csv.QUOTE_MINIMAL,
-        )
+        # Decide the encoding on the first MiB; a late non-UTF-8 byte is caught below.
+        encoding = sniff_encoding(head[: head.rfind(b"\n") + 1] or head)
+        first = head.decode(encoding, errors="replace").splitlines()[0]
+        df = _read_csv(path, sniff_delimiter(first), encoding)
     except InputError:
         raise
     except (ValueError, OSError, pd.errors.ParserError) as err:
         raise InputError(f"cannot read {what}: {err}", file=path) from None
     df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def _read_csv(path: Path, sep: str, encoding: str) -> pd.DataFrame:
+    """All columns as strings, with pyarrow's multi-threaded reader (falls back to cp1252)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    with path.open("rb") as fh:
+        header = fh.readline().decode(encoding, errors="replace").lstrip("\ufeff")
+    names = next(csv.reader([header.rstrip("\r\n")], delimiter=sep))
+    try:
+        table = pacsv.read_csv(
+            path,
+            read_options=pacsv.ReadOptions(
+                encoding="utf8" if encoding.startswith("utf") else encoding, block_size=1 << 24
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names},
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except pa.ArrowInvalid as err:
+        if encoding.startswith("utf") and "UTF8" in str(err).upper().replace("-", ""):
+            return _read_csv(path, sep, "cp1252")
+        raise ValueError(str(err).splitlines()[0]) from None
+    df = table.to_pandas()
+    df.columns = [str(c).lstrip("\ufeff") for c in df.columns]
     return df
 
 

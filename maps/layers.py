@@ -16,13 +16,13 @@ import pandas as pd
 import rasterio
 import shapely
 from branca.element import MacroElement, Template
-from dekning.coverage.classify import SPEED_CLASS_LABELS, SPEED_CLASSES, ssb_grid_id
-from dekning.coverage.mobile import levels_to_class
-from dekning.maps.offline import make_offline
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from dekning import WEB_CRS, WORK_CRS
 from dekning.config import ClassifyConfig, MobileRaster
+from dekning.coverage.classify import SPEED_CLASS_LABELS, SPEED_CLASSES, ssb_grid_id
+from dekning.coverage.mobile import levels_to_class
+from dekning.maps.offline import make_offline
 
 # Okabe-Ito based: best (blue) to worst (vermillion); "none" is dark grey.
 SPEED_COLOURS = {
@@ -194,8 +194,8 @@ def raster_overlay(
     """An image overlay of a class grid, reprojected to Web Mercator so it lines up with the tiles."""
     src = grid.astype("float32")
     h, w = src.shape
-    left, top = transform * (0, 0)
-    right, bottom = transform * (w, h)
+    left, top = transform.c, transform.f
+    right, bottom = transform.c + transform.a * w, transform.f + transform.e * h
     dst_transform, dw, dh = calculate_default_transform(
         crs, "EPSG:3857", w, h, left, bottom, right, top
     )
@@ -220,8 +220,8 @@ def raster_overlay(
         rgba[sel, 1] = int(colour[3:5], 16)
         rgba[sel, 2] = int(colour[5:7], 16)
         rgba[sel, 3] = 255
-    x0, y1 = dst_transform * (0, 0)
-    x1, y0 = dst_transform * (dw, dh)
+    x0, y1 = dst_transform.c, dst_transform.f
+    x1, y0 = dst_transform.c + dst_transform.a * dw, dst_transform.f + dst_transform.e * dh
     from pyproj import Transformer
 
     tr = Transformer.from_crs("EPSG:3857", WEB_CRS, always_xy=True)

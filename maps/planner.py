@@ -10,6 +10,9 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 import pandas as pd
+
+from dekning import WEB_CRS
+from dekning.config import ClassifyConfig, MobileRaster
 from dekning.maps.layers import (
     GAP_COLOUR,
     MOBILE_COLOURS,
@@ -23,9 +26,6 @@ from dekning.maps.layers import (
     speed_legend_items,
 )
 from dekning.maps.offline import FullscreenControl
-
-from dekning import WEB_CRS
-from dekning.config import ClassifyConfig, MobileRaster
 
 
 def _nok(v: float) -> str:

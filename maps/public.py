@@ -10,6 +10,8 @@ import folium
 import geopandas as gpd
 import numpy as np
 from branca.element import MacroElement, Template
+
+from dekning import WEB_CRS
 from dekning.coverage.classify import SPEED_CLASS_LABELS
 from dekning.maps.layers import (
     SPEED_COLOURS,
@@ -18,8 +20,6 @@ from dekning.maps.layers import (
     cell_layer_frame,
     speed_legend_items,
 )
-
-from dekning import WEB_CRS
 
 MOBILE_WORDS = {0: "ingen", 1: "med utendørsantenne", 2: "utendørs", 3: "innendørs"}
 
