@@ -13,6 +13,7 @@ from dekning import WORK_CRS
 from dekning.config import ClassifyConfig
 from dekning.coverage.rules import EligibilityRule, eligibility_rule
 from dekning.report import RunReport
+from dekning.tables import map_values
 
 SPEED_CLASSES = ("ge1000", "ge100", "30to100", "lt30", "none")
 """Speed classes from best to worst, by best download offer."""
@@ -48,6 +49,38 @@ def ssb_grid_id(x: np.ndarray, y: np.ndarray, size: int = 250) -> np.ndarray:
     return cx * 10_000_000 + cy
 
 
+def operator_lists(
+    adrid: np.ndarray, operator: np.ndarray | pd.Categorical
+) -> tuple[pd.Series, pd.Series]:
+    """Per address: number of distinct operators and their names (sorted, comma-separated).
+
+    Vectorised: operator names are coded in sorted order, (address, operator) pairs are made
+    unique and sorted on one int64 key, and the names are joined per address by pyarrow
+    (``ListArray`` + ``binary_join``): there can be millions of addresses.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(operator, pd.Categorical) and list(operator.categories) == sorted(
+        operator.categories
+    ):
+        codes, names = operator.codes.astype("int64"), operator.categories
+    else:
+        codes, names = pd.factorize(np.asarray(operator), sort=True)
+    addr_codes, addr_ids = pd.factorize(np.asarray(adrid))
+    key = np.sort(addr_codes.astype("int64") * (len(names) + 1) + codes)
+    key = key[np.r_[True, key[1:] != key[:-1]]]
+    pair_addr = key // (len(names) + 1)
+    pair_op = key % (len(names) + 1)
+    starts = np.flatnonzero(np.r_[True, pair_addr[1:] != pair_addr[:-1]])
+    offsets = pa.array(np.r_[starts, len(key)].astype("int32"))
+    values = pa.array(np.asarray(names, dtype=object)[pair_op], type=pa.string())
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, values), ", ")
+    index = pd.Index(np.asarray(addr_ids)[pair_addr[starts]], name="adrid")
+    n = pd.Series(np.diff(np.r_[starts, len(key)]).astype("int64"), index=index)
+    return n, pd.Series(joined.to_pandas().to_numpy(), index=index)
+
+
 def best_fixed_offer(fixed: pd.DataFrame, count_satellite: bool = False) -> pd.DataFrame:
     """Per address: best download/upload, best technology, operator count and names.
 
@@ -65,22 +98,28 @@ def best_fixed_offer(fixed: pd.DataFrame, count_satellite: bool = False) -> pd.D
         Indexed by ``adrid``: ``best_down_kbps``, ``best_up_kbps``, ``best_tek``,
         ``n_operators``, ``operators`` (comma-separated, sorted), ``has_fibre``.
     """
-    rows = fixed if count_satellite else fixed[fixed["tek"] != "satellitt"]
-    rows = rows.assign(_rank=rows["tek"].map(TECH_RANK).astype("int8"))
-    best = rows.sort_values(["adrid", "ned", "_rank"], kind="stable").drop_duplicates(
-        "adrid", keep="last"
+    rows = fixed if count_satellite else fixed[fixed["tek"].to_numpy() != "satellitt"]
+    rank = map_values(rows["tek"], TECH_RANK, 0).astype("int64")
+    # One integer score per row: download first, technology preference breaks ties.
+    score = rows["ned"].to_numpy().astype("int64") * 8 + rank
+    ids = rows["adrid"].to_numpy()
+    g = pd.DataFrame(
+        {"score": score, "opp": rows["opp"].to_numpy(), "fibre": rank == TECH_RANK["fiber"]}
     )
-    out = best.set_index("adrid")[["ned", "tek"]].rename(
-        columns={"ned": "best_down_kbps", "tek": "best_tek"}
+    agg = g.groupby(ids, sort=False).max()
+    by_rank = {r: t for t, r in TECH_RANK.items()}
+    out = pd.DataFrame(
+        {
+            "best_down_kbps": agg["score"].to_numpy() // 8,
+            "best_tek": map_values(agg["score"].to_numpy() % 8, by_rank, ""),
+            "best_up_kbps": agg["opp"].to_numpy(),
+            "has_fibre": agg["fibre"].to_numpy(),
+        },
+        index=pd.Index(agg.index.to_numpy(), name="adrid"),
     )
-    out["best_up_kbps"] = rows.groupby("adrid", sort=False)["opp"].max()
-    ops = rows[["adrid", "tilb"]].drop_duplicates().sort_values(["adrid", "tilb"], kind="stable")
-    grouped = ops.groupby("adrid", sort=False)["tilb"]
-    out["n_operators"] = grouped.size()
-    out["operators"] = grouped.agg(", ".join)
-    out["has_fibre"] = False
-    fibre_ids = rows.loc[rows["tek"] == "fiber", "adrid"].unique()
-    out.loc[out.index.isin(fibre_ids), "has_fibre"] = True
+    n_ops, names = operator_lists(ids, rows["tilb"].array)
+    out["n_operators"] = n_ops
+    out["operators"] = names
     return out
 
 

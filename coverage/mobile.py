@@ -74,9 +74,12 @@ def sample_raster(
         r0, r1 = rows[inside].min(), rows[inside].max() + 1
         c0, c1 = cols[inside].min(), cols[inside].max() + 1
         window = Window(c0, r0, c1 - c0, r1 - r0)
-        band = src.read(1, window=window, masked=True)
-        vals = band[rows[inside] - r0, cols[inside] - c0]
-        out[inside] = np.ma.filled(vals.astype("float64"), np.nan)
+        band = src.read(1, window=window)
+        vals = band[rows[inside] - r0, cols[inside] - c0].astype("float64")
+        del band
+        if src.nodata is not None:
+            vals[vals == src.nodata] = np.nan
+        out[inside] = vals
     return out
 
 

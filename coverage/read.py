@@ -69,6 +69,25 @@ COUNT_COLUMNS = {
 }
 
 
+COORD_COLUMNS = (
+    "Nord",
+    "Øst",
+    "Ost",
+    "Oest",
+    "northing",
+    "easting",
+    "x",
+    "y",
+    "lat",
+    "lon",
+    "lng",
+    "latitude",
+    "longitude",
+    "EPSG-kode",
+    "epsg",
+)
+
+
 def _check_norway(
     x: np.ndarray, y: np.ndarray, *, file: Path, xfield: str, yfield: str
 ) -> np.ndarray:
@@ -192,20 +211,17 @@ def read_addresses(
         y = gdf.geometry.y.to_numpy()
         xfield, yfield = "geometry.x", "geometry.y"
     else:
-        df = read_table(path, what="address register")
+        wanted = [
+            *ADDRESS_COLUMNS["adrid"],
+            *(c for cs in OPTIONAL_ADDRESS_COLUMNS.values() for c in cs),
+            *COORD_COLUMNS,
+        ]
+        df = read_table(path, what="address register", columns=tuple(wanted), numeric=COORD_COLUMNS)
         x, y = _points_from_columns(df, file=path, epsg_default=epsg)
         xfield, yfield = "Øst", "Nord"
 
     cols = require_columns(df, ADDRESS_COLUMNS, file=path, what="address register")
-    ids = pd.to_numeric(df[cols["adrid"]].astype(str).str.strip(), errors="coerce")
-    if ids.isna().any():
-        pos = int(ids.isna().to_numpy().nonzero()[0][0])
-        raise InputError(
-            f"address id is not a whole number: {df[cols['adrid']].iloc[pos]!r}",
-            file=path,
-            row=pos + 1,
-            field=cols["adrid"],
-        )
+    ids = to_numbers(df[cols["adrid"]], file=path, field=cols["adrid"], integer=True)
     dup = ids.duplicated(keep="first")
     if dup.any():
         pos = int(dup.to_numpy().nonzero()[0][0])
@@ -221,9 +237,9 @@ def read_addresses(
     for field, cands in OPTIONAL_ADDRESS_COLUMNS.items():
         col = find_column(df, cands)
         if col is not None:
-            out[field] = df[col].astype(str).str.strip().replace({"nan": "", "None": ""}).to_numpy()
+            out[field] = df[col].fillna("").astype("str").str.strip().reset_index(drop=True)
         elif field != "grunnkrets":
-            out[field] = ""
+            out[field] = pd.Series("", index=out.index, dtype="str")
     if (out["adressetekst"] == "").all() and (out["adressenavn"] != "").any():
         out["adressetekst"] = (
             out["adressenavn"] + " " + out["nummer"] + out["bokstav"]
@@ -281,7 +297,11 @@ def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd
     Columns that the file lacks are filled with 0; ``hus`` is required.
     """
     path = Path(path)
-    df = read_table(path, what="address counts")
+    df = read_table(
+        path,
+        what="address counts",
+        numeric=("adrid", "adresseId", "hus", "pers", "fritid", "naering"),
+    )
     cols = require_columns(
         df,
         {"adrid": ADDRESS_COLUMNS["adrid"], "hus": COUNT_COLUMNS["hus"]},
@@ -296,7 +316,14 @@ def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd
         if col is None:
             out[field] = 0
             continue
-        values = to_numbers(df[col].replace("", "0"), file=path, field=col, integer=True)
+        values = to_numbers(df[col], file=path, field=col).fillna(0.0)  # empty means none
+        frac = values != np.floor(values)
+        if frac.any():
+            pos = int(frac.to_numpy().nonzero()[0][0])
+            raise InputError(
+                f"not a whole number: {values.iloc[pos]:g}", file=path, row=pos + 1, field=col
+            )
+        values = values.astype("int64")
         if (values < 0).any():
             pos = int((values < 0).to_numpy().nonzero()[0][0])
             raise InputError(
@@ -345,7 +372,11 @@ def read_fixed_coverage(
     """
     path = Path(path)
     report = report if report is not None else RunReport()
-    df = read_table(path, what="fixed coverage")
+    df = read_table(
+        path,
+        what="fixed coverage",
+        numeric=("adrid", "adresseId", "ned", "opp", "nedlasting", "opplasting", "down", "up"),
+    )
     cols = require_columns(
         df,
         {
@@ -359,11 +390,15 @@ def read_fixed_coverage(
         what="fixed coverage",
     )
     adrid = to_numbers(df[cols["adrid"]], file=path, field=cols["adrid"], integer=True)
-    tek_raw = df[cols["tek"]].astype(str).str.strip().str.lower()
-    tek = tek_raw.map(TECH_ALIASES)
-    if tek.isna().any():
-        pos = int(tek.isna().to_numpy().nonzero()[0][0])
-        unknown = sorted(set(tek_raw[tek.isna()]))[:5]
+    # Technology and operator have few distinct values: clean those once, keep categorical codes.
+    tek_codes, tek_uniques = pd.factorize(df[cols["tek"]].fillna("").astype("str"))
+    tek_clean = [str(u).strip().lower() for u in tek_uniques]
+    tek_known = [TECH_ALIASES.get(u) for u in tek_clean]
+    unknown_codes = [i for i, t in enumerate(tek_known) if t is None]
+    if unknown_codes:
+        bad_rows = np.isin(tek_codes, unknown_codes)
+        pos = int(np.flatnonzero(bad_rows)[0])
+        unknown = sorted({tek_clean[i] for i in unknown_codes})[:5]
         raise InputError(
             f"unknown technology code {df[cols['tek']].iloc[pos]!r} (unknown codes: {', '.join(unknown)}); "
             f"expected one of {', '.join(TECHNOLOGIES)}",
@@ -371,6 +406,16 @@ def read_fixed_coverage(
             row=pos + 1,
             field=cols["tek"],
         )
+    tek_index = np.array([TECHNOLOGIES.index(t) for t in tek_known], dtype="int64")
+    tek = pd.Series(
+        pd.Categorical.from_codes(tek_index[tek_codes], categories=list(TECHNOLOGIES)),
+        index=df.index,
+    )
+    op_codes, op_uniques = pd.factorize(df[cols["tilb"]].fillna("").astype("str"))
+    op_clean = pd.Index([str(u).strip() for u in op_uniques])
+    op_names = sorted(set(op_clean))
+    op_index = op_clean.map({n: i for i, n in enumerate(op_names)}).to_numpy().astype("int64")
+    tilb = pd.Categorical.from_codes(op_index[op_codes], categories=op_names)
     speeds = {}
     for field in ("ned", "opp"):
         v = to_numbers(df[cols[field]], file=path, field=cols[field])
@@ -395,25 +440,30 @@ def read_fixed_coverage(
     out = pd.DataFrame(
         {
             "adrid": adrid.to_numpy(),
-            "tilb": df[cols["tilb"]].astype(str).str.strip().to_numpy(),
+            "tilb": tilb,
             "tek": tek.to_numpy(),
             "ned": np.round(speeds["ned"].to_numpy()).astype("int64"),
             "opp": np.round(speeds["opp"].to_numpy()).astype("int64"),
             "hc": hc.to_numpy(dtype=bool),
         }
     )
-    key = ["adrid", "tilb", "tek"]
-    dup = out.duplicated(key, keep=False)
-    if dup.any():
-        n_dup = int(out.duplicated(key).sum())
+    # One int64 key per row (address × operator × technology) makes the duplicate check cheap.
+    combined = (out["adrid"].to_numpy() * (len(op_names) + 1) + tilb.codes) * len(
+        TECHNOLOGIES
+    ) + tek.cat.codes.to_numpy()
+    order = np.lexsort((out["opp"].to_numpy(), out["ned"].to_numpy(), combined))
+    sorted_key = combined[order]
+    last_of_key = np.r_[sorted_key[1:] != sorted_key[:-1], True]
+    if not last_of_key.all():
+        dup_rows = order[~last_of_key]
         report.warn(
             "read",
             "fixed_coverage_duplicates",
             f"{path.name}: rows repeating an address × operator × technology; the fastest is kept",
-            n_dup,
-            out.loc[dup, "adrid"].astype(str).unique().tolist(),
+            len(dup_rows),
+            np.unique(out["adrid"].to_numpy()[dup_rows]).tolist(),
         )
-        out = out.sort_values(["ned", "opp"]).drop_duplicates(key, keep="last").sort_index()
+        out = out.iloc[np.sort(order[last_of_key])]
     return out.reset_index(drop=True)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from dekning.errors import InputError
@@ -28,8 +29,23 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] > 0 else ";"
 
 
-def read_table(path: str | Path, *, what: str = "table") -> pd.DataFrame:
+def read_table(
+    path: str | Path,
+    *,
+    what: str = "table",
+    columns: tuple[str, ...] | None = None,
+    numeric: tuple[str, ...] = (),
+) -> pd.DataFrame:
     """Read a CSV/TXT, Parquet or XLSX file into a DataFrame of strings (Parquet keeps dtypes).
+
+    Parameters
+    ----------
+    columns
+        Column names (case-insensitive) to keep; others are not read. None keeps all.
+    numeric
+        Column names (case-insensitive) that CSV reading parses as numbers straight away. When a
+        value does not parse, the file is read as strings instead, so that
+        :func:`to_numbers` can name the bad row.
 
     Raises
     ------
@@ -52,7 +68,7 @@ def read_table(path: str | Path, *, what: str = "table") -> pd.DataFrame:
         # Decide the encoding on the first MiB; a late non-UTF-8 byte is caught below.
         encoding = sniff_encoding(head[: head.rfind(b"\n") + 1] or head)
         first = head.decode(encoding, errors="replace").splitlines()[0]
-        df = _read_csv(path, sniff_delimiter(first), encoding)
+        df = _read_csv(path, sniff_delimiter(first), encoding, columns, numeric)
     except InputError:
         raise
     except (ValueError, OSError, pd.errors.ParserError) as err:
@@ -61,34 +77,56 @@ def read_table(path: str | Path, *, what: str = "table") -> pd.DataFrame:
     return df
 
 
-def _read_csv(path: Path, sep: str, encoding: str) -> pd.DataFrame:
-    """All columns as strings, with pyarrow's multi-threaded reader (falls back to cp1252)."""
+def _read_csv(
+    path: Path,
+    sep: str,
+    encoding: str,
+    columns: tuple[str, ...] | None = None,
+    numeric: tuple[str, ...] = (),
+) -> pd.DataFrame:
+    """Columns as strings (``numeric`` ones as numbers), with pyarrow's multi-threaded reader."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
 
     with path.open("rb") as fh:
         header = fh.readline().decode(encoding, errors="replace").lstrip("\ufeff")
-    names = next(csv.reader([header.rstrip("\r\n")], delimiter=sep))
+    names = [n.strip() for n in next(csv.reader([header.rstrip("\r\n")], delimiter=sep))]
+    wanted = {c.lower() for c in columns} if columns is not None else None
+    keep = [n for n in names if wanted is None or n.lower() in wanted]
+    as_number = {c.lower() for c in numeric}
+    types = {n: (pa.float64() if n.lower() in as_number else pa.string()) for n in keep}
+    read_options = pacsv.ReadOptions(
+        encoding="utf8" if encoding.startswith("utf") else encoding,
+        block_size=1 << 24,
+        column_names=names,
+        skip_rows=1,
+    )
     try:
         table = pacsv.read_csv(
             path,
-            read_options=pacsv.ReadOptions(
-                encoding="utf8" if encoding.startswith("utf") else encoding, block_size=1 << 24
-            ),
+            read_options=read_options,
             parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=False),
             convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
+                column_types=types,
+                include_columns=keep,
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
         )
     except pa.ArrowInvalid as err:
         if encoding.startswith("utf") and "UTF8" in str(err).upper().replace("-", ""):
-            return _read_csv(path, sep, "cp1252")
+            return _read_csv(path, sep, "cp1252", columns, numeric)
+        if numeric:
+            return _read_csv(path, sep, encoding, columns, ())
         raise ValueError(str(err).splitlines()[0]) from None
-    df = table.to_pandas()
-    df.columns = [str(c).lstrip("\ufeff") for c in df.columns]
-    return df
+    return table.to_pandas()
+
+
+def map_values(values: pd.Series | np.ndarray, mapping: dict, default: object = None) -> np.ndarray:
+    """``mapping`` applied to a column with few distinct values (codes), fast at millions of rows."""
+    codes, uniques = pd.factorize(np.asarray(values), use_na_sentinel=True)
+    mapped = np.array([mapping.get(u, default) for u in uniques] + [default], dtype=object)
+    return mapped[codes]
 
 
 def find_column(df: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:
@@ -123,23 +161,52 @@ def require_columns(
 def to_numbers(
     series: pd.Series, *, file: str | Path, field: str, integer: bool = False
 ) -> pd.Series:
-    """Parse a column of numbers written with decimal point or comma; fail naming the first bad row."""
+    """Parse a column of numbers written with decimal point or comma; fail naming the first bad row.
+
+    Empty strings become NaN (floats) or are an error (``integer=True``). The common case is cast
+    in one vectorised pyarrow call; only on failure is the column scanned to name the bad row.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     if pd.api.types.is_numeric_dtype(series):
-        return series.astype("int64" if integer else "float64")
-    text = (
-        series.astype(str)
-        .str.strip()
-        .str.replace(",", ".", regex=False)
-        .str.replace(" ", "", regex=False)
+        values = series.to_numpy(dtype="float64", na_value=np.nan)
+        if integer:
+            bad = np.isnan(values) | (values != np.floor(values))
+            if bad.any():
+                pos = int(np.flatnonzero(bad)[0])
+                what = (
+                    "empty value"
+                    if np.isnan(values[pos])
+                    else f"not a whole number: {values[pos]:g}"
+                )
+                raise InputError(what, file=file, row=pos + 1, field=field)
+            return pd.Series(values.astype("int64"), index=series.index)
+        return pd.Series(values, index=series.index)
+    arr = pa.array(
+        series.astype(str).to_numpy(dtype=object) if series.dtype == object else series,
+        type=pa.string(),
     )
-    values = pd.to_numeric(text, errors="coerce")
-    bad = values.isna() & (text != "")
-    if bad.any():
+    arr = pc.utf8_trim_whitespace(arr)
+    if pc.any(pc.match_substring(arr, ",")).as_py():
+        arr = pc.replace_substring(arr, ",", ".")
+    if pc.any(pc.match_substring(arr, " ")).as_py():
+        arr = pc.replace_substring(arr, " ", "")
+    empty = pc.equal(pc.utf8_length(arr), 0)
+    try:
+        values = pc.cast(pc.if_else(empty, None, arr), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        values = None
+    if values is None:
+        text = pd.Series(arr.to_pandas(), index=series.index)
+        parsed = pd.to_numeric(text, errors="coerce")
+        bad = parsed.isna() & (text != "")
         pos = int(bad.to_numpy().nonzero()[0][0])
         raise InputError(f"not a number: {series.iloc[pos]!r}", file=file, row=pos + 1, field=field)
+    out = values.to_numpy(zero_copy_only=False)
     if integer:
-        if values.isna().any():
-            pos = int(values.isna().to_numpy().nonzero()[0][0])
+        if np.isnan(out).any():
+            pos = int(np.flatnonzero(np.isnan(out))[0])
             raise InputError("empty value", file=file, row=pos + 1, field=field)
-        return values.astype("int64")
-    return values.astype("float64")
+        return pd.Series(out.astype("int64"), index=series.index)
+    return pd.Series(out, index=series.index)

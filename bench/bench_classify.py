@@ -1,0 +1,373 @@
+"""Benchmark: classify a Norway-sized address register (issue 2).
+
+2.6 million addresses (Kartverket CSV layout, EPSG:25833), 4 million Nkom fixed-coverage rows
+(CSV, kbit/s), 6 mobile rasters (3 operators × 4G/5G, 100 m cells over mainland Norway's extent,
+int16 dBm), generated with a fixed seed. Two jobs do the same work, each in a fresh process so
+that its peak memory (max RSS) is its own:
+
+- ``dekning``: :func:`read_addresses` + :func:`read_address_counts` + :func:`read_fixed_coverage`
+  + :func:`sample_mobile` + :func:`classify` (everything ``dekning run`` does before areas).
+- ``duckdb``: the same in SQL with DuckDB's spatial extension (points built and checked with
+  ``ST_Point``/``ST_Within`` against Norway's box), best offer per address, operator count and
+  names, speed class, eligibility, SSB grid id. DuckDB has no raster reader, so the mobile cell
+  lookup uses the same numpy indexing on arrays read with rasterio; the cell row/col is computed in
+  SQL.
+
+Run ``python bench/bench_classify.py`` (add ``--addresses 260000`` for a quick look). Data are
+cached in ``bench/data/`` (not committed); results are appended to ``bench/results/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+OPERATORS = ("telenor", "telia", "ice")
+# Mainland Norway's extent in EPSG:25833 (rounded).
+X0, Y0, X1, Y1 = -80_000, 6_440_000, 1_120_000, 7_940_000
+RES = 100
+
+
+def generate(out: Path, n_addr: int, n_fbb: int, seed: int = 2_600_000) -> None:
+    """Write addresses.csv, counts.csv, fbb.csv and mobil/*.tif into ``out`` (skips if present)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    import rasterio
+    from rasterio.transform import from_origin
+
+    marker = out / f"done-{n_addr}-{n_fbb}"
+    if marker.exists():
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "mobil").mkdir(exist_ok=True)
+    rng = np.random.default_rng(seed)
+    t = time.time()
+    # Addresses clustered around 400 towns plus scattered ones, like Norway's settlement.
+    towns = np.column_stack(
+        [rng.uniform(X0 + 50_000, X1 - 50_000, 400), rng.uniform(Y0 + 50_000, Y1 - 50_000, 400)]
+    )
+    which = rng.integers(0, 400, n_addr)
+    spread = np.where(rng.random(n_addr) < 0.7, 1_500.0, 12_000.0)
+    x = np.clip(towns[which, 0] + rng.normal(0, 1, n_addr) * spread, X0 + 1, X1 - 1)
+    y = np.clip(towns[which, 1] + rng.normal(0, 1, n_addr) * spread, Y0 + 1, Y1 - 1)
+    ids = np.arange(n_addr, dtype="int64") * 7 + 100_000_000
+    streets = np.array([f"Vegnavn {i}" for i in range(5_000)])
+    st = streets[rng.integers(0, 5_000, n_addr)]
+    num = rng.integers(1, 200, n_addr).astype(str)
+    post = np.char.zfill(rng.integers(1, 9999, n_addr).astype(str), 4)
+    kommune = np.char.zfill(rng.integers(301, 5699, n_addr).astype(str), 4)
+    empty = pa.array([""] * n_addr)
+    cols = {
+        "lokalId": pa.array(ids.astype(str)),
+        "kommunenummer": pa.array(kommune),
+        "kommunenavn": empty,
+        "adressetype": pa.array(np.full(n_addr, "vegadresse")),
+        "adressetilleggsnavn": empty,
+        "adressetilleggsnavnKilde": empty,
+        "adressekode": pa.array(rng.integers(1000, 9999, n_addr).astype(str)),
+        "adressenavn": pa.array(st),
+        "nummer": pa.array(num),
+        "bokstav": empty,
+        "gardsnummer": pa.array(rng.integers(1, 300, n_addr).astype(str)),
+        "bruksnummer": pa.array(rng.integers(1, 50, n_addr).astype(str)),
+        "festenummer": empty,
+        "undernummer": empty,
+        "adresseTekst": pa.array(np.char.add(np.char.add(st, " "), num)),
+        "adresseTekstUtenAdressetilleggsnavn": empty,
+        "EPSG-kode": pa.array(np.full(n_addr, "25833")),
+        "Nord": pa.array(np.char.mod("%.2f", y)),
+        "Øst": pa.array(np.char.mod("%.2f", x)),
+        "postnummer": pa.array(post),
+        "poststed": pa.array(np.full(n_addr, "STED")),
+        "oppdateringsdato": pa.array(np.full(n_addr, "01.10.2026 06:00:00")),
+        "datauttaksdato": pa.array(np.full(n_addr, "01.10.2026 06:00:00")),
+        "adresseId": pa.array(ids.astype(str)),
+        "uuidAdresse": empty,
+    }
+    wopt = pacsv.WriteOptions(delimiter=";", quoting_style="none")
+    pacsv.write_csv(pa.table(cols), out / "addresses.csv", write_options=wopt)
+    hus = np.where(rng.random(n_addr) < 0.85, 1, 0) + (rng.random(n_addr) < 0.05) * rng.integers(
+        2, 30, n_addr
+    )
+    pacsv.write_csv(
+        pa.table(
+            {
+                "adrid": ids,
+                "hus": hus,
+                "pers": hus * 2,
+                "fritid": (hus == 0).astype("int64"),
+                "naering": (rng.random(n_addr) < 0.1).astype("int64"),
+            }
+        ),
+        out / "counts.csv",
+        write_options=wopt,
+    )
+    # 4 M coverage rows over ~2.2 M covered addresses.
+    aid = np.sort(rng.choice(ids, n_fbb, replace=True))
+    tek = rng.choice(
+        np.array(["fiber", "kabel", "dsl", "ftb", "satellitt", "radio"]),
+        n_fbb,
+        p=[0.45, 0.12, 0.25, 0.1, 0.06, 0.02],
+    )
+    base = {
+        "fiber": 1_000_000,
+        "kabel": 500_000,
+        "dsl": 20_000,
+        "ftb": 100_000,
+        "satellitt": 150_000,
+        "radio": 30_000,
+    }
+    ned = np.array([base[t] for t in ("fiber", "kabel", "dsl", "ftb", "satellitt", "radio")])
+    idx = np.searchsorted(np.array(["dsl", "fiber", "ftb", "kabel", "radio", "satellitt"]), tek)
+    ned = np.array([20_000, 1_000_000, 100_000, 500_000, 30_000, 150_000])[idx] * rng.uniform(
+        0.3, 1.0, n_fbb
+    )
+    pacsv.write_csv(
+        pa.table(
+            {
+                "adrid": aid,
+                "tilb": rng.choice(
+                    np.array(["Telenor", "Telia", "Ice", "GlobalConnect", "Altibox", "Lokalnett"]),
+                    n_fbb,
+                ),
+                "tek": tek,
+                "ned": ned.astype("int64"),
+                "opp": (ned / 5).astype("int64"),
+                "hc": rng.random(n_fbb) < 0.5,
+            }
+        ),
+        out / "fbb.csv",
+        write_options=wopt,
+    )
+    print(f"tables written in {time.time() - t:.1f} s", flush=True)
+    w, h = (X1 - X0) // RES, (Y1 - Y0) // RES
+    transform = from_origin(X0, Y1, RES, RES)
+    for k, op in enumerate(OPERATORS):
+        for j, tech in enumerate(("4g", "5g")):
+            coarse = rng.normal(-100 - 5 * k - 6 * j, 12, (h // 50 + 1, w // 50 + 1)).astype(
+                "float32"
+            )
+            band = np.repeat(np.repeat(coarse, 50, axis=0), 50, axis=1)[:h, :w]
+            band = (band + rng.normal(0, 4, (h, w)).astype("float32")).astype("int16")
+            band[rng.random((h, w), dtype="float32") < 0.02] = -32768
+            with rasterio.open(
+                out / "mobil" / f"{op}_{tech}.tif",
+                "w",
+                driver="GTiff",
+                width=w,
+                height=h,
+                count=1,
+                dtype="int16",
+                crs="EPSG:25833",
+                transform=transform,
+                nodata=-32768,
+                tiled=True,
+                blockxsize=512,
+                blockysize=512,
+            ) as dst:
+                dst.write(band, 1)
+            del band
+    print(f"all data written in {time.time() - t:.1f} s", flush=True)
+    marker.write_text("ok")
+
+
+def job_dekning(data: Path) -> dict:
+    from dekning.config import ClassifyConfig, MobileRaster
+    from dekning.coverage.classify import classify
+    from dekning.coverage.mobile import sample_mobile
+    from dekning.coverage.read import read_address_counts, read_addresses, read_fixed_coverage
+    from dekning.report import RunReport
+
+    cfg = ClassifyConfig()
+    rasters = [
+        MobileRaster(operator=o, technology=t, path=data / "mobil" / f"{o}_{t}.tif")
+        for o in OPERATORS
+        for t in ("4g", "5g")
+    ]
+    report = RunReport()
+    laps = {}
+    t = time.perf_counter()
+    addr = read_addresses(data / "addresses.csv", report)
+    laps["read_addresses"] = time.perf_counter() - t
+    counts = read_address_counts(data / "counts.csv", report)
+    fixed = read_fixed_coverage(data / "fbb.csv", report)
+    laps["read_coverage"] = time.perf_counter() - t - sum(laps.values())
+    mobile = sample_mobile(addr, rasters, cfg, report)
+    laps["sample_mobile"] = time.perf_counter() - t - sum(laps.values())
+    out = classify(addr, fixed, cfg, counts=counts, mobile=mobile, report=report)
+    laps["classify"] = time.perf_counter() - t - sum(laps.values())
+    return {
+        "rows": len(out),
+        "eligible": int(out["eligible"].sum()),
+        "hus_uten_100": int(out.loc[out["best_down_kbps"] < 100_000, "hus"].sum()),
+        "laps": laps,
+    }
+
+
+def job_duckdb(data: Path) -> dict:
+    import duckdb
+    import duckdb_extension_spatial
+    import rasterio
+
+    ext = (
+        Path(duckdb_extension_spatial.__file__).parent
+        / "extensions"
+        / f"v{duckdb.__version__}"
+        / "spatial.duckdb_extension"
+    )
+    con = duckdb.connect()
+    con.execute(f"LOAD '{ext}'")
+    laps = {}
+    t = time.perf_counter()
+    con.execute(f"""
+        CREATE TABLE adr AS
+        SELECT CAST(adresseId AS BIGINT) AS adrid, adresseTekst AS adressetekst, postnummer, kommunenummer,
+               CAST("Øst" AS DOUBLE) AS x, CAST("Nord" AS DOUBLE) AS y
+        FROM read_csv('{data / "addresses.csv"}', delim=';', header=true, all_varchar=true)
+        WHERE ST_Within(ST_Point(CAST("Øst" AS DOUBLE), CAST("Nord" AS DOUBLE)),
+                        ST_MakeEnvelope(-120000, 6400000, 1130000, 7960000))""")
+    laps["read_addresses"] = time.perf_counter() - t
+    con.execute(
+        f"CREATE TABLE cnt AS SELECT * FROM read_csv('{data / 'counts.csv'}', delim=';', header=true)"
+    )
+    con.execute(
+        f"CREATE TABLE fbb AS SELECT * FROM read_csv('{data / 'fbb.csv'}', delim=';', header=true)"
+    )
+    laps["read_coverage"] = time.perf_counter() - t - sum(laps.values())
+    # Mobile: cell row/col in SQL, value lookup with numpy (DuckDB has no raster reader).
+    rc = con.execute("SELECT adrid, x, y FROM adr ORDER BY adrid").fetchnumpy()
+    mob = {"adrid": rc["adrid"]}
+    for o in OPERATORS:
+        best = np.zeros(len(rc["adrid"]), dtype="int8")
+        for tech in ("4g", "5g"):
+            with rasterio.open(data / "mobil" / f"{o}_{tech}.tif") as src:
+                band = src.read(1)
+                tr = src.transform
+            cols = np.floor((rc["x"] - tr.c) / tr.a).astype("int64")
+            rows = np.floor((rc["y"] - tr.f) / tr.e).astype("int64")
+            ok = (rows >= 0) & (rows < band.shape[0]) & (cols >= 0) & (cols < band.shape[1])
+            v = np.full(len(cols), -32768, dtype="int16")
+            v[ok] = band[rows[ok], cols[ok]]
+            del band
+            cls = np.select([v == -32768, v >= -100, v >= -110, v >= -120], [0, 3, 2, 1], 0).astype(
+                "int8"
+            )
+            mob[f"mob_{o}_{tech}"] = cls
+            best = np.maximum(best, cls)
+        mob[f"mob_{o}"] = best
+    import pandas as pd
+
+    mobdf = pd.DataFrame(mob)  # noqa: F841 - read by DuckDB below
+    laps["sample_mobile"] = time.perf_counter() - t - sum(laps.values())
+    res = con.execute("""
+        WITH f AS (
+            SELECT * FROM fbb WHERE tek <> 'satellitt' AND adrid IN (SELECT adrid FROM adr)),
+        best AS (
+            SELECT adrid, max(ned) AS best_down, max(opp) AS best_up,
+                   arg_max(tek, ned * 10 + CASE tek WHEN 'fiber' THEN 7 WHEN 'kabel' THEN 6 WHEN 'ftb' THEN 5
+                                                     WHEN 'dsl' THEN 4 WHEN 'radio' THEN 3 ELSE 2 END) AS best_tek,
+                   count(DISTINCT tilb) AS n_operators, string_agg(DISTINCT tilb, ', ' ORDER BY tilb) AS operators
+            FROM f GROUP BY adrid)
+        SELECT a.adrid, a.adressetekst, a.postnummer, a.kommunenummer, a.x, a.y,
+               coalesce(c.hus, 1) AS hus, coalesce(c.fritid, 0) AS fritid, coalesce(c.naering, 0) AS naering,
+               coalesce(b.best_down, 0) AS best_down_kbps, coalesce(b.best_up, 0) AS best_up_kbps,
+               coalesce(b.best_tek, '') AS best_tek, coalesce(b.n_operators, 0) AS n_operators,
+               coalesce(b.operators, '') AS operators,
+               CASE WHEN b.best_down >= 1000000 THEN 'ge1000' WHEN b.best_down >= 100000 THEN 'ge100'
+                    WHEN b.best_down >= 30000 THEN '30to100' WHEN b.best_down > 0 THEN 'lt30' ELSE 'none' END AS speed_class,
+               coalesce(b.best_down, 0) < 100000 AND coalesce(c.hus, 1) + coalesce(c.naering, 0) > 0 AS eligible,
+               (floor((a.x + 2000000) / 250) * 250)::BIGINT * 10000000 + (floor(a.y / 250) * 250)::BIGINT AS ssb_rute_250,
+               m.* EXCLUDE (adrid),
+               (m.mob_telenor >= 3)::INT + (m.mob_telia >= 3)::INT + (m.mob_ice >= 3)::INT AS mob_n_ok
+        FROM adr a LEFT JOIN best b USING (adrid) LEFT JOIN cnt c USING (adrid) LEFT JOIN mobdf m USING (adrid)
+    """).df()
+    laps["classify"] = time.perf_counter() - t - sum(laps.values())
+    return {
+        "rows": len(res),
+        "eligible": int(res["eligible"].sum()),
+        "hus_uten_100": int(res.loc[res["best_down_kbps"] < 100_000, "hus"].sum()),
+        "laps": laps,
+    }
+
+
+def _child(job: str, data: str) -> None:
+    t = time.perf_counter()
+    result = {"dekning": job_dekning, "duckdb": job_duckdb}[job](Path(data))
+    result["seconds"] = time.perf_counter() - t
+    # VmHWM resets at exec; ru_maxrss would carry the parent's peak over (Linux).
+    hwm = next(
+        line
+        for line in Path("/proc/self/status").read_text().splitlines()
+        if line.startswith("VmHWM")
+    )
+    result["peak_rss_mib"] = int(hwm.split()[1]) / 1024
+    print(json.dumps(result))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--addresses", type=int, default=2_600_000)
+    ap.add_argument("--coverage-rows", type=int, default=4_000_000)
+    ap.add_argument("--data", type=Path, default=HERE / "data")
+    ap.add_argument("--jobs", default="dekning,duckdb")
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        _child(args.child, str(args.data))
+        return
+    data = args.data / f"n{args.addresses}"
+    generate(data, args.addresses, args.coverage_rows)
+    results = {}
+    for job in args.jobs.split(","):
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child", job, "--data", str(data)],
+            capture_output=True,
+            text=True,
+            env={**os.environ, "OMP_NUM_THREADS": "2"},
+        )
+        if proc.returncode != 0:
+            print(proc.stderr, file=sys.stderr)
+            raise SystemExit(f"{job} failed")
+        results[job] = json.loads(proc.stdout.strip().splitlines()[-1])
+        r = results[job]
+        laps = ", ".join(f"{k} {v:.1f}s" for k, v in r["laps"].items())
+        print(
+            f"{job:>8}: {r['seconds']:6.1f} s, peak {r['peak_rss_mib']:7.0f} MiB, {r['rows']} addresses, "
+            f"{r['eligible']} eligible, {r['hus_uten_100']} households < 100 Mbit/s  ({laps})",
+            flush=True,
+        )
+    if {"dekning", "duckdb"} <= results.keys():
+        a, b = results["dekning"], results["duckdb"]
+        assert (
+            a["rows"] == b["rows"]
+            and a["eligible"] == b["eligible"]
+            and a["hus_uten_100"] == b["hus_uten_100"]
+        ), "jobs disagree"
+        print("both jobs agree on addresses, eligible addresses and households without 100 Mbit/s")
+    out = HERE / "results"
+    out.mkdir(exist_ok=True)
+    with (out / "bench_classify.jsonl").open("a") as fh:
+        fh.write(
+            json.dumps(
+                {
+                    "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                    "addresses": args.addresses,
+                    "coverage_rows": args.coverage_rows,
+                    "nproc": os.cpu_count(),
+                    **results,
+                }
+            )
+            + "\n"
+        )
+
+
+if __name__ == "__main__":
+    main()
