@@ -152,6 +152,18 @@ class PrioritiseConfig(_Section):
     budget_years: Annotated[int, Field(ge=1, le=10)] = 1
 
 
+class SurveyConfig(_Section):
+    mapping: str = "nettskjema"
+    """Shipped column mapping used when ``input.survey_mapping`` is not set
+    (``nettskjema`` or ``microsoft_forms``)."""
+    fuzzy_min_score: Annotated[float, Field(ge=50, le=100)] = 85.0
+    """Lowest fuzzy street-name score (rapidfuzz WRatio, 0-100) accepted as a geocoding match."""
+    snap_m: Annotated[float, Field(gt=0, le=2_000)] = 100.0
+    """Answers given as coordinates match the nearest address within this distance (metres)."""
+    slow_ratio: Annotated[float, Field(gt=0, le=1)] = 0.25
+    """A measured download below this share of the best offered speed is a discrepancy."""
+
+
 class PrivacyConfig(_Section):
     min_cell_count: Annotated[int, Field(ge=1, le=100)] = 5
     """Published aggregates with fewer answers/addresses than this are suppressed."""
@@ -167,6 +179,7 @@ class Config(_Section):
     costs: CostConfig = CostConfig()
     funding: FundingConfig = FundingConfig()
     prioritise: PrioritiseConfig = PrioritiseConfig()
+    surveys: SurveyConfig = SurveyConfig()
     privacy: PrivacyConfig = PrivacyConfig()
 
 

@@ -47,6 +47,7 @@ STEPS = (
     "Klassifiserer adresser",
     "Lager utbyggingsområder",
     "Beregner kostnad og finansiering",
+    "Leser spørreundersøkelsen",
     "Prioriterer områder",
     "Lager kart",
     "Skriver resultater",
@@ -65,6 +66,9 @@ class RunResult:
     summary: dict[str, object]
     out_dir: Path | None = None
     files: list[str] = field(default_factory=list)
+    survey: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """``svar`` (matched answers, personal), ``avvist``, ``avvik``, ``ettersporsel_omrader``,
+    ``ettersporsel_ruter_offentlig`` when a survey was given."""
 
 
 def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = None) -> RunResult:
@@ -74,6 +78,7 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
     inp = cfg.input
     step(STEPS[0])
     addresses = read_addresses(inp.addresses, report, epsg=inp.addresses_epsg)
+    boundary = None
     if inp.boundary is not None:
         boundary = read_boundary(inp.boundary, report)
         inside = addresses.within(boundary.union_all())
@@ -118,7 +123,8 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
     costs = estimate_costs(areas, classified, area_of, cfg.costs)
     rule = resolve_rule(cfg.funding, cfg.classify.scheme_year, cfg.municipality.county)
     funding = fund(costs, cfg.funding, rule, areas["enheter"])
-    step(STEPS[6])
+    survey = analyse_survey(cfg, classified, report, boundary) if inp.survey is not None else {}
+    step(STEPS[7])
     budget = cfg.prioritise.municipal_budget_nok
     if budget is not None and len(funding) and budget < funding["kommunal"].min():
         report.warn(
@@ -141,6 +147,12 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
         .merge(selection, on="area_id")
     )
     full = gpd.GeoDataFrame(full, geometry="geometry", crs=areas.crs)
+    if "ettersporsel_omrader" in survey:
+        d = survey["ettersporsel_omrader"].set_index("area_id")
+        for col in ("svar", "andel_interessert", "betalingsvilje_median"):
+            if col in d:
+                full[col] = full["area_id"].map(d[col])
+        full["svar"] = full["svar"].fillna(0).astype("int64")
     aggregates = {by: aggregate(classified, by) for by in GROUPINGS if by in classified.columns}
     elig_rule = eligibility_rule(cfg.classify.scheme_year)
     chosen = full[full["valgt"]]
@@ -176,8 +188,64 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
         summary["husstander_uten_god_mobil"] = int(
             classified.loc[~classified["mob_any_ok"], "hus"].sum()
         )
+    if survey:
+        summary["sporreundersokelse"] = {
+            "svar": int(survey["totalt"]),
+            "godkjent": int(survey["godkjent"]),
+            "avvist": int(survey["avvist"]["row"].nunique()),
+            "geokodet_andel": round(float(survey["treffrate"]), 4),
+            "avvik": len(survey["avvik"]),
+        }
+        survey = {k: v for k, v in survey.items() if isinstance(v, pd.DataFrame)}
     report.figures.update(summary)
-    return RunResult(classified, full, aggregates, report, summary)
+    return RunResult(classified, full, aggregates, report, summary, survey=survey)
+
+
+def analyse_survey(
+    cfg: Config, classified: gpd.GeoDataFrame, report: RunReport, boundary: gpd.GeoDataFrame | None
+) -> dict:
+    """Read, validate, geocode and join the survey export; find discrepancies and demand."""
+    from dekning.surveys.evidence import demand, discrepancies, join_answers, public_demand
+    from dekning.surveys.geocode import geocode
+    from dekning.surveys.read import load_mapping, read_survey
+
+    mapping = load_mapping(cfg.input.survey_mapping or cfg.surveys.mapping)
+    read = read_survey(cfg.input.survey, mapping)
+    report.warn(
+        "survey",
+        "survey_rows_rejected",
+        "survey rows rejected (see sporreundersokelse_avvist.csv)",
+        int(read.rejected["row"].nunique()),
+        read.rejected["row"].unique().tolist(),
+    )
+    geo = geocode(
+        read.answers,
+        classified,
+        boundary=None if boundary is None else boundary.union_all(),
+        min_score=cfg.surveys.fuzzy_min_score,
+        snap_m=cfg.surveys.snap_m,
+    )
+    report.warn(
+        "survey",
+        "survey_unmatched",
+        "survey answers whose address was not found in the register",
+        len(geo.unmatched),
+        geo.unmatched["row"].tolist(),
+    )
+    joined = join_answers(geo.answers, classified)
+    return {
+        "totalt": read.total,
+        "godkjent": len(read.answers),
+        "treffrate": geo.match_rate,
+        "svar": joined,
+        "avvist": read.rejected,
+        "ikke_funnet": geo.unmatched,
+        "avvik": discrepancies(joined, slow_ratio=cfg.surveys.slow_ratio),
+        "ettersporsel_omrader": demand(joined, "area_id"),
+        "ettersporsel_ruter_offentlig": public_demand(
+            joined, "ssb_rute_250", min_count=cfg.privacy.min_cell_count
+        ),
+    }
 
 
 def _write_outputs(result: RunResult, cfg: Config, tmp: Path, step: Step) -> list[str]:
@@ -218,6 +286,16 @@ def _write_outputs(result: RunResult, cfg: Config, tmp: Path, step: Step) -> lis
     )
     for by, df in result.aggregates.items():
         df.to_csv(tmp / f"aggregat_{by}.csv", sep=";", index=False)
+    names = {
+        "svar": "sporreundersokelse_svar_PERSONOPPLYSNINGER.csv",
+        "avvist": "sporreundersokelse_avvist.csv",
+        "ikke_funnet": "sporreundersokelse_ikke_funnet.csv",
+        "avvik": "avvik_mot_operatordata.csv",
+        "ettersporsel_omrader": "ettersporsel_omrader.csv",
+        "ettersporsel_ruter_offentlig": "ettersporsel_ruter_offentlig.csv",
+    }
+    for key, df in result.survey.items():
+        df.to_csv(tmp / names[key], sep=";", index=False)
     (tmp / "rapport.json").write_text(
         json.dumps(
             {
@@ -251,6 +329,12 @@ def format_summary(s: dict[str, object]) -> str:
         f"Valgt innenfor budsjett: {', '.join(s['valgte_omrader']) or 'ingen'}  "  # type: ignore[arg-type]
         f"({s['enheter_valgte']} enheter, egenandel {nok(s['kommunal_egenandel_valgte'])})",
     ]
+    if "sporreundersokelse" in s:
+        sv = s["sporreundersokelse"]
+        lines.append(
+            f"Spørreundersøkelse: {sv['svar']} svar, {sv['godkjent']} godkjent, {sv['avvist']} avvist, "  # type: ignore[index]
+            f"{sv['geokodet_andel']:.1%} geokodet, {sv['avvik']} avvik mot operatørdata"  # type: ignore[index]
+        )
     if "husstander_uten_god_mobil" in s:
         lines.insert(
             3,

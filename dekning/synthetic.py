@@ -511,6 +511,10 @@ def _survey(
             )
         if rng.random() < 0.08:
             s = s.replace("vegen", "veien")
+        if rng.random() < 0.07 and len(s) > 5:
+            # A typo: two neighbouring letters swapped, or one dropped.
+            k = int(rng.integers(1, len(s) - 2))
+            s = s[:k] + s[k + 1] + s[k] + s[k + 2 :] if rng.random() < 0.5 else s[:k] + s[k + 1 :]
         return s
 
     rows = []

@@ -27,7 +27,9 @@ def test_search_and_coverage(client, default_result):
     row = default_result.classified.set_index("adrid").loc[adrid]
     assert cov["beste_ned_kbps"] == row["best_down_kbps"]
     assert cov["hastighetsklasse"] == row["speed_class"]
-    assert set(cov["mobil"]) == {f"{o}_{t}" for o in ("telenor", "telia", "ice") for t in ("4g", "5g")}
+    assert set(cov["mobil"]) == {
+        f"{o}_{t}" for o in ("telenor", "telia", "ice") for t in ("4g", "5g")
+    }
 
 
 def test_unknown_address_is_404_and_bad_query_422(client):

@@ -160,3 +160,30 @@ def test_validate_reports_inputs(tmp_path):
     proc = _cli("validate", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "stotteberettigede_adresser" in proc.stdout
+
+
+def test_validate_survey_prints_rejections_and_match_rate(tmp_path, data_dir):
+    proc = _cli(
+        "validate",
+        str(data_dir / "sporreundersokelse_nettskjema.csv"),
+        "--mapping",
+        "nettskjema",
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Rader: 320" in proc.stdout and "avvist: 13" in proc.stdout
+    assert "empty address" in proc.stdout and "impossible speed" in proc.stdout
+    assert "Geokoding: 99.7% funnet" in proc.stdout
+
+
+def test_run_reports_survey(run_dir):
+    out, _ = run_dir
+    summary = json.loads((out / "rapport.json").read_text(encoding="utf-8"))["sammendrag"][
+        "sporreundersokelse"
+    ]
+    assert summary["svar"] == 320 and summary["godkjent"] == 307 and summary["avvist"] == 13
+    avvik = pd.read_csv(out / "avvik_mot_operatordata.csv", sep=";")
+    assert len(avvik) == summary["avvik"] > 0
+    public = pd.read_csv(out / "ettersporsel_ruter_offentlig.csv", sep=";")
+    shown = public[~public["skjult"]]
+    assert (shown["svar"] >= 5).all() and public.loc[public["skjult"], "svar"].isna().all()

@@ -1,0 +1,58 @@
+"""``dekning validate SURVEY --mapping M``: the validation and geocoding report of one export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from dekning.config import Config
+from dekning.coverage.read import read_addresses, read_boundary
+from dekning.surveys.geocode import geocode
+from dekning.surveys.read import load_mapping, read_survey
+
+
+def validate_survey_cli(path: Path, mapping: Path | None, cfg: Config, console: Console) -> None:
+    """Print every rejected row with its reason, the geocoding match rate and unmatched rows."""
+    m = load_mapping(
+        mapping if mapping is not None else (cfg.input.survey_mapping or cfg.surveys.mapping)
+    )
+    read = read_survey(path, m)
+    addresses = read_addresses(cfg.input.addresses, epsg=cfg.input.addresses_epsg)
+    boundary = read_boundary(cfg.input.boundary).union_all() if cfg.input.boundary else None
+    geo = geocode(
+        read.answers,
+        addresses,
+        boundary=boundary,
+        min_score=cfg.surveys.fuzzy_min_score,
+        snap_m=cfg.surveys.snap_m,
+    )
+    n_rej = read.rejected["row"].nunique()
+    console.print(
+        f"[bold]{path}[/bold] ({m.tool or 'ukjent verktøy'}, {m.source})", highlight=False
+    )
+    console.print(
+        f"Rader: {read.total}   godkjent: {len(read.answers)}   avvist: {n_rej}", highlight=False
+    )
+    if n_rej:
+        t = Table(title="Avviste rader")
+        for c in ("rad", "felt", "verdi", "grunn"):
+            t.add_column(c)
+        for r in read.rejected.itertuples(index=False):
+            t.add_row(str(r.row), str(r.field), str(r.value), str(r.reason))
+        console.print(t)
+    counts = geo.answers["match"].value_counts().to_dict()
+    console.print(
+        f"Geokoding: {geo.match_rate:.1%} funnet  (eksakt {counts.get('exact', 0)}, "
+        f"fuzzy {counts.get('fuzzy', 0)}, koordinater {counts.get('coordinates', 0)}, "
+        f"utenfor kommunen {counts.get('outside', 0)}, ikke funnet {counts.get('unmatched', 0)})",
+        highlight=False,
+    )
+    if len(geo.unmatched):
+        t = Table(title="Adresser som ikke ble funnet")
+        for c in ("rad", "adresse", "postnummer", "status"):
+            t.add_column(c)
+        for r in geo.unmatched.itertuples(index=False):
+            t.add_row(str(r.row), str(r.address), str(r.postnummer), str(r.match))
+        console.print(t)
