@@ -6,6 +6,7 @@ Public endpoints only show what operators publish per address and aggregates; pe
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 import unicodedata
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-from fastapi import FastAPI, HTTPException, Query
+from fastapi import Depends, FastAPI, Header, HTTPException, Query
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel, ConfigDict
 
@@ -31,6 +32,9 @@ class Settings(BaseModel):
     """Configuration of the analysis; None: the embedded synthetic data set."""
     out_dir: Path = Path("dekning-ut")
     """Output folder of a run; the service runs the analysis when it is missing."""
+    planner_token: str | None = None
+    """Bearer token of planner/staff endpoints (individual answers, planner map). None: those
+    endpoints answer 403."""
 
 
 @dataclass
@@ -160,8 +164,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             {"type": "FeatureCollection", "features": feats}, media_type="application/geo+json"
         )
 
+    def planner(
+        authorization: str | None = Header(None), token: str | None = Query(None, max_length=200)
+    ) -> None:
+        if not settings.planner_token:
+            raise HTTPException(
+                403,
+                "planleggertilgang er slått av: start med --planner-token / DEKNING_PLANNER_TOKEN",
+            )
+        given = token or (authorization or "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), settings.planner_token.encode()):
+            raise HTTPException(
+                401, "feil eller manglende token", headers={"WWW-Authenticate": "Bearer"}
+            )
+
     @app.get("/kart", include_in_schema=False)
     def public_map() -> FileResponse:
         return FileResponse(state.out_dir / "kart_offentlig.html", media_type="text/html")
+
+    @app.get("/kart/planlegger", include_in_schema=False, dependencies=[Depends(planner)])
+    def planner_map() -> FileResponse:
+        return FileResponse(state.out_dir / "kart_planlegger.html", media_type="text/html")
 
     return app

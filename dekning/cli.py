@@ -160,13 +160,23 @@ def serve(
     ] = Path("dekning-ut"),
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    planner_token: Annotated[
+        str | None,
+        typer.Option(
+            envvar="DEKNING_PLANNER_TOKEN",
+            help="Token for planner endpoints (planner map, answers).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the API and the maps (uvicorn) over the results of a run."""
+    """Serve the API and the maps (uvicorn) over the results of a run.
+
+    Public map: /kart. Planner map: /kart/planlegger?token=... (needs --planner-token).
+    """
     import uvicorn
 
     from dekning.api.app import Settings, create_app
 
-    settings = Settings(config_path=config, out_dir=out_dir)
+    settings = Settings(config_path=config, out_dir=out_dir, planner_token=planner_token)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 

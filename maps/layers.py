@@ -245,7 +245,7 @@ def base_map(bounds_4326: Sequence[float], title: str) -> folium.Map:
         zoom_start=11,
         tiles="OpenStreetMap",
         control_scale=False,
-        prefer_canvas=True,
+        prefer_canvas=False,
     )
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     make_offline(m)
@@ -253,5 +253,10 @@ def base_map(bounds_4326: Sequence[float], title: str) -> folium.Map:
     m.get_root().header.add_child(folium.Element(f"<title>{escape(title)}</title>"))
     m.get_root().header.add_child(
         folium.Element('<meta name="viewport" content="width=device-width, initial-scale=1">')
+    )
+    m.get_root().header.add_child(
+        folium.Element(
+            "<style>.leaflet-popup-content td, .leaflet-popup-content th { white-space: nowrap; }</style>"
+        )
     )
     return m

@@ -48,8 +48,9 @@ class FullscreenControl(MacroElement):
             onAdd: function() {
               var b = L.DomUtil.create('button', 'leaflet-bar dekning-fullscreen');
               b.type = 'button'; b.title = '{{ this.title }}'; b.setAttribute('aria-label', '{{ this.title }}');
-              b.innerHTML = '&#x26F6;';
-              b.style.cssText = 'width:34px;height:34px;font-size:20px;background:#fff;cursor:pointer;';
+              b.innerHTML = '<svg width="18" height="18" viewBox="0 0 18 18" aria-hidden="true">' +
+                '<path d="M1 6V1h5M12 1h5v5M17 12v5h-5M6 17H1v-5" fill="none" stroke="#222" stroke-width="2"/></svg>';
+              b.style.cssText = 'width:34px;height:34px;padding:7px;background:#fff;cursor:pointer;';
               L.DomEvent.disableClickPropagation(b);
               L.DomEvent.on(b, 'click', function() {
                 var el = map.getContainer();

@@ -140,7 +140,7 @@ def planner_map(
             "fillOpacity": 0.3 if f["properties"]["valgt"] else 0.0,
         },
         popup=folium.GeoJsonPopup(
-            list(POPUP_FIELDS), aliases=list(POPUP_FIELDS.values()), labels=True
+            list(POPUP_FIELDS), aliases=list(POPUP_FIELDS.values()), labels=True, max_width=420
         ),
         tooltip=folium.GeoJsonTooltip(["area_id"], aliases=["Område"]),
     ).add_to(fg)

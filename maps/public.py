@@ -105,6 +105,7 @@ class AddressSearch(MacroElement):
           var input = document.getElementById('dekning-q');
           var list = document.getElementById('dekning-results');
           var show = function(r) {
+            list.innerHTML = ''; input.value = r[0] + ', ' + r[1];
             map.setView([r[2], r[3]], 16);
             L.popup().setLatLng([r[2], r[3]]).setContent(
               '<b>' + r[0] + '</b><br>Fast bredbånd: ' + r[4] + '<br>Mobil: ' + r[5]).openOn(map);

@@ -35,3 +35,26 @@ def default_result(default_config):
     from dekning.pipeline import analyse
 
     return analyse(default_config)
+
+
+@pytest.fixture(scope="session")
+def maps_dir(default_result, default_config, tmp_path_factory) -> Path:
+    """Both maps of the default data, written once."""
+    from dekning.maps.planner import planner_map, write_map
+    from dekning.maps.public import public_map
+
+    out = tmp_path_factory.mktemp("maps")
+    write_map(
+        planner_map(
+            default_result.classified,
+            default_result.areas,
+            mobile=default_config.input.mobile,
+            classify_cfg=default_config.classify,
+        ),
+        out / "kart_planlegger.html",
+    )
+    write_map(
+        public_map(default_result.classified, default_result.areas, min_cell_count=5),
+        out / "kart_offentlig.html",
+    )
+    return out

@@ -11,7 +11,7 @@ from dekning.api.app import Settings, create_app
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     out = tmp_path_factory.mktemp("api") / "ut"
-    return TestClient(create_app(Settings(out_dir=out)))
+    return TestClient(create_app(Settings(out_dir=out, planner_token="hemmelig")))
 
 
 def test_health(client):
@@ -49,3 +49,10 @@ def test_areas_geojson_has_no_money_or_addresses(client):
 def test_public_map_served(client):
     r = client.get("/kart")
     assert r.status_code == 200 and "Finn din adresse" in r.text
+
+
+def test_planner_map_needs_the_token(client):
+    assert client.get("/kart/planlegger").status_code == 401
+    assert client.get("/kart/planlegger", params={"token": "feil"}).status_code == 401
+    r = client.get("/kart/planlegger", headers={"Authorization": "Bearer hemmelig"})
+    assert r.status_code == 200 and "Utbyggingsomr" in r.text
