@@ -8,6 +8,8 @@ nearest address with fibre) × detour factor. Cost = route × cost per metre
 
 from __future__ import annotations
 
+import math
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -16,6 +18,13 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
 from dekning.config import CostConfig
+
+
+def round_half_up(x: float, digits: int = 0) -> float:
+    """Round as Excel's ROUND does (half away from zero, here for x >= 0), so that the
+    application workbook's formulas give the same kroner as dekning."""
+    f = 10.0**digits
+    return math.floor(x * f + 0.5) / f
 
 
 def mst_length(xy: np.ndarray) -> float:
@@ -73,22 +82,22 @@ def estimate_costs(
     for area_id, units in zip(areas["area_id"], areas["enheter"], strict=True):
         idx = members_of[area_id]
         xy = np.column_stack([xs[idx], ys[idx]])
-        mst = mst_length(xy)
-        link = float(tree.query(xy, k=1)[0].min()) if tree is not None else 0.0
-        route = (mst + link) * cfg.detour_factor
-        connections = units * cfg.take_up
-        trench = route * cfg.cost_per_metre_nok
-        conn_cost = connections * cfg.per_connection_nok
+        # Every figure is rounded the way the application workbook's formulas round it.
+        mst = round_half_up(mst_length(xy), 1)
+        link = round_half_up(float(tree.query(xy, k=1)[0].min()), 1) if tree is not None else 0.0
+        route = round_half_up((mst + link) * cfg.detour_factor, 1)
         rows.append(
             {
                 "area_id": area_id,
-                "mst_m": round(mst, 1),
-                "link_m": round(link, 1),
-                "route_m": round(route, 1),
-                "tilknytninger": round(connections, 2),
-                "kost_grofting": round(trench),
-                "kost_tilknytning": round(conn_cost),
-                "kost_utstyr": round(cfg.fixed_equipment_nok),
+                "mst_m": mst,
+                "link_m": link,
+                "route_m": route,
+                "tilknytninger": units * cfg.take_up,
+                "kost_grofting": int(round_half_up(route * cfg.cost_per_metre_nok)),
+                "kost_tilknytning": int(
+                    round_half_up(units * cfg.take_up * cfg.per_connection_nok)
+                ),
+                "kost_utstyr": int(round_half_up(cfg.fixed_equipment_nok)),
             }
         )
     out = pd.DataFrame(rows)

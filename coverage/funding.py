@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from dekning.config import FundingConfig
+from dekning.coverage.costs import round_half_up
 from dekning.coverage.rules import CofundingRule, cofunding_rule
 
 
@@ -52,9 +53,9 @@ def local_public_minimum(cost: int, private: int, gap: int, rule: CofundingRule)
     """Smallest local public contribution (NOK) the rule demands, at most the whole gap."""
     if rule.rule == "pct_of_state_grant":
         # local >= p × state and local + state = gap  =>  local >= gap × p / (1 + p)
-        need = math.ceil(gap * rule.pct / (1 + rule.pct) - 1e-9)
+        need = math.ceil(gap * rule.pct / (1 + rule.pct))
     elif rule.rule == "pct_of_total":
-        need = max(0, math.ceil(cost * rule.pct - 1e-9) - private)
+        need = max(0, math.ceil(cost * rule.pct) - private)
     else:
         need = 0
     return min(max(need, 0), gap)
@@ -89,11 +90,15 @@ def fund(
         cost = int(c["kost_total"])
         connections = float(c["tilknytninger"])
         if cfg.operator_model == "share_of_cost":
-            operator = round(cfg.operator_share_of_cost * cost)
+            operator = int(round_half_up(cfg.operator_share_of_cost * cost))
         else:
-            operator = round(connections * cfg.monthly_revenue_nok * 12 * cfg.margin * pv)
+            operator = int(
+                round_half_up(connections * cfg.monthly_revenue_nok * 12 * cfg.margin * pv)
+            )
         operator = min(max(operator, 0), cost)
-        private = min(round(cfg.private_per_connection_nok * connections), cost - operator)
+        private = min(
+            int(round_half_up(cfg.private_per_connection_nok * connections)), cost - operator
+        )
         gap = cost - operator - private
         local_min = local_public_minimum(cost, private, gap, rule)
         state = min(gap - local_min, math.floor(cfg.max_state_share_of_gap * gap))
@@ -111,8 +116,10 @@ def fund(
                 "statlig": state,
                 "fylke": county,
                 "kommunal": municipal,
-                "kost_per_enhet": round(cost / n_units) if n_units else 0,
-                "kommunal_per_tilknytning": round(municipal / connections) if connections else 0,
+                "kost_per_enhet": int(round_half_up(cost / n_units)) if n_units else 0,
+                "kommunal_per_tilknytning": int(round_half_up(municipal / connections))
+                if connections
+                else 0,
                 "regel": rule.rule,
                 "regel_pct": rule.pct,
             }

@@ -153,6 +153,38 @@ def validate(
 
 @app.command()
 @_friendly
+def apply(
+    area_id: Annotated[
+        str, typer.Argument(help="Build-out area id, e.g. O-002 (see finansiering.csv).")
+    ],
+    config: ConfigOpt = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Folder of the package.")
+    ] = None,
+) -> None:
+    """Write the application package of one build-out area (addresses, outline, funding workbook,
+    summary)."""
+    from dekning.coverage.export import write_application
+    from dekning.pipeline import analyse
+
+    cfg = _config(config)
+    result = analyse(cfg)
+    target = out_dir or Path(f"soknad_{area_id}")
+    path = write_application(result.classified, result.areas, area_id, cfg, target)
+    row = result.areas.set_index("area_id").loc[area_id]
+    def nok(v: float) -> str:
+        return f"{int(v):,}".replace(",", " ") + " kr"
+
+    out.print(
+        f"Område {area_id}: {int(row['enheter'])} enheter, kostnad {nok(row['kost_total'])}, "
+        f"kommunal egenandel {nok(row['kommunal'])}",
+        highlight=False,
+    )
+    out.print(f"Søknadspakke: {path}", highlight=False)
+
+
+@app.command()
+@_friendly
 def serve(
     config: ConfigOpt = None,
     out_dir: Annotated[

@@ -249,6 +249,7 @@ def analyse_survey(
 
 
 def _write_outputs(result: RunResult, cfg: Config, tmp: Path, step: Step) -> list[str]:
+    from dekning.coverage.export import write_application
     from dekning.maps.planner import planner_map, write_map
     from dekning.maps.public import public_map
 
@@ -296,6 +297,9 @@ def _write_outputs(result: RunResult, cfg: Config, tmp: Path, step: Step) -> lis
     }
     for key, df in result.survey.items():
         df.to_csv(tmp / names[key], sep=";", index=False)
+    chosen = result.areas.loc[result.areas["valgt"], "area_id"]
+    for area_id in chosen:
+        write_application(result.classified, result.areas, area_id, cfg, tmp / "soknad" / area_id)
     (tmp / "rapport.json").write_text(
         json.dumps(
             {

@@ -1,0 +1,264 @@
+"""Build-out areas, cost, funding and selection: hand-computed cases, properties, the
+application package."""
+
+from __future__ import annotations
+
+import math
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.sparse.csgraph import minimum_spanning_tree
+from scipy.spatial.distance import pdist, squareform
+
+from dekning.config import AreasConfig, CostConfig, FundingConfig
+from dekning.coverage.areas import build_areas, cluster_labels
+from dekning.coverage.costs import estimate_costs, mst_length
+from dekning.coverage.funding import fund, local_public_minimum
+from dekning.coverage.prioritise import select_areas
+from dekning.coverage.rules import CofundingRule, cofunding_rule
+from dekning.errors import PlanningError
+
+RULE_30 = CofundingRule(2023, "national", "pct_of_state_grant", 0.30, "test")
+
+
+def test_mst_three_addresses_in_a_line():
+    assert mst_length(np.array([[0.0, 0.0], [100.0, 0.0], [250.0, 0.0]])) == pytest.approx(250.0)
+    assert mst_length(
+        np.array([[0.0, 0.0], [100.0, 0.0], [100.0, 100.0], [0.0, 100.0]])
+    ) == pytest.approx(300.0)
+    assert mst_length(np.array([[5.0, 5.0]])) == 0.0
+    # Collinear and duplicate points (degenerate for Delaunay) still work.
+    assert mst_length(
+        np.array([[0.0, 0.0], [10.0, 0.0], [20.0, 0.0], [30.0, 0.0], [30.0, 0.0]])
+    ) == pytest.approx(30.0)
+
+
+def test_mst_matches_the_all_pairs_mst():
+    xy = np.random.default_rng(1).uniform(0, 5_000, (300, 2))
+    full = float(minimum_spanning_tree(squareform(pdist(xy))).sum())
+    assert mst_length(xy) == pytest.approx(full)
+
+
+def test_clusters_link_within_the_gap():
+    x = np.array([0.0, 500.0, 1_000.0, 3_000.0, 3_400.0, 9_000.0])
+    labels = cluster_labels(x, np.zeros(6), 600.0)
+    assert labels[0] == labels[1] == labels[2] and labels[3] == labels[4]
+    assert len(set(labels)) == 3
+
+
+def _line_world():
+    """Three eligible addresses 100 m apart plus a fibre address 500 m away."""
+    pts = shapely.points([0.0, 100.0, 200.0, 700.0], [0.0, 0.0, 0.0, 0.0])
+    return gpd.GeoDataFrame(
+        {
+            "adrid": [1, 2, 3, 4],
+            "eligible": [True, True, True, False],
+            "has_fibre": [False, False, False, True],
+            "hus": [1, 2, 1, 1],
+            "naering": [0, 0, 1, 0],
+            "offentlig": [0, 0, 0, 0],
+            "fritid": [0, 0, 0, 0],
+            "eligible_units": [1, 2, 2, 0],
+            "speed_class": ["lt30", "lt30", "none", "ge1000"],
+        },
+        geometry=shapely.affinity.translate(pts, 270_000, 7_000_000)
+        if False
+        else shapely.points(
+            270_000 + np.array([0.0, 100.0, 200.0, 700.0]), np.full(4, 7_000_000.0)
+        ),
+        crs=25833,
+    )
+
+
+def test_hand_computed_area_cost_and_funding():
+    world = _line_world()
+    areas, area_of = build_areas(world, AreasConfig(max_gap_m=150))
+    assert areas["area_id"].tolist() == ["O-001"] and areas["enheter"].iloc[0] == 5
+    cfg = CostConfig(
+        cost_per_metre_nok=500,
+        detour_factor=1.2,
+        per_connection_nok=20_000,
+        take_up=0.8,
+        fixed_equipment_nok=100_000,
+    )
+    costs = estimate_costs(areas, world, area_of, cfg)
+    row = costs.iloc[0]
+    assert row["mst_m"] == 200.0 and row["link_m"] == 500.0
+    assert row["route_m"] == 840.0  # (200 + 500) × 1.2
+    assert row["kost_grofting"] == 420_000  # 840 m × 500 kr
+    assert row["kost_tilknytning"] == 80_000  # 5 units × 0.8 × 20 000
+    assert row["kost_total"] == 600_000
+    fu = fund(costs, FundingConfig(operator_share_of_cost=0.15), RULE_30, areas["enheter"]).iloc[0]
+    assert fu["tilbyder"] == 90_000 and fu["stottebehov"] == 510_000
+    # 30 % of the state grant: local >= 510 000 × 0.3 / 1.3 = 117 692.3 -> 117 693
+    assert fu["lokal_minimum"] == 117_693 and fu["statlig"] == 392_307 and fu["kommunal"] == 117_693
+    assert fu["kommunal"] >= 0.30 * fu["statlig"]
+    assert fu["kost_per_enhet"] == 120_000
+
+
+def test_pct_of_total_rule_counts_private_money():
+    rule = CofundingRule(2020, "national", "pct_of_total", 0.25, "test")
+    assert local_public_minimum(1_000_000, 100_000, 900_000, rule) == 150_000
+    assert local_public_minimum(1_000_000, 300_000, 700_000, rule) == 0
+    assert local_public_minimum(1_000_000, 0, 0, rule) == 0
+
+
+def test_rule_table_by_county_and_year():
+    assert cofunding_rule(2020).rule == "pct_of_total" and cofunding_rule(2020).pct == 0.25
+    assert cofunding_rule(2024).rule == "none"
+    tr = cofunding_rule(2024, "Trøndelag")
+    assert tr.rule == "pct_of_state_grant" and tr.region == "trondelag"
+    assert round(tr.pct / (1 + tr.pct), 4) == 0.2308  # Trøndelag's 23.08 %
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cost=st.integers(0, 50_000_000),
+    units=st.integers(1, 500),
+    share=st.floats(0, 1),
+    private=st.floats(0, 20_000),
+    county=st.floats(0, 0.5),
+    max_state=st.floats(0, 1),
+    rule=st.sampled_from(["pct_of_state_grant", "pct_of_total", "none"]),
+    pct=st.floats(0, 0.5),
+    model=st.sampled_from(["share_of_cost", "present_value"]),
+)
+def test_funding_always_reconciles(
+    cost, units, share, private, county, max_state, rule, pct, model
+):
+    costs = pd.DataFrame({"area_id": ["A"], "kost_total": [cost], "tilknytninger": [units * 0.7]})
+    cfg = FundingConfig(
+        operator_model=model,
+        operator_share_of_cost=share,
+        private_per_connection_nok=private,
+        county_share_of_public=county,
+        max_state_share_of_gap=max_state,
+    )
+    r = CofundingRule(2023, "x", rule, pct, "test")
+    f = fund(costs, cfg, r, pd.Series([units])).iloc[0]
+    parts = ["tilbyder", "private", "statlig", "fylke", "kommunal"]
+    assert sum(int(f[p]) for p in parts) == cost
+    assert all(f[p] >= 0 for p in parts)
+    local_public = f["fylke"] + f["kommunal"]
+    assert local_public >= f["lokal_minimum"]
+    if rule == "pct_of_state_grant":
+        assert local_public >= math.floor(pct * f["statlig"])
+    assert f["statlig"] <= math.floor(max_state * f["stottebehov"])
+
+
+def test_exact_selection_beats_greedy():
+    # Greedy by size takes the 6-unit area and then nothing fits; the optimum takes the two 5s.
+    funding = pd.DataFrame(
+        {"area_id": ["A", "B", "C"], "kommunal": [600, 500, 500], "statlig": [0, 0, 0]}
+    )
+    sel = select_areas(funding, pd.Series([6, 5, 5]), municipal_budget=1_000)
+    assert sel["valgt"].tolist() == [False, True, True]
+    # Two years of 600: A in one year, B (or C) in the other.
+    two = select_areas(funding, pd.Series([6, 5, 5]), municipal_budget=600, years=2)
+    assert (
+        two["valgt"].sum() == 2
+        and two.loc[0, "valgt"]
+        and sorted(two.loc[two["valgt"], "aar"]) == [1, 2]
+    )
+    none = select_areas(funding, pd.Series([6, 5, 5]), municipal_budget=100)
+    assert not none["valgt"].any() and (none["rang"] == 0).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(1, 50), st.integers(1, 1_000)), min_size=1, max_size=9),
+    st.integers(0, 3_000),
+)
+def test_selection_is_optimal_by_brute_force(items, budget):
+    funding = pd.DataFrame(
+        {
+            "area_id": [str(i) for i in range(len(items))],
+            "kommunal": [c for _, c in items],
+            "statlig": 0,
+        }
+    )
+    units = pd.Series([u for u, _ in items])
+    sel = select_areas(funding, units, municipal_budget=budget)
+    assert funding.loc[sel["valgt"], "kommunal"].sum() <= budget
+    best = 0
+    for mask in range(1 << len(items)):
+        chosen = [i for i in range(len(items)) if mask >> i & 1]
+        if sum(items[i][1] for i in chosen) <= budget:
+            best = max(best, sum(items[i][0] for i in chosen))
+    assert units[sel["valgt"].to_numpy()].sum() == best
+
+
+def test_no_eligible_address_is_a_clear_error():
+    world = _line_world().assign(eligible=False)
+    with pytest.raises(PlanningError, match="no eligible address"):
+        build_areas(world, AreasConfig())
+
+
+def test_default_run_totals_reconcile(default_result):
+    areas, cls = default_result.areas, default_result.classified
+    assert areas["enheter"].sum() == cls["eligible_units"].sum()
+    assert areas["adresser"].sum() == cls["eligible"].sum()
+    parts = areas[["tilbyder", "private", "statlig", "fylke", "kommunal"]].sum(axis=1)
+    assert (parts == areas["kost_total"]).all()
+    assert default_result.summary["kommunal_egenandel_alle"] == areas["kommunal"].sum()
+    chosen = areas[areas["valgt"]]
+    assert chosen["kommunal"].sum() <= 5_000_000
+
+
+def test_budget_below_every_area_is_reported(default_config):
+    from dekning.pipeline import analyse
+
+    cfg = default_config.model_copy(
+        update={
+            "prioritise": default_config.prioritise.model_copy(
+                update={"municipal_budget_nok": 1_000}
+            )
+        }
+    )
+    result = analyse(cfg)
+    assert "budget_below_every_area" in result.report.codes()
+    assert not result.areas["valgt"].any()
+
+
+@pytest.mark.slow
+def test_application_package_workbook_reproduces_the_figures(
+    tmp_path, default_result, default_config
+):
+    import formulas
+    import pyogrio
+
+    from dekning.coverage.export import write_application
+
+    areas = default_result.areas
+    for area_id in areas["area_id"].iloc[[0, 5]]:
+        out = write_application(
+            default_result.classified, areas, area_id, default_config, tmp_path / area_id
+        )
+        area = areas.set_index("area_id").loc[area_id]
+        adr = pd.read_csv(out / "adresser.csv", sep=";", dtype={"postnummer": str})
+        assert len(adr) == area["adresser"] and adr["husstander"].sum() == area["hus"]
+        assert set(pyogrio.list_layers(out / "omrade.gpkg")[:, 0]) == {"omrade", "adresser"}
+        html = (out / "sammendrag.html").read_text(encoding="utf-8")
+        assert f"{int(area['kommunal']):,}".replace(",", " ") + " kr" in html and "<svg" in html
+        model = formulas.ExcelModel().loads(str(out / "kostnad_og_finansiering.xlsx")).finish()
+        solution = model.calculate()
+        values = {}
+        import openpyxl
+
+        ws = openpyxl.load_workbook(out / "kostnad_og_finansiering.xlsx").active
+        for row in ws.iter_rows(min_row=3):
+            label, cell = row[0].value, row[1]
+            key = next((k for k in solution if k.endswith(f"!{cell.coordinate}")), None)
+            if label and key is not None:
+                values[label] = solution[key].value[0, 0]
+        assert values["Total prosjektkostnad"] == area["kost_total"]
+        assert values["Tilbyders bidrag"] == area["tilbyder"]
+        assert values["Støttebehov"] == area["stottebehov"]
+        assert values["Statlig tilskudd"] == area["statlig"]
+        assert values["Kommunal egenandel"] == area["kommunal"]
+        assert values["Kontroll: kostnad − alle bidrag"] == 0
