@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 import geopandas as gpd
+import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
@@ -58,20 +59,43 @@ def estimate_costs(
     classified: gpd.GeoDataFrame,
     area_of: pd.Series,
     cfg: CostConfig,
-) -> pd.DataFrame:
-    """Route length and cost breakdown of every area.
+    *,
+    roads: gpd.GeoDataFrame | None = None,
+    ducts: gpd.GeoDataFrame | None = None,
+) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
+    """Route and cost breakdown of every area.
+
+    Parameters
+    ----------
+    roads
+        Road centre lines (EPSG:25833); when given, routes follow the roads.
+    ducts
+        Existing ducts (trekkrør); route metres within ``cfg.duct_tolerance_m`` of one cost
+        ``cfg.cost_per_metre_duct_nok`` instead of ``cfg.cost_per_metre_nok``.
 
     Returns
     -------
-    pandas.DataFrame
-        One row per area (same order as ``areas``): ``area_id``, ``mst_m``, ``link_m`` (to the
-        nearest fibre address outside the area; 0 when none exists), ``route_m``,
-        ``tilknytninger`` (expected connections = units × take-up), ``kost_grofting``,
-        ``kost_tilknytning``, ``kost_utstyr``, ``kost_total`` (NOK, rounded to whole kroner).
+    costs : pandas.DataFrame
+        One row per area (same order as ``areas``): ``area_id``, ``metode`` (``veg`` or
+        ``luftlinje``), ``trase_m`` (between the addresses: Steiner tree along roads plus drops,
+        or straight MST), ``link_m`` (to the nearest fibre address; 0 when none exists),
+        ``omveg`` (detour factor: ``cfg.detour_factor`` for straight lines, 1 along roads),
+        ``route_m``, ``i_trekkror_m`` (of which in existing ducts), ``tilknytninger``
+        (units × take-up), ``kost_grofting``, ``kost_tilknytning``, ``kost_utstyr``,
+        ``kost_total`` (NOK, whole kroner, rounded as the application workbook does).
+    routes : geopandas.GeoDataFrame
+        ``area_id`` and the route geometry (EPSG:25833).
     """
+    from dekning.coverage.routing import (
+        build_road_graph,
+        length_in_ducts,
+        road_route,
+        straight_route,
+    )
+
     fibre = classified[classified["has_fibre"]]
-    tree = cKDTree(np.column_stack([fibre.geometry.x, fibre.geometry.y])) if len(fibre) else None
-    rows = []
+    fibre_xy = np.column_stack([fibre.geometry.x, fibre.geometry.y])
+    fibre_tree = cKDTree(fibre_xy) if len(fibre) else None
     xs = classified.geometry.x.to_numpy()
     ys = classified.geometry.y.to_numpy()
     members_of = (
@@ -79,27 +103,54 @@ def estimate_costs(
         .groupby(area_of.to_numpy())
         .apply(np.asarray)
     )
+    rg = build_road_graph(roads) if roads is not None and len(roads) else None
+    fibre_nodes: list[int] = []
+    fibre_dist: dict[int, float] = {}
+    if rg is not None and len(fibre):
+        fibre_nodes = sorted(set(rg.tree.query(fibre_xy)[1].tolist()))
+        fibre_dist = nx.multi_source_dijkstra_path_length(rg.graph, fibre_nodes, weight="length")
+    rows, geoms = [], []
     for area_id, units in zip(areas["area_id"], areas["enheter"], strict=True):
         idx = members_of[area_id]
         xy = np.column_stack([xs[idx], ys[idx]])
-        # Every figure is rounded the way the application workbook's formulas round it.
-        mst = round_half_up(mst_length(xy), 1)
-        link = round_half_up(float(tree.query(xy, k=1)[0].min()), 1) if tree is not None else 0.0
-        route = round_half_up((mst + link) * cfg.detour_factor, 1)
+        if rg is not None:
+            geom, road, drop, link = road_route(rg, xy, fibre_dist, fibre_nodes)
+            between, detour, method = road + drop, 1.0, "veg"
+        else:
+            geom, between, link = straight_route(xy, fibre_tree, fibre_xy)
+            detour, method = cfg.detour_factor, "luftlinje"
+        geoms.append(geom)
         rows.append(
             {
                 "area_id": area_id,
-                "mst_m": mst,
-                "link_m": link,
-                "route_m": route,
-                "tilknytninger": units * cfg.take_up,
-                "kost_grofting": int(round_half_up(route * cfg.cost_per_metre_nok)),
-                "kost_tilknytning": int(
-                    round_half_up(units * cfg.take_up * cfg.per_connection_nok)
-                ),
-                "kost_utstyr": int(round_half_up(cfg.fixed_equipment_nok)),
+                "metode": method,
+                "trase_m": round_half_up(between, 1),
+                "link_m": round_half_up(link, 1),
+                "omveg": detour,
+                "enheter": units,
             }
         )
     out = pd.DataFrame(rows)
+    out["route_m"] = [
+        round_half_up((t + k) * d, 1)
+        for t, k, d in zip(out["trase_m"], out["link_m"], out["omveg"], strict=True)
+    ]
+    raw_in_ducts = length_in_ducts(np.asarray(geoms, dtype=object), ducts, cfg.duct_tolerance_m)
+    out["i_trekkror_m"] = [
+        min(round_half_up(v * d, 1), r)
+        for v, d, r in zip(raw_in_ducts, out["omveg"], out["route_m"], strict=True)
+    ]
+    out["tilknytninger"] = out["enheter"] * cfg.take_up
+    out["kost_grofting"] = [
+        int(round_half_up((r - t) * cfg.cost_per_metre_nok + t * cfg.cost_per_metre_duct_nok))
+        for r, t in zip(out["route_m"], out["i_trekkror_m"], strict=True)
+    ]
+    out["kost_tilknytning"] = [
+        int(round_half_up(u * cfg.take_up * cfg.per_connection_nok)) for u in out["enheter"]
+    ]
+    out["kost_utstyr"] = int(round_half_up(cfg.fixed_equipment_nok))
     out["kost_total"] = out["kost_grofting"] + out["kost_tilknytning"] + out["kost_utstyr"]
-    return out
+    routes = gpd.GeoDataFrame(
+        {"area_id": out["area_id"], "metode": out["metode"]}, geometry=geoms, crs=areas.crs
+    )
+    return out.drop(columns="enheter"), routes

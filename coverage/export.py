@@ -21,6 +21,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
@@ -72,7 +73,9 @@ def funding_workbook(area: pd.Series, cfg: Config, path: Path) -> None:
     rows: list[tuple[str, object, str, str]] = []  # label, value or formula, unit, explanation
 
     def add(label: str, value: object, unit: str = "", note: str = "") -> str:
-        assert not note.startswith("=") and not label.startswith("="), "text would be read as a formula"
+        assert not note.startswith("=") and not label.startswith("="), (
+            "text would be read as a formula"
+        )
         rows.append((label, value, unit, note))
         return f"B{len(rows) + 2}"
 
@@ -88,12 +91,35 @@ def funding_workbook(area: pd.Series, cfg: Config, path: Path) -> None:
     add(
         "Fritidsboliger i området", int(area["fritid"]), "stk", "rapporteres, ikke støtteberettiget"
     )
-    mst = add("Minimum spenntre mellom adressene", float(area["mst_m"]), "m", "rett linje")
-    link = add("Tilknytning til nærmeste fiberadresse", float(area["link_m"]), "m", "rett linje")
-    detour = add("Omvegsfaktor", c.detour_factor, "", "rett linje → langs veg")
+    along_roads = area["metode"] == "veg"
+    mst = add(
+        "Trasé mellom adressene",
+        float(area["trase_m"]),
+        "m",
+        "langs veg (Steiner-tre) + stikk til husene"
+        if along_roads
+        else "minimum spenntre, rett linje",
+    )
+    link = add(
+        "Tilknytning til nærmeste fiberadresse",
+        float(area["link_m"]),
+        "m",
+        "langs veg" if along_roads else "rett linje",
+    )
+    detour = add(
+        "Omvegsfaktor", float(area["omveg"]), "", "1 langs veg; rett linje → langs veg ellers"
+    )
     route = add("Trasélengde", f"=ROUND(({mst}+{link})*{detour},1)", "m")
+    ducted = add(
+        "Herav i eksisterende trekkrør", float(area["i_trekkror_m"]), "m", "målt mot trekkrør-laget"
+    )
     per_m = add("Kostnad per meter", c.cost_per_metre_nok, "kr/m", "graving/pløying")
-    trench = add("Graving og kabel", f"=ROUND({route}*{per_m},0)", "kr")
+    per_m_duct = add(
+        "Kostnad per meter i trekkrør", c.cost_per_metre_duct_nok, "kr/m", "innblåsing av fiber"
+    )
+    trench = add(
+        "Graving og kabel", f"=ROUND(({route}-{ducted})*{per_m}+{ducted}*{per_m_duct},0)", "kr"
+    )
     take = add("Forventet tilslutning", c.take_up, "andel")
     conns = add("Forventede tilknytninger", f"={enheter}*{take}", "stk")
     per_conn = add("Kostnad per tilknytning", c.per_connection_nok, "kr")
@@ -181,9 +207,18 @@ def funding_workbook(area: pd.Series, cfg: Config, path: Path) -> None:
     wb.save(path)
 
 
-def _svg_map(area: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame, size: int = 420) -> str:
-    """A small map image of the area outline and its addresses, with a 1 km scale bar (SVG)."""
-    minx, miny, maxx, maxy = area.total_bounds
+def _svg_map(
+    area: gpd.GeoDataFrame,
+    addresses: gpd.GeoDataFrame,
+    route: gpd.GeoDataFrame | None = None,
+    size: int = 420,
+) -> str:
+    """A small map image of the area outline, its addresses and the fibre route, with a scale bar (SVG)."""
+    bounds = [area.total_bounds] + (
+        [route.total_bounds] if route is not None and len(route) else []
+    )
+    minx, miny = np.min([b[:2] for b in bounds], axis=0)
+    maxx, maxy = np.max([b[2:] for b in bounds], axis=0)
     pad = 0.05 * max(maxx - minx, maxy - miny, 200)
     minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
     scale = size / max(maxx - minx, maxy - miny)
@@ -204,6 +239,13 @@ def _svg_map(area: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame, size: int = 42
             parts.append(
                 f'<polygon points="{pts}" fill="#009E73" fill-opacity="0.25" stroke="#000" stroke-width="1.5"/>'
             )
+    if route is not None:
+        for line in shapely.get_parts(route.geometry.to_numpy()):
+            px, py = xy(*np.asarray(line.coords).T)
+            pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True))
+            parts.append(
+                f'<polyline points="{pts}" fill="none" stroke="#0072B2" stroke-width="1.6"/>'
+            )
     ax, ay = xy(addresses.geometry.x.to_numpy(), addresses.geometry.y.to_numpy())
     parts += [
         f'<circle cx="{a:.1f}" cy="{b:.1f}" r="2.2" fill="#D55E00"/>'
@@ -219,7 +261,11 @@ def _svg_map(area: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame, size: int = 42
 
 
 def summary_html(
-    area: pd.Series, addresses: gpd.GeoDataFrame, area_gdf: gpd.GeoDataFrame, cfg: Config
+    area: pd.Series,
+    addresses: gpd.GeoDataFrame,
+    area_gdf: gpd.GeoDataFrame,
+    cfg: Config,
+    route: gpd.GeoDataFrame | None = None,
 ) -> str:
     """One-page summary (bokmål) of the area and its funding plan, with a map image."""
     figures = [
@@ -227,7 +273,12 @@ def summary_html(
         ("Virksomheter", f"{int(area['naering'])}"),
         ("Offentlige bygg", f"{int(area['offentlig'])}"),
         ("Fritidsboliger (ikke støtteberettiget)", f"{int(area['fritid'])}"),
-        ("Trasélengde", f"{area['route_m']:,.0f} m".replace(",", " ")),
+        (
+            "Trasélengde"
+            + (" (langs veg)" if area["metode"] == "veg" else " (anslått fra rett linje)"),
+            f"{area['route_m']:,.0f} m".replace(",", " "),
+        ),
+        ("Herav i eksisterende trekkrør", f"{area['i_trekkror_m']:,.0f} m".replace(",", " ")),
         ("Total prosjektkostnad", _nok(area["kost_total"])),
         ("Tilbyders bidrag", _nok(area["tilbyder"])),
         ("Private bidrag og dugnad", _nok(area["private"])),
@@ -252,7 +303,7 @@ table{{border-collapse:collapse}}th{{text-align:left;padding:3px 14px 3px 0;font
 <body><h1>{escape(cfg.municipality.name)}: område {escape(str(area["area_id"]))}</h1>
 <p>Søknad om bredbåndsstøtte, støtteordningens år {cfg.classify.scheme_year}. {len(addresses)} adresser mangler tilbud om
 {"100" if cfg.classify.scheme_year >= 2022 else "30"} Mbit/s. Regel for egenandel: {escape(rule)}.</p>
-<div class="wrap"><div>{_svg_map(area_gdf, addresses)}</div><table>{rows}</table></div>
+<div class="wrap"><div>{_svg_map(area_gdf, addresses, route)}</div><table>{rows}</table></div>
 <p>Alle tall er avledet i <code>kostnad_og_finansiering.xlsx</code> (formler), adresselisten i
 <code>adresser.xlsx</code>. Kostnadene er anslag; endelig tilskudd fastsettes gjennom konkurransen.</p>
 <p style="color:#555">Laget med dekning {__version__}.</p></body></html>"""
@@ -264,6 +315,8 @@ def write_application(
     area_id: str,
     cfg: Config,
     out_dir: str | Path,
+    *,
+    routes: gpd.GeoDataFrame | None = None,
 ) -> Path:
     """Write the application package of ``area_id`` into ``out_dir`` (replaced atomically).
 
@@ -301,10 +354,15 @@ def write_application(
         ]
         area_gdf.to_file(tmp / "omrade.gpkg", layer="omrade", driver="GPKG")
         adr.to_file(tmp / "omrade.gpkg", layer="adresser", driver="GPKG")
+        route = routes[routes["area_id"] == area_id] if routes is not None else None
+        if route is not None and len(route):
+            route.to_file(tmp / "omrade.gpkg", layer="trase", driver="GPKG")
         area_gdf.to_crs(WEB_CRS).to_file(tmp / "omrade.geojson", driver="GeoJSON")
         adr.to_crs(WEB_CRS).to_file(tmp / "adresser.geojson", driver="GeoJSON")
         funding_workbook(area, cfg, tmp / "kostnad_og_finansiering.xlsx")
-        (tmp / "sammendrag.html").write_text(summary_html(area, adr, match, cfg), encoding="utf-8")
+        (tmp / "sammendrag.html").write_text(
+            summary_html(area, adr, match, cfg, route), encoding="utf-8"
+        )
         if out.exists():
             shutil.rmtree(out)
         tmp.rename(out)

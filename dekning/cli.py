@@ -172,6 +172,7 @@ def apply(
     target = out_dir or Path(f"soknad_{area_id}")
     path = write_application(result.classified, result.areas, area_id, cfg, target)
     row = result.areas.set_index("area_id").loc[area_id]
+
     def nok(v: float) -> str:
         return f"{int(v):,}".replace(",", " ") + " kr"
 

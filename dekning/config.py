@@ -54,6 +54,9 @@ class InputConfig(_Section):
     boundary: Path | None = None
     """Municipality boundary polygon; addresses outside are reported."""
     roads: Path | None = None
+    """Road centre lines (GeoJSON/GeoPackage/...); fibre routes then follow the roads."""
+    ducts: Path | None = None
+    """Existing ducts (trekkrør) along roads, e.g. NVDB 'Trekkerør/kanal'; cheaper metres."""
     survey: Path | None = None
     survey_mapping: Path | None = None
     addresses_epsg: int | None = None
@@ -113,10 +116,14 @@ class CostConfig(_Section):
     Replace with a supplier's quote."""
     cost_per_metre_duct_nok: NonNegNOK = 120.0
     """Cost per metre where an existing duct (trekkrør) can be used: blowing fibre only."""
+    duct_tolerance_m: Annotated[float, Field(ge=0, le=100)] = 15.0
+    """Route metres within this distance of a duct count as laid in the duct."""
     detour_factor: Annotated[float, Field(ge=1.0, le=3.0)] = 1.3
-    """Straight-line route length × this factor approximates the length along roads."""
+    """Straight-line (MST) route length × this factor approximates the length along roads; not
+    used when a road network is given."""
     per_connection_nok: NonNegNOK = 18_000.0
-    """Drop cable, wall box and installation per connected unit (no public figure; a guess)."""
+    """Wall box, termination, equipment and installation per connected unit (no public figure; a
+    guess). The drop trench from the road to the house is part of the route length."""
     take_up: Share = 0.7
     """Expected share of households and businesses that connect."""
     fixed_equipment_nok: NonNegNOK = 150_000.0

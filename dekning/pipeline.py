@@ -34,6 +34,7 @@ from dekning.coverage.read import (
     read_coverage_polygons,
     read_fixed_coverage,
 )
+from dekning.coverage.routing import read_lines
 from dekning.coverage.rules import eligibility_rule
 from dekning.errors import PlanningError
 from dekning.report import RunReport
@@ -64,6 +65,8 @@ class RunResult:
     aggregates: dict[str, pd.DataFrame]
     report: RunReport
     summary: dict[str, object]
+    routes: gpd.GeoDataFrame | None = None
+    """Fibre route of every area (EPSG:25833)."""
     out_dir: Path | None = None
     files: list[str] = field(default_factory=list)
     survey: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -120,7 +123,9 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
     areas, area_of = build_areas(classified, cfg.areas)
     classified["area_id"] = area_of.to_numpy()
     step(STEPS[5])
-    costs = estimate_costs(areas, classified, area_of, cfg.costs)
+    roads = read_lines(inp.roads, "roads") if inp.roads is not None else None
+    ducts = read_lines(inp.ducts, "ducts") if inp.ducts is not None else None
+    costs, routes = estimate_costs(areas, classified, area_of, cfg.costs, roads=roads, ducts=ducts)
     rule = resolve_rule(cfg.funding, cfg.classify.scheme_year, cfg.municipality.county)
     funding = fund(costs, cfg.funding, rule, areas["enheter"])
     survey = analyse_survey(cfg, classified, report, boundary) if inp.survey is not None else {}
@@ -198,7 +203,7 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
         }
         survey = {k: v for k, v in survey.items() if isinstance(v, pd.DataFrame)}
     report.figures.update(summary)
-    return RunResult(classified, full, aggregates, report, summary, survey=survey)
+    return RunResult(classified, full, aggregates, report, summary, routes=routes, survey=survey)
 
 
 def analyse_survey(
@@ -281,6 +286,8 @@ def _write_outputs(result: RunResult, cfg: Config, tmp: Path, step: Step) -> lis
     )
     table.to_csv(tmp / "adresser_klassifisert.csv", sep=";", index=False)
     result.areas.to_file(tmp / "omrader.gpkg", layer="omrader", driver="GPKG")
+    if result.routes is not None:
+        result.routes.to_file(tmp / "omrader.gpkg", layer="traseer", driver="GPKG")
     result.areas.to_crs(WEB_CRS).to_file(tmp / "omrader.geojson", driver="GeoJSON")
     pd.DataFrame(result.areas.drop(columns="geometry")).to_csv(
         tmp / "finansiering.csv", sep=";", index=False
@@ -299,7 +306,14 @@ def _write_outputs(result: RunResult, cfg: Config, tmp: Path, step: Step) -> lis
         df.to_csv(tmp / names[key], sep=";", index=False)
     chosen = result.areas.loc[result.areas["valgt"], "area_id"]
     for area_id in chosen:
-        write_application(result.classified, result.areas, area_id, cfg, tmp / "soknad" / area_id)
+        write_application(
+            result.classified,
+            result.areas,
+            area_id,
+            cfg,
+            tmp / "soknad" / area_id,
+            routes=result.routes,
+        )
     (tmp / "rapport.json").write_text(
         json.dumps(
             {

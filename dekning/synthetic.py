@@ -766,6 +766,14 @@ def generate(out_dir: str | Path, seed: int = 5099) -> dict[str, Path]:
     paths["fixed_coverage"] = out / "nkom_fbb.csv"
     fbb.to_csv(paths["fixed_coverage"], sep=";", index=False, lineterminator="\n")
 
+    # Existing ducts (trekkrør) laid along Dalføret during road works, like NVDB 'Trekkerør/kanal'.
+    xs = np.arange(-7_000.0, 3_001.0, 250.0)
+    duct = shapely.LineString(np.round(np.column_stack([xs + cx, valley_y(xs) + cy + 6.0]), 1))
+    paths["ducts"] = out / "trekkror.geojson"
+    gpd.GeoDataFrame(
+        {"type": ["Rør"], "materiale": ["Plast"], "byggeaar": [2019], "syntetisk": [True]}, geometry=[duct], crs=WORK_CRS
+    ).to_file(paths["ducts"], driver="GeoJSON", COORDINATE_PRECISION=1, WRITE_NAME=False)
+
     # Survey export (Nettskjema style: UTF-8 with BOM, ';').
     survey = _survey(addr, fbb, mobile_at, rng)
     paths["survey"] = out / "sporreundersokelse_nettskjema.csv"

@@ -78,6 +78,7 @@ def planner_map(
     *,
     mobile: Sequence[MobileRaster] = (),
     classify_cfg: ClassifyConfig | None = None,
+    routes: gpd.GeoDataFrame | None = None,
     title: str = "dekning – planleggerkart",
 ) -> folium.Map:
     """Build the planner map.
@@ -145,6 +146,15 @@ def planner_map(
         tooltip=folium.GeoJsonTooltip(["area_id"], aliases=["Område"]),
     ).add_to(fg)
     fg.add_to(m)
+
+    if routes is not None and len(routes):
+        fg = folium.FeatureGroup(name="Foreslått fibertrasé", show=True)
+        folium.GeoJson(
+            routes.to_crs(WEB_CRS)[["area_id", "metode", "geometry"]],
+            style_function=lambda _f: {"color": "#0072B2", "weight": 2.5, "opacity": 0.9},
+            tooltip=folium.GeoJsonTooltip(["area_id", "metode"], aliases=["Område", "Trasé"]),
+        ).add_to(fg)
+        fg.add_to(m)
 
     operators = list(dict.fromkeys(r.operator for r in mobile))
     for op in operators:

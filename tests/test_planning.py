@@ -86,9 +86,11 @@ def test_hand_computed_area_cost_and_funding():
         take_up=0.8,
         fixed_equipment_nok=100_000,
     )
-    costs = estimate_costs(areas, world, area_of, cfg)
+    costs, routes = estimate_costs(areas, world, area_of, cfg)
     row = costs.iloc[0]
-    assert row["mst_m"] == 200.0 and row["link_m"] == 500.0
+    assert row["metode"] == "luftlinje" and row["omveg"] == 1.2
+    assert row["trase_m"] == 200.0 and row["link_m"] == 500.0
+    assert routes.geometry.iloc[0].length == pytest.approx(700.0)
     assert row["route_m"] == 840.0  # (200 + 500) × 1.2
     assert row["kost_grofting"] == 420_000  # 840 m × 500 kr
     assert row["kost_tilknytning"] == 80_000  # 5 units × 0.8 × 20 000
@@ -262,3 +264,65 @@ def test_application_package_workbook_reproduces_the_figures(
         assert values["Statlig tilskudd"] == area["statlig"]
         assert values["Kommunal egenandel"] == area["kommunal"]
         assert values["Kontroll: kostnad − alle bidrag"] == 0
+
+
+def test_real_nvdb_ducts_are_read_and_measured(shared_data):
+    from dekning.coverage.routing import length_in_ducts, read_lines
+
+    folder = shared_data / "nvdb-trekkeror-hamar"
+    gml = read_lines(folder / "trekkeror_kanal_0403_original.gml", "ducts")
+    geojson = read_lines(folder / "trekkeror_kanal_hamar_0403_25833.geojson", "ducts")
+    assert len(gml) == len(geojson) == 115
+    assert gml.length.sum() == pytest.approx(7_422, abs=1)  # as documented in PROVENANCE
+    # A route that follows one duct for its whole length is all in duct; one 200 m away is not.
+    duct = geojson.geometry.iloc[0]
+    along = shapely.offset_curve(duct, 3.0)
+    away = shapely.affinity.translate(duct, 200.0, 200.0)
+    got = length_in_ducts(np.array([along, away], dtype=object), geojson, 15.0)
+    assert got[0] == pytest.approx(along.length, rel=0.02) and got[1] == pytest.approx(0.0, abs=1.0)
+
+
+def test_routes_follow_roads_and_ducts_lower_cost():
+    from dekning.coverage.routing import build_road_graph, road_route
+
+    # An L-shaped road; two houses 20 m off the road at its two ends.
+    roads = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(0, 0), (1_000, 0), (1_000, 1_000)])], crs=25833
+    )
+    rg = build_road_graph(roads)
+    xy = np.array([[0.0, 20.0], [1_020.0, 1_000.0]])
+    geom, road, drop, link = road_route(rg, xy, {}, [])
+    assert road == pytest.approx(2_000.0) and drop == pytest.approx(40.0) and link == 0.0
+    assert geom.length == pytest.approx(2_040.0)
+    world = gpd.GeoDataFrame(
+        {
+            "adrid": [1, 2],
+            "eligible": True,
+            "has_fibre": False,
+            "hus": 1,
+            "naering": 0,
+            "offentlig": 0,
+            "fritid": 0,
+            "eligible_units": 1,
+            "speed_class": "lt30",
+        },
+        geometry=shapely.points(xy),
+        crs=25833,
+    )
+    areas, area_of = build_areas(world, AreasConfig(max_gap_m=5_000))
+    cfg = CostConfig(
+        cost_per_metre_nok=500,
+        cost_per_metre_duct_nok=100,
+        per_connection_nok=0,
+        fixed_equipment_nok=0,
+    )
+    plain, _ = estimate_costs(areas, world, area_of, cfg, roads=roads)
+    ducts = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 2), (1_000, 2)])], crs=25833)
+    ducted, _ = estimate_costs(areas, world, area_of, cfg, roads=roads, ducts=ducts)
+    assert plain["metode"].iloc[0] == "veg" and plain["route_m"].iloc[0] == pytest.approx(2_040.0)
+    assert plain["kost_grofting"].iloc[0] == 1_020_000
+    # About 1 000 m (plus a few metres of drop near the duct) now cost 100 kr/m instead of 500.
+    assert ducted["i_trekkror_m"].iloc[0] == pytest.approx(1_015, abs=20)
+    assert ducted["kost_grofting"].iloc[0] == pytest.approx(
+        1_020_000 - 400 * ducted["i_trekkror_m"].iloc[0], abs=1
+    )
