@@ -6,9 +6,12 @@ group (single-linkage clustering, computed with a KD-tree and a sparse connected
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -16,7 +19,8 @@ from scipy.spatial import cKDTree
 
 from dekning import WORK_CRS
 from dekning.config import AreasConfig
-from dekning.errors import PlanningError
+from dekning.errors import InputError, PlanningError
+from dekning.report import RunReport
 
 AREA_BUFFER_M = 75.0
 
@@ -141,3 +145,118 @@ def build_areas(
     area_of = pd.Series("", index=classified.index, dtype=object)
     area_of.loc[elig.index] = id_of_label.reindex(labels).to_numpy()
     return areas, area_of
+
+
+def read_area_polygons(path: str | Path) -> gpd.GeoDataFrame:
+    """Build-out areas drawn by the user (any vector format and CRS), with ``area_id``.
+
+    Without an ``area_id``/``omrade``/``id`` column the areas are numbered ``B-001``, ...
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("area polygon file not found", file=path)
+    try:
+        gdf = pyogrio.read_dataframe(path)
+    except Exception as err:
+        raise InputError(f"cannot read area polygons: {err}", file=path) from None
+    if gdf.crs is None:
+        raise InputError("area polygons have no CRS", file=path)
+    gdf = gdf.to_crs(WORK_CRS)
+    if not gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all():
+        bad = int(np.flatnonzero(~gdf.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy())[0])
+        raise InputError(
+            f"not a polygon: {gdf.geom_type.iloc[bad]}", file=path, row=bad + 1, field="geometry"
+        )
+    col = next((c for c in ("area_id", "omrade", "område", "id", "navn") if c in gdf.columns), None)
+    ids = (
+        gdf[col].astype(str).str.strip()
+        if col
+        else pd.Series([f"B-{i:03d}" for i in range(1, len(gdf) + 1)])
+    )
+    if ids.duplicated().any():
+        pos = int(np.flatnonzero(ids.duplicated().to_numpy())[0])
+        raise InputError(f"duplicate area id {ids.iloc[pos]!r}", file=path, row=pos + 1, field=col)
+    geoms = shapely.make_valid(gdf.geometry.to_numpy())
+    return gpd.GeoDataFrame({"area_id": ids.to_numpy()}, geometry=geoms, crs=WORK_CRS)
+
+
+def areas_from_polygons(
+    classified: gpd.GeoDataFrame,
+    polygons: gpd.GeoDataFrame,
+    cfg: AreasConfig,
+    report: RunReport | None = None,
+) -> tuple[gpd.GeoDataFrame, pd.Series]:
+    """Build-out areas from user polygons: the eligible addresses inside each one.
+
+    An address inside two polygons goes to the first. Polygons with no eligible address are
+    dropped and reported (they cannot be applied for).
+
+    Raises
+    ------
+    PlanningError
+        No polygon holds an eligible address.
+    """
+    elig = classified[classified["eligible"]]
+    hit = gpd.sjoin(
+        elig[["geometry"]], polygons[["area_id", "geometry"]], predicate="within", how="inner"
+    )
+    hit = hit[~hit.index.duplicated(keep="first")]
+    empty = sorted(set(polygons["area_id"]) - set(hit["area_id"]))
+    if report is not None:
+        report.warn(
+            "areas",
+            "areas_without_eligible_address",
+            "user areas with no eligible address (dropped)",
+            len(empty),
+            empty,
+        )
+    if hit.empty:
+        raise PlanningError("none of the given area polygons holds an eligible address")
+    area_of = pd.Series("", index=classified.index, dtype=object)
+    area_of.loc[hit.index] = hit["area_id"].to_numpy()
+    sub = classified.loc[hit.index]
+    g = pd.DataFrame(
+        {
+            "area_id": hit["area_id"].to_numpy(),
+            "hus": sub["hus"].to_numpy(),
+            "naering": sub["naering"].to_numpy(),
+            "offentlig": sub["offentlig"].to_numpy(),
+            "enheter": sub["eligible_units"].to_numpy(),
+        }
+    ).groupby("area_id")
+    stats = pd.DataFrame(
+        {
+            "adresser": g.size(),
+            "hus": g["hus"].sum(),
+            "naering": g["naering"].sum(),
+            "offentlig": g["offentlig"].sum(),
+            "enheter": g["enheter"].sum(),
+        }
+    )
+    poly = polygons.set_index("area_id").loc[stats.index]
+    areas = gpd.GeoDataFrame(stats.reset_index(), geometry=poly.geometry.to_numpy(), crs=WORK_CRS)
+    cabins = classified[
+        (classified["fritid"] > 0)
+        & ~classified["eligible"]
+        & classified["speed_class"].isin(["30to100", "lt30", "none"])
+    ]
+    inside = gpd.sjoin(
+        cabins[["fritid", "geometry"]], areas[["area_id", "geometry"]], predicate="within"
+    )
+    inside = inside[~inside.index.duplicated()]
+    areas["fritid"] = (
+        areas["area_id"].map(inside.groupby("area_id")["fritid"].sum()).fillna(0).astype("int64")
+    )
+    areas["for_lite"] = areas["hus"] < cfg.min_households
+    cols = [
+        "area_id",
+        "adresser",
+        "hus",
+        "naering",
+        "offentlig",
+        "enheter",
+        "fritid",
+        "for_lite",
+        "geometry",
+    ]
+    return areas[cols], area_of

@@ -8,7 +8,43 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from dekning.config import ScoreWeights
 from dekning.errors import PlanningError
+
+
+def priority_score(areas: pd.DataFrame, weights: ScoreWeights) -> pd.Series:
+    """Priority score (0-100) of every area: a weighted mean of indicators, each scaled to 0-1 by
+    its largest value among the areas.
+
+    Indicators: units per municipal krone (``enheter``/``kommunal``), share wanting fibre in the
+    survey (``andel_interessert``, 0 without answers), businesses (``naering``), public buildings
+    (``offentlig``), households without satisfactory mobile coverage (``hus_uten_mobil``).
+    """
+    muni = areas["kommunal"].astype("float64")
+    indicators = {
+        "enheter_per_krone": np.where(
+            muni > 0, areas["enheter"] / muni.clip(lower=1), areas["enheter"].astype(float)
+        ),
+        "ettersporsel": areas.get("andel_interessert", pd.Series(0.0, index=areas.index))
+        .fillna(0.0)
+        .to_numpy(),
+        "naering": areas["naering"].to_numpy(dtype="float64"),
+        "offentlig": areas["offentlig"].to_numpy(dtype="float64"),
+        "mobilhull": areas.get("hus_uten_mobil", pd.Series(0.0, index=areas.index)).to_numpy(
+            dtype="float64"
+        ),
+    }
+    w = weights.model_dump()
+    total = sum(w.values())
+    if total == 0:
+        return pd.Series(0.0, index=areas.index)
+    score = np.zeros(len(areas))
+    for name, values in indicators.items():
+        values = np.asarray(values, dtype="float64")
+        top = values.max() if len(values) else 0.0
+        if top > 0:
+            score += w[name] * values / top
+    return pd.Series(np.round(100 * score / total, 1), index=areas.index)
 
 
 def select_areas(
@@ -18,11 +54,13 @@ def select_areas(
     municipal_budget: float | None,
     years: int = 1,
     state_budget: float | None = None,
+    value: pd.Series | None = None,
 ) -> pd.DataFrame:
     """Exact selection of areas (and a build year for each) under budgets.
 
-    Maximises the eligible units reached; among equal answers, the one with the least
-    municipal money. ``municipal_budget`` applies to each year; ``state_budget`` to the total.
+    Maximises the total ``value`` of the chosen areas (default: the eligible units reached);
+    among equal answers, the one with the least municipal money. ``municipal_budget`` applies to
+    each year; ``state_budget`` to the total.
 
     Returns
     -------
@@ -39,6 +77,7 @@ def select_areas(
     muni = funding["kommunal"].to_numpy(dtype="float64")
     state = funding["statlig"].to_numpy(dtype="float64")
     u = np.asarray(units, dtype="float64")
+    v = u if value is None else np.asarray(value, dtype="float64")
     if municipal_budget is None:
         chosen = np.ones(n, dtype=bool)
         year = np.ones(n, dtype="int64")
@@ -46,7 +85,7 @@ def select_areas(
         t = years
         nv = n * t  # x[i, y] at i * t + y
         tie = 1e-6 * muni / max(muni.max(), 1.0)
-        c = -np.repeat(u, t) + np.repeat(tie, t) + np.tile(1e-7 * np.arange(t), n)
+        c = -np.repeat(v, t) + np.repeat(tie, t) + np.tile(1e-7 * np.arange(t), n)
         cons = []
         one_year = np.zeros((n, nv))
         for i in range(n):
@@ -75,3 +114,49 @@ def select_areas(
     return pd.DataFrame(
         {"area_id": funding["area_id"].to_numpy(), "valgt": chosen, "aar": year, "rang": rank}
     )
+
+
+def compare_scenarios(
+    funding: pd.DataFrame,
+    units: pd.Series,
+    budgets: list[float | None],
+    *,
+    years: int = 1,
+    state_budget: float | None = None,
+    value: pd.Series | None = None,
+) -> pd.DataFrame:
+    """The exact selection under each municipal budget, one row per budget, side by side.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``budsjett``, ``omrader`` (chosen ids), ``antall_omrader``, ``enheter``,
+        ``kommunal`` (municipal money used), ``statlig``, ``kost_total``,
+        ``kommunal_per_enhet``.
+    """
+    rows = []
+    for budget in budgets:
+        sel = select_areas(
+            funding,
+            units,
+            municipal_budget=budget,
+            years=years,
+            state_budget=state_budget,
+            value=value,
+        )
+        chosen = sel["valgt"].to_numpy()
+        n_units = int(np.asarray(units)[chosen].sum())
+        muni = int(funding.loc[chosen, "kommunal"].sum())
+        rows.append(
+            {
+                "budsjett": budget,
+                "omrader": ", ".join(funding.loc[chosen, "area_id"]),
+                "antall_omrader": int(chosen.sum()),
+                "enheter": n_units,
+                "kommunal": muni,
+                "statlig": int(funding.loc[chosen, "statlig"].sum()),
+                "kost_total": int(funding.loc[chosen, "kost_total"].sum()),
+                "kommunal_per_enhet": round(muni / n_units) if n_units else 0,
+            }
+        )
+    return pd.DataFrame(rows)

@@ -105,6 +105,25 @@ def run(
         result = run_pipeline(cfg, out_dir, step)
         progress.update(task, completed=len(STEPS), description="Ferdig")
     out.print(format_summary(result.summary), highlight=False)
+    if result.scenarios is not None and len(result.scenarios) > 1:
+        table = Table(title="Budsjettscenarioer (kommunal egenandel per år)")
+        for col in ("budsjett", "områder", "enheter", "kommunal", "statlig", "kr per enhet"):
+            table.add_column(col, justify="left" if col == "områder" else "right")
+        for r in result.scenarios.itertuples(index=False):
+            budget = (
+                "ubegrenset"
+                if r.budsjett is None or r.budsjett != r.budsjett
+                else f"{r.budsjett:,.0f}".replace(",", " ")
+            )
+            table.add_row(
+                budget,
+                r.omrader or "ingen",
+                str(r.enheter),
+                f"{r.kommunal:,}".replace(",", " "),
+                f"{r.statlig:,}".replace(",", " "),
+                f"{r.kommunal_per_enhet:,}".replace(",", " "),
+            )
+        out.print(table)
     if result.report.warnings:
         out.print(f"Advarsler: {len(result.report.warnings)} (se rapport.json)", highlight=False)
         for w in result.report.warnings:

@@ -55,6 +55,8 @@ class InputConfig(_Section):
     """Municipality boundary polygon; addresses outside are reported."""
     roads: Path | None = None
     """Road centre lines (GeoJSON/GeoPackage/...); fibre routes then follow the roads."""
+    areas: Path | None = None
+    """Build-out areas drawn by the user (polygons, optional ``area_id``) instead of clustering."""
     ducts: Path | None = None
     """Existing ducts (trekkrør) along roads, e.g. NVDB 'Trekkerør/kanal'; cheaper metres."""
     survey: Path | None = None
@@ -153,10 +155,31 @@ class FundingConfig(_Section):
     """Override of the rule's percentage."""
 
 
+class ScoreWeights(_Section):
+    """Weights of the priority score (any non-negative numbers; they are normalised)."""
+
+    enheter_per_krone: Annotated[float, Field(ge=0, le=100)] = 1.0
+    """Households and businesses reached per municipal krone."""
+    ettersporsel: Annotated[float, Field(ge=0, le=100)] = 0.5
+    """Share of survey answers in the area wanting fibre."""
+    naering: Annotated[float, Field(ge=0, le=100)] = 0.3
+    """Businesses in the area."""
+    offentlig: Annotated[float, Field(ge=0, le=100)] = 0.3
+    """Public buildings (schools, health centres) in the area."""
+    mobilhull: Annotated[float, Field(ge=0, le=100)] = 0.3
+    """Households in the area where no operator gives satisfactory mobile coverage."""
+
+
 class PrioritiseConfig(_Section):
     municipal_budget_nok: NonNegNOK | None = 5_000_000.0
-    """Municipal money available for co-funding (None: no budget limit, choose every area)."""
+    """Municipal money available for co-funding each year (None: no limit, choose every area)."""
     budget_years: Annotated[int, Field(ge=1, le=10)] = 1
+    objective: Literal["enheter", "poeng"] = "enheter"
+    """What the exact selection maximises: eligible units reached (``enheter``) or the sum of
+    the priority scores (``poeng``)."""
+    weights: ScoreWeights = ScoreWeights()
+    scenarios_nok: tuple[NonNegNOK, ...] = ()
+    """Other municipal budgets to compare side by side (``scenarioer.csv``)."""
 
 
 class SurveyConfig(_Section):

@@ -20,12 +20,12 @@ import pandas as pd
 from dekning import WEB_CRS, __version__
 from dekning.config import Config
 from dekning.coverage.aggregate import GROUPINGS, aggregate
-from dekning.coverage.areas import build_areas
+from dekning.coverage.areas import areas_from_polygons, build_areas, read_area_polygons
 from dekning.coverage.classify import classify
 from dekning.coverage.costs import estimate_costs
 from dekning.coverage.funding import fund, resolve_rule
 from dekning.coverage.mobile import sample_mobile
-from dekning.coverage.prioritise import select_areas
+from dekning.coverage.prioritise import compare_scenarios, priority_score, select_areas
 from dekning.coverage.read import (
     read_address_counts,
     read_addresses,
@@ -67,6 +67,8 @@ class RunResult:
     summary: dict[str, object]
     routes: gpd.GeoDataFrame | None = None
     """Fibre route of every area (EPSG:25833)."""
+    scenarios: pd.DataFrame | None = None
+    """The selection under the configured budget and each of ``prioritise.scenarios_nok``."""
     out_dir: Path | None = None
     files: list[str] = field(default_factory=list)
     survey: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -120,7 +122,12 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
         report=report,
     )
     step(STEPS[4])
-    areas, area_of = build_areas(classified, cfg.areas)
+    if inp.areas is not None:
+        areas, area_of = areas_from_polygons(
+            classified, read_area_polygons(inp.areas), cfg.areas, report
+        )
+    else:
+        areas, area_of = build_areas(classified, cfg.areas)
     classified["area_id"] = area_of.to_numpy()
     step(STEPS[5])
     roads = read_lines(inp.roads, "roads") if inp.roads is not None else None
@@ -130,26 +137,8 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
     funding = fund(costs, cfg.funding, rule, areas["enheter"])
     survey = analyse_survey(cfg, classified, report, boundary) if inp.survey is not None else {}
     step(STEPS[7])
-    budget = cfg.prioritise.municipal_budget_nok
-    if budget is not None and len(funding) and budget < funding["kommunal"].min():
-        report.warn(
-            "prioritise",
-            "budget_below_every_area",
-            f"the municipal budget ({budget:,.0f} kr) is smaller than the co-funding of the cheapest area "
-            f"({funding['kommunal'].min():,.0f} kr): no area can be chosen",
-            1,
-        )
-    selection = select_areas(
-        funding,
-        areas["enheter"],
-        municipal_budget=budget,
-        years=cfg.prioritise.budget_years,
-        state_budget=cfg.funding.state_budget_nok,
-    )
-    full = (
-        areas.merge(costs, on="area_id")
-        .merge(funding.drop(columns=["kost_total"]), on="area_id")
-        .merge(selection, on="area_id")
+    full = areas.merge(costs, on="area_id").merge(
+        funding.drop(columns=["kost_total"]), on="area_id"
     )
     full = gpd.GeoDataFrame(full, geometry="geometry", crs=areas.crs)
     if "ettersporsel_omrader" in survey:
@@ -158,6 +147,39 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
             if col in d:
                 full[col] = full["area_id"].map(d[col])
         full["svar"] = full["svar"].fillna(0).astype("int64")
+    if "mob_any_ok" in classified:
+        gap = classified.loc[classified["eligible"] & ~classified["mob_any_ok"].astype(bool)]
+        full["hus_uten_mobil"] = (
+            full["area_id"].map(gap.groupby("area_id")["hus"].sum()).fillna(0).astype("int64")
+        )
+    full["poeng"] = priority_score(full, cfg.prioritise.weights)
+    budget = cfg.prioritise.municipal_budget_nok
+    if budget is not None and len(full) and budget < full["kommunal"].min():
+        report.warn(
+            "prioritise",
+            "budget_below_every_area",
+            f"the municipal budget ({budget:,.0f} kr) is smaller than the co-funding of the cheapest area "
+            f"({full['kommunal'].min():,.0f} kr): no area can be chosen",
+            1,
+        )
+    value = full["poeng"] if cfg.prioritise.objective == "poeng" else None
+    selection = select_areas(
+        full,
+        full["enheter"],
+        municipal_budget=budget,
+        years=cfg.prioritise.budget_years,
+        state_budget=cfg.funding.state_budget_nok,
+        value=value,
+    )
+    full = full.merge(selection, on="area_id")
+    scenarios = compare_scenarios(
+        full,
+        full["enheter"],
+        [budget, *cfg.prioritise.scenarios_nok],
+        years=cfg.prioritise.budget_years,
+        state_budget=cfg.funding.state_budget_nok,
+        value=value,
+    )
     aggregates = {by: aggregate(classified, by) for by in GROUPINGS if by in classified.columns}
     elig_rule = eligibility_rule(cfg.classify.scheme_year)
     chosen = full[full["valgt"]]
@@ -203,7 +225,16 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
         }
         survey = {k: v for k, v in survey.items() if isinstance(v, pd.DataFrame)}
     report.figures.update(summary)
-    return RunResult(classified, full, aggregates, report, summary, routes=routes, survey=survey)
+    return RunResult(
+        classified,
+        full,
+        aggregates,
+        report,
+        summary,
+        routes=routes,
+        survey=survey,
+        scenarios=scenarios,
+    )
 
 
 def analyse_survey(
@@ -292,6 +323,8 @@ def _write_outputs(result: RunResult, cfg: Config, tmp: Path, step: Step) -> lis
     pd.DataFrame(result.areas.drop(columns="geometry")).to_csv(
         tmp / "finansiering.csv", sep=";", index=False
     )
+    if result.scenarios is not None:
+        result.scenarios.to_csv(tmp / "scenarioer.csv", sep=";", index=False)
     for by, df in result.aggregates.items():
         df.to_csv(tmp / f"aggregat_{by}.csv", sep=";", index=False)
     names = {

@@ -771,7 +771,9 @@ def generate(out_dir: str | Path, seed: int = 5099) -> dict[str, Path]:
     duct = shapely.LineString(np.round(np.column_stack([xs + cx, valley_y(xs) + cy + 6.0]), 1))
     paths["ducts"] = out / "trekkror.geojson"
     gpd.GeoDataFrame(
-        {"type": ["Rør"], "materiale": ["Plast"], "byggeaar": [2019], "syntetisk": [True]}, geometry=[duct], crs=WORK_CRS
+        {"type": ["Rør"], "materiale": ["Plast"], "byggeaar": [2019], "syntetisk": [True]},
+        geometry=[duct],
+        crs=WORK_CRS,
     ).to_file(paths["ducts"], driver="GeoJSON", COORDINATE_PRECISION=1, WRITE_NAME=False)
 
     # Survey export (Nettskjema style: UTF-8 with BOM, ';').

@@ -326,3 +326,78 @@ def test_routes_follow_roads_and_ducts_lower_cost():
     assert ducted["kost_grofting"].iloc[0] == pytest.approx(
         1_020_000 - 400 * ducted["i_trekkror_m"].iloc[0], abs=1
     )
+
+
+def test_priority_score_hand_computed():
+    from dekning.config import ScoreWeights
+    from dekning.coverage.prioritise import priority_score
+
+    areas = pd.DataFrame(
+        {
+            "enheter": [10, 10],
+            "kommunal": [100_000, 200_000],
+            "naering": [2, 0],
+            "offentlig": [0, 1],
+            "andel_interessert": [0.5, np.nan],
+            "hus_uten_mobil": [0, 4],
+        }
+    )
+    w = ScoreWeights(enheter_per_krone=2, ettersporsel=1, naering=1, offentlig=0, mobilhull=0)
+    # Area 0: per-krone 1.0, demand 1.0, businesses 1.0 -> (2 + 1 + 1) / 4 = 100.
+    # Area 1: per-krone 0.5, demand 0 (no answers), businesses 0 -> 2 × 0.5 / 4 = 25.
+    assert priority_score(areas, w).tolist() == [100.0, 25.0]
+    zero = ScoreWeights(enheter_per_krone=0, ettersporsel=0, naering=0, offentlig=0, mobilhull=0)
+    assert priority_score(areas, zero).tolist() == [0.0, 0.0]
+
+
+def test_scenarios_side_by_side():
+    from dekning.coverage.prioritise import compare_scenarios
+
+    funding = pd.DataFrame(
+        {
+            "area_id": ["A", "B", "C"],
+            "kommunal": [600, 500, 500],
+            "statlig": [10, 20, 30],
+            "kost_total": [1_000, 1_000, 1_000],
+        }
+    )
+    table = compare_scenarios(funding, pd.Series([6, 5, 5]), [600, 1_000, None])
+    assert table["omrader"].tolist() == ["A", "B, C", "A, B, C"]
+    assert table["enheter"].tolist() == [6, 10, 16] and table["statlig"].tolist() == [10, 50, 60]
+    assert table["kommunal_per_enhet"].tolist() == [100, 100, 100]
+
+
+def test_user_area_polygons(tmp_path):
+    from dekning.coverage.areas import areas_from_polygons, read_area_polygons
+    from dekning.errors import InputError
+    from dekning.report import RunReport
+
+    world = _line_world()
+    polys = gpd.GeoDataFrame(
+        {"navn": ["Nord", "Tom"]},
+        geometry=[
+            shapely.box(269_950, 6_999_950, 270_150, 7_000_050),
+            shapely.box(280_000, 7_000_000, 280_100, 7_000_100),
+        ],
+        crs=25833,
+    ).to_crs(4326)
+    p = tmp_path / "omrader.geojson"
+    polys.to_file(p)
+    read = read_area_polygons(p)
+    assert read["area_id"].tolist() == ["Nord", "Tom"] and read.crs.to_epsg() == 25833
+    report = RunReport()
+    areas, area_of = areas_from_polygons(world, read, AreasConfig(), report)
+    assert (
+        areas["area_id"].tolist() == ["Nord"]
+        and areas["adresser"].iloc[0] == 2
+        and areas["enheter"].iloc[0] == 3
+    )
+    assert area_of.tolist() == ["Nord", "Nord", "", ""]
+    assert [w.examples for w in report.warnings if w.code == "areas_without_eligible_address"] == [
+        ["Tom"]
+    ]
+    pts = tmp_path / "points.geojson"
+    gpd.GeoDataFrame({"id": [1]}, geometry=shapely.points([10.0], [63.0]), crs=4326).to_file(pts)
+    with pytest.raises(InputError, match="not a polygon") as exc:
+        read_area_polygons(pts)
+    assert exc.value.row == 1
