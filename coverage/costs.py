@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import geopandas as gpd
-import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy.sparse import coo_matrix
@@ -88,6 +87,7 @@ def estimate_costs(
     """
     from dekning.coverage.routing import (
         build_road_graph,
+        fibre_reach,
         length_in_ducts,
         road_route,
         straight_route,
@@ -104,17 +104,13 @@ def estimate_costs(
         .apply(np.asarray)
     )
     rg = build_road_graph(roads) if roads is not None and len(roads) else None
-    fibre_nodes: list[int] = []
-    fibre_dist: dict[int, float] = {}
-    if rg is not None and len(fibre):
-        fibre_nodes = sorted(set(rg.tree.query(fibre_xy)[1].tolist()))
-        fibre_dist = nx.multi_source_dijkstra_path_length(rg.graph, fibre_nodes, weight="length")
+    reach = fibre_reach(rg, fibre_xy) if rg is not None else None
     rows, geoms = [], []
     for area_id, units in zip(areas["area_id"], areas["enheter"], strict=True):
         idx = members_of[area_id]
         xy = np.column_stack([xs[idx], ys[idx]])
         if rg is not None:
-            geom, road, drop, link = road_route(rg, xy, fibre_dist, fibre_nodes)
+            geom, road, drop, link = road_route(rg, xy, reach)
             between, detour, method = road + drop, 1.0, "veg"
         else:
             geom, between, link = straight_route(xy, fibre_tree, fibre_xy)

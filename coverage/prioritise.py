@@ -55,12 +55,17 @@ def select_areas(
     years: int = 1,
     state_budget: float | None = None,
     value: pd.Series | None = None,
+    time_limit_s: float = 60.0,
 ) -> pd.DataFrame:
     """Exact selection of areas (and a build year for each) under budgets.
 
     Maximises the total ``value`` of the chosen areas (default: the eligible units reached);
     among equal answers, the one with the least municipal money. ``municipal_budget`` applies to
     each year; ``state_budget`` to the total.
+
+    The solver (HiGHS) proves optimality for municipal-sized problems at once; on large
+    multi-year problems it stops after ``time_limit_s`` with the best plan found, and
+    ``attrs["optimal"]`` is False and ``attrs["mip_gap"]`` says how far from the bound it may be.
 
     Returns
     -------
@@ -78,6 +83,7 @@ def select_areas(
     state = funding["statlig"].to_numpy(dtype="float64")
     u = np.asarray(units, dtype="float64")
     v = u if value is None else np.asarray(value, dtype="float64")
+    optimal, gap = True, 0.0
     if municipal_budget is None:
         chosen = np.ones(n, dtype=bool)
         year = np.ones(n, dtype="int64")
@@ -97,9 +103,17 @@ def select_areas(
         cons.append(LinearConstraint(per_year, 0, municipal_budget))
         if state_budget is not None:
             cons.append(LinearConstraint(np.repeat(state, t)[None, :], 0, state_budget))
-        res = milp(c, constraints=cons, integrality=np.ones(nv), bounds=Bounds(0, 1))
+        res = milp(
+            c,
+            constraints=cons,
+            integrality=np.ones(nv),
+            bounds=Bounds(0, 1),
+            options={"time_limit": time_limit_s, "mip_rel_gap": 1e-6},
+        )
         if res.x is None:
             raise PlanningError(f"no feasible selection: {res.message}")
+        optimal = res.status == 0
+        gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
         x = np.round(res.x).reshape(n, t).astype(bool)
         chosen = x.any(axis=1)
         year = np.where(chosen, x.argmax(axis=1) + 1, 0)
@@ -111,9 +125,12 @@ def select_areas(
         if chosen[i]:
             rank[i] = r
             r += 1
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {"area_id": funding["area_id"].to_numpy(), "valgt": chosen, "aar": year, "rang": rank}
     )
+    out.attrs["optimal"] = optimal
+    out.attrs["mip_gap"] = gap
+    return out
 
 
 def compare_scenarios(

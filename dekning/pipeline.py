@@ -171,6 +171,14 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
         state_budget=cfg.funding.state_budget_nok,
         value=value,
     )
+    if not selection.attrs.get("optimal", True):
+        report.warn(
+            "prioritise",
+            "selection_not_proven_optimal",
+            f"the solver stopped at its time limit; the plan may be up to {selection.attrs['mip_gap']:.2%} "
+            "from the best possible",
+            1,
+        )
     full = full.merge(selection, on="area_id")
     scenarios = compare_scenarios(
         full,

@@ -291,7 +291,7 @@ def test_routes_follow_roads_and_ducts_lower_cost():
     )
     rg = build_road_graph(roads)
     xy = np.array([[0.0, 20.0], [1_020.0, 1_000.0]])
-    geom, road, drop, link = road_route(rg, xy, {}, [])
+    geom, road, drop, link = road_route(rg, xy, None)
     assert road == pytest.approx(2_000.0) and drop == pytest.approx(40.0) and link == 0.0
     assert geom.length == pytest.approx(2_040.0)
     world = gpd.GeoDataFrame(
