@@ -1,7 +1,8 @@
 """FastAPI service over the results of a run, built by :func:`create_app`.
 
-Public endpoints only show what operators publish per address and aggregates; personal data
-(household counts per address, survey answers) stay out of them.
+Public endpoints show only what operators publish per address (coverage) and aggregates with
+small groups suppressed. Individual survey answers, discrepancy lists, application packages and
+re-runs need the planner token.
 """
 
 from __future__ import annotations
@@ -9,19 +10,41 @@ from __future__ import annotations
 import hmac
 import json
 import re
+import threading
+import time
 import unicodedata
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Literal
 
 import geopandas as gpd
 import numpy as np
-from fastapi import Depends, FastAPI, Header, HTTPException, Query
+import pandas as pd
+from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pyproj import Transformer
+from scipy.spatial import cKDTree
 
-from dekning import WEB_CRS, __version__
+from dekning import WEB_CRS, WORK_CRS, __version__
+from dekning.api.store import SurveyStore
 from dekning.config import Config, load_config, load_default_config
 from dekning.coverage.classify import SPEED_CLASS_LABELS
+from dekning.errors import DekningError
+from dekning.surveys.read import MAX_MBPS
+
+PACKAGE_FILES = {
+    "adresser.csv": "text/csv",
+    "adresser.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "omrade.gpkg": "application/geopackage+sqlite3",
+    "omrade.geojson": "application/geo+json",
+    "kostnad_og_finansiering.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "sammendrag.html": "text/html",
+}
+GROUPS = ("kommunenummer", "postnummer", "grunnkrets", "ssb_rute_250", "omrade")
+AREA_ID = r"^[A-Za-z0-9_.-]{1,40}$"
 
 
 class Settings(BaseModel):
@@ -33,8 +56,13 @@ class Settings(BaseModel):
     out_dir: Path = Path("dekning-ut")
     """Output folder of a run; the service runs the analysis when it is missing."""
     planner_token: str | None = None
-    """Bearer token of planner/staff endpoints (individual answers, planner map). None: those
-    endpoints answer 403."""
+    """Bearer token of planner/staff endpoints. None: those endpoints answer 403."""
+    database_url: str | None = None
+    """Survey store: SQLite file or ``postgresql://...``. Default: the configuration's
+    ``input.survey_db``, else ``dekning-svar.sqlite`` next to ``out_dir``."""
+    max_body_bytes: int = 16_384
+    submissions_per_minute: int = 10
+    """Survey submissions accepted per client address and minute."""
 
 
 @dataclass
@@ -43,7 +71,12 @@ class _State:
     out_dir: Path
     addresses: gpd.GeoDataFrame
     search_keys: np.ndarray
+    lat: np.ndarray
+    lon: np.ndarray
+    by_id: dict[int, int]
+    tree: cKDTree
     areas_geojson: dict
+    finance: pd.DataFrame
 
 
 def _norm(text: str) -> str:
@@ -51,21 +84,26 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _load_state(settings: Settings) -> _State:
-    cfg = load_config(settings.config_path) if settings.config_path else load_default_config()
-    out = settings.out_dir
-    if not (out / "adresser_klassifisert.gpkg").exists():
-        from dekning.pipeline import run
-
-        run(cfg, out)
+def _load_state(cfg: Config, out: Path) -> _State:
     addresses = gpd.read_file(out / "adresser_klassifisert.gpkg", layer="adresser")
     keys = (
         (addresses["adressetekst"].astype(str) + " " + addresses["postnummer"].astype(str))
         .map(_norm)
-        .to_numpy()
+        .to_numpy(dtype=str)
     )
-    areas = json.loads((out / "omrader.geojson").read_text(encoding="utf-8"))
-    return _State(cfg, out, addresses, keys, areas)
+    web = addresses.to_crs(WEB_CRS)
+    return _State(
+        cfg=cfg,
+        out_dir=out,
+        addresses=addresses,
+        search_keys=keys,
+        lat=web.geometry.y.to_numpy(),
+        lon=web.geometry.x.to_numpy(),
+        by_id={int(a): i for i, a in enumerate(addresses["adrid"].to_numpy())},
+        tree=cKDTree(np.column_stack([addresses.geometry.x, addresses.geometry.y])),
+        areas_geojson=json.loads((out / "omrader.geojson").read_text(encoding="utf-8")),
+        finance=pd.read_csv(out / "finansiering.csv", sep=";"),
+    )
 
 
 class AddressHit(BaseModel):
@@ -80,6 +118,7 @@ class AddressHit(BaseModel):
 class Coverage(BaseModel):
     adrid: int
     adressetekst: str
+    avstand_m: float | None = None
     beste_ned_kbps: int
     beste_opp_kbps: int
     beste_teknologi: str
@@ -87,85 +126,112 @@ class Coverage(BaseModel):
     hastighetsklasse_tekst: str
     tilbydere: list[str]
     mobil: dict[str, int]
+    """Class per operator and technology: 0 none, 1 external antenna, 2 outdoor, 3 indoor."""
     stotteberettiget: bool
 
 
+MobileKey = Annotated[str, Field(pattern=r"^(telenor|telia|ice)_(inne|ute)$")]
+
+
+class SurveyAnswerIn(BaseModel):
+    """One resident's answer, in the same codes as the survey mappings (see README)."""
+
+    model_config = ConfigDict(extra="forbid")
+    adresse: str = Field("", max_length=200, description="Gateadresse, f.eks. 'Storgata 5'")
+    postnummer: str = Field("", pattern=r"^(\d{4})?$")
+    lat: float | None = Field(None, ge=57.0, le=72.0)
+    lon: float | None = Field(None, ge=4.0, le=32.0)
+    boligtype: Literal["helaar", "fritid", "naering", ""] = ""
+    teknologi: Literal["fiber", "kabel", "dsl", "ftb", "satellitt", "ingen", ""] = ""
+    tilbyder: str = Field("", max_length=80)
+    ned_mbps: float | None = Field(None, ge=0, le=MAX_MBPS)
+    opp_mbps: float | None = Field(None, ge=0, le=MAX_MBPS)
+    fornoyd: int | None = Field(None, ge=1, le=5)
+    interessert_fiber: Literal["ja", "nei", "har", ""] = ""
+    betalingsvilje_nok: int | None = Field(None, ge=0, le=1_000_000)
+    mobil: dict[MobileKey, Literal[0, 2, 3]] = Field(default_factory=dict, max_length=6)
+    kommentar: str = Field("", max_length=1000)
+
+    @model_validator(mode="after")
+    def _needs_a_place(self) -> SurveyAnswerIn:
+        if not self.adresse.strip() and (self.lat is None or self.lon is None):
+            raise ValueError("oppgi adresse, eller både lat og lon")
+        return self
+
+
+class SubmissionOut(BaseModel):
+    id: int
+    adresse_funnet: bool
+
+
+class _BodyLimit:
+    """ASGI middleware: refuse request bodies over ``limit`` bytes with 413."""
+
+    def __init__(self, app, limit: int) -> None:  # type: ignore[no-untyped-def]
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):  # type: ignore[no-untyped-def]
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            return await JSONResponse(
+                {"detail": f"forespørselen er for stor (maks {self.limit} byte)"}, 413
+            )(scope, receive, send)
+        seen = 0
+
+        async def limited():  # type: ignore[no-untyped-def]
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                raise HTTPException(413, f"forespørselen er for stor (maks {self.limit} byte)")
+            return message
+
+        return await self.app(scope, limited, send)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the application. The analysis results are loaded once at start-up."""
+    """Build the application. The analysis results are loaded once at start-up (and again after
+    a re-run); the analysis runs first when ``out_dir`` holds no results."""
     settings = settings or Settings()
-    state = _load_state(settings)
-    app = FastAPI(
-        title="dekning", version=__version__, description="Bredbånd- og mobildekning per adresse."
+    cfg = load_config(settings.config_path) if settings.config_path else load_default_config()
+    out = settings.out_dir
+    db = (
+        settings.database_url
+        or cfg.input.survey_db
+        or str(out.resolve().parent / "dekning-svar.sqlite")
     )
-    web = state.addresses.to_crs(WEB_CRS)
-    lat = web.geometry.y.to_numpy()
-    lon = web.geometry.x.to_numpy()
-    by_id = {int(a): i for i, a in enumerate(state.addresses["adrid"].to_numpy())}
+    if cfg.input.survey_db != db:
+        cfg = cfg.model_copy(update={"input": cfg.input.model_copy(update={"survey_db": db})})
+    if not (out / "adresser_klassifisert.gpkg").exists():
+        from dekning.pipeline import run
 
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/kart")
+        run(cfg, out)
+    holder = {"state": _load_state(cfg, out)}
+    store = SurveyStore(db)
+    run_lock = threading.Lock()
+    recent: dict[str, deque[float]] = defaultdict(deque)
+    to_work = Transformer.from_crs(WEB_CRS, WORK_CRS, always_xy=True)
 
-    @app.get("/v1/health")
-    def health() -> dict[str, object]:
-        return {"status": "ok", "version": __version__, "adresser": len(state.addresses)}
+    app = FastAPI(
+        title="dekning",
+        version=__version__,
+        description="Bredbånd- og mobildekning per adresse, utbyggingsområder og spørreundersøkelse.",
+    )
+    app.add_middleware(_BodyLimit, limit=settings.max_body_bytes)
 
-    @app.get("/v1/adresser", response_model=list[AddressHit])
-    def search(
-        q: str = Query(min_length=2, max_length=100), limit: int = Query(10, ge=1, le=50)
-    ) -> list[AddressHit]:
-        needle = _norm(q)
-        hits = np.flatnonzero(np.char.find(state.search_keys.astype(str), needle) >= 0)[:limit]
-        a = state.addresses
-        return [
-            AddressHit(
-                adrid=int(a["adrid"].iat[i]),
-                adressetekst=str(a["adressetekst"].iat[i]),
-                postnummer=str(a["postnummer"].iat[i]),
-                poststed=str(a["poststed"].iat[i]),
-                lat=round(float(lat[i]), 6),
-                lon=round(float(lon[i]), 6),
-            )
-            for i in hits
-        ]
+    @app.exception_handler(DekningError)
+    async def _dekning_error(_request: Request, exc: DekningError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
 
-    @app.get("/v1/dekning/{adrid}", response_model=Coverage)
-    def coverage(adrid: int) -> Coverage:
-        i = by_id.get(adrid)
-        if i is None:
-            raise HTTPException(404, f"ukjent adresse-id {adrid}")
-        row = state.addresses.iloc[i]
-        mob = {
-            c[4:]: int(row[c])
-            for c in state.addresses.columns
-            if re.fullmatch(r"mob_[a-z]+_[45]g", c)
-        }
-        return Coverage(
-            adrid=adrid,
-            adressetekst=str(row["adressetekst"]),
-            beste_ned_kbps=int(row["best_down_kbps"]),
-            beste_opp_kbps=int(row["best_up_kbps"]),
-            beste_teknologi=str(row["best_tek"] or ""),
-            hastighetsklasse=str(row["speed_class"]),
-            hastighetsklasse_tekst=SPEED_CLASS_LABELS[str(row["speed_class"])],
-            tilbydere=[t for t in str(row["operators"] or "").split(", ") if t],
-            mobil=mob,
-            stotteberettiget=bool(row["eligible"]),
-        )
-
-    @app.get("/v1/omrader")
-    def areas() -> JSONResponse:
-        keep = ("area_id", "hus", "naering", "fritid", "valgt", "aar", "rang")
-        feats = [
-            {**f, "properties": {k: f["properties"].get(k) for k in keep}}
-            for f in state.areas_geojson["features"]
-        ]
-        return JSONResponse(
-            {"type": "FeatureCollection", "features": feats}, media_type="application/geo+json"
-        )
+    def state() -> _State:
+        return holder["state"]
 
     def planner(
-        authorization: str | None = Header(None), token: str | None = Query(None, max_length=200)
+        authorization: str | None = Header(None, max_length=300),
+        token: str | None = Query(None, max_length=200),
     ) -> None:
         if not settings.planner_token:
             raise HTTPException(
@@ -178,12 +244,205 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 401, "feil eller manglende token", headers={"WWW-Authenticate": "Bearer"}
             )
 
+    def coverage_of(i: int, distance: float | None = None) -> Coverage:
+        st = state()
+        row = st.addresses.iloc[i]
+        mob = {
+            c[4:]: int(row[c]) for c in st.addresses.columns if re.fullmatch(r"mob_[a-z]+_[45]g", c)
+        }
+        return Coverage(
+            adrid=int(row["adrid"]),
+            adressetekst=str(row["adressetekst"]),
+            avstand_m=distance,
+            beste_ned_kbps=int(row["best_down_kbps"]),
+            beste_opp_kbps=int(row["best_up_kbps"]),
+            beste_teknologi=str(row["best_tek"] or ""),
+            hastighetsklasse=str(row["speed_class"]),
+            hastighetsklasse_tekst=SPEED_CLASS_LABELS[str(row["speed_class"])],
+            tilbydere=[t for t in str(row["operators"] or "").split(", ") if t],
+            mobil=mob,
+            stotteberettiget=bool(row["eligible"]),
+        )
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/kart")
+
+    @app.get("/v1/health", tags=["offentlig"])
+    def health() -> dict[str, object]:
+        return {"status": "ok", "version": __version__, "adresser": len(state().addresses)}
+
+    @app.get("/v1/adresser", response_model=list[AddressHit], tags=["offentlig"])
+    def search(
+        q: str = Query(min_length=2, max_length=100, description="Del av adressen"),
+        limit: int = Query(10, ge=1, le=50),
+    ) -> list[AddressHit]:
+        st = state()
+        needle = _norm(q)
+        hits = np.flatnonzero(np.char.find(st.search_keys, needle) >= 0)[:limit]
+        a = st.addresses
+        return [
+            AddressHit(
+                adrid=int(a["adrid"].iat[i]),
+                adressetekst=str(a["adressetekst"].iat[i]),
+                postnummer=str(a["postnummer"].iat[i]),
+                poststed=str(a["poststed"].iat[i]),
+                lat=round(float(st.lat[i]), 6),
+                lon=round(float(st.lon[i]), 6),
+            )
+            for i in hits
+        ]
+
+    @app.get("/v1/dekning/{adrid}", response_model=Coverage, tags=["offentlig"])
+    def coverage(adrid: int = PathParam(ge=0, le=10**15)) -> Coverage:
+        i = state().by_id.get(adrid)
+        if i is None:
+            raise HTTPException(404, f"ukjent adresse-id {adrid}")
+        return coverage_of(i)
+
+    @app.get("/v1/dekning", response_model=Coverage, tags=["offentlig"])
+    def coverage_at(
+        lat: float = Query(ge=57.0, le=72.0),
+        lon: float = Query(ge=4.0, le=32.0),
+        maks_m: float = Query(
+            200.0, gt=0, le=2_000, description="Lengste avstand til nærmeste adresse"
+        ),
+    ) -> Coverage:
+        x, y = to_work.transform(lon, lat)
+        d, i = state().tree.query([x, y])
+        if not np.isfinite(d) or d > maks_m:
+            raise HTTPException(404, f"ingen adresse innen {maks_m:g} m")
+        return coverage_of(int(i), round(float(d), 1))
+
+    @app.get("/v1/omrader", tags=["offentlig"])
+    def areas() -> JSONResponse:
+        keep = ("area_id", "hus", "naering", "fritid", "valgt", "aar", "rang")
+        feats = [
+            {**f, "properties": {k: f["properties"].get(k) for k in keep}}
+            for f in state().areas_geojson["features"]
+        ]
+        return JSONResponse(
+            {"type": "FeatureCollection", "features": feats}, media_type="application/geo+json"
+        )
+
+    @app.get("/v1/statistikk", tags=["offentlig"])
+    def statistics(gruppe: Literal[GROUPS] = Query("postnummer")) -> list[dict[str, object]]:  # type: ignore[valid-type]
+        """Households, holiday homes and businesses per speed class; groups with fewer than
+        ``privacy.min_cell_count`` addresses are suppressed (figures null, ``skjult`` true)."""
+        st = state()
+        minimum = st.cfg.privacy.min_cell_count
+        if gruppe == "omrade":
+            cols = ["area_id", "adresser", "hus", "naering", "fritid", "valgt"]
+            table = st.finance[cols].rename(columns={"area_id": "omrade"})
+        else:
+            path = st.out_dir / f"aggregat_{gruppe}.csv"
+            if not path.exists():
+                raise HTTPException(404, f"ingen data for gruppe {gruppe!r}")
+            table = pd.read_csv(path, sep=";", dtype={gruppe: str})
+        small = table["adresser"] < minimum
+        figures = [c for c in table.columns if c not in (gruppe, "omrade")]
+        table = table.astype({c: "object" for c in figures})
+        table.loc[small, figures] = None
+        table["skjult"] = small
+        return json.loads(table.to_json(orient="records", force_ascii=False))
+
+    @app.post("/v1/svar", response_model=SubmissionOut, status_code=201, tags=["offentlig"])
+    def submit(request: Request, answer: SurveyAnswerIn) -> SubmissionOut:
+        """Store one survey answer (validated with the same rules as survey exports); it is
+        included in the next analysis run."""
+        client = request.client.host if request.client else "ukjent"
+        now = time.monotonic()
+        window = recent[client]
+        while window and now - window[0] > 60:
+            window.popleft()
+        if len(window) >= settings.submissions_per_minute:
+            raise HTTPException(
+                429,
+                "for mange svar fra denne adressen; prøv igjen om et minutt",
+                headers={"Retry-After": "60"},
+            )
+        window.append(now)
+        from dekning.surveys.geocode import geocode
+
+        probe = pd.DataFrame(
+            {
+                "row": [1],
+                "address": [answer.adresse],
+                "postnummer": [answer.postnummer],
+                "lat": [answer.lat],
+                "lon": [answer.lon],
+            }
+        )
+        found = bool(geocode(probe, state().addresses).answers["adrid"].iloc[0] >= 0)
+        new_id = store.add(answer.model_dump())
+        return SubmissionOut(id=new_id, adresse_funnet=found)
+
     @app.get("/kart", include_in_schema=False)
     def public_map() -> FileResponse:
-        return FileResponse(state.out_dir / "kart_offentlig.html", media_type="text/html")
+        return FileResponse(state().out_dir / "kart_offentlig.html", media_type="text/html")
 
     @app.get("/kart/planlegger", include_in_schema=False, dependencies=[Depends(planner)])
     def planner_map() -> FileResponse:
-        return FileResponse(state.out_dir / "kart_planlegger.html", media_type="text/html")
+        return FileResponse(state().out_dir / "kart_planlegger.html", media_type="text/html")
+
+    def _csv_records(name: str) -> list[dict[str, object]]:
+        path = state().out_dir / name
+        if not path.exists():
+            return []
+        return json.loads(pd.read_csv(path, sep=";").to_json(orient="records", force_ascii=False))
+
+    @app.get("/v1/planlegger/svar", dependencies=[Depends(planner)], tags=["planlegger"])
+    def answers() -> dict[str, object]:
+        """Individual answers: from the survey export (matched to addresses) and from the API."""
+        return {
+            "eksport": _csv_records("sporreundersokelse_svar_PERSONOPPLYSNINGER.csv"),
+            "api": json.loads(store.all().to_json(orient="records", force_ascii=False)),
+        }
+
+    @app.get("/v1/planlegger/avvik", dependencies=[Depends(planner)], tags=["planlegger"])
+    def discrepancies() -> list[dict[str, object]]:
+        """Where residents contradict the operator data, per address and operator."""
+        return _csv_records("avvik_mot_operatordata.csv")
+
+    @app.get(
+        "/v1/planlegger/omrader/{area_id}/{fil}",
+        dependencies=[Depends(planner)],
+        tags=["planlegger"],
+    )
+    def package_file(
+        area_id: str = PathParam(pattern=AREA_ID),
+        fil: Literal[tuple(PACKAGE_FILES)] = PathParam(),  # type: ignore[valid-type]
+    ) -> FileResponse:
+        """A file of an area's application package (made on demand)."""
+        st = state()
+        if area_id not in set(st.finance["area_id"]):
+            raise HTTPException(404, f"ukjent område {area_id!r}")
+        folder = st.out_dir / "soknad" / area_id
+        if not (folder / fil).exists():
+            from dekning.coverage.export import write_application
+            from dekning.pipeline import analyse
+
+            with run_lock:
+                result = analyse(st.cfg)
+                write_application(
+                    result.classified, result.areas, area_id, st.cfg, folder, routes=result.routes
+                )
+        return FileResponse(
+            folder / fil, media_type=PACKAGE_FILES[fil], filename=f"{area_id}_{fil}"
+        )
+
+    @app.post("/v1/planlegger/kjor", dependencies=[Depends(planner)], tags=["planlegger"])
+    def rerun() -> dict[str, object]:
+        """Run the analysis again (with answers submitted since) and serve the new results."""
+        from dekning.pipeline import run
+
+        if not run_lock.acquire(blocking=False):
+            raise HTTPException(409, "en analyse kjører allerede")
+        try:
+            result = run(holder["state"].cfg, out)
+            holder["state"] = _load_state(holder["state"].cfg, out)
+        finally:
+            run_lock.release()
+        return {"status": "ferdig", "sammendrag": result.summary}
 
     return app

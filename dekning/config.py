@@ -61,6 +61,9 @@ class InputConfig(_Section):
     """Existing ducts (trekkrør) along roads, e.g. NVDB 'Trekkerør/kanal'; cheaper metres."""
     survey: Path | None = None
     survey_mapping: Path | None = None
+    survey_db: str | None = None
+    """Answers submitted through the API: SQLite file or ``postgresql://...`` URL; they join
+    the survey export in the analysis."""
     addresses_epsg: int | None = None
     """CRS of address coordinates when the file does not say (CSV without ``EPSG-kode``)."""
 
@@ -235,7 +238,7 @@ def _resolve_paths(raw: dict, base: Path) -> dict:
                 {**m, "path": str(base / m["path"])} if isinstance(m, dict) and "path" in m else m
                 for m in value
             ]
-        elif isinstance(value, str) and key != "addresses_epsg":
+        elif isinstance(value, str) and not value.startswith(("postgresql://", "postgres://")):
             inp[key] = str(base / value)
     return {**raw, "input": inp}
 

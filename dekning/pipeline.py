@@ -135,7 +135,8 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
     costs, routes = estimate_costs(areas, classified, area_of, cfg.costs, roads=roads, ducts=ducts)
     rule = resolve_rule(cfg.funding, cfg.classify.scheme_year, cfg.municipality.county)
     funding = fund(costs, cfg.funding, rule, areas["enheter"])
-    survey = analyse_survey(cfg, classified, report, boundary) if inp.survey is not None else {}
+    has_survey = inp.survey is not None or inp.survey_db is not None
+    survey = analyse_survey(cfg, classified, report, boundary) if has_survey else {}
     step(STEPS[7])
     full = areas.merge(costs, on="area_id").merge(
         funding.drop(columns=["kost_total"]), on="area_id"
@@ -249,12 +250,28 @@ def analyse_survey(
     cfg: Config, classified: gpd.GeoDataFrame, report: RunReport, boundary: gpd.GeoDataFrame | None
 ) -> dict:
     """Read, validate, geocode and join the survey export; find discrepancies and demand."""
+    from dekning.api.store import answers_for_analysis
     from dekning.surveys.evidence import demand, discrepancies, join_answers, public_demand
     from dekning.surveys.geocode import geocode
-    from dekning.surveys.read import load_mapping, read_survey
+    from dekning.surveys.read import SurveyRead, load_mapping, read_survey
 
-    mapping = load_mapping(cfg.input.survey_mapping or cfg.surveys.mapping)
-    read = read_survey(cfg.input.survey, mapping)
+    if cfg.input.survey is not None:
+        read = read_survey(
+            cfg.input.survey, load_mapping(cfg.input.survey_mapping or cfg.surveys.mapping)
+        )
+    else:
+        read = SurveyRead(
+            pd.DataFrame(), pd.DataFrame(columns=["row", "field", "value", "reason"]), 0, ""
+        )
+    if cfg.input.survey_db is not None:
+        stored = answers_for_analysis(cfg.input.survey_db)
+        if len(stored):
+            read = SurveyRead(
+                pd.concat([read.answers, stored], ignore_index=True),
+                read.rejected,
+                read.total + len(stored),
+                read.file,
+            )
     report.warn(
         "survey",
         "survey_rows_rejected",
