@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from fastapi import Depends, FastAPI, Header, HTTPException, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pyproj import Transformer
 from scipy.spatial import cKDTree
@@ -77,11 +77,48 @@ class _State:
     tree: cKDTree
     areas_geojson: dict
     finance: pd.DataFrame
+    coverage_json: list[dict]
+    """Coverage answer of every address, built once per run."""
+    coverage_bytes: list[bytes]
+    """The same, already encoded: lookups send bytes."""
+    hit_bytes: list[bytes]
 
 
 def _norm(text: str) -> str:
     text = unicodedata.normalize("NFC", text).lower()
     return re.sub(r"\s+", " ", text).strip()
+
+
+def _coverage_records(a: gpd.GeoDataFrame) -> list[dict]:
+    """The coverage answer of every address (plain dicts, validated once by :class:`Coverage`)."""
+    mob_cols = [c for c in a.columns if re.fullmatch(r"mob_[a-z]+_[45]g", c)]
+    mob = a[mob_cols].astype(int).to_dict("records") if mob_cols else [{}] * len(a)
+    return [
+        Coverage(
+            adrid=int(adrid),
+            adressetekst=str(text),
+            beste_ned_kbps=int(down),
+            beste_opp_kbps=int(up),
+            beste_teknologi=str(tek or ""),
+            hastighetsklasse=str(cls),
+            hastighetsklasse_tekst=SPEED_CLASS_LABELS[str(cls)],
+            tilbydere=[t for t in str(ops or "").split(", ") if t],
+            mobil={k[4:]: v for k, v in m.items()},
+            stotteberettiget=bool(elig),
+        ).model_dump()
+        for adrid, text, down, up, tek, cls, ops, elig, m in zip(
+            a["adrid"],
+            a["adressetekst"],
+            a["best_down_kbps"],
+            a["best_up_kbps"],
+            a["best_tek"],
+            a["speed_class"],
+            a["operators"],
+            a["eligible"],
+            mob,
+            strict=True,
+        )
+    ]
 
 
 def _load_state(cfg: Config, out: Path) -> _State:
@@ -92,6 +129,26 @@ def _load_state(cfg: Config, out: Path) -> _State:
         .to_numpy(dtype=str)
     )
     web = addresses.to_crs(WEB_CRS)
+    hits = [
+        {
+            "adrid": int(i),
+            "adressetekst": str(t),
+            "postnummer": str(p),
+            "poststed": str(ps),
+            "lat": round(float(la), 6),
+            "lon": round(float(lo), 6),
+        }
+        for i, t, p, ps, la, lo in zip(
+            addresses["adrid"],
+            addresses["adressetekst"],
+            addresses["postnummer"],
+            addresses["poststed"],
+            web.geometry.y,
+            web.geometry.x,
+            strict=True,
+        )
+    ]
+    records = _coverage_records(addresses)
     return _State(
         cfg=cfg,
         out_dir=out,
@@ -103,6 +160,9 @@ def _load_state(cfg: Config, out: Path) -> _State:
         tree=cKDTree(np.column_stack([addresses.geometry.x, addresses.geometry.y])),
         areas_geojson=json.loads((out / "omrader.geojson").read_text(encoding="utf-8")),
         finance=pd.read_csv(out / "finansiering.csv", sep=";"),
+        coverage_json=records,
+        coverage_bytes=[json.dumps(r, ensure_ascii=False).encode() for r in records],
+        hit_bytes=[json.dumps(h, ensure_ascii=False).encode() for h in hits],
     )
 
 
@@ -273,41 +333,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__, "adresser": len(state().addresses)}
 
     @app.get("/v1/adresser", response_model=list[AddressHit], tags=["offentlig"])
-    def search(
+    async def search(
         q: str = Query(min_length=2, max_length=100, description="Del av adressen"),
         limit: int = Query(10, ge=1, le=50),
-    ) -> list[AddressHit]:
+    ) -> Response:
         st = state()
-        needle = _norm(q)
-        hits = np.flatnonzero(np.char.find(st.search_keys, needle) >= 0)[:limit]
-        a = st.addresses
-        return [
-            AddressHit(
-                adrid=int(a["adrid"].iat[i]),
-                adressetekst=str(a["adressetekst"].iat[i]),
-                postnummer=str(a["postnummer"].iat[i]),
-                poststed=str(a["poststed"].iat[i]),
-                lat=round(float(st.lat[i]), 6),
-                lon=round(float(st.lon[i]), 6),
-            )
-            for i in hits
-        ]
+        hits = np.flatnonzero(np.char.find(st.search_keys, _norm(q)) >= 0)[:limit]
+        return Response(
+            b"[" + b",".join(st.hit_bytes[i] for i in hits) + b"]", media_type="application/json"
+        )
 
     @app.get("/v1/dekning/{adrid}", response_model=Coverage, tags=["offentlig"])
-    def coverage(adrid: int = PathParam(ge=0, le=10**15)) -> Coverage:
+    async def coverage(adrid: int = PathParam(ge=0, le=10**15)) -> Response:
         i = state().by_id.get(adrid)
         if i is None:
             raise HTTPException(404, f"ukjent adresse-id {adrid}")
         return coverage_of(i)
 
     @app.get("/v1/dekning", response_model=Coverage, tags=["offentlig"])
-    def coverage_at(
+    async def coverage_at(
         lat: float = Query(ge=57.0, le=72.0),
         lon: float = Query(ge=4.0, le=32.0),
         maks_m: float = Query(
             200.0, gt=0, le=2_000, description="Lengste avstand til nærmeste adresse"
         ),
-    ) -> Coverage:
+    ) -> JSONResponse:
         x, y = to_work.transform(lon, lat)
         d, i = state().tree.query([x, y])
         if not np.isfinite(d) or d > maks_m:

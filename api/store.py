@@ -113,11 +113,16 @@ def answers_for_analysis(store_url: str | Path) -> pd.DataFrame:
     df = SurveyStore(path).all()
     if df.empty:
         return df
+
     def text(name: str) -> pd.Series:
         return df[name].fillna("").astype(str) if name in df else pd.Series("", index=df.index)
 
     def number(name: str) -> pd.Series:
-        return pd.to_numeric(df[name], errors="coerce") if name in df else pd.Series(float("nan"), index=df.index)
+        return (
+            pd.to_numeric(df[name], errors="coerce")
+            if name in df
+            else pd.Series(float("nan"), index=df.index)
+        )
 
     out = pd.DataFrame(
         {

@@ -212,6 +212,9 @@ def serve(
     ] = Path("dekning-ut"),
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    access_log: Annotated[
+        bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
+    ] = False,
     planner_token: Annotated[
         str | None,
         typer.Option(
@@ -229,7 +232,7 @@ def serve(
     from dekning.api.app import Settings, create_app
 
     settings = Settings(config_path=config, out_dir=out_dir, planner_token=planner_token)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
 
 
 def main() -> None:  # pragma: no cover - console entry point
