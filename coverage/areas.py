@@ -11,7 +11,6 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import pyogrio
 import shapely
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
@@ -36,6 +35,23 @@ def cluster_labels(x: np.ndarray, y: np.ndarray, max_gap_m: float) -> np.ndarray
     )
     _, labels = connected_components(graph, directed=False)
     return labels.astype("int64")
+
+
+def holiday_homes_inside(classified: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Series:
+    """Holiday homes inside each area polygon that lack a 100 Mbit/s offer too: reported next
+    to the eligible units, but not eligible themselves (an address counts for one area only)."""
+    cabins = classified[
+        (classified["fritid"] > 0)
+        & ~classified["eligible"]
+        & classified["speed_class"].isin(["30to100", "lt30", "none"])
+    ]
+    if cabins.empty:
+        return pd.Series(0, index=areas.index, dtype="int64")
+    inside = gpd.sjoin(
+        cabins[["fritid", "geometry"]], areas[["area_id", "geometry"]], predicate="within"
+    )
+    inside = inside[~inside.index.duplicated()]
+    return areas["area_id"].map(inside.groupby("area_id")["fritid"].sum()).fillna(0).astype("int64")
 
 
 def build_areas(
@@ -109,24 +125,7 @@ def build_areas(
         hulls.append(shapely.buffer(hull, AREA_BUFFER_M))
     areas = gpd.GeoDataFrame(stats.reset_index(drop=True), geometry=hulls, crs=WORK_CRS)
 
-    lacking_cabins = classified[
-        (classified["fritid"] > 0)
-        & ~classified["eligible"]
-        & (classified["speed_class"] != "ge1000")
-        & (classified["speed_class"] != "ge100")
-    ]
-    if len(lacking_cabins):
-        hit = gpd.sjoin(
-            lacking_cabins[["fritid", "geometry"]],
-            areas[["area_id", "geometry"]],
-            predicate="within",
-        )
-        hit = hit[~hit.index.duplicated()]
-        areas["fritid"] = (
-            areas["area_id"].map(hit.groupby("area_id")["fritid"].sum()).fillna(0).astype("int64")
-        )
-    else:
-        areas["fritid"] = 0
+    areas["fritid"] = holiday_homes_inside(classified, areas)
     areas["for_lite"] = areas["hus"] < cfg.min_households
     areas = areas[
         [
@@ -152,16 +151,10 @@ def read_area_polygons(path: str | Path) -> gpd.GeoDataFrame:
 
     Without an ``area_id``/``omrade``/``id`` column the areas are numbered ``B-001``, ...
     """
+    from dekning.coverage.read import read_vector
+
     path = Path(path)
-    if not path.exists():
-        raise InputError("area polygon file not found", file=path)
-    try:
-        gdf = pyogrio.read_dataframe(path)
-    except Exception as err:
-        raise InputError(f"cannot read area polygons: {err}", file=path) from None
-    if gdf.crs is None:
-        raise InputError("area polygons have no CRS", file=path)
-    gdf = gdf.to_crs(WORK_CRS)
+    gdf = read_vector(path, "area polygons", repair=True)
     if not gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all():
         bad = int(np.flatnonzero(~gdf.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy())[0])
         raise InputError(
@@ -176,7 +169,7 @@ def read_area_polygons(path: str | Path) -> gpd.GeoDataFrame:
     if ids.duplicated().any():
         pos = int(np.flatnonzero(ids.duplicated().to_numpy())[0])
         raise InputError(f"duplicate area id {ids.iloc[pos]!r}", file=path, row=pos + 1, field=col)
-    geoms = shapely.make_valid(gdf.geometry.to_numpy())
+    geoms = gdf.geometry.to_numpy()
     return gpd.GeoDataFrame({"area_id": ids.to_numpy()}, geometry=geoms, crs=WORK_CRS)
 
 
@@ -235,18 +228,7 @@ def areas_from_polygons(
     )
     poly = polygons.set_index("area_id").loc[stats.index]
     areas = gpd.GeoDataFrame(stats.reset_index(), geometry=poly.geometry.to_numpy(), crs=WORK_CRS)
-    cabins = classified[
-        (classified["fritid"] > 0)
-        & ~classified["eligible"]
-        & classified["speed_class"].isin(["30to100", "lt30", "none"])
-    ]
-    inside = gpd.sjoin(
-        cabins[["fritid", "geometry"]], areas[["area_id", "geometry"]], predicate="within"
-    )
-    inside = inside[~inside.index.duplicated()]
-    areas["fritid"] = (
-        areas["area_id"].map(inside.groupby("area_id")["fritid"].sum()).fillna(0).astype("int64")
-    )
+    areas["fritid"] = holiday_homes_inside(classified, areas)
     areas["for_lite"] = areas["hus"] < cfg.min_households
     cols = [
         "area_id",

@@ -264,6 +264,36 @@ def read_addresses(
     return gdf[inside].reset_index(drop=True)
 
 
+def read_vector(path: str | Path, what: str, *, repair: bool = False) -> gpd.GeoDataFrame:
+    """Any vector file GDAL reads (GeoJSON, GeoPackage, GML, Shapefile, ...) in EPSG:25833.
+
+    With ``repair``, invalid geometries are made valid (:func:`shapely.make_valid`) in the
+    file's own CRS before reprojection; their number is in ``attrs["repaired"]``.
+
+    Raises
+    ------
+    InputError
+        The file is missing, unreadable, or has no CRS.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{what} file not found", file=path)
+    try:
+        gdf = pyogrio.read_dataframe(path)
+    except Exception as err:  # GDAL raises many types; its message names the cause
+        raise InputError(f"cannot read {what}: {err}", file=path) from None
+    if gdf.crs is None:
+        raise InputError(f"{what} has no CRS; set one (EPSG:25833 expected)", file=path)
+    repaired = 0
+    if repair:
+        invalid = ~shapely.is_valid(gdf.geometry.to_numpy())
+        repaired = int(invalid.sum())
+        gdf["geometry"] = shapely.make_valid(gdf.geometry.to_numpy())
+    out = gdf.to_crs(WORK_CRS)
+    out.attrs["repaired"] = repaired
+    return out
+
+
 def read_boundary(path: str | Path, report: RunReport | None = None) -> gpd.GeoDataFrame:
     """Read a municipality boundary (any vector format, any CRS) into EPSG:25833.
 
@@ -271,24 +301,15 @@ def read_boundary(path: str | Path, report: RunReport | None = None) -> gpd.GeoD
     :func:`shapely.make_valid` and counted in the report.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError("boundary file not found", file=path)
-    try:
-        gdf = pyogrio.read_dataframe(path)
-    except Exception as err:
-        raise InputError(f"cannot read boundary: {err}", file=path) from None
-    if gdf.crs is None:
-        raise InputError("boundary has no CRS", file=path)
-    invalid = ~gdf.geometry.is_valid
+    gdf = read_vector(path, "boundary", repair=True)
     if report is not None:
         report.warn(
             "read",
             "invalid_boundary_repaired",
             f"{path.name}: invalid polygons repaired",
-            int(invalid.sum()),
+            gdf.attrs["repaired"],
         )
-    gdf["geometry"] = shapely.make_valid(gdf.geometry.to_numpy())
-    return gdf.to_crs(WORK_CRS)
+    return gdf
 
 
 def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd.DataFrame:
@@ -502,14 +523,7 @@ def read_coverage_polygons(
         The same columns as :func:`read_fixed_coverage`.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError("coverage polygon file not found", file=path)
-    try:
-        poly = pyogrio.read_dataframe(path)
-    except Exception as err:
-        raise InputError(f"cannot read coverage polygons: {err}", file=path) from None
-    if poly.crs is None:
-        raise InputError("coverage polygons have no CRS", file=path)
+    poly = read_vector(path, "coverage polygons", repair=True)
     cols = require_columns(
         poly,
         {
@@ -521,16 +535,13 @@ def read_coverage_polygons(
         file=path,
         what="coverage polygons",
     )
-    poly = poly.to_crs(WORK_CRS)
-    invalid = ~poly.geometry.is_valid
-    if invalid.any() and report is not None:
+    if report is not None:
         report.warn(
             "read",
             "invalid_polygons_repaired",
             f"{path.name}: invalid polygons repaired",
-            int(invalid.sum()),
+            poly.attrs["repaired"],
         )
-    poly["geometry"] = shapely.make_valid(poly.geometry.to_numpy())
     tek = poly[cols["tek"]].astype(str).str.lower().map(TECH_ALIASES)
     if tek.isna().any():
         pos = int(tek.isna().to_numpy().nonzero()[0][0])

@@ -19,13 +19,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
-import pyogrio
 import shapely
 from scipy.sparse import coo_matrix, csr_matrix, triu
 from scipy.sparse.csgraph import connected_components, dijkstra, minimum_spanning_tree
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
-from dekning import WORK_CRS
 from dekning.errors import InputError
 
 SEGMENT_M = 50.0
@@ -34,16 +32,10 @@ SEGMENT_M = 50.0
 
 def read_lines(path: str | Path, what: str) -> gpd.GeoDataFrame:
     """Read road or duct centre lines (any vector format and CRS) into EPSG:25833 LineStrings."""
+    from dekning.coverage.read import read_vector
+
     path = Path(path)
-    if not path.exists():
-        raise InputError(f"{what} file not found", file=path)
-    try:
-        gdf = pyogrio.read_dataframe(path)
-    except Exception as err:
-        raise InputError(f"cannot read {what}: {err}", file=path) from None
-    if gdf.crs is None:
-        raise InputError(f"{what} have no CRS", file=path)
-    gdf = gdf.to_crs(WORK_CRS).explode(ignore_index=True)
+    gdf = read_vector(path, what).explode(ignore_index=True)
     lines = gdf[gdf.geom_type == "LineString"]
     if lines.empty:
         raise InputError(

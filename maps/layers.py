@@ -37,6 +37,16 @@ MOBILE_LABELS = {1: "med utendørsantenne", 2: "utendørs", 3: "innendørs"}
 GAP_COLOUR = "#CC79A7"
 
 
+def cell_style(feature: dict) -> dict:
+    """Style of a grid cell coloured by its speed class (``klasse``)."""
+    return {
+        "fillColor": SPEED_COLOURS[feature["properties"]["klasse"]],
+        "color": "#333333",
+        "weight": 0.3,
+        "fillOpacity": 0.6,
+    }
+
+
 def grid_polygons(cell_ids: np.ndarray, size: int = 250) -> np.ndarray:
     """Square polygons (EPSG:25833) of SSB grid cells from their ids."""
     ids = np.asarray(cell_ids, dtype="int64")

@@ -21,6 +21,7 @@ from dekning.maps.layers import (
     Legend,
     base_map,
     cell_layer_frame,
+    cell_style,
     mobile_class_grid,
     raster_overlay,
     speed_legend_items,
@@ -100,12 +101,7 @@ def planner_map(
     fg = folium.FeatureGroup(name="Bredbånd per 250 m-rute (husstander)", show=True)
     folium.GeoJson(
         cells[["ssb_rute", "adresser", "hus", "klasse", "andel_uten_100", "geometry"]],
-        style_function=lambda f: {
-            "fillColor": SPEED_COLOURS[f["properties"]["klasse"]],
-            "color": "#333333",
-            "weight": 0.3,
-            "fillOpacity": 0.6,
-        },
+        style_function=cell_style,
         tooltip=folium.GeoJsonTooltip(
             ["ssb_rute", "adresser", "hus", "klasse", "andel_uten_100"],
             aliases=["Rute", "Adresser", "Husstander", "Vanligste klasse", "Andel uten 100 Mbit/s"],

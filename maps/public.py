@@ -14,10 +14,10 @@ from branca.element import MacroElement, Template
 from dekning import WEB_CRS
 from dekning.coverage.classify import SPEED_CLASS_LABELS
 from dekning.maps.layers import (
-    SPEED_COLOURS,
     Legend,
     base_map,
     cell_layer_frame,
+    cell_style,
     speed_legend_items,
 )
 
@@ -165,12 +165,7 @@ def public_map(
     fg = folium.FeatureGroup(name="Fast bredbånd per rute", show=True)
     folium.GeoJson(
         shown[["klasse", "geometry"]].assign(tekst=shown["klasse"].map(SPEED_CLASS_LABELS)),
-        style_function=lambda f: {
-            "fillColor": SPEED_COLOURS[f["properties"]["klasse"]],
-            "color": "#333333",
-            "weight": 0.3,
-            "fillOpacity": 0.6,
-        },
+        style_function=cell_style,
         tooltip=folium.GeoJsonTooltip(["tekst"], aliases=["De fleste kan få"]),
     ).add_to(fg)
     fg.add_to(m)
