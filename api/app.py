@@ -304,25 +304,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 401, "feil eller manglende token", headers={"WWW-Authenticate": "Bearer"}
             )
 
-    def coverage_of(i: int, distance: float | None = None) -> Coverage:
+    def coverage_of(i: int, distance: float | None = None) -> Response:
         st = state()
-        row = st.addresses.iloc[i]
-        mob = {
-            c[4:]: int(row[c]) for c in st.addresses.columns if re.fullmatch(r"mob_[a-z]+_[45]g", c)
-        }
-        return Coverage(
-            adrid=int(row["adrid"]),
-            adressetekst=str(row["adressetekst"]),
-            avstand_m=distance,
-            beste_ned_kbps=int(row["best_down_kbps"]),
-            beste_opp_kbps=int(row["best_up_kbps"]),
-            beste_teknologi=str(row["best_tek"] or ""),
-            hastighetsklasse=str(row["speed_class"]),
-            hastighetsklasse_tekst=SPEED_CLASS_LABELS[str(row["speed_class"])],
-            tilbydere=[t for t in str(row["operators"] or "").split(", ") if t],
-            mobil=mob,
-            stotteberettiget=bool(row["eligible"]),
-        )
+        if distance is None:
+            return Response(st.coverage_bytes[i], media_type="application/json")
+        return JSONResponse({**st.coverage_json[i], "avstand_m": distance})
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
@@ -357,7 +343,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         maks_m: float = Query(
             200.0, gt=0, le=2_000, description="Lengste avstand til nærmeste adresse"
         ),
-    ) -> JSONResponse:
+    ) -> Response:
         x, y = to_work.transform(lon, lat)
         d, i = state().tree.query([x, y])
         if not np.isfinite(d) or d > maks_m:

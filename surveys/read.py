@@ -222,7 +222,7 @@ def read_survey(path: str | Path, mapping: Mapping) -> SurveyRead:
         out[fld] = [v for v, _ in parsed]
         for i, (_, problem) in enumerate(parsed):
             if problem:
-                problems.append((i + 1, mapping.columns[fld], col(fld).iat[i], problem))
+                problems.append((int(i) + 1, mapping.columns[fld], col(fld).iat[i], problem))
     if "satisfaction" in mapping.columns:
         sat = pd.to_numeric(col("satisfaction").str.strip().replace("", np.nan), errors="coerce")
         raw = col("satisfaction")
@@ -256,7 +256,7 @@ def read_survey(path: str | Path, mapping: Mapping) -> SurveyRead:
         ~(out["lat"].notna() & out["lon"].notna()) if has_coords else True
     )
     for i in np.flatnonzero(np.asarray(no_address)):
-        problems.append((i + 1, mapping.columns.get("address", "address"), "", "empty address"))
+        problems.append((int(i) + 1, mapping.columns.get("address", "address"), "", "empty address"))
 
     rejected = pd.DataFrame(problems, columns=["row", "field", "value", "reason"]).sort_values(
         ["row", "field"], kind="stable"
