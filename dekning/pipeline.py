@@ -321,6 +321,8 @@ def _write_outputs(result: RunResult, cfg: Config, tmp: Path, step: Step) -> lis
             result.areas,
             mobile=cfg.input.mobile,
             classify_cfg=cfg.classify,
+            routes=result.routes,
+            survey=result.survey,
             title=f"{cfg.municipality.name} – planleggerkart",
         ),
         tmp / "kart_planlegger.html",

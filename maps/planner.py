@@ -9,6 +9,7 @@ from pathlib import Path
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from dekning import WEB_CRS
@@ -22,11 +23,15 @@ from dekning.maps.layers import (
     base_map,
     cell_layer_frame,
     cell_style,
+    grid_polygons,
     mobile_class_grid,
     raster_overlay,
     speed_legend_items,
 )
 from dekning.maps.offline import FullscreenControl
+
+DEMAND_RAMP = ("#f7fcb9", "#d9f0a3", "#addd8e", "#41ab5d", "#006837")
+"""Share of answers wanting fibre, 0-20 %, ..., 80-100 % (sequential, colour-blind safe)."""
 
 
 def _nok(v: float) -> str:
@@ -80,6 +85,7 @@ def planner_map(
     mobile: Sequence[MobileRaster] = (),
     classify_cfg: ClassifyConfig | None = None,
     routes: gpd.GeoDataFrame | None = None,
+    survey: dict[str, pd.DataFrame] | None = None,
     title: str = "dekning – planleggerkart",
 ) -> folium.Map:
     """Build the planner map.
@@ -92,6 +98,11 @@ def planner_map(
         Build-out areas joined with their funding and selection columns (EPSG:25833).
     mobile, classify_cfg
         Mobile rasters and the thresholds that turn them into classes.
+    routes
+        Fibre routes of the areas.
+    survey
+        :attr:`dekning.pipeline.RunResult.survey`: matched answers (``svar``) are shown per
+        250 m cell, and the discrepancies (``avvik``) at their addresses.
     """
     cfg = classify_cfg or ClassifyConfig()
     web = classified.to_crs(WEB_CRS)
@@ -143,6 +154,61 @@ def planner_map(
     ).add_to(fg)
     fg.add_to(m)
 
+    if survey and "svar" in survey and len(survey["svar"]):
+        from dekning.surveys.evidence import demand
+
+        per_cell = demand(survey["svar"], "ssb_rute_250")
+        if len(per_cell):
+            cells_s = gpd.GeoDataFrame(
+                per_cell,
+                geometry=grid_polygons(per_cell["ssb_rute_250"].to_numpy()),
+                crs=classified.crs,
+            ).to_crs(WEB_CRS)
+            cells_s["andel"] = cells_s.get(
+                "andel_interessert", pd.Series(np.nan, index=cells_s.index)
+            ).fillna(-1)
+            fg = folium.FeatureGroup(name="Spørreundersøkelse: svar per rute", show=False)
+            folium.GeoJson(
+                cells_s[["ssb_rute_250", "svar", "andel", "geometry"]],
+                style_function=lambda f: {
+                    "fillColor": "#999999"
+                    if f["properties"]["andel"] < 0
+                    else DEMAND_RAMP[min(4, int(f["properties"]["andel"] * 5))],
+                    "color": "#333333",
+                    "weight": 0.4,
+                    "fillOpacity": 0.7,
+                },
+                tooltip=folium.GeoJsonTooltip(
+                    ["svar", "andel"], aliases=["Svar", "Andel som ønsker fiber (-1: ikke spurt)"]
+                ),
+            ).add_to(fg)
+            fg.add_to(m)
+    if survey and "avvik" in survey and len(survey["avvik"]):
+        avvik = survey["avvik"]
+        per_address = avvik.groupby("adrid").agg(
+            avvik=("avvik", lambda v: ", ".join(sorted(set(v)))),
+            operatorer=("operator", lambda v: ", ".join(sorted({str(x) for x in v if str(x)}))),
+            antall=("avvik", "size"),
+        )
+        pts = (
+            classified.set_index("adrid")
+            .loc[per_address.index, ["adressetekst", "geometry"]]
+            .join(per_address)
+        )
+        pts = gpd.GeoDataFrame(pts.reset_index(), geometry="geometry", crs=classified.crs).to_crs(
+            WEB_CRS
+        )
+        fg = folium.FeatureGroup(name="Avvik: beboere motsier operatørdata", show=False)
+        folium.GeoJson(
+            pts[["adressetekst", "avvik", "operatorer", "antall", "geometry"]],
+            marker=folium.CircleMarker(radius=5, weight=1.5, fill=True, fill_opacity=0.9),
+            style_function=lambda _f: {"fillColor": "#CC79A7", "color": "#000000"},
+            tooltip=folium.GeoJsonTooltip(
+                ["adressetekst", "avvik", "operatorer"], aliases=["Adresse", "Avvik", "Operatør"]
+            ),
+        ).add_to(fg)
+        fg.add_to(m)
+
     if routes is not None and len(routes):
         fg = folium.FeatureGroup(name="Foreslått fibertrasé", show=True)
         folium.GeoJson(
@@ -182,6 +248,10 @@ def planner_map(
                 (GAP_COLOUR, "ingen operatør god nok"),
                 ("#009E73", "valgt område"),
                 ("#FFFFFF", "kandidatområde (stiplet)"),
+                ("#0072B2", "foreslått fibertrasé"),
+                ("#CC79A7", "avvik fra beboere (punkt)"),
+                (DEMAND_RAMP[4], "svar: 80–100 % ønsker fiber"),
+                (DEMAND_RAMP[0], "svar: 0–20 % ønsker fiber"),
             ],
             bottom=200,
         )

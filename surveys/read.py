@@ -256,7 +256,9 @@ def read_survey(path: str | Path, mapping: Mapping) -> SurveyRead:
         ~(out["lat"].notna() & out["lon"].notna()) if has_coords else True
     )
     for i in np.flatnonzero(np.asarray(no_address)):
-        problems.append((int(i) + 1, mapping.columns.get("address", "address"), "", "empty address"))
+        problems.append(
+            (int(i) + 1, mapping.columns.get("address", "address"), "", "empty address")
+        )
 
     rejected = pd.DataFrame(problems, columns=["row", "field", "value", "reason"]).sort_values(
         ["row", "field"], kind="stable"

@@ -50,6 +50,8 @@ def maps_dir(default_result, default_config, tmp_path_factory) -> Path:
             default_result.areas,
             mobile=default_config.input.mobile,
             classify_cfg=default_config.classify,
+            routes=default_result.routes,
+            survey=default_result.survey,
         ),
         out / "kart_planlegger.html",
     )

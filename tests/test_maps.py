@@ -47,3 +47,19 @@ def test_planner_popup_figures_match_funding(maps_dir, default_result):
         "Mobilhull",
     ):
         assert name in html or json.dumps(name)[1:-1] in html, name
+
+
+def test_run_planner_map_has_routes_survey_and_discrepancy_layers(tmp_path, default_config):
+    from dekning.pipeline import run
+
+    result = run(default_config, tmp_path / "ut")
+    html = (tmp_path / "ut" / "kart_planlegger.html").read_text(encoding="utf-8")
+    for name in (
+        "Foreslått fibertrasé",
+        "Spørreundersøkelse: svar per rute",
+        "Avvik: beboere motsier operatørdata",
+    ):
+        assert name in html or json.dumps(name)[1:-1] in html, name
+    # Every discrepancy address is on the map.
+    some = result.survey["avvik"]["adressetekst"].iloc[0]
+    assert some in html or json.dumps(some)[1:-1] in html

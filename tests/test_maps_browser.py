@@ -66,7 +66,7 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name))
 
 
-def test_planner_map_loads_and_layers_toggle(browser, maps_dir):
+def test_planner_map_loads_and_layers_toggle(browser, maps_dir, default_result):
     page, errors = _open(browser, maps_dir / "kart_planlegger.html")
     assert errors == []
     count = "document.querySelectorAll('path.leaflet-interactive').length"
@@ -77,6 +77,10 @@ def test_planner_map_loads_and_layers_toggle(browser, maps_dir):
     assert with_points > before + 500  # the eligible addresses appear
     page.get_by_label("Støtteberettigede adresser").uncheck()
     assert page.evaluate(count) == before
+    page.get_by_label("Avvik: beboere motsier operatørdata").check()
+    n_avvik = default_result.survey["avvik"]["adrid"].nunique()
+    assert page.evaluate(count) == before + n_avvik
+    page.get_by_label("Avvik: beboere motsier operatørdata").uncheck()
     images = "document.querySelectorAll('img.leaflet-image-layer').length"
     assert page.evaluate(images) == 0
     page.get_by_label("Mobildekning Telenor (4G/5G)").check()
