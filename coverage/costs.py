@@ -61,6 +61,7 @@ def estimate_costs(
     *,
     roads: gpd.GeoDataFrame | None = None,
     ducts: gpd.GeoDataFrame | None = None,
+    ground: gpd.GeoDataFrame | None = None,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
     """Route and cost breakdown of every area.
 
@@ -71,6 +72,9 @@ def estimate_costs(
     ducts
         Existing ducts (trekkrør); route metres within ``cfg.duct_tolerance_m`` of one cost
         ``cfg.cost_per_metre_duct_nok`` instead of ``cfg.cost_per_metre_nok``.
+    ground
+        Ground-class polygons (``klasse``); route metres inside them, outside ducts, cost
+        ``cfg.ground_cost_per_metre_nok[klasse]``. Columns ``grunn_<klasse>_m`` give them.
 
     Returns
     -------
@@ -87,8 +91,10 @@ def estimate_costs(
     """
     from dekning.coverage.routing import (
         build_road_graph,
+        duct_zone,
         fibre_reach,
         length_in_ducts,
+        length_in_ground,
         road_route,
         straight_route,
     )
@@ -136,11 +142,21 @@ def estimate_costs(
         min(round_half_up(v * d, 1), r)
         for v, d, r in zip(raw_in_ducts, out["omveg"], out["route_m"], strict=True)
     ]
+    classes = sorted(cfg.ground_cost_per_metre_nok)
+    in_ground = length_in_ground(
+        np.asarray(geoms, dtype=object), ground, classes, duct_zone(ducts, cfg.duct_tolerance_m)
+    )
+    trench = out["route_m"].to_numpy() * cfg.cost_per_metre_nok + out["i_trekkror_m"].to_numpy() * (
+        cfg.cost_per_metre_duct_nok - cfg.cost_per_metre_nok
+    )
+    for c in classes:
+        metres = np.array(
+            [round_half_up(v * d, 1) for v, d in zip(in_ground[c], out["omveg"], strict=True)]
+        )
+        out[f"grunn_{c}_m"] = metres
+        trench = trench + metres * (cfg.ground_cost_per_metre_nok[c] - cfg.cost_per_metre_nok)
     out["tilknytninger"] = out["enheter"] * cfg.take_up
-    out["kost_grofting"] = [
-        int(round_half_up((r - t) * cfg.cost_per_metre_nok + t * cfg.cost_per_metre_duct_nok))
-        for r, t in zip(out["route_m"], out["i_trekkror_m"], strict=True)
-    ]
+    out["kost_grofting"] = [int(round_half_up(v)) for v in trench]
     out["kost_tilknytning"] = [
         int(round_half_up(u * cfg.take_up * cfg.per_connection_nok)) for u in out["enheter"]
     ]

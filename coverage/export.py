@@ -113,12 +113,26 @@ def funding_workbook(area: pd.Series, cfg: Config, path: Path) -> None:
     ducted = add(
         "Herav i eksisterende trekkrør", float(area["i_trekkror_m"]), "m", "målt mot trekkrør-laget"
     )
-    per_m = add("Kostnad per meter", c.cost_per_metre_nok, "kr/m", "graving/pløying")
+    ground_rows = []
+    for klasse in sorted(c.ground_cost_per_metre_nok):
+        metres = add(
+            f"Herav i grunnklasse «{klasse}»",
+            float(area.get(f"grunn_{klasse}_m", 0.0)),
+            "m",
+            "utenfor trekkrør",
+        )
+        price = add(f"Kostnad per meter i «{klasse}»", c.ground_cost_per_metre_nok[klasse], "kr/m")
+        ground_rows.append((metres, price))
+    per_m = add("Kostnad per meter", c.cost_per_metre_nok, "kr/m", "graving/pløying, vanlig grunn")
     per_m_duct = add(
         "Kostnad per meter i trekkrør", c.cost_per_metre_duct_nok, "kr/m", "innblåsing av fiber"
     )
+    rest = "".join(f"-{m}" for m, _ in ground_rows)
+    extra = "".join(f"+{m}*{p}" for m, p in ground_rows)
     trench = add(
-        "Graving og kabel", f"=ROUND(({route}-{ducted})*{per_m}+{ducted}*{per_m_duct},0)", "kr"
+        "Graving og kabel",
+        f"=ROUND(({route}-{ducted}{rest})*{per_m}+{ducted}*{per_m_duct}{extra},0)",
+        "kr",
     )
     take = add("Forventet tilslutning", c.take_up, "andel")
     conns = add("Forventede tilknytninger", f"={enheter}*{take}", "stk")

@@ -274,3 +274,30 @@ def length_in_ducts(
     zone = shapely.buffer(shapely.union_all(ducts.geometry.to_numpy()), tolerance_m)
     shapely.prepare(zone)
     return shapely.length(shapely.intersection(routes, zone))
+
+
+def length_in_ground(
+    routes: np.ndarray,
+    ground: gpd.GeoDataFrame | None,
+    classes: list[str],
+    exclude: shapely.Geometry | None = None,
+) -> dict[str, np.ndarray]:
+    """Metres of each route inside the ground polygons of each class (outside ``exclude``,
+    e.g. the duct zone, which has its own price)."""
+    out = {c: np.zeros(len(routes)) for c in classes}
+    if ground is None or ground.empty:
+        return out
+    geoms = routes if exclude is None else shapely.difference(routes, exclude)
+    for c in classes:
+        polys = ground.loc[ground["klasse"] == c, "geometry"].to_numpy()
+        if len(polys):
+            zone = shapely.union_all(polys)
+            out[c] = shapely.length(shapely.intersection(geoms, zone))
+    return out
+
+
+def duct_zone(ducts: gpd.GeoDataFrame | None, tolerance_m: float) -> shapely.Geometry | None:
+    """The area within ``tolerance_m`` of any duct."""
+    if ducts is None or ducts.empty:
+        return None
+    return shapely.buffer(shapely.union_all(ducts.geometry.to_numpy()), tolerance_m)

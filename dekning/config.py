@@ -57,6 +57,9 @@ class InputConfig(_Section):
     """Road centre lines (GeoJSON/GeoPackage/...); fibre routes then follow the roads."""
     areas: Path | None = None
     """Build-out areas drawn by the user (polygons, optional ``area_id``) instead of clustering."""
+    ground: Path | None = None
+    """Ground-class polygons with a ``klasse`` column (e.g. fjell, myr); see
+    ``costs.ground_cost_per_metre_nok``."""
     ducts: Path | None = None
     """Existing ducts (trekkrør) along roads, e.g. NVDB 'Trekkerør/kanal'; cheaper metres."""
     survey: Path | None = None
@@ -121,6 +124,12 @@ class CostConfig(_Section):
     Replace with a supplier's quote."""
     cost_per_metre_duct_nok: NonNegNOK = 120.0
     """Cost per metre where an existing duct (trekkrør) can be used: blowing fibre only."""
+    ground_cost_per_metre_nok: dict[
+        Annotated[str, Field(min_length=1, max_length=40)], NonNegNOK
+    ] = {}
+    """Cost per metre by ground class (e.g. ``{ fjell = 1100, myr = 600 }``) for route metres
+    inside ``input.ground`` polygons of that ``klasse``; other metres cost ``cost_per_metre_nok``
+    and metres in ducts ``cost_per_metre_duct_nok``."""
     duct_tolerance_m: Annotated[float, Field(ge=0, le=100)] = 15.0
     """Route metres within this distance of a duct count as laid in the duct."""
     detour_factor: Annotated[float, Field(ge=1.0, le=3.0)] = 1.3

@@ -33,10 +33,11 @@ from dekning.coverage.read import (
     read_consultation_list,
     read_coverage_polygons,
     read_fixed_coverage,
+    read_vector,
 )
 from dekning.coverage.routing import read_lines
 from dekning.coverage.rules import eligibility_rule
-from dekning.errors import PlanningError
+from dekning.errors import InputError, PlanningError
 from dekning.report import RunReport
 
 Step = Callable[[str], None]
@@ -132,7 +133,15 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
     step(STEPS[5])
     roads = read_lines(inp.roads, "roads") if inp.roads is not None else None
     ducts = read_lines(inp.ducts, "ducts") if inp.ducts is not None else None
-    costs, routes = estimate_costs(areas, classified, area_of, cfg.costs, roads=roads, ducts=ducts)
+    ground = read_vector(inp.ground, "ground classes") if inp.ground is not None else None
+    if ground is not None and "klasse" not in ground.columns:
+        raise InputError(
+            f"missing column 'klasse'; the file has: {', '.join(map(str, ground.columns))}",
+            file=inp.ground,
+        )
+    costs, routes = estimate_costs(
+        areas, classified, area_of, cfg.costs, roads=roads, ducts=ducts, ground=ground
+    )
     rule = resolve_rule(cfg.funding, cfg.classify.scheme_year, cfg.municipality.county)
     funding = fund(costs, cfg.funding, rule, areas["enheter"])
     has_survey = inp.survey is not None or inp.survey_db is not None

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import rasterio
 import shapely
+import rasterio.features
 from rasterio.features import geometry_mask
 from rasterio.transform import from_origin
 
@@ -760,6 +761,20 @@ def generate(out_dir: str | Path, seed: int = 5099) -> dict[str, Path]:
     dem = np.round(elevation(gx, gy)).astype("int16")
     paths["terrain"] = out / "terreng.tif"
     _write_raster(paths["terrain"], dem, transform, -32768)
+
+    # Ground classes: bare rock (fjell) on the high ground, two bogs (myr) in the valley.
+    rock = rasterio.features.shapes(
+        (dem > 560).astype("uint8"), mask=(dem > 560) & ~outside, transform=transform, connectivity=4
+    )
+    rock_polys = [shapely.geometry.shape(g).simplify(50) for g, _ in rock]
+    bogs = [shapely.Point(cx + x, cy + float(valley_y(x)) + dy).buffer(r) for x, dy, r in ((-6_200.0, -500.0, 450.0), (6_800.0, 600.0, 380.0))]
+    ground = gpd.GeoDataFrame(
+        {"klasse": ["fjell"] * len(rock_polys) + ["myr"] * len(bogs)},
+        geometry=[shapely.set_precision(g, 1.0) for g in rock_polys + bogs],
+        crs=WORK_CRS,
+    )
+    paths["ground"] = out / "grunn.geojson"
+    ground.to_file(paths["ground"], driver="GeoJSON", COORDINATE_PRECISION=0, WRITE_NAME=False)
 
     # Fixed coverage (Nkom address-level layout, kbit/s).
     fbb = _fixed_coverage(addr, mobile_at, rng)

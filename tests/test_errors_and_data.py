@@ -33,7 +33,7 @@ def test_generator_rewrites_the_same_bytes(tmp_path, data_dir):
     script = data_dir / "generate.py"
     subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, capture_output=True)
     assert _digest(tmp_path) == _digest(data_dir)
-    assert len(_digest(tmp_path)) == 14  # 4 csv, 3 geojson, 7 tif
+    assert len(_digest(tmp_path)) == 15  # 4 csv, 4 geojson, 7 tif
 
 
 def test_default_data_is_labelled_synthetic(data_dir):

@@ -401,3 +401,44 @@ def test_user_area_polygons(tmp_path):
     with pytest.raises(InputError, match="not a polygon") as exc:
         read_area_polygons(pts)
     assert exc.value.row == 1
+
+
+def test_ground_classes_raise_cost_and_the_workbook_agrees(tmp_path):
+    import formulas
+    import openpyxl
+
+    from dekning.config import Config, InputConfig
+    from dekning.coverage.export import funding_workbook
+
+    world = _line_world()
+    areas, area_of = build_areas(world, AreasConfig(max_gap_m=150))
+    cfg = CostConfig(
+        cost_per_metre_nok=500,
+        detour_factor=1.2,
+        per_connection_nok=0,
+        fixed_equipment_nok=0,
+        ground_cost_per_metre_nok={"fjell": 1_000},
+    )
+    # Rock under the first 100 m (between addresses 1 and 2).
+    ground = gpd.GeoDataFrame(
+        {"klasse": ["fjell"]},
+        geometry=[shapely.box(269_990, 6_999_990, 270_100, 7_000_010)],
+        crs=25833,
+    )
+    costs, _ = estimate_costs(areas, world, area_of, cfg, ground=ground)
+    row = costs.iloc[0]
+    assert row["grunn_fjell_m"] == 120.0  # 100 m × detour 1.2
+    assert row["kost_grofting"] == 840 * 500 + 120 * 500  # 120 m at 1 000 instead of 500
+    fu = fund(costs, FundingConfig(), RULE_30, areas["enheter"]).iloc[0]
+    area = pd.concat(
+        [areas.iloc[0].drop("geometry"), costs.iloc[0], fu.drop(["area_id", "kost_total"])]
+    )
+    config = Config(input=InputConfig(addresses=tmp_path / "a.csv"), costs=cfg)
+    funding_workbook(area, config, tmp_path / "f.xlsx")
+    solution = formulas.ExcelModel().loads(str(tmp_path / "f.xlsx")).finish().calculate()
+    ws = openpyxl.load_workbook(tmp_path / "f.xlsx").active
+    cell = next(
+        r[1].coordinate for r in ws.iter_rows(min_row=3) if r[0].value == "Graving og kabel"
+    )
+    value = next(v.value[0, 0] for k, v in solution.items() if k.endswith(f"!{cell}"))
+    assert value == row["kost_grofting"]
