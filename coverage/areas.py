@@ -54,6 +54,28 @@ def holiday_homes_inside(classified: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) 
     return areas["area_id"].map(inside.groupby("area_id")["fritid"].sum()).fillna(0).astype("int64")
 
 
+AREA_COLUMNS = [
+    "area_id",
+    "adresser",
+    "hus",
+    "naering",
+    "offentlig",
+    "enheter",
+    "fritid",
+    "for_lite",
+    "geometry",
+]
+
+
+def _finish(
+    areas: gpd.GeoDataFrame, classified: gpd.GeoDataFrame, cfg: AreasConfig
+) -> gpd.GeoDataFrame:
+    """Holiday homes and the too-small flag, in the documented column order."""
+    areas["fritid"] = holiday_homes_inside(classified, areas)
+    areas["for_lite"] = areas["hus"] < cfg.min_households
+    return areas[AREA_COLUMNS]
+
+
 def build_areas(
     classified: gpd.GeoDataFrame, cfg: AreasConfig
 ) -> tuple[gpd.GeoDataFrame, pd.Series]:
@@ -125,21 +147,7 @@ def build_areas(
         hulls.append(shapely.buffer(hull, AREA_BUFFER_M))
     areas = gpd.GeoDataFrame(stats.reset_index(drop=True), geometry=hulls, crs=WORK_CRS)
 
-    areas["fritid"] = holiday_homes_inside(classified, areas)
-    areas["for_lite"] = areas["hus"] < cfg.min_households
-    areas = areas[
-        [
-            "area_id",
-            "adresser",
-            "hus",
-            "naering",
-            "offentlig",
-            "enheter",
-            "fritid",
-            "for_lite",
-            "geometry",
-        ]
-    ]
+    areas = _finish(areas, classified, cfg)
 
     area_of = pd.Series("", index=classified.index, dtype=object)
     area_of.loc[elig.index] = id_of_label.reindex(labels).to_numpy()
@@ -228,17 +236,4 @@ def areas_from_polygons(
     )
     poly = polygons.set_index("area_id").loc[stats.index]
     areas = gpd.GeoDataFrame(stats.reset_index(), geometry=poly.geometry.to_numpy(), crs=WORK_CRS)
-    areas["fritid"] = holiday_homes_inside(classified, areas)
-    areas["for_lite"] = areas["hus"] < cfg.min_households
-    cols = [
-        "area_id",
-        "adresser",
-        "hus",
-        "naering",
-        "offentlig",
-        "enheter",
-        "fritid",
-        "for_lite",
-        "geometry",
-    ]
-    return areas[cols], area_of
+    return _finish(areas, classified, cfg), area_of

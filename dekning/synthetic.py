@@ -21,8 +21,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
-import shapely
 import rasterio.features
+import shapely
 from rasterio.features import geometry_mask
 from rasterio.transform import from_origin
 
@@ -764,10 +764,16 @@ def generate(out_dir: str | Path, seed: int = 5099) -> dict[str, Path]:
 
     # Ground classes: bare rock (fjell) on the high ground, two bogs (myr) in the valley.
     rock = rasterio.features.shapes(
-        (dem > 560).astype("uint8"), mask=(dem > 560) & ~outside, transform=transform, connectivity=4
+        (dem > 560).astype("uint8"),
+        mask=(dem > 560) & ~outside,
+        transform=transform,
+        connectivity=4,
     )
     rock_polys = [shapely.geometry.shape(g).simplify(50) for g, _ in rock]
-    bogs = [shapely.Point(cx + x, cy + float(valley_y(x)) + dy).buffer(r) for x, dy, r in ((-6_200.0, -500.0, 450.0), (6_800.0, 600.0, 380.0))]
+    bogs = [
+        shapely.Point(cx + x, cy + float(valley_y(x)) + dy).buffer(r)
+        for x, dy, r in ((-6_200.0, -500.0, 450.0), (6_800.0, 600.0, 380.0))
+    ]
     ground = gpd.GeoDataFrame(
         {"klasse": ["fjell"] * len(rock_polys) + ["myr"] * len(bogs)},
         geometry=[shapely.set_precision(g, 1.0) for g in rock_polys + bogs],
