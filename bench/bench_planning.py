@@ -24,6 +24,7 @@ from dekning.coverage.areas import build_areas
 from dekning.coverage.costs import estimate_costs
 from dekning.coverage.funding import fund
 from dekning.coverage.prioritise import select_areas
+from dekning.coverage.routing import build_road_graph
 from dekning.coverage.rules import cofunding_rule
 
 HERE = Path(__file__).resolve().parent
@@ -101,6 +102,9 @@ def main() -> None:
     areas, area_of = build_areas(classified, AreasConfig(max_gap_m=600))
     laps["areas"] = time.perf_counter() - t
     t = time.perf_counter()
+    road_areas, _ = build_areas(classified, AreasConfig(max_gap_m=600), build_road_graph(roads))
+    laps["areas_road_aware"] = time.perf_counter() - t
+    t = time.perf_counter()
     costs_mst, _ = estimate_costs(areas, classified, area_of, CostConfig())
     laps["costs_straight_mst"] = time.perf_counter() - t
     t = time.perf_counter()
@@ -120,6 +124,7 @@ def main() -> None:
     result = {
         "eligible": int(classified["eligible"].sum()),
         "areas": len(areas),
+        "areas_road_aware": len(road_areas),
         "route_km_roads": round(costs_road["route_m"].sum() / 1000),
         "route_km_straight": round(costs_mst["route_m"].sum() / 1000),
         "chosen_1_year": int(sel["valgt"].sum()),

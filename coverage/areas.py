@@ -13,11 +13,12 @@ import numpy as np
 import pandas as pd
 import shapely
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from dekning import WORK_CRS
 from dekning.config import AreasConfig
+from dekning.coverage.routing import RoadGraph
 from dekning.errors import InputError, PlanningError
 from dekning.report import RunReport
 
@@ -76,8 +77,45 @@ def _finish(
     return areas[AREA_COLUMNS]
 
 
+def road_split_labels(
+    x: np.ndarray,
+    y: np.ndarray,
+    labels: np.ndarray,
+    rg: RoadGraph,
+    max_gap_m: float,
+    max_road_m: float,
+) -> np.ndarray:
+    """Refine straight-line groups: keep a link between two addresses (within ``max_gap_m``)
+    only when drop + road distance + drop between them is at most ``max_road_m``."""
+    xy = np.column_stack([x, y])
+    drop, node = rg.tree.query(xy)
+    pairs = cKDTree(xy).query_pairs(r=max_gap_m, output_type="ndarray")
+    n = len(x)
+    if len(pairs) == 0:
+        return np.arange(n, dtype="int64")
+    keep = np.zeros(len(pairs), dtype=bool)
+    for lab in np.unique(labels[pairs[:, 0]]):  # one local, distance-limited search per group
+        sel = np.flatnonzero(labels[pairs[:, 0]] == lab)
+        members = np.unique(pairs[sel].ravel())
+        lo = xy[members].min(axis=0) - max_road_m
+        hi = xy[members].max(axis=0) + max_road_m
+        inside = np.flatnonzero(np.all((rg.xy >= lo) & (rg.xy <= hi), axis=1))
+        sub = rg.csr[inside][:, inside]
+        sources = np.unique(node[members])
+        dist = dijkstra(
+            sub, directed=False, indices=np.searchsorted(inside, sources), limit=max_road_m
+        )
+        a, b = pairs[sel, 0], pairs[sel, 1]
+        rows = np.searchsorted(sources, node[a])
+        cols = np.searchsorted(inside, node[b])
+        keep[sel] = drop[a] + dist[rows, cols] + drop[b] <= max_road_m
+    kept = pairs[keep]
+    graph = coo_matrix((np.ones(len(kept), dtype="int8"), (kept[:, 0], kept[:, 1])), shape=(n, n))
+    return connected_components(graph, directed=False)[1].astype("int64")
+
+
 def build_areas(
-    classified: gpd.GeoDataFrame, cfg: AreasConfig
+    classified: gpd.GeoDataFrame, cfg: AreasConfig, roads: RoadGraph | None = None
 ) -> tuple[gpd.GeoDataFrame, pd.Series]:
     """Build-out areas from eligible addresses.
 
@@ -86,7 +124,10 @@ def build_areas(
     classified
         Output of :func:`dekning.coverage.classify.classify` (EPSG:25833).
     cfg
-        ``max_gap_m`` (linking distance) and ``min_households`` (smaller areas are flagged).
+        ``max_gap_m`` (linking distance), ``max_road_gap_m`` (the same along roads, when
+        ``roads`` is given) and ``min_households`` (smaller areas are flagged).
+    roads
+        Road graph (:func:`dekning.coverage.routing.build_road_graph`), optional.
 
     Returns
     -------
@@ -112,6 +153,8 @@ def build_areas(
     x = elig.geometry.x.to_numpy()
     y = elig.geometry.y.to_numpy()
     labels = cluster_labels(x, y, cfg.max_gap_m)
+    if roads is not None:
+        labels = road_split_labels(x, y, labels, roads, cfg.max_gap_m, cfg.max_road_gap_m)
     df = pd.DataFrame(
         {
             "label": labels,

@@ -111,6 +111,10 @@ class ClassifyConfig(_Section):
 class AreasConfig(_Section):
     max_gap_m: Annotated[float, Field(gt=0, le=20_000)] = 600.0
     """Eligible addresses closer than this (metres, straight line) join the same build-out area."""
+    max_road_gap_m: Annotated[float, Field(gt=0, le=50_000)] = 1_500.0
+    """When roads are given, two addresses within ``max_gap_m`` are only linked if the way between
+    them along the roads (drops included) is at most this long: a river or ridge with no road
+    across splits an area."""
     min_households: Annotated[int, Field(ge=0, le=10_000)] = 3
     """Areas with fewer households are flagged as too small."""
     min_grid_cell_m: Annotated[int, Field(ge=100, le=10_000)] = 250

@@ -35,7 +35,7 @@ from dekning.coverage.read import (
     read_fixed_coverage,
     read_vector,
 )
-from dekning.coverage.routing import read_lines
+from dekning.coverage.routing import build_road_graph, read_lines
 from dekning.coverage.rules import eligibility_rule
 from dekning.errors import InputError, PlanningError
 from dekning.report import RunReport
@@ -123,15 +123,16 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
         report=report,
     )
     step(STEPS[4])
+    roads = read_lines(inp.roads, "roads") if inp.roads is not None else None
+    road_graph = build_road_graph(roads) if roads is not None else None
     if inp.areas is not None:
         areas, area_of = areas_from_polygons(
             classified, read_area_polygons(inp.areas), cfg.areas, report
         )
     else:
-        areas, area_of = build_areas(classified, cfg.areas)
+        areas, area_of = build_areas(classified, cfg.areas, road_graph)
     classified["area_id"] = area_of.to_numpy()
     step(STEPS[5])
-    roads = read_lines(inp.roads, "roads") if inp.roads is not None else None
     ducts = read_lines(inp.ducts, "ducts") if inp.ducts is not None else None
     ground = read_vector(inp.ground, "ground classes") if inp.ground is not None else None
     if ground is not None and "klasse" not in ground.columns:

@@ -442,3 +442,44 @@ def test_ground_classes_raise_cost_and_the_workbook_agrees(tmp_path):
     )
     value = next(v.value[0, 0] for k, v in solution.items() if k.endswith(f"!{cell}"))
     assert value == row["kost_grofting"]
+
+
+def test_a_river_without_a_bridge_splits_an_area():
+    from dekning.coverage.routing import build_road_graph
+
+    # Two hamlets 300 m apart across a river; their roads meet only at a bridge 3 km upstream.
+    west = [(0, 0), (0, 3_000), (150, 3_000)]
+    east = [(300, 0), (300, 3_000), (150, 3_000)]
+    roads = gpd.GeoDataFrame(
+        geometry=[shapely.LineString(west), shapely.LineString(east)], crs=25833
+    )
+    pts = shapely.points([10.0, 10.0, 290.0, 290.0], [0.0, 100.0, 0.0, 100.0])
+    world = gpd.GeoDataFrame(
+        {
+            "adrid": [1, 2, 3, 4],
+            "eligible": True,
+            "has_fibre": False,
+            "hus": 1,
+            "naering": 0,
+            "offentlig": 0,
+            "fritid": 0,
+            "eligible_units": 1,
+            "speed_class": "lt30",
+        },
+        geometry=pts,
+        crs=25833,
+    )
+    straight, _ = build_areas(world, AreasConfig(max_gap_m=400))
+    assert len(straight) == 1  # in a straight line they are neighbours
+    by_road, area_of = build_areas(
+        world, AreasConfig(max_gap_m=400, max_road_gap_m=1_500), build_road_graph(roads)
+    )
+    assert (
+        len(by_road) == 2
+        and area_of.iloc[0] == area_of.iloc[1] != area_of.iloc[2] == area_of.iloc[3]
+    )
+    # With a generous road gap (the 6 km detour fits) they join again.
+    joined, _ = build_areas(
+        world, AreasConfig(max_gap_m=400, max_road_gap_m=7_000), build_road_graph(roads)
+    )
+    assert len(joined) == 1
