@@ -37,7 +37,7 @@ from dekning.coverage.read import (
 )
 from dekning.coverage.routing import build_road_graph, read_lines
 from dekning.coverage.rules import eligibility_rule
-from dekning.errors import InputError, PlanningError
+from dekning.errors import InputError
 from dekning.report import RunReport
 
 Step = Callable[[str], None]
@@ -464,4 +464,4 @@ def run(cfg: Config, out_dir: str | Path, step: Step | None = None) -> RunResult
     return result
 
 
-__all__ = ["STEPS", "PlanningError", "RunResult", "analyse", "format_summary", "run"]
+__all__ = ["STEPS", "RunResult", "analyse", "format_summary", "run"]

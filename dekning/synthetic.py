@@ -636,7 +636,7 @@ def generate(out_dir: str | Path, seed: int = 5099) -> dict[str, Path]:
     out = Path(out_dir)
     (out / "mobil").mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    boundary = shapely.affinity.translate(_boundary(rng), 0, 0)
+    boundary = _boundary(rng)
     addr, roads = _address_rows(rng)
 
     # Keep only addresses inside the boundary (the generator may scatter a few outside).

@@ -53,7 +53,6 @@ def test_clusters_link_within_the_gap():
 
 def _line_world():
     """Three eligible addresses 100 m apart plus a fibre address 500 m away."""
-    pts = shapely.points([0.0, 100.0, 200.0, 700.0], [0.0, 0.0, 0.0, 0.0])
     return gpd.GeoDataFrame(
         {
             "adrid": [1, 2, 3, 4],
@@ -66,9 +65,7 @@ def _line_world():
             "eligible_units": [1, 2, 2, 0],
             "speed_class": ["lt30", "lt30", "none", "ge1000"],
         },
-        geometry=shapely.affinity.translate(pts, 270_000, 7_000_000)
-        if False
-        else shapely.points(
+        geometry=shapely.points(
             270_000 + np.array([0.0, 100.0, 200.0, 700.0]), np.full(4, 7_000_000.0)
         ),
         crs=25833,
