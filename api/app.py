@@ -71,8 +71,6 @@ class _State:
     out_dir: Path
     addresses: gpd.GeoDataFrame
     search_keys: np.ndarray
-    lat: np.ndarray
-    lon: np.ndarray
     by_id: dict[int, int]
     tree: cKDTree
     areas_geojson: dict
@@ -154,8 +152,6 @@ def _load_state(cfg: Config, out: Path) -> _State:
         out_dir=out,
         addresses=addresses,
         search_keys=keys,
-        lat=web.geometry.y.to_numpy(),
-        lon=web.geometry.x.to_numpy(),
         by_id={int(a): i for i, a in enumerate(addresses["adrid"].to_numpy())},
         tree=cKDTree(np.column_stack([addresses.geometry.x, addresses.geometry.y])),
         areas_geojson=json.loads((out / "omrader.geojson").read_text(encoding="utf-8")),

@@ -68,6 +68,22 @@ AREA_COLUMNS = [
 ]
 
 
+def _area_sums(members: pd.DataFrame, key: np.ndarray) -> pd.DataFrame:
+    """Per area key: addresses, households, businesses, public buildings, eligible units and the
+    lowest address id (for a stable order)."""
+    g = members.groupby(key)
+    return pd.DataFrame(
+        {
+            "adresser": g.size(),
+            "hus": g["hus"].sum(),
+            "naering": g["naering"].sum(),
+            "offentlig": g["offentlig"].sum(),
+            "enheter": g["eligible_units"].sum(),
+            "minid": g["adrid"].min(),
+        }
+    )
+
+
 def _finish(
     areas: gpd.GeoDataFrame, classified: gpd.GeoDataFrame, cfg: AreasConfig
 ) -> gpd.GeoDataFrame:
@@ -155,27 +171,7 @@ def build_areas(
     labels = cluster_labels(x, y, cfg.max_gap_m)
     if roads is not None:
         labels = road_split_labels(x, y, labels, roads, cfg.max_gap_m, cfg.max_road_gap_m)
-    df = pd.DataFrame(
-        {
-            "label": labels,
-            "hus": elig["hus"].to_numpy(),
-            "naering": elig["naering"].to_numpy(),
-            "offentlig": elig["offentlig"].to_numpy(),
-            "enheter": elig["eligible_units"].to_numpy(),
-            "minid": elig["adrid"].to_numpy(),
-        }
-    )
-    g = df.groupby("label")
-    stats = pd.DataFrame(
-        {
-            "adresser": g.size(),
-            "hus": g["hus"].sum(),
-            "naering": g["naering"].sum(),
-            "offentlig": g["offentlig"].sum(),
-            "enheter": g["enheter"].sum(),
-            "minid": g["minid"].min(),
-        }
-    )
+    stats = _area_sums(elig, labels)
     # Deterministic order: most units first, then lowest address id.
     stats = stats.sort_values(["enheter", "minid"], ascending=[False, True])
     width = max(3, len(str(len(stats))))
@@ -259,24 +255,7 @@ def areas_from_polygons(
     area_of = pd.Series("", index=classified.index, dtype=object)
     area_of.loc[hit.index] = hit["area_id"].to_numpy()
     sub = classified.loc[hit.index]
-    g = pd.DataFrame(
-        {
-            "area_id": hit["area_id"].to_numpy(),
-            "hus": sub["hus"].to_numpy(),
-            "naering": sub["naering"].to_numpy(),
-            "offentlig": sub["offentlig"].to_numpy(),
-            "enheter": sub["eligible_units"].to_numpy(),
-        }
-    ).groupby("area_id")
-    stats = pd.DataFrame(
-        {
-            "adresser": g.size(),
-            "hus": g["hus"].sum(),
-            "naering": g["naering"].sum(),
-            "offentlig": g["offentlig"].sum(),
-            "enheter": g["enheter"].sum(),
-        }
-    )
+    stats = _area_sums(sub, hit["area_id"].to_numpy()).drop(columns="minid").rename_axis("area_id")
     poly = polygons.set_index("area_id").loc[stats.index]
     areas = gpd.GeoDataFrame(stats.reset_index(), geometry=poly.geometry.to_numpy(), crs=WORK_CRS)
     return _finish(areas, classified, cfg), area_of

@@ -13,11 +13,20 @@ import math
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import minimum_spanning_tree
-from scipy.spatial import Delaunay, QhullError, cKDTree
+from scipy.spatial import cKDTree
 
 from dekning.config import CostConfig
+from dekning.coverage.routing import (
+    RoadGraph,
+    build_road_graph,
+    duct_zone,
+    fibre_reach,
+    length_in_ducts,
+    length_in_ground,
+    mst_edges,
+    road_route,
+    straight_route,
+)
 
 
 def round_half_up(x: float, digits: int = 0) -> float:
@@ -28,29 +37,10 @@ def round_half_up(x: float, digits: int = 0) -> float:
 
 
 def mst_length(xy: np.ndarray) -> float:
-    """Length (metres) of the Euclidean minimum spanning tree over points ``xy`` (n × 2).
+    """Length (metres) of the Euclidean minimum spanning tree over points ``xy`` (n × 2)."""
 
-    The Euclidean MST is a subgraph of the Delaunay triangulation, so only its edges are
-    weighed (O(n log n)); degenerate inputs (collinear, duplicates) fall back to all pairs.
-    """
-    n = len(xy)
-    if n < 2:
-        return 0.0
-    if n >= 4:
-        try:
-            tri = Delaunay(xy)
-            s = tri.simplices
-            edges = np.vstack([s[:, [0, 1]], s[:, [1, 2]], s[:, [0, 2]]])
-        except QhullError:
-            edges = np.array(np.triu_indices(n, 1)).T
-    else:
-        edges = np.array(np.triu_indices(n, 1)).T
-    edges = np.unique(np.sort(edges, axis=1), axis=0)
-    w = np.hypot(*(xy[edges[:, 0]] - xy[edges[:, 1]]).T)
-    # Zero-length edges (same coordinates) must still connect: give them a tiny weight.
-    w = np.where(w == 0, 1e-9, w)
-    graph = coo_matrix((w, (edges[:, 0], edges[:, 1])), shape=(n, n)).tocsr()
-    return float(minimum_spanning_tree(graph).sum())
+    edges = mst_edges(xy)
+    return float(np.hypot(*(xy[edges[:, 0]] - xy[edges[:, 1]]).T).sum()) if len(edges) else 0.0
 
 
 def estimate_costs(
@@ -59,7 +49,7 @@ def estimate_costs(
     area_of: pd.Series,
     cfg: CostConfig,
     *,
-    roads: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | RoadGraph | None = None,
     ducts: gpd.GeoDataFrame | None = None,
     ground: gpd.GeoDataFrame | None = None,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame]:
@@ -68,7 +58,8 @@ def estimate_costs(
     Parameters
     ----------
     roads
-        Road centre lines (EPSG:25833); when given, routes follow the roads.
+        Road centre lines (EPSG:25833), or their graph from
+        :func:`dekning.coverage.routing.build_road_graph`; when given, routes follow the roads.
     ducts
         Existing ducts (trekkrør); route metres within ``cfg.duct_tolerance_m`` of one cost
         ``cfg.cost_per_metre_duct_nok`` instead of ``cfg.cost_per_metre_nok``.
@@ -89,16 +80,6 @@ def estimate_costs(
     routes : geopandas.GeoDataFrame
         ``area_id`` and the route geometry (EPSG:25833).
     """
-    from dekning.coverage.routing import (
-        build_road_graph,
-        duct_zone,
-        fibre_reach,
-        length_in_ducts,
-        length_in_ground,
-        road_route,
-        straight_route,
-    )
-
     fibre = classified[classified["has_fibre"]]
     fibre_xy = np.column_stack([fibre.geometry.x, fibre.geometry.y])
     fibre_tree = cKDTree(fibre_xy) if len(fibre) else None
@@ -109,7 +90,7 @@ def estimate_costs(
         .groupby(area_of.to_numpy())
         .apply(np.asarray)
     )
-    rg = build_road_graph(roads) if roads is not None and len(roads) else None
+    rg = roads if isinstance(roads, RoadGraph) or roads is None else build_road_graph(roads)
     reach = fibre_reach(rg, fibre_xy) if rg is not None else None
     rows, geoms = [], []
     for area_id, units in zip(areas["area_id"], areas["enheter"], strict=True):

@@ -159,7 +159,13 @@ def steiner_tree_edges(graph: csr_matrix, terminals: np.ndarray) -> np.ndarray:
         keep &= ~drop
 
 
-def _mst_edges(xy: np.ndarray) -> np.ndarray:
+def mst_edges(xy: np.ndarray) -> np.ndarray:
+    """Edges (vertex index pairs) of the Euclidean minimum spanning tree over ``xy``.
+
+    The Euclidean MST is a subgraph of the Delaunay triangulation, so only its edges are weighed;
+    degenerate inputs (collinear, fewer than 4 points) use all pairs, and coincident points are
+    joined by a tiny positive weight.
+    """
     n = len(xy)
     if n < 2:
         return np.zeros((0, 2), dtype="int64")
@@ -182,7 +188,7 @@ def straight_route(
     xy: np.ndarray, fibre_tree: cKDTree | None, fibre_xy: np.ndarray
 ) -> tuple[shapely.Geometry, float, float]:
     """MST over the addresses plus a link to the nearest fibre address: (geometry, mst_m, link_m)."""
-    edges = _mst_edges(xy)
+    edges = mst_edges(xy)
     lines = [shapely.linestrings(xy[e]) for e in edges]
     mst = float(sum(line.length for line in lines))
     link = 0.0

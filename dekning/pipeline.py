@@ -139,9 +139,10 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
         raise InputError(
             f"missing column 'klasse'; the file has: {', '.join(map(str, ground.columns))}",
             file=inp.ground,
+            field="klasse",
         )
     costs, routes = estimate_costs(
-        areas, classified, area_of, cfg.costs, roads=roads, ducts=ducts, ground=ground
+        areas, classified, area_of, cfg.costs, roads=road_graph, ducts=ducts, ground=ground
     )
     rule = resolve_rule(cfg.funding, cfg.classify.scheme_year, cfg.municipality.county)
     funding = fund(costs, cfg.funding, rule, areas["enheter"])

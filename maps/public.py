@@ -46,25 +46,22 @@ def address_index(classified: gpd.GeoDataFrame) -> list[list[object]]:
         for c in web.columns
         if c.startswith("mob_") and c.count("_") == 1 and c not in ("mob_any_ok", "mob_all_ok")
     ]
-    rows = []
-    texts = web["adressetekst"].astype(str).to_numpy()
-    posts = web["postnummer"].astype(str).to_numpy()
-    classes = web["speed_class"].to_numpy()
-    mob_text = []
-    for i in range(len(web)):  # building a JSON list: plain Python is fine at municipal size
-        parts = [f"{c[4:].capitalize()}: {MOBILE_WORDS[int(web[c].iat[i])]}" for c in ops]
-        mob_text.append("; ".join(parts))
-    for i in range(len(web)):
-        rows.append(
-            [
-                texts[i],
-                posts[i],
-                float(lat[i]),
-                float(lon[i]),
-                SPEED_CLASS_LABELS[classes[i]],
-                mob_text[i],
-            ]
+    words = np.array([MOBILE_WORDS[k] for k in sorted(MOBILE_WORDS)], dtype=object)
+    parts = [c[4:].capitalize() + ": " + words[web[c].to_numpy(dtype="int64")] for c in ops]
+    mob_text = ["; ".join(p) for p in zip(*parts, strict=True)] if parts else [""] * len(web)
+    labels = web["speed_class"].map(SPEED_CLASS_LABELS).to_numpy()
+    rows = [
+        [t, p, float(la), float(lo), lab, m]
+        for t, p, la, lo, lab, m in zip(
+            web["adressetekst"].astype(str),
+            web["postnummer"].astype(str),
+            lat,
+            lon,
+            labels,
+            mob_text,
+            strict=True,
         )
+    ]
     return rows
 
 

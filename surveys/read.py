@@ -62,6 +62,14 @@ def _norm_answer(value: object) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+def _codes(values: pd.Series, lookup: dict[str, str]) -> pd.Series:
+    """The code of every answer (None when the answer is in no list), each distinct answer
+    normalised once."""
+    keys, uniques = pd.factorize(values.to_numpy(dtype=object))
+    mapped = np.array([lookup.get(_norm_answer(u)) for u in uniques] + [None], dtype=object)
+    return pd.Series(mapped[keys], index=values.index)
+
+
 def load_mapping(spec: str | Path) -> Mapping:
     """Load a mapping: a path to a TOML file, or the name of a shipped one (``nettskjema``,
     ``microsoft_forms``).
@@ -202,7 +210,7 @@ def read_survey(path: str | Path, mapping: Mapping) -> SurveyRead:
             continue
         lookup = mapping.answers.get(fld, {})
         values = col(fld)
-        codes = values.map(lambda v, lk=lookup: lk.get(_norm_answer(v)))
+        codes = _codes(values, lookup)
         for i in np.flatnonzero(codes.isna().to_numpy()):
             problems.append(
                 (
@@ -240,7 +248,7 @@ def read_survey(path: str | Path, mapping: Mapping) -> SurveyRead:
     lookup = mapping.answers.get("mobile", {})
     for key, name in mapping.mobile.items():
         values = df[name].fillna("").astype(str)
-        codes = values.map(lambda v, lk=lookup: lk.get(_norm_answer(v)))
+        codes = _codes(values, lookup)
         for i in np.flatnonzero(codes.isna().to_numpy()):
             problems.append(
                 (
