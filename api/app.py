@@ -28,12 +28,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pyproj import Transformer
 from scipy.spatial import cKDTree
 
-from dekning import WEB_CRS, WORK_CRS, __version__
-from dekning.api.store import SurveyStore
+from dekning import __version__
 from dekning.config import Config, load_config, load_default_config
-from dekning.coverage.classify import SPEED_CLASS_LABELS
+from dekning.coverage.classify.fixed import SPEED_CLASS_LABELS
+from dekning.crs import WEB_CRS, WORK_CRS
 from dekning.errors import DekningError
 from dekning.surveys.read import MAX_MBPS
+from dekning.surveys.store import SurveyStore
 
 PACKAGE_FILES = {
     "adresser.csv": "text/csv",
@@ -451,7 +452,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             raise HTTPException(404, f"ukjent område {area_id!r}")
         folder = st.out_dir / "soknad" / area_id
         if not (folder / fil).exists():
-            from dekning.coverage.export import write_application
+            from dekning.coverage.application.package import write_application
             from dekning.pipeline import analyse
 
             with run_lock:

@@ -181,9 +181,10 @@ def generate(out: Path, n_addr: int, n_fbb: int, seed: int = 2_600_000) -> None:
 
 def job_dekning(data: Path) -> dict:
     from dekning.config import ClassifyConfig, MobileRaster
-    from dekning.coverage.classify import classify
-    from dekning.coverage.mobile import sample_mobile
-    from dekning.coverage.read import read_address_counts, read_addresses, read_fixed_coverage
+    from dekning.coverage.classify.fixed import classify
+    from dekning.coverage.classify.mobile import sample_mobile
+    from dekning.coverage.read.addresses import read_address_counts, read_addresses
+    from dekning.coverage.read.fixed import read_fixed_coverage
     from dekning.report import RunReport
 
     cfg = ClassifyConfig()

@@ -20,12 +20,12 @@ import numpy as np
 import shapely
 
 from dekning.config import AreasConfig, CostConfig, FundingConfig
-from dekning.coverage.areas import build_areas
-from dekning.coverage.costs import estimate_costs
-from dekning.coverage.funding import fund
-from dekning.coverage.prioritise import select_areas
-from dekning.coverage.routing import build_road_graph
-from dekning.coverage.rules import cofunding_rule
+from dekning.coverage.planning.areas import build_areas
+from dekning.coverage.planning.costs import estimate_costs
+from dekning.coverage.planning.funding import fund
+from dekning.coverage.planning.prioritise import select_areas
+from dekning.coverage.planning.routing import build_road_graph
+from dekning.rules import cofunding_rule
 
 HERE = Path(__file__).resolve().parent
 

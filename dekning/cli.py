@@ -182,7 +182,7 @@ def apply(
 ) -> None:
     """Write the application package of one build-out area (addresses, outline, funding workbook,
     summary)."""
-    from dekning.coverage.export import write_application
+    from dekning.coverage.application.package import write_application
     from dekning.pipeline import analyse
 
     cfg = _config(config)

@@ -63,3 +63,10 @@ class RuleError(DekningError):
 
 class PlanningError(DekningError):
     """The planning problem has no sensible answer (e.g. a budget smaller than any area)."""
+
+
+class ReconciliationError(DekningError):
+    """Figures that must add up do not (e.g. cost ≠ the sum of its funding parts).
+
+    This is a defect in dekning, never bad input: the API answers it with 500.
+    """

@@ -17,28 +17,24 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
-from dekning import WEB_CRS, __version__
+from dekning import __version__
 from dekning.config import Config
-from dekning.coverage.aggregate import GROUPINGS, aggregate
-from dekning.coverage.areas import areas_from_polygons, build_areas, read_area_polygons
-from dekning.coverage.classify import classify
-from dekning.coverage.costs import estimate_costs
-from dekning.coverage.funding import fund, resolve_rule
-from dekning.coverage.mobile import sample_mobile
-from dekning.coverage.prioritise import compare_scenarios, priority_score, select_areas
-from dekning.coverage.read import (
-    read_address_counts,
-    read_addresses,
-    read_boundary,
-    read_consultation_list,
-    read_coverage_polygons,
-    read_fixed_coverage,
-    read_vector,
-)
-from dekning.coverage.routing import build_road_graph, read_lines
-from dekning.coverage.rules import eligibility_rule
+from dekning.coverage.classify.aggregate import GROUPINGS, aggregate
+from dekning.coverage.classify.fixed import classify
+from dekning.coverage.classify.mobile import sample_mobile
+from dekning.coverage.planning.areas import areas_from_polygons, build_areas, read_area_polygons
+from dekning.coverage.planning.costs import estimate_costs
+from dekning.coverage.planning.funding import fund, resolve_rule
+from dekning.coverage.planning.prioritise import compare_scenarios, priority_score, select_areas
+from dekning.coverage.planning.routing import build_road_graph
+from dekning.coverage.read.addresses import read_address_counts, read_addresses, read_boundary
+from dekning.coverage.read.consultation import read_consultation_list
+from dekning.coverage.read.fixed import read_coverage_polygons, read_fixed_coverage
+from dekning.crs import WEB_CRS
 from dekning.errors import InputError
+from dekning.io import read_lines, read_vector
 from dekning.report import RunReport
+from dekning.rules import eligibility_rule
 
 Step = Callable[[str], None]
 
@@ -261,10 +257,10 @@ def analyse_survey(
     cfg: Config, classified: gpd.GeoDataFrame, report: RunReport, boundary: gpd.GeoDataFrame | None
 ) -> dict:
     """Read, validate, geocode and join the survey export; find discrepancies and demand."""
-    from dekning.api.store import answers_for_analysis
     from dekning.surveys.evidence import demand, discrepancies, join_answers, public_demand
     from dekning.surveys.geocode import geocode
     from dekning.surveys.read import SurveyRead, load_mapping, read_survey
+    from dekning.surveys.store import answers_for_analysis
 
     if cfg.input.survey is not None:
         read = read_survey(
@@ -321,7 +317,7 @@ def analyse_survey(
 
 
 def _write_outputs(result: RunResult, cfg: Config, tmp: Path, step: Step) -> list[str]:
-    from dekning.coverage.export import write_application
+    from dekning.coverage.application.package import write_application
     from dekning.maps.planner import planner_map, write_map
     from dekning.maps.public import public_map
 

@@ -18,10 +18,10 @@ import shapely
 from branca.element import MacroElement, Template
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from dekning import WEB_CRS, WORK_CRS
 from dekning.config import ClassifyConfig, MobileRaster
-from dekning.coverage.classify import SPEED_CLASS_LABELS, SPEED_CLASSES, ssb_grid_id
-from dekning.coverage.mobile import levels_to_class
+from dekning.coverage.classify.fixed import SPEED_CLASS_LABELS, SPEED_CLASSES, ssb_grid_id
+from dekning.coverage.classify.mobile import levels_to_class
+from dekning.crs import WEB_CRS, WORK_CRS
 from dekning.maps.offline import make_offline
 
 # Okabe-Ito based: best (blue) to worst (vermillion); "none" is dark grey.

@@ -12,8 +12,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from dekning import WEB_CRS
 from dekning.config import ClassifyConfig, MobileRaster
+from dekning.crs import WEB_CRS
 from dekning.maps.layers import (
     GAP_COLOUR,
     MOBILE_COLOURS,

@@ -11,8 +11,8 @@ import geopandas as gpd
 import numpy as np
 from branca.element import MacroElement, Template
 
-from dekning import WEB_CRS
-from dekning.coverage.classify import SPEED_CLASS_LABELS
+from dekning.coverage.classify.fixed import SPEED_CLASS_LABELS
+from dekning.crs import WEB_CRS
 from dekning.maps.layers import (
     Legend,
     base_map,

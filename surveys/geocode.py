@@ -23,7 +23,7 @@ from pyproj import Transformer
 from rapidfuzz import fuzz, process
 from scipy.spatial import cKDTree
 
-from dekning import WORK_CRS
+from dekning.crs import WORK_CRS
 
 _SUFFIXES = (
     (re.compile(r"(gata|gate|gt\.?|gt)$"), "gata"),

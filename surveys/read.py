@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dekning.errors import ConfigError, InputError
-from dekning.tables import read_table
+from dekning.io import read_table
 
 FIELDS = (
     "id",

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dekning.config import Config
-from dekning.coverage.read import read_addresses, read_boundary
+from dekning.coverage.read.addresses import read_addresses, read_boundary
 from dekning.surveys.geocode import geocode
 from dekning.surveys.read import load_mapping, read_survey
 

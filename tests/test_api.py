@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from pyproj import Transformer
 
 from dekning.api.app import Settings, create_app
-from dekning.api.store import SurveyStore, answers_for_analysis
+from dekning.surveys.store import SurveyStore, answers_for_analysis
 
 TOKEN = {"Authorization": "Bearer hemmelig"}
 

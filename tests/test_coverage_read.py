@@ -12,14 +12,9 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from dekning.coverage.read import (
-    read_address_counts,
-    read_addresses,
-    read_boundary,
-    read_consultation_list,
-    read_coverage_polygons,
-    read_fixed_coverage,
-)
+from dekning.coverage.read.addresses import read_address_counts, read_addresses, read_boundary
+from dekning.coverage.read.consultation import read_consultation_list
+from dekning.coverage.read.fixed import read_coverage_polygons, read_fixed_coverage
 from dekning.errors import InputError
 from dekning.report import RunReport
 

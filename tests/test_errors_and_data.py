@@ -30,7 +30,7 @@ def _digest(folder: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_generator_rewrites_the_same_bytes(tmp_path, data_dir):
-    script = data_dir / "generate.py"
+    script = data_dir / "generator" / "generate.py"
     subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, capture_output=True)
     assert _digest(tmp_path) == _digest(data_dir)
     assert len(_digest(tmp_path)) == 15  # 4 csv, 4 geojson, 7 tif

@@ -16,12 +16,12 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.spatial.distance import pdist, squareform
 
 from dekning.config import AreasConfig, CostConfig, FundingConfig
-from dekning.coverage.areas import build_areas, cluster_labels
-from dekning.coverage.costs import estimate_costs, mst_length
-from dekning.coverage.funding import fund, local_public_minimum
-from dekning.coverage.prioritise import select_areas
-from dekning.coverage.rules import CofundingRule, cofunding_rule
+from dekning.coverage.planning.areas import build_areas, cluster_labels
+from dekning.coverage.planning.costs import estimate_costs, mst_length
+from dekning.coverage.planning.funding import fund, local_public_minimum
+from dekning.coverage.planning.prioritise import select_areas
 from dekning.errors import PlanningError
+from dekning.rules import CofundingRule, cofunding_rule
 
 RULE_30 = CofundingRule(2023, "national", "pct_of_state_grant", 0.30, "test")
 
@@ -231,7 +231,7 @@ def test_application_package_workbook_reproduces_the_figures(
     import formulas
     import pyogrio
 
-    from dekning.coverage.export import write_application
+    from dekning.coverage.application.package import write_application
 
     areas = default_result.areas
     for area_id in areas["area_id"].iloc[[0, 5]]:
@@ -264,7 +264,8 @@ def test_application_package_workbook_reproduces_the_figures(
 
 
 def test_real_nvdb_ducts_are_read_and_measured(shared_data):
-    from dekning.coverage.routing import length_in_ducts, read_lines
+    from dekning.coverage.planning.routing import length_in_ducts
+    from dekning.io import read_lines
 
     folder = shared_data / "nvdb-trekkeror-hamar"
     gml = read_lines(folder / "trekkeror_kanal_0403_original.gml", "ducts")
@@ -280,7 +281,7 @@ def test_real_nvdb_ducts_are_read_and_measured(shared_data):
 
 
 def test_routes_follow_roads_and_ducts_lower_cost():
-    from dekning.coverage.routing import build_road_graph, road_route
+    from dekning.coverage.planning.routing import build_road_graph, road_route
 
     # An L-shaped road; two houses 20 m off the road at its two ends.
     roads = gpd.GeoDataFrame(
@@ -327,7 +328,7 @@ def test_routes_follow_roads_and_ducts_lower_cost():
 
 def test_priority_score_hand_computed():
     from dekning.config import ScoreWeights
-    from dekning.coverage.prioritise import priority_score
+    from dekning.coverage.planning.prioritise import priority_score
 
     areas = pd.DataFrame(
         {
@@ -348,7 +349,7 @@ def test_priority_score_hand_computed():
 
 
 def test_scenarios_side_by_side():
-    from dekning.coverage.prioritise import compare_scenarios
+    from dekning.coverage.planning.prioritise import compare_scenarios
 
     funding = pd.DataFrame(
         {
@@ -365,7 +366,7 @@ def test_scenarios_side_by_side():
 
 
 def test_user_area_polygons(tmp_path):
-    from dekning.coverage.areas import areas_from_polygons, read_area_polygons
+    from dekning.coverage.planning.areas import areas_from_polygons, read_area_polygons
     from dekning.errors import InputError
     from dekning.report import RunReport
 
@@ -405,7 +406,7 @@ def test_ground_classes_raise_cost_and_the_workbook_agrees(tmp_path):
     import openpyxl
 
     from dekning.config import Config, InputConfig
-    from dekning.coverage.export import funding_workbook
+    from dekning.coverage.application.package import funding_workbook
 
     world = _line_world()
     areas, area_of = build_areas(world, AreasConfig(max_gap_m=150))
@@ -442,7 +443,7 @@ def test_ground_classes_raise_cost_and_the_workbook_agrees(tmp_path):
 
 
 def test_a_river_without_a_bridge_splits_an_area():
-    from dekning.coverage.routing import build_road_graph
+    from dekning.coverage.planning.routing import build_road_graph
 
     # Two hamlets 300 m apart across a river; their roads meet only at a bridge 3 km upstream.
     west = [(0, 0), (0, 3_000), (150, 3_000)]

@@ -1,5 +1,8 @@
-"""Read tabular input files: CSV (``;`` or ``,``, UTF-8 with/without BOM or Windows-1252),
-Parquet and XLSX, all as strings first so that leading zeros (postnummer, kommunenummer) survive.
+"""Read input files shared by every stage.
+
+Tables: CSV (``;`` or ``,``, UTF-8 with/without BOM or Windows-1252), Parquet and XLSX, all as
+strings first so that leading zeros (postnummer, kommunenummer) survive. Vectors: any format
+GDAL reads, reprojected to EPSG:25833.
 """
 
 from __future__ import annotations
@@ -7,9 +10,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
+import pyogrio.errors
+import shapely
 
+from dekning.crs import WORK_CRS
 from dekning.errors import InputError
 
 
@@ -210,3 +218,45 @@ def to_numbers(
             raise InputError("empty value", file=file, row=pos + 1, field=field)
         return pd.Series(out.astype("int64"), index=series.index)
     return pd.Series(out, index=series.index)
+
+
+def read_vector(path: str | Path, what: str, *, repair: bool = False) -> gpd.GeoDataFrame:
+    """Any vector file GDAL reads (GeoJSON, GeoPackage, GML, Shapefile, ...) in EPSG:25833.
+
+    With ``repair``, invalid geometries are made valid (:func:`shapely.make_valid`) in the
+    file's own CRS before reprojection; their number is in ``attrs["repaired"]``.
+
+    Raises
+    ------
+    InputError
+        The file is missing, unreadable, or has no CRS.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{what} file not found", file=path)
+    try:
+        gdf = pyogrio.read_dataframe(path)
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
+        raise InputError(f"cannot read {what}: {err}", file=path) from None
+    if gdf.crs is None:
+        raise InputError(f"{what} has no CRS; set one (EPSG:25833 expected)", file=path)
+    repaired = 0
+    if repair:
+        invalid = ~shapely.is_valid(gdf.geometry.to_numpy())
+        repaired = int(invalid.sum())
+        gdf["geometry"] = shapely.make_valid(gdf.geometry.to_numpy())
+    out = gdf.to_crs(WORK_CRS)
+    out.attrs["repaired"] = repaired
+    return out
+
+
+def read_lines(path: str | Path, what: str) -> gpd.GeoDataFrame:
+    """Read road or duct centre lines (any vector format and CRS) into EPSG:25833 LineStrings."""
+    path = Path(path)
+    gdf = read_vector(path, what).explode(ignore_index=True)
+    lines = gdf[gdf.geom_type == "LineString"]
+    if lines.empty:
+        raise InputError(
+            f"{what}: no line geometries (found {', '.join(gdf.geom_type.unique())})", file=path
+        )
+    return lines[["geometry"]].reset_index(drop=True)

@@ -15,7 +15,6 @@ Existing ducts (trekkrør): :func:`length_in_ducts` measures how much of a route
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -24,24 +23,8 @@ from scipy.sparse import coo_matrix, csr_matrix, triu
 from scipy.sparse.csgraph import connected_components, dijkstra, minimum_spanning_tree
 from scipy.spatial import Delaunay, QhullError, cKDTree
 
-from dekning.errors import InputError
-
 SEGMENT_M = 50.0
 """Roads are densified to vertices at most this far apart before addresses attach."""
-
-
-def read_lines(path: str | Path, what: str) -> gpd.GeoDataFrame:
-    """Read road or duct centre lines (any vector format and CRS) into EPSG:25833 LineStrings."""
-    from dekning.coverage.read import read_vector
-
-    path = Path(path)
-    gdf = read_vector(path, what).explode(ignore_index=True)
-    lines = gdf[gdf.geom_type == "LineString"]
-    if lines.empty:
-        raise InputError(
-            f"{what}: no line geometries (found {', '.join(gdf.geom_type.unique())})", file=path
-        )
-    return lines[["geometry"]].reset_index(drop=True)
 
 
 @dataclass

@@ -16,13 +16,8 @@ import numpy as np
 import pandas as pd
 
 from dekning.config import FundingConfig
-from dekning.coverage.costs import round_half_up
-from dekning.coverage.rules import CofundingRule, cofunding_rule
-
-
-def annuity_factor(years: int, rate: float) -> float:
-    """Present value of 1 per year for ``years`` years at discount ``rate``."""
-    return float(years) if rate == 0 else (1 - (1 + rate) ** -years) / rate
+from dekning.money import annuity_factor, round_half_up
+from dekning.rules import CofundingRule, cofunding_rule
 
 
 def resolve_rule(cfg: FundingConfig, year: int, county: str) -> CofundingRule:
@@ -69,7 +64,7 @@ def fund(
     Parameters
     ----------
     costs
-        Output of :func:`dekning.coverage.costs.estimate_costs` (``kost_total``, ``tilknytninger``).
+        Output of :func:`dekning.coverage.planning.costs.estimate_costs` (``kost_total``, ``tilknytninger``).
     cfg
         Funding parameters.
     rule

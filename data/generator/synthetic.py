@@ -26,7 +26,7 @@ import shapely
 from rasterio.features import geometry_mask
 from rasterio.transform import from_origin
 
-from dekning import WORK_CRS
+from dekning.crs import WORK_CRS
 
 KOMMUNENUMMER = "5099"
 KOMMUNENAVN = "FJELLDAL"

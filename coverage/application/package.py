@@ -25,10 +25,11 @@ import shapely
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from dekning import WEB_CRS, __version__
+from dekning import __version__
 from dekning.config import Config
-from dekning.coverage.funding import annuity_factor
+from dekning.crs import WEB_CRS
 from dekning.errors import PlanningError
+from dekning.money import annuity_factor
 
 ADDRESS_COLUMNS = {
     "adrid": "adresse_id",

@@ -9,11 +9,11 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from dekning import WORK_CRS
 from dekning.config import ClassifyConfig
-from dekning.coverage.rules import EligibilityRule, eligibility_rule
+from dekning.crs import WORK_CRS
+from dekning.io import map_values
 from dekning.report import RunReport
-from dekning.tables import map_values
+from dekning.rules import EligibilityRule, eligibility_rule
 
 SPEED_CLASSES = ("ge1000", "ge100", "30to100", "lt30", "none")
 """Speed classes from best to worst, by best download offer."""
@@ -88,7 +88,7 @@ def best_fixed_offer(fixed: pd.DataFrame, count_satellite: bool = False) -> pd.D
     ----------
     fixed
         Rows ``adrid, tilb, tek, ned, opp`` (kbit/s), as from
-        :func:`dekning.coverage.read.read_fixed_coverage`.
+        :func:`dekning.coverage.read.fixed.read_fixed_coverage`.
     count_satellite
         Count satellite offers (Nkom's consultation does not).
 

@@ -26,8 +26,8 @@ from pyproj import Transformer
 from rasterio.errors import RasterioIOError
 from rasterio.windows import Window
 
-from dekning import WORK_CRS
 from dekning.config import ClassifyConfig, MobileRaster
+from dekning.crs import WORK_CRS
 from dekning.errors import InputError
 from dekning.report import RunReport
 

@@ -8,15 +8,13 @@ nearest address with fibre) × detour factor. Cost = route × cost per metre
 
 from __future__ import annotations
 
-import math
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
 from dekning.config import CostConfig
-from dekning.coverage.routing import (
+from dekning.coverage.planning.routing import (
     RoadGraph,
     build_road_graph,
     duct_zone,
@@ -27,13 +25,7 @@ from dekning.coverage.routing import (
     road_route,
     straight_route,
 )
-
-
-def round_half_up(x: float, digits: int = 0) -> float:
-    """Round as Excel's ROUND does (half away from zero, here for x >= 0), so that the
-    application workbook's formulas give the same kroner as dekning."""
-    f = 10.0**digits
-    return math.floor(x * f + 0.5) / f
+from dekning.money import round_half_up
 
 
 def mst_length(xy: np.ndarray) -> float:
@@ -59,7 +51,7 @@ def estimate_costs(
     ----------
     roads
         Road centre lines (EPSG:25833), or their graph from
-        :func:`dekning.coverage.routing.build_road_graph`; when given, routes follow the roads.
+        :func:`dekning.coverage.planning.routing.build_road_graph`; when given, routes follow the roads.
     ducts
         Existing ducts (trekkrør); route metres within ``cfg.duct_tolerance_m`` of one cost
         ``cfg.cost_per_metre_duct_nok`` instead of ``cfg.cost_per_metre_nok``.

@@ -16,9 +16,9 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
-from dekning import WORK_CRS
 from dekning.config import AreasConfig
-from dekning.coverage.routing import RoadGraph
+from dekning.coverage.planning.routing import RoadGraph
+from dekning.crs import WORK_CRS
 from dekning.errors import InputError, PlanningError
 from dekning.report import RunReport
 
@@ -143,7 +143,7 @@ def build_areas(
         ``max_gap_m`` (linking distance), ``max_road_gap_m`` (the same along roads, when
         ``roads`` is given) and ``min_households`` (smaller areas are flagged).
     roads
-        Road graph (:func:`dekning.coverage.routing.build_road_graph`), optional.
+        Road graph (:func:`dekning.coverage.planning.routing.build_road_graph`), optional.
 
     Returns
     -------
@@ -198,7 +198,7 @@ def read_area_polygons(path: str | Path) -> gpd.GeoDataFrame:
 
     Without an ``area_id``/``omrade``/``id`` column the areas are numbered ``B-001``, ...
     """
-    from dekning.coverage.read import read_vector
+    from dekning.io import read_vector
 
     path = Path(path)
     gdf = read_vector(path, "area polygons", repair=True)

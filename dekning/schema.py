@@ -1,0 +1,185 @@
+"""One column schema for the per-address and per-area outputs: names, dtypes and units.
+
+Stages build frames with these columns and check them at their door with :func:`require`. The
+mobile columns are data, not parsed from strings: a :class:`MobileLayer` per raster the
+configuration names (operator × technology) says which columns it writes, and operators are
+whatever the input names (``Ice-Net`` stays ``Ice-Net``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dekning.errors import InputError
+
+TARGET_DOWN_KBPS = 100_000
+"""The national target the run summary reports against: households lacking an offer of
+100 Mbit/s download (Nkom's statistics; DOMAIN.md §9.1). Not the eligibility rule, which is data
+in :mod:`dekning.rules`."""
+
+SPEED_CLASSES = ("ge1000", "ge100", "30to100", "lt30", "none")
+"""Speed classes from best to worst, by best download offer."""
+SPEED_CLASS_LOWER_KBPS = (1_000_000, 100_000, 30_000, 1)
+"""Lower bound (kbit/s, inclusive) of each speed class but the last (no fixed offer)."""
+SPEED_CLASS_LABELS = {
+    "ge1000": "≥ 1000 Mbit/s",
+    "ge100": "100–1000 Mbit/s",
+    "30to100": "30–100 Mbit/s",
+    "lt30": "under 30 Mbit/s",
+    "none": "ingen fast tilbud",
+}
+
+MOBILE_CLASSES = {0: "ingen", 1: "antenne", 2: "ute", 3: "inne"}
+"""Mobile coverage class per operator and technology: 0 none, 1 with external antenna,
+2 outdoor, 3 indoor."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column."""
+
+    name: str
+    dtype: str
+    unit: str
+    description: str
+
+
+ADDRESS_COLUMNS: tuple[Column, ...] = (
+    Column("adrid", "int64", "", "address id (Kartverket adresseId = Nkom adrid)"),
+    Column("adressetekst", "str", "", "street address as one text"),
+    Column("adressenavn", "str", "", "street name"),
+    Column("nummer", "str", "", "house number"),
+    Column("bokstav", "str", "", "house letter"),
+    Column("postnummer", "str", "", "postcode (4 digits, leading zeros kept)"),
+    Column("poststed", "str", "", "postal town"),
+    Column("kommunenummer", "str", "", "municipality number (4 digits)"),
+    Column("gnr", "str", "", "cadastral farm number"),
+    Column("bnr", "str", "", "cadastral holding number"),
+    Column("hus", "int64", "households", "households at the address"),
+    Column("pers", "int64", "persons", "residents at the address"),
+    Column("fritid", "int64", "holiday homes", "holiday homes (reported, never eligible)"),
+    Column("naering", "int64", "businesses", "businesses at the address"),
+    Column("offentlig", "int64", "buildings", "public buildings at the address"),
+    Column("best_down_kbps", "int64", "kbit/s", "best fixed download offer"),
+    Column("best_up_kbps", "int64", "kbit/s", "upload of the best offer"),
+    Column("best_tek", "str", "", "technology of the best offer (Nkom vocabulary)"),
+    Column("n_operators", "int64", "operators", "operators with a fixed offer"),
+    Column("operators", "str", "", "names of those operators, comma-separated"),
+    Column("has_fibre", "bool", "", "a fibre offer exists"),
+    Column("speed_class", "str", "", "one of SPEED_CLASSES"),
+    Column("eligible", "bool", "", "eligible for support under the year's rule"),
+    Column("band", "str", "", "eligibility band of the rule (e.g. M100)"),
+    Column("reason", "str", "", "why the address is or is not eligible"),
+    Column("eligible_units", "int64", "units", "households + businesses when eligible"),
+    Column("ssb_rute_250", "int64", "", "SSB 250 m grid cell id"),
+    Column("area_id", "str", "", "build-out area, empty when none"),
+)
+"""Per-address output (``adresser_klassifisert``); the mobile columns follow
+:class:`MobileLayer` and :func:`mobile_summary_columns`."""
+
+AREA_COLUMNS: tuple[Column, ...] = (
+    Column("area_id", "str", "", "build-out area id"),
+    Column("adresser", "int64", "addresses", "eligible addresses in the area"),
+    Column("hus", "int64", "households", "eligible households"),
+    Column("naering", "int64", "businesses", "eligible businesses"),
+    Column("offentlig", "int64", "buildings", "eligible public buildings"),
+    Column("enheter", "int64", "units", "eligible units (households + businesses)"),
+    Column("fritid", "int64", "holiday homes", "holiday homes inside the area (not eligible)"),
+    Column("for_lite", "bool", "", "smaller than areas.min_units"),
+    Column("route_m", "float64", "m", "fibre route length incl. the link to fibre"),
+    Column("kost_total", "int64", "NOK", "total build-out cost"),
+    Column("tilbyder", "int64", "NOK", "operator's contribution"),
+    Column("private", "int64", "NOK", "private money and valued dugnad"),
+    Column("stottebehov", "int64", "NOK", "funding gap"),
+    Column("statlig", "int64", "NOK", "state grant"),
+    Column("fylke", "int64", "NOK", "county's own contribution"),
+    Column("kommunal", "int64", "NOK", "municipal co-funding (kommunal egenandel)"),
+    Column("valgt", "bool", "", "chosen within the budget"),
+)
+"""Per-area output (``omrader``, ``finansiering``): the columns every later stage relies on."""
+
+
+@dataclass(frozen=True)
+class MobileLayer:
+    """One mobile coverage layer: an operator and a technology, as the input names them."""
+
+    operator: str
+    technology: str
+
+    @property
+    def column(self) -> str:
+        """Coverage class (0-3, int) of this operator and technology."""
+        return f"mob_{self.operator}_{self.technology}"
+
+    @property
+    def dbm_column(self) -> str:
+        """Sampled signal level (dBm, float; NaN for class rasters or no data)."""
+        return f"mob_{self.operator}_{self.technology}_dbm"
+
+
+def operator_column(operator: str) -> str:
+    """Best class (0-3) of one operator over its technologies."""
+    return f"mob_{operator}"
+
+
+MOBILE_COUNT_COLUMN = "mob_n_ok"
+"""Operators reaching the configured satisfactory class."""
+MOBILE_ANY_COLUMN = "mob_any_ok"
+"""At least one operator reaches the satisfactory class."""
+MOBILE_ALL_COLUMN = "mob_all_ok"
+"""Every operator reaches the satisfactory class."""
+
+
+def operators(layers: Iterable[MobileLayer]) -> list[str]:
+    """The operators of ``layers``, in first-seen order, each once."""
+    return list(dict.fromkeys(layer.operator for layer in layers))
+
+
+def mobile_summary_columns(layers: Sequence[MobileLayer]) -> list[str]:
+    """Per-operator best class and the three satisfaction columns, in output order."""
+    return [
+        *(operator_column(op) for op in operators(layers)),
+        MOBILE_COUNT_COLUMN,
+        MOBILE_ANY_COLUMN,
+        MOBILE_ALL_COLUMN,
+    ]
+
+
+def require(frame: pd.DataFrame, names: Iterable[str], what: str) -> None:
+    """Check that ``frame`` has every column of ``names``.
+
+    Raises
+    ------
+    InputError
+        Naming the frame and the first missing column, with the columns it has.
+    """
+    missing = [n for n in names if n not in frame.columns]
+    if missing:
+        raise InputError(
+            f"{what}: missing column(s) {', '.join(missing)}; the frame has: "
+            f"{', '.join(map(str, frame.columns))}",
+            field=missing[0],
+        )
+
+
+__all__ = [
+    "ADDRESS_COLUMNS",
+    "AREA_COLUMNS",
+    "MOBILE_ALL_COLUMN",
+    "MOBILE_ANY_COLUMN",
+    "MOBILE_CLASSES",
+    "MOBILE_COUNT_COLUMN",
+    "SPEED_CLASSES",
+    "SPEED_CLASS_LABELS",
+    "SPEED_CLASS_LOWER_KBPS",
+    "TARGET_DOWN_KBPS",
+    "Column",
+    "MobileLayer",
+    "mobile_summary_columns",
+    "operator_column",
+    "operators",
+    "require",
+]
