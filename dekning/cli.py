@@ -18,7 +18,11 @@ from rich.table import Table
 
 from dekning import __version__
 from dekning.config import Config, load_config, load_default_config
+from dekning.coverage.application.package import write_application
 from dekning.errors import DekningError
+from dekning.pipeline import LABELS, analyse, format_summary
+from dekning.pipeline import run as run_pipeline
+from dekning.surveys.report import validate_survey_cli
 
 app = typer.Typer(
     name="dekning",
@@ -77,9 +81,6 @@ def run(
 
     Without --config it runs on the embedded synthetic data set (data/).
     """
-    from dekning.pipeline import STEPS, format_summary
-    from dekning.pipeline import run as run_pipeline
-
     cfg = _config(config)
     with Progress(
         SpinnerColumn(),
@@ -90,7 +91,7 @@ def run(
         console=err,
         disable=quiet or not err.is_terminal,
     ) as progress:
-        task = progress.add_task("Starter", total=len(STEPS))
+        task = progress.add_task("Starter", total=len(LABELS))
         seen: list[str] = []
 
         def step(name: str) -> None:
@@ -102,7 +103,7 @@ def run(
                 err.print(f"· {name}", highlight=False)
 
         result = run_pipeline(cfg, out_dir, step)
-        progress.update(task, completed=len(STEPS), description="Ferdig")
+        progress.update(task, completed=len(LABELS), description="Ferdig")
     out.print(format_summary(result.summary), highlight=False)
     if result.scenarios is not None and len(result.scenarios) > 1:
         table = Table(title="Budsjettscenarioer (kommunal egenandel per år)")
@@ -142,12 +143,8 @@ def validate(
     config: ConfigOpt = None,
 ) -> None:
     """Check the configuration and every input file (or a survey export) without writing anything."""
-    from dekning.pipeline import analyse
-
     cfg = _config(config)
     if survey is not None:
-        from dekning.surveys.report import validate_survey_cli
-
         validate_survey_cli(survey, mapping, cfg, out)
         return
     result = analyse(cfg)
@@ -182,13 +179,12 @@ def apply(
 ) -> None:
     """Write the application package of one build-out area (addresses, outline, funding workbook,
     summary)."""
-    from dekning.coverage.application.package import write_application
-    from dekning.pipeline import analyse
-
     cfg = _config(config)
     result = analyse(cfg)
     target = out_dir or Path(f"soknad_{area_id}")
-    path = write_application(result.classified, result.areas, area_id, cfg, target)
+    path = write_application(
+        result.classified, result.areas, area_id, cfg, target, routes=result.routes
+    )
     row = result.areas.set_index("area_id").loc[area_id]
 
     def nok(v: float) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 from pyproj import CRS
 
 from dekning.errors import InputError
@@ -63,4 +64,14 @@ def require_crs(
         )
 
 
-__all__ = ["WEB_CRS", "WORK_CRS", "require_crs"]
+def ssb_grid_id(x: np.ndarray, y: np.ndarray, size: int = 250) -> np.ndarray:
+    """SSB statistical grid cell id for EPSG:25833 coordinates and cell size in metres.
+
+    ``id = floor((x + 2 000 000) / s) * s * 10^7 + floor(y / s) * s`` (SSB's national grid).
+    """
+    cx = (np.floor((np.asarray(x) + 2_000_000) / size) * size).astype("int64")
+    cy = (np.floor(np.asarray(y) / size) * size).astype("int64")
+    return cx * 10_000_000 + cy
+
+
+__all__ = ["WEB_CRS", "WORK_CRS", "require_crs", "ssb_grid_id"]

@@ -8,6 +8,11 @@ GDAL reads, reprojected to EPSG:25833.
 from __future__ import annotations
 
 import csv
+import json
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -260,3 +265,54 @@ def read_lines(path: str | Path, what: str) -> gpd.GeoDataFrame:
             f"{what}: no line geometries (found {', '.join(gdf.geom_type.unique())})", file=path
         )
     return lines[["geometry"]].reset_index(drop=True)
+
+
+def _written_by_dekning(folder: Path) -> bool:
+    """True when ``folder`` is empty or holds a run's ``rapport.json`` (a folder dekning wrote)."""
+    if not any(folder.iterdir()):
+        return True
+    report = folder / "rapport.json"
+    try:
+        return "dekning_versjon" in json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+@contextmanager
+def atomic_folder(target: str | Path) -> Iterator[Path]:
+    """Write a folder in full or not at all.
+
+    Yields a temporary folder next to ``target``; when the block ends without an error it
+    replaces ``target`` in two renames, and when it fails it is removed and ``target`` is left
+    as it was. An existing ``target`` is replaced only when dekning wrote it (it is empty or
+    holds a run's ``rapport.json``): a user's own folder is never deleted.
+
+    Raises
+    ------
+    InputError
+        ``target`` exists and is a file, or a folder that dekning did not write.
+    """
+    out = Path(target).resolve()
+    if out.exists() and (not out.is_dir() or not _written_by_dekning(out)):
+        raise InputError(
+            "the output folder exists and was not written by dekning; choose a new or empty "
+            "folder (nothing was changed)",
+            file=out,
+        )
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o755)
+    try:
+        yield tmp
+        old = None
+        if out.exists():
+            old = out.with_name(f".{out.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise

@@ -1,88 +1,104 @@
-"""`dekning run`: chain the stages over one configuration and write one output folder.
+"""`dekning run`: the stages over one configuration, in order, and one output folder.
 
-Data flow: read → classify → areas → costs → funding → prioritise → export (tables, GeoPackage,
-maps, report). Outputs are written into a temporary folder next to the target and renamed into
-place at the end, so a failed run never leaves a half-written output folder.
+The run is the list :data:`STAGES`: each stage is a function of the frames so far and returns the
+frames it adds. Data flows one way — read → classify → plan → publish — and the progress display
+is made from the same list, so every stage shows exactly once. Outputs are written into a
+temporary folder next to the target and renamed into place at the end, so a failed run never
+leaves a half-written output folder.
 """
 
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypedDict
 
 import geopandas as gpd
 import pandas as pd
 
 from dekning import __version__
 from dekning.config import Config
+from dekning.coverage.application.package import write_application
 from dekning.coverage.classify.aggregate import GROUPINGS, aggregate
 from dekning.coverage.classify.fixed import classify
-from dekning.coverage.classify.mobile import sample_mobile
-from dekning.coverage.planning.areas import areas_from_polygons, build_areas, read_area_polygons
+from dekning.coverage.classify.mobile import class_grids, layers_of, sample_mobile
+from dekning.coverage.planning.areas import (
+    areas_from_polygons,
+    build_areas,
+    read_area_polygons,
+)
 from dekning.coverage.planning.costs import estimate_costs
 from dekning.coverage.planning.funding import fund, resolve_rule
 from dekning.coverage.planning.prioritise import compare_scenarios, priority_score, select_areas
-from dekning.coverage.planning.routing import build_road_graph
+from dekning.coverage.planning.routing import RoadGraph, build_road_graph
 from dekning.coverage.read.addresses import read_address_counts, read_addresses, read_boundary
 from dekning.coverage.read.consultation import read_consultation_list
 from dekning.coverage.read.fixed import read_coverage_polygons, read_fixed_coverage
 from dekning.crs import WEB_CRS
 from dekning.errors import InputError
-from dekning.io import read_lines, read_vector
+from dekning.io import atomic_folder, read_lines, read_vector
+from dekning.maps.planner import planner_map, write_map
+from dekning.maps.public import public_map
 from dekning.report import RunReport
 from dekning.rules import eligibility_rule
+from dekning.schema import MOBILE_ANY_COLUMN, ClassGrid, MobileLayer
+from dekning.summary import build_summary, format_summary
+from dekning.surveys.evidence import demand, discrepancies, join_answers, public_demand
+from dekning.surveys.geocode import geocode
+from dekning.surveys.read import SurveyRead, load_mapping, read_survey
+from dekning.surveys.store import answers_for_analysis
 
 Step = Callable[[str], None]
-
-STEPS = (
-    "Leser adresser",
-    "Leser fast dekning",
-    "Leser mobildekning",
-    "Klassifiserer adresser",
-    "Lager utbyggingsområder",
-    "Beregner kostnad og finansiering",
-    "Leser spørreundersøkelsen",
-    "Prioriterer områder",
-    "Lager kart",
-    "Skriver resultater",
-)
+"""Told the label of each stage as it starts (the CLI's progress display)."""
 
 
-@dataclass
-class RunResult:
-    """What a run produced (also written to ``out_dir``)."""
+class Frames(TypedDict, total=False):
+    """What the stages have made so far; each stage adds its own keys."""
 
+    addresses: gpd.GeoDataFrame
+    boundary: gpd.GeoDataFrame | None
+    counts: pd.DataFrame | None
+    fixed: pd.DataFrame | None
+    consultation: pd.DataFrame | None
+    mobile: pd.DataFrame | None
+    mobile_layers: list[MobileLayer]
+    mobile_grids: dict[str, ClassGrid]
     classified: gpd.GeoDataFrame
+    road_graph: RoadGraph | None
     areas: gpd.GeoDataFrame
-    """Areas joined with cost, funding and selection columns (EPSG:25833)."""
+    area_of: pd.Series
+    costs: pd.DataFrame
+    routes: gpd.GeoDataFrame | None
+    funding: pd.DataFrame
+    survey: dict[str, Any]
+    plan: gpd.GeoDataFrame
+    scenarios: pd.DataFrame
     aggregates: dict[str, pd.DataFrame]
-    report: RunReport
-    summary: dict[str, object]
-    routes: gpd.GeoDataFrame | None = None
-    """Fibre route of every area (EPSG:25833)."""
-    scenarios: pd.DataFrame | None = None
-    """The selection under the configured budget and each of ``prioritise.scenarios_nok``."""
-    out_dir: Path | None = None
-    files: list[str] = field(default_factory=list)
-    survey: dict[str, pd.DataFrame] = field(default_factory=dict)
-    """``svar`` (matched answers, personal), ``avvist``, ``avvik``, ``ettersporsel_omrader``,
-    ``ettersporsel_ruter_offentlig`` when a survey was given."""
+    summary: dict[str, Any]
 
 
-def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = None) -> RunResult:
-    """Run every analysis stage in memory (no files written)."""
-    step = step or (lambda _name: None)
-    report = report or RunReport()
+StageFunction = Callable[[Config, Frames, RunReport], Frames]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One named stage: ``label`` is shown to the user (bokmål)."""
+
+    label: str
+    run: StageFunction
+
+
+# ---------------------------------------------------------------- read
+
+
+def read_register(cfg: Config, f: Frames, report: RunReport) -> Frames:
+    """Addresses (EPSG:25833), the boundary and the counts per address."""
     inp = cfg.input
-    step(STEPS[0])
     addresses = read_addresses(inp.addresses, report, epsg=inp.addresses_epsg)
-    boundary = None
-    if inp.boundary is not None:
-        boundary = read_boundary(inp.boundary, report)
+    boundary = read_boundary(inp.boundary, report) if inp.boundary is not None else None
+    if boundary is not None:
         inside = addresses.within(boundary.union_all())
         report.warn(
             "read",
@@ -92,193 +108,124 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
             addresses.loc[~inside, "adrid"].tolist(),
         )
     counts = read_address_counts(inp.address_counts, report) if inp.address_counts else None
-    step(STEPS[1])
+    return {"addresses": addresses, "boundary": boundary, "counts": counts}
+
+
+def read_fixed(cfg: Config, f: Frames, report: RunReport) -> Frames:
+    """Operators' fixed coverage (Nkom rows and/or coverage polygons) and the consultation list."""
+    inp = cfg.input
     parts = []
     if inp.fixed_coverage is not None:
-        parts.append(
-            read_fixed_coverage(
-                inp.fixed_coverage, report, speed_unit=cfg.classify.fixed_speed_unit
-            )
-        )
+        unit = cfg.classify.fixed_speed_unit
+        parts.append(read_fixed_coverage(inp.fixed_coverage, report, speed_unit=unit))
     if inp.coverage_polygons is not None:
-        parts.append(read_coverage_polygons(inp.coverage_polygons, addresses, report))
-    fixed = pd.concat(parts, ignore_index=True) if parts else None
-    consultation = (
-        read_consultation_list(inp.consultation_list, report) if inp.consultation_list else None
-    )
-    step(STEPS[2])
-    mobile = sample_mobile(addresses, inp.mobile, cfg.classify, report) if inp.mobile else None
-    step(STEPS[3])
+        parts.append(read_coverage_polygons(inp.coverage_polygons, f["addresses"], report))
+    consultation = inp.consultation_list
+    return {
+        "fixed": pd.concat(parts, ignore_index=True) if parts else None,
+        "consultation": read_consultation_list(consultation, report) if consultation else None,
+    }
+
+
+def read_mobile(cfg: Config, f: Frames, report: RunReport) -> Frames:
+    """Mobile classes per address and per raster cell, per operator × technology."""
+    rasters = cfg.input.mobile
+    return {
+        "mobile": sample_mobile(f["addresses"], rasters, cfg.classify, report) if rasters else None,
+        "mobile_layers": layers_of(rasters),
+        "mobile_grids": class_grids(rasters, cfg.classify),
+    }
+
+
+# ---------------------------------------------------------------- classify
+
+
+def classify_addresses(cfg: Config, f: Frames, report: RunReport) -> Frames:
+    """Best fixed offer, speed class, eligibility and mobile classes per address."""
     classified = classify(
-        addresses,
-        fixed,
+        f["addresses"],
+        f["fixed"],
         cfg.classify,
-        counts=counts,
-        mobile=mobile,
-        consultation=consultation,
+        counts=f["counts"],
+        mobile=f["mobile"],
+        consultation=f["consultation"],
         report=report,
     )
-    step(STEPS[4])
-    roads = read_lines(inp.roads, "roads") if inp.roads is not None else None
-    road_graph = build_road_graph(roads) if roads is not None else None
+    return {"classified": classified}
+
+
+# ---------------------------------------------------------------- plan
+
+
+def make_areas(cfg: Config, f: Frames, report: RunReport) -> Frames:
+    """Build-out areas: drawn by the user, or grouped from eligible addresses (along roads when
+    roads are given)."""
+    inp = cfg.input
+    road_graph = build_road_graph(read_lines(inp.roads, "roads")) if inp.roads else None
+    classified = f["classified"]
     if inp.areas is not None:
-        areas, area_of = areas_from_polygons(
-            classified, read_area_polygons(inp.areas), cfg.areas, report
-        )
+        polygons = read_area_polygons(inp.areas)
+        areas, area_of = areas_from_polygons(classified, polygons, cfg.areas, report)
     else:
         areas, area_of = build_areas(classified, cfg.areas, road_graph)
     classified["area_id"] = area_of.to_numpy()
-    step(STEPS[5])
-    ducts = read_lines(inp.ducts, "ducts") if inp.ducts is not None else None
-    ground = read_vector(inp.ground, "ground classes") if inp.ground is not None else None
-    if ground is not None and "klasse" not in ground.columns:
+    return {"areas": areas, "area_of": area_of, "road_graph": road_graph}
+
+
+def _ground(cfg: Config) -> gpd.GeoDataFrame | None:
+    """Ground classes (polygons with a ``klasse`` column), when configured."""
+    path = cfg.input.ground
+    if path is None:
+        return None
+    ground = read_vector(path, "ground classes")
+    if "klasse" not in ground.columns:
         raise InputError(
             f"missing column 'klasse'; the file has: {', '.join(map(str, ground.columns))}",
-            file=inp.ground,
+            file=path,
             field="klasse",
         )
+    return ground
+
+
+def cost_and_fund(cfg: Config, f: Frames, report: RunReport) -> Frames:
+    """Route, cost and the funding plan of every area, in whole kroner."""
+    inp = cfg.input
+    ducts = read_lines(inp.ducts, "ducts") if inp.ducts is not None else None
     costs, routes = estimate_costs(
-        areas, classified, area_of, cfg.costs, roads=road_graph, ducts=ducts, ground=ground
+        f["areas"],
+        f["classified"],
+        f["area_of"],
+        cfg.costs,
+        roads=f["road_graph"],
+        ducts=ducts,
+        ground=_ground(cfg),
     )
     rule = resolve_rule(cfg.funding, cfg.classify.scheme_year, cfg.municipality.county)
-    funding = fund(costs, cfg.funding, rule, areas["enheter"])
-    has_survey = inp.survey is not None or inp.survey_db is not None
-    survey = analyse_survey(cfg, classified, report, boundary) if has_survey else {}
-    step(STEPS[7])
-    full = areas.merge(costs, on="area_id").merge(
-        funding.drop(columns=["kost_total"]), on="area_id"
-    )
-    full = gpd.GeoDataFrame(full, geometry="geometry", crs=areas.crs)
-    if "ettersporsel_omrader" in survey:
-        d = survey["ettersporsel_omrader"].set_index("area_id")
-        for col in ("svar", "andel_interessert", "betalingsvilje_median"):
-            if col in d:
-                full[col] = full["area_id"].map(d[col])
-        full["svar"] = full["svar"].fillna(0).astype("int64")
-    if "mob_any_ok" in classified:
-        gap = classified.loc[classified["eligible"] & ~classified["mob_any_ok"].astype(bool)]
-        full["hus_uten_mobil"] = (
-            full["area_id"].map(gap.groupby("area_id")["hus"].sum()).fillna(0).astype("int64")
-        )
-    full["poeng"] = priority_score(full, cfg.prioritise.weights)
-    budget = cfg.prioritise.municipal_budget_nok
-    if budget is not None and len(full) and budget < full["kommunal"].min():
-        report.warn(
-            "prioritise",
-            "budget_below_every_area",
-            f"the municipal budget ({budget:,.0f} kr) is smaller than the co-funding of the cheapest area "
-            f"({full['kommunal'].min():,.0f} kr): no area can be chosen",
-            1,
-        )
-    value = full["poeng"] if cfg.prioritise.objective == "poeng" else None
-    selection = select_areas(
-        full,
-        full["enheter"],
-        municipal_budget=budget,
-        years=cfg.prioritise.budget_years,
-        state_budget=cfg.funding.state_budget_nok,
-        value=value,
-    )
-    if not selection.attrs.get("optimal", True):
-        report.warn(
-            "prioritise",
-            "selection_not_proven_optimal",
-            f"the solver stopped at its time limit; the plan may be up to {selection.attrs['mip_gap']:.2%} "
-            "from the best possible",
-            1,
-        )
-    full = full.merge(selection, on="area_id")
-    scenarios = compare_scenarios(
-        full,
-        full["enheter"],
-        [budget, *cfg.prioritise.scenarios_nok],
-        years=cfg.prioritise.budget_years,
-        state_budget=cfg.funding.state_budget_nok,
-        value=value,
-    )
-    aggregates = {by: aggregate(classified, by) for by in GROUPINGS if by in classified.columns}
-    elig_rule = eligibility_rule(cfg.classify.scheme_year)
-    chosen = full[full["valgt"]]
-    summary: dict[str, object] = {
-        "kommune": cfg.municipality.name,
-        "adresser": len(classified),
-        "husstander": int(classified["hus"].sum()),
-        "husstander_uten_100": int(
-            classified.loc[classified["best_down_kbps"] < 100_000, "hus"].sum()
-        ),
-        "stotteberettigede_adresser": int(classified["eligible"].sum()),
-        "stotteberettigede_enheter": int(classified["eligible_units"].sum()),
-        "omrader": len(full),
-        "kost_total_alle": int(full["kost_total"].sum()),
-        "kommunal_egenandel_alle": int(full["kommunal"].sum()),
-        "valgte_omrader": chosen["area_id"].tolist(),
-        "kommunal_egenandel_valgte": int(chosen["kommunal"].sum()),
-        "enheter_valgte": int(chosen["enheter"].sum()),
-        "stotteordning_aar": cfg.classify.scheme_year,
-        "stotteregel": {
-            "grense_kbps": elig_rule.eligible_below_kbps,
-            "kilde": elig_rule.source,
-            "verifisert": elig_rule.verified,
-        },
-        "egenandelsregel": {
-            "regel": rule.rule,
-            "pct": rule.pct,
-            "region": rule.region,
-            "kilde": rule.source,
-        },
-    }
-    if mobile is not None and "mob_any_ok" in classified:
-        summary["husstander_uten_god_mobil"] = int(
-            classified.loc[~classified["mob_any_ok"], "hus"].sum()
-        )
-    if survey:
-        summary["sporreundersokelse"] = {
-            "svar": int(survey["totalt"]),
-            "godkjent": int(survey["godkjent"]),
-            "avvist": int(survey["avvist"]["row"].nunique()),
-            "geokodet_andel": round(float(survey["treffrate"]), 4),
-            "avvik": len(survey["avvik"]),
-        }
-        survey = {k: v for k, v in survey.items() if isinstance(v, pd.DataFrame)}
-    report.figures.update(summary)
-    return RunResult(
-        classified,
-        full,
-        aggregates,
-        report,
-        summary,
-        routes=routes,
-        survey=survey,
-        scenarios=scenarios,
-    )
+    funding = fund(costs, cfg.funding, rule, f["areas"]["enheter"])
+    return {"costs": costs, "routes": routes, "funding": funding}
 
 
-def analyse_survey(
-    cfg: Config, classified: gpd.GeoDataFrame, report: RunReport, boundary: gpd.GeoDataFrame | None
-) -> dict:
-    """Read, validate, geocode and join the survey export; find discrepancies and demand."""
-    from dekning.surveys.evidence import demand, discrepancies, join_answers, public_demand
-    from dekning.surveys.geocode import geocode
-    from dekning.surveys.read import SurveyRead, load_mapping, read_survey
-    from dekning.surveys.store import answers_for_analysis
-
-    if cfg.input.survey is not None:
-        read = read_survey(
-            cfg.input.survey, load_mapping(cfg.input.survey_mapping or cfg.surveys.mapping)
-        )
+def _survey_answers(cfg: Config) -> SurveyRead:
+    """Answers from the survey export and from the answer store (API submissions)."""
+    inp = cfg.input
+    if inp.survey is not None:
+        read = read_survey(inp.survey, load_mapping(inp.survey_mapping or cfg.surveys.mapping))
     else:
-        read = SurveyRead(
-            pd.DataFrame(), pd.DataFrame(columns=["row", "field", "value", "reason"]), 0, ""
-        )
-    if cfg.input.survey_db is not None:
-        stored = answers_for_analysis(cfg.input.survey_db)
-        if len(stored):
-            read = SurveyRead(
-                pd.concat([read.answers, stored], ignore_index=True),
-                read.rejected,
-                read.total + len(stored),
-                read.file,
-            )
+        empty = pd.DataFrame(columns=["row", "field", "value", "reason"])
+        read = SurveyRead(pd.DataFrame(), empty, 0, "")
+    stored = answers_for_analysis(inp.survey_db) if inp.survey_db is not None else None
+    if stored is not None and len(stored):
+        answers = pd.concat([read.answers, stored], ignore_index=True)
+        read = SurveyRead(answers, read.rejected, read.total + len(stored), read.file)
+    return read
+
+
+def survey_evidence(cfg: Config, f: Frames, report: RunReport) -> Frames:
+    """Survey answers geocoded and joined to the classified addresses: discrepancies with the
+    operators' data and demand per area and per 250 m cell."""
+    if cfg.input.survey is None and cfg.input.survey_db is None:
+        return {"survey": {}}
+    read = _survey_answers(cfg)
     report.warn(
         "survey",
         "survey_rows_rejected",
@@ -286,9 +233,10 @@ def analyse_survey(
         int(read.rejected["row"].nunique()),
         read.rejected["row"].unique().tolist(),
     )
+    boundary = f["boundary"]
     geo = geocode(
         read.answers,
-        classified,
+        f["classified"],
         boundary=None if boundary is None else boundary.union_all(),
         min_score=cfg.surveys.fuzzy_min_score,
         snap_m=cfg.surveys.snap_m,
@@ -300,8 +248,8 @@ def analyse_survey(
         len(geo.unmatched),
         geo.unmatched["row"].tolist(),
     )
-    joined = join_answers(geo.answers, classified)
-    return {
+    joined = join_answers(geo.answers, f["classified"])
+    survey = {
         "totalt": read.total,
         "godkjent": len(read.answers),
         "treffrate": geo.match_rate,
@@ -310,122 +258,251 @@ def analyse_survey(
         "ikke_funnet": geo.unmatched,
         "avvik": discrepancies(joined, slow_ratio=cfg.surveys.slow_ratio),
         "ettersporsel_omrader": demand(joined, "area_id"),
+        "ettersporsel_ruter": demand(joined, "ssb_rute_250"),
         "ettersporsel_ruter_offentlig": public_demand(
             joined, "ssb_rute_250", min_count=cfg.privacy.min_cell_count
         ),
     }
+    return {"survey": survey}
 
 
-def _write_outputs(result: RunResult, cfg: Config, tmp: Path, step: Step) -> list[str]:
-    from dekning.coverage.application.package import write_application
-    from dekning.maps.planner import planner_map, write_map
-    from dekning.maps.public import public_map
-
-    step(STEPS[7])
-    write_map(
-        planner_map(
-            result.classified,
-            result.areas,
-            mobile=cfg.input.mobile,
-            classify_cfg=cfg.classify,
-            routes=result.routes,
-            survey=result.survey,
-            title=f"{cfg.municipality.name} – planleggerkart",
-        ),
-        tmp / "kart_planlegger.html",
+def _plan_table(f: Frames) -> gpd.GeoDataFrame:
+    """Areas joined with cost, funding, survey demand and mobile dead zones (EPSG:25833)."""
+    areas = f["areas"]
+    plan = areas.merge(f["costs"], on="area_id").merge(
+        f["funding"].drop(columns=["kost_total"]), on="area_id"
     )
-    write_map(
-        public_map(
-            result.classified,
-            result.areas,
-            min_cell_count=cfg.privacy.min_cell_count,
-            title=f"{cfg.municipality.name} – bredbånd og mobildekning",
-        ),
-        tmp / "kart_offentlig.html",
+    plan = gpd.GeoDataFrame(plan, geometry="geometry", crs=areas.crs)
+    if "ettersporsel_omrader" in f["survey"]:
+        d = f["survey"]["ettersporsel_omrader"].set_index("area_id")
+        for col in ("svar", "andel_interessert", "betalingsvilje_median"):
+            if col in d:
+                plan[col] = plan["area_id"].map(d[col])
+        plan["svar"] = plan["svar"].fillna(0).astype("int64")
+    classified = f["classified"]
+    if MOBILE_ANY_COLUMN in classified:
+        gap = classified.loc[classified["eligible"] & ~classified[MOBILE_ANY_COLUMN].astype(bool)]
+        per_area = gap.groupby("area_id")["hus"].sum()
+        plan["hus_uten_mobil"] = plan["area_id"].map(per_area).fillna(0).astype("int64")
+    return plan
+
+
+def prioritise(cfg: Config, f: Frames, report: RunReport) -> Frames:
+    """Priority score, the exact selection under the budget and the budget scenarios."""
+    plan = _plan_table(f)
+    pcfg = cfg.prioritise
+    plan["poeng"] = priority_score(plan, pcfg.weights)
+    budget = pcfg.municipal_budget_nok
+    if budget is not None and len(plan) and budget < plan["kommunal"].min():
+        report.warn(
+            "prioritise",
+            "budget_below_every_area",
+            f"the municipal budget ({budget:,.0f} kr) is smaller than the co-funding of the "
+            f"cheapest area ({plan['kommunal'].min():,.0f} kr): no area can be chosen",
+            1,
+        )
+    value = plan["poeng"] if pcfg.objective == "poeng" else None
+    state_budget = cfg.funding.state_budget_nok
+    years = pcfg.budget_years
+    selection = select_areas(
+        plan,
+        plan["enheter"],
+        municipal_budget=budget,
+        years=years,
+        state_budget=state_budget,
+        value=value,
     )
-    step(STEPS[8])
+    if not selection.attrs.get("optimal", True):
+        report.warn(
+            "prioritise",
+            "selection_not_proven_optimal",
+            "the solver stopped at its time limit; the plan may be up to "
+            f"{selection.attrs['mip_gap']:.2%} from the best possible",
+            1,
+        )
+    plan = plan.merge(selection, on="area_id")
+    budgets = [budget, *pcfg.scenarios_nok]
+    scenarios = compare_scenarios(
+        plan, plan["enheter"], budgets, years=years, state_budget=state_budget, value=value
+    )
+    return {"plan": plan, "scenarios": scenarios}
+
+
+def summarise(cfg: Config, f: Frames, report: RunReport) -> Frames:
+    """Aggregates per area unit and the run's headline figures."""
+    classified = f["classified"]
+    aggregates = {by: aggregate(classified, by) for by in GROUPINGS if by in classified.columns}
+    summary = build_summary(
+        cfg.municipality.name,
+        classified,
+        f["plan"],
+        eligibility_rule(cfg.classify.scheme_year),
+        resolve_rule(cfg.funding, cfg.classify.scheme_year, cfg.municipality.county),
+        f["survey"],
+    )
+    report.figures.update(summary)
+    return {"aggregates": aggregates, "summary": summary}
+
+
+STAGES: tuple[Stage, ...] = (
+    Stage("Leser adresser", read_register),
+    Stage("Leser fast dekning", read_fixed),
+    Stage("Leser mobildekning", read_mobile),
+    Stage("Klassifiserer adresser", classify_addresses),
+    Stage("Lager utbyggingsområder", make_areas),
+    Stage("Beregner kostnad og finansiering", cost_and_fund),
+    Stage("Leser spørreundersøkelsen", survey_evidence),
+    Stage("Prioriterer områder", prioritise),
+    Stage("Oppsummerer", summarise),
+)
+"""The analysis, in order: read → classify → plan."""
+
+
+@dataclass
+class RunResult:
+    """What a run produced (also written to ``out_dir``)."""
+
+    classified: gpd.GeoDataFrame
+    """Classified addresses (EPSG:25833), with their ``area_id``."""
+    areas: gpd.GeoDataFrame
+    """Areas joined with cost, funding and selection columns (EPSG:25833)."""
+    aggregates: dict[str, pd.DataFrame]
+    report: RunReport
+    summary: dict[str, Any]
+    routes: gpd.GeoDataFrame | None = None
+    """Fibre route of every area (EPSG:25833)."""
+    scenarios: pd.DataFrame | None = None
+    """The selection under the configured budget and each of ``prioritise.scenarios_nok``."""
+    out_dir: Path | None = None
+    files: list[str] = field(default_factory=list)
+    survey: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """``svar`` (matched answers, personal), ``avvist``, ``ikke_funnet``, ``avvik``,
+    ``ettersporsel_omrader``, ``ettersporsel_ruter`` (planner only, not written) and
+    ``ettersporsel_ruter_offentlig`` when a survey was given."""
+    mobile_layers: list[MobileLayer] = field(default_factory=list)
+    """The operator × technology layers of the mobile columns."""
+    mobile_grids: dict[str, ClassGrid] = field(default_factory=dict)
+    """Mobile class per raster cell: per operator, and the operator count (key ``""``)."""
+
+
+def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = None) -> RunResult:
+    """Run every stage of :data:`STAGES` in memory (no files written)."""
+    report = report if report is not None else RunReport()
+    frames: Frames = {}
+    for stage in STAGES:
+        if step is not None:
+            step(stage.label)
+        frames.update(stage.run(cfg, frames, report))
+    survey = {k: v for k, v in frames["survey"].items() if isinstance(v, pd.DataFrame)}
+    return RunResult(
+        frames["classified"],
+        frames["plan"],
+        frames["aggregates"],
+        report,
+        frames["summary"],
+        routes=frames["routes"],
+        scenarios=frames["scenarios"],
+        survey=survey,
+        mobile_layers=frames["mobile_layers"],
+        mobile_grids=frames["mobile_grids"],
+    )
+
+
+# ---------------------------------------------------------------- publish
+
+SURVEY_FILES = {
+    "svar": "sporreundersokelse_svar_PERSONOPPLYSNINGER.csv",
+    "avvist": "sporreundersokelse_avvist.csv",
+    "ikke_funnet": "sporreundersokelse_ikke_funnet.csv",
+    "avvik": "avvik_mot_operatordata.csv",
+    "ettersporsel_omrader": "ettersporsel_omrader.csv",
+    "ettersporsel_ruter_offentlig": "ettersporsel_ruter_offentlig.csv",
+}
+"""Survey frames written by a run, and their file names."""
+
+
+def write_maps(result: RunResult, cfg: Config, folder: Path) -> None:
+    """The planner map and the public map (HTML, open offline apart from the tiles)."""
+    name = cfg.municipality.name
+    planner = planner_map(
+        result.classified,
+        result.areas,
+        mobile_layers=result.mobile_layers,
+        mobile_grids=result.mobile_grids,
+        routes=result.routes,
+        survey=result.survey,
+        title=f"{name} – planleggerkart",
+    )
+    write_map(planner, folder / "kart_planlegger.html")
+    public = public_map(
+        result.classified,
+        result.areas,
+        mobile_layers=result.mobile_layers,
+        min_cell_count=cfg.privacy.min_cell_count,
+        title=f"{name} – bredbånd og mobildekning",
+    )
+    write_map(public, folder / "kart_offentlig.html")
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, sep=";", index=False)
+
+
+def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
+    """Addresses, areas, routes, aggregates, scenarios, survey results, application packages of
+    the chosen areas, the report and the summary."""
     cls = result.classified
-    cls.to_file(tmp / "adresser_klassifisert.gpkg", layer="adresser", driver="GPKG")
-    table = pd.DataFrame(cls.drop(columns="geometry")).assign(
-        ost=cls.geometry.x.round(2), nord=cls.geometry.y.round(2)
+    cls.to_file(folder / "adresser_klassifisert.gpkg", layer="adresser", driver="GPKG")
+    table = pd.DataFrame(cls.drop(columns="geometry"))
+    _csv(
+        table.assign(ost=cls.geometry.x.round(2), nord=cls.geometry.y.round(2)),
+        folder / "adresser_klassifisert.csv",
     )
-    table.to_csv(tmp / "adresser_klassifisert.csv", sep=";", index=False)
-    result.areas.to_file(tmp / "omrader.gpkg", layer="omrader", driver="GPKG")
+    areas = result.areas
+    areas.to_file(folder / "omrader.gpkg", layer="omrader", driver="GPKG")
     if result.routes is not None:
-        result.routes.to_file(tmp / "omrader.gpkg", layer="traseer", driver="GPKG")
-    result.areas.to_crs(WEB_CRS).to_file(tmp / "omrader.geojson", driver="GeoJSON")
-    pd.DataFrame(result.areas.drop(columns="geometry")).to_csv(
-        tmp / "finansiering.csv", sep=";", index=False
-    )
+        result.routes.to_file(folder / "omrader.gpkg", layer="traseer", driver="GPKG")
+    areas.to_crs(WEB_CRS).to_file(folder / "omrader.geojson", driver="GeoJSON")
+    _csv(pd.DataFrame(areas.drop(columns="geometry")), folder / "finansiering.csv")
     if result.scenarios is not None:
-        result.scenarios.to_csv(tmp / "scenarioer.csv", sep=";", index=False)
+        _csv(result.scenarios, folder / "scenarioer.csv")
     for by, df in result.aggregates.items():
-        df.to_csv(tmp / f"aggregat_{by}.csv", sep=";", index=False)
-    names = {
-        "svar": "sporreundersokelse_svar_PERSONOPPLYSNINGER.csv",
-        "avvist": "sporreundersokelse_avvist.csv",
-        "ikke_funnet": "sporreundersokelse_ikke_funnet.csv",
-        "avvik": "avvik_mot_operatordata.csv",
-        "ettersporsel_omrader": "ettersporsel_omrader.csv",
-        "ettersporsel_ruter_offentlig": "ettersporsel_ruter_offentlig.csv",
-    }
-    for key, df in result.survey.items():
-        df.to_csv(tmp / names[key], sep=";", index=False)
-    chosen = result.areas.loc[result.areas["valgt"], "area_id"]
-    for area_id in chosen:
+        _csv(df, folder / f"aggregat_{by}.csv")
+    for key, name in SURVEY_FILES.items():
+        if key in result.survey:
+            _csv(result.survey[key], folder / name)
+    for area_id in areas.loc[areas["valgt"], "area_id"]:
         write_application(
-            result.classified,
-            result.areas,
-            area_id,
-            cfg,
-            tmp / "soknad" / area_id,
-            routes=result.routes,
+            cls, areas, area_id, cfg, folder / "soknad" / area_id, routes=result.routes
         )
-    (tmp / "rapport.json").write_text(
-        json.dumps(
-            {
-                "dekning_versjon": __version__,
-                "sammendrag": result.summary,
-                "advarsler": json.loads(result.report.to_json())["warnings"],
-                "konfigurasjon": json.loads(cfg.model_dump_json()),
-            },
-            ensure_ascii=False,
-            indent=2,
-        ),
-        encoding="utf-8",
-    )
-    (tmp / "sammendrag.txt").write_text(format_summary(result.summary) + "\n", encoding="utf-8")
-    return sorted(p.name for p in tmp.iterdir())
+    report = {
+        "dekning_versjon": __version__,
+        "sammendrag": result.summary,
+        "advarsler": json.loads(result.report.to_json())["warnings"],
+        "konfigurasjon": json.loads(cfg.model_dump_json()),
+    }
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    (folder / "rapport.json").write_text(text, encoding="utf-8")
+    summary = format_summary(result.summary) + "\n"
+    (folder / "sammendrag.txt").write_text(summary, encoding="utf-8")
 
 
-def format_summary(s: dict[str, object]) -> str:
-    """The short summary printed at the end of a run (bokmål, figures a planner quotes)."""
+@dataclass(frozen=True)
+class OutputStage:
+    """One named output stage: writes files of a run into a folder."""
 
-    def nok(v: object) -> str:
-        return f"{int(v):,}".replace(",", " ") + " kr"  # type: ignore[call-overload]
+    label: str
+    run: Callable[[RunResult, Config, Path], None]
 
-    lines = [
-        f"Kommune: {s['kommune']}",
-        f"Adresser: {s['adresser']}  (husstander: {s['husstander']})",
-        f"Husstander uten 100 Mbit/s: {s['husstander_uten_100']}",
-        f"Støtteberettigede adresser: {s['stotteberettigede_adresser']}  (enheter: {s['stotteberettigede_enheter']})",
-        f"Utbyggingsområder: {s['omrader']}  (kostnad alle: {nok(s['kost_total_alle'])})",
-        f"Kommunal egenandel, alle områder: {nok(s['kommunal_egenandel_alle'])}",
-        f"Valgt innenfor budsjett: {', '.join(s['valgte_omrader']) or 'ingen'}  "  # type: ignore[arg-type]
-        f"({s['enheter_valgte']} enheter, egenandel {nok(s['kommunal_egenandel_valgte'])})",
-    ]
-    if "sporreundersokelse" in s:
-        sv = s["sporreundersokelse"]
-        lines.append(
-            f"Spørreundersøkelse: {sv['svar']} svar, {sv['godkjent']} godkjent, {sv['avvist']} avvist, "  # type: ignore[index]
-            f"{sv['geokodet_andel']:.1%} geokodet, {sv['avvik']} avvik mot operatørdata"  # type: ignore[index]
-        )
-    if "husstander_uten_god_mobil" in s:
-        lines.insert(
-            3,
-            f"Husstander uten god mobildekning (ingen operatør): {s['husstander_uten_god_mobil']}",
-        )
-    return "\n".join(lines)
+
+OUTPUT_STAGES: tuple[OutputStage, ...] = (
+    OutputStage("Lager kart", write_maps),
+    OutputStage("Skriver resultater", write_tables),
+)
+"""What :func:`run` writes after :data:`STAGES`, in order."""
+
+LABELS: tuple[str, ...] = tuple(s.label for s in (*STAGES, *OUTPUT_STAGES))
+"""Every label a run shows, once each, in order (the CLI's progress display)."""
 
 
 def run(cfg: Config, out_dir: str | Path, step: Step | None = None) -> RunResult:
@@ -436,29 +513,26 @@ def run(cfg: Config, out_dir: str | Path, step: Step | None = None) -> RunResult
     DekningError
         Any input, configuration or planning problem; nothing is written then.
     """
-    step = step or (lambda _name: None)
-    out = Path(out_dir).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
     result = analyse(cfg, step)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    tmp.chmod(0o755)
-    try:
-        files = _write_outputs(result, cfg, tmp, step)
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    result.out_dir = out
+    with atomic_folder(out_dir) as folder:
+        for stage in OUTPUT_STAGES:
+            if step is not None:
+                step(stage.label)
+            stage.run(result, cfg, folder)
+        files = sorted(p.name for p in folder.iterdir())
+    result.out_dir = Path(out_dir).resolve()
     result.files = files
     return result
 
 
-__all__ = ["STEPS", "RunResult", "analyse", "format_summary", "run"]
+__all__ = [
+    "LABELS",
+    "OUTPUT_STAGES",
+    "STAGES",
+    "Frames",
+    "RunResult",
+    "Stage",
+    "analyse",
+    "format_summary",
+    "run",
+]

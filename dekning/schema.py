@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from dekning.errors import InputError
@@ -148,6 +149,17 @@ def mobile_summary_columns(layers: Sequence[MobileLayer]) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class ClassGrid:
+    """A raster of mobile coverage classes (or operator counts) computed by the classify stage,
+    for the maps: ``values`` (int8, rows × columns), the affine ``transform`` (a, b, c, d, e, f)
+    and the ``crs`` it is in."""
+
+    values: np.ndarray
+    transform: tuple[float, ...]
+    crs: str
+
+
 def require(frame: pd.DataFrame, names: Iterable[str], what: str) -> None:
     """Check that ``frame`` has every column of ``names``.
 
@@ -176,6 +188,7 @@ __all__ = [
     "SPEED_CLASS_LABELS",
     "SPEED_CLASS_LOWER_KBPS",
     "TARGET_DOWN_KBPS",
+    "ClassGrid",
     "Column",
     "MobileLayer",
     "mobile_summary_columns",

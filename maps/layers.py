@@ -18,11 +18,9 @@ import shapely
 from branca.element import MacroElement, Template
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from dekning.config import ClassifyConfig, MobileRaster
-from dekning.coverage.classify.fixed import SPEED_CLASS_LABELS, SPEED_CLASSES, ssb_grid_id
-from dekning.coverage.classify.mobile import levels_to_class
-from dekning.crs import WEB_CRS, WORK_CRS
+from dekning.crs import WEB_CRS, WORK_CRS, ssb_grid_id
 from dekning.maps.offline import make_offline
+from dekning.schema import SPEED_CLASS_LABELS, SPEED_CLASSES
 
 # Okabe-Ito based: best (blue) to worst (vermillion); "none" is dark grey.
 SPEED_COLOURS = {
@@ -154,42 +152,6 @@ class Legend(MacroElement):
 
 def speed_legend_items() -> list[tuple[str, str]]:
     return [(SPEED_COLOURS[c], SPEED_CLASS_LABELS[c]) for c in SPEED_CLASSES]
-
-
-def mobile_class_grid(
-    rasters: Sequence[MobileRaster], cfg: ClassifyConfig, operator: str | None
-) -> tuple[np.ndarray, rasterio.Affine, object] | None:
-    """Best coverage class per cell for one operator (None: number of operators reaching the
-    satisfactory class), on the grid of the first raster."""
-    chosen = [r for r in rasters if operator is None or r.operator == operator]
-    if not chosen:
-        return None
-    with rasterio.open(chosen[0].path) as ref:
-        shape, transform, crs = (ref.height, ref.width), ref.transform, ref.crs
-    per_op: dict[str, np.ndarray] = {}
-    for r in chosen:
-        with rasterio.open(r.path) as src:
-            data = np.full(shape, np.nan, dtype="float64")
-            reproject(
-                src.read(1, masked=True).astype("float64").filled(np.nan),
-                data,
-                src_transform=src.transform,
-                src_crs=src.crs,
-                dst_transform=transform,
-                dst_crs=crs,
-                src_nodata=np.nan,
-                dst_nodata=np.nan,
-                resampling=Resampling.nearest,
-            )
-        cls = (
-            levels_to_class(data, cfg) if r.values == "dbm" else np.nan_to_num(data).astype("int8")
-        )
-        per_op[r.operator] = np.maximum(per_op.get(r.operator, np.zeros(shape, "int8")), cls)
-    if operator is not None:
-        return per_op[operator], transform, crs
-    need = 3 if cfg.mobile_satisfactory == "indoor" else 2
-    n_ok = sum((v >= need).astype("int8") for v in per_op.values())
-    return n_ok, transform, crs
 
 
 def raster_overlay(

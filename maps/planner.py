@@ -4,15 +4,15 @@ operator and the gap where no operator is satisfactory), legends, scale bar and 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from affine import Affine
 
-from dekning.config import ClassifyConfig, MobileRaster
 from dekning.crs import WEB_CRS
 from dekning.maps.layers import (
     GAP_COLOUR,
@@ -24,11 +24,11 @@ from dekning.maps.layers import (
     cell_layer_frame,
     cell_style,
     grid_polygons,
-    mobile_class_grid,
     raster_overlay,
     speed_legend_items,
 )
 from dekning.maps.offline import FullscreenControl
+from dekning.schema import ClassGrid, MobileLayer, operators
 
 DEMAND_RAMP = ("#f7fcb9", "#d9f0a3", "#addd8e", "#41ab5d", "#006837")
 """Share of answers wanting fibre, 0-20 %, ..., 80-100 % (sequential, colour-blind safe)."""
@@ -82,8 +82,8 @@ def planner_map(
     classified: gpd.GeoDataFrame,
     areas: gpd.GeoDataFrame,
     *,
-    mobile: Sequence[MobileRaster] = (),
-    classify_cfg: ClassifyConfig | None = None,
+    mobile_layers: Sequence[MobileLayer] = (),
+    mobile_grids: Mapping[str, ClassGrid] | None = None,
     routes: gpd.GeoDataFrame | None = None,
     survey: dict[str, pd.DataFrame] | None = None,
     title: str = "dekning – planleggerkart",
@@ -96,15 +96,16 @@ def planner_map(
         Classified addresses (EPSG:25833).
     areas
         Build-out areas joined with their funding and selection columns (EPSG:25833).
-    mobile, classify_cfg
-        Mobile rasters and the thresholds that turn them into classes.
+    mobile_layers, mobile_grids
+        The run's mobile layers and its class grids (per operator; key ``""``: the number of
+        operators reaching the satisfactory class), as made by the classify stage.
     routes
         Fibre routes of the areas.
     survey
-        :attr:`dekning.pipeline.RunResult.survey`: matched answers (``svar``) are shown per
-        250 m cell, and the discrepancies (``avvik``) at their addresses.
+        :attr:`dekning.pipeline.RunResult.survey`: demand per 250 m cell
+        (``ettersporsel_ruter``) and the discrepancies (``avvik``) at their addresses.
     """
-    cfg = classify_cfg or ClassifyConfig()
+    grids = mobile_grids or {}
     web = classified.to_crs(WEB_CRS)
     m = base_map(web.total_bounds, title)
 
@@ -154,10 +155,8 @@ def planner_map(
     ).add_to(fg)
     fg.add_to(m)
 
-    if survey and "svar" in survey and len(survey["svar"]):
-        from dekning.surveys.evidence import demand
-
-        per_cell = demand(survey["svar"], "ssb_rute_250")
+    if survey and "ettersporsel_ruter" in survey:
+        per_cell = survey["ettersporsel_ruter"]
         if len(per_cell):
             cells_s = gpd.GeoDataFrame(
                 per_cell,
@@ -218,26 +217,27 @@ def planner_map(
         ).add_to(fg)
         fg.add_to(m)
 
-    operators = list(dict.fromkeys(r.operator for r in mobile))
-    for op in operators:
-        grid = mobile_class_grid(mobile, cfg, op)
-        if grid is not None:
+    names = operators(mobile_layers)
+    for op in names:
+        if op in grids:
+            g = grids[op]
             raster_overlay(
-                *grid, MOBILE_COLOURS, name=f"Mobildekning {op.capitalize()} (4G/5G)"
+                g.values,
+                Affine(*g.transform),
+                g.crs,
+                MOBILE_COLOURS,
+                name=f"Mobildekning {op.capitalize()} (4G/5G)",
             ).add_to(m)
-    if operators:
-        grid = mobile_class_grid(mobile, cfg, None)
-        if grid is not None:
-            n_ok, transform, crs = grid
-            gap = (n_ok == 0).astype("int8")
-            raster_overlay(
-                gap,
-                transform,
-                crs,
-                {1: GAP_COLOUR, 0: None},
-                name="Mobilhull: ingen operatør god nok",
-                show=False,
-            ).add_to(m)
+    if names and "" in grids:
+        g = grids[""]
+        raster_overlay(
+            (g.values == 0).astype("int8"),
+            Affine(*g.transform),
+            g.crs,
+            {1: GAP_COLOUR, 0: None},
+            name="Mobilhull: ingen operatør god nok",
+            show=False,
+        ).add_to(m)
 
     m.add_child(Legend("Bredbånd (beste tilbud)", speed_legend_items(), bottom=30))
     m.add_child(

@@ -5,13 +5,13 @@ short plain-language explanation. No household counts or survey answers per addr
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import folium
 import geopandas as gpd
 import numpy as np
 from branca.element import MacroElement, Template
 
-from dekning.coverage.classify.fixed import SPEED_CLASS_LABELS
 from dekning.crs import WEB_CRS
 from dekning.maps.layers import (
     Legend,
@@ -20,6 +20,7 @@ from dekning.maps.layers import (
     cell_style,
     speed_legend_items,
 )
+from dekning.schema import SPEED_CLASS_LABELS, MobileLayer, operator_column, operators
 
 MOBILE_WORDS = {0: "ingen", 1: "med utendørsantenne", 2: "utendørs", 3: "innendørs"}
 
@@ -32,7 +33,9 @@ EXPLANATION = (
 )
 
 
-def address_index(classified: gpd.GeoDataFrame) -> list[list[object]]:
+def address_index(
+    classified: gpd.GeoDataFrame, mobile_layers: Sequence[MobileLayer] = ()
+) -> list[list[object]]:
     """Search entries: [address text, postnummer, lat, lon, speed label, mobile words].
 
     Coverage per address is what operators publish (Nkom's map shows it too); household
@@ -41,13 +44,11 @@ def address_index(classified: gpd.GeoDataFrame) -> list[list[object]]:
     web = classified.to_crs(WEB_CRS)
     lat = np.round(web.geometry.y.to_numpy(), 5)
     lon = np.round(web.geometry.x.to_numpy(), 5)
-    ops = [
-        c
-        for c in web.columns
-        if c.startswith("mob_") and c.count("_") == 1 and c not in ("mob_any_ok", "mob_all_ok")
-    ]
     words = np.array([MOBILE_WORDS[k] for k in sorted(MOBILE_WORDS)], dtype=object)
-    parts = [c[4:].capitalize() + ": " + words[web[c].to_numpy(dtype="int64")] for c in ops]
+    parts = [
+        op.capitalize() + ": " + words[web[operator_column(op)].to_numpy(dtype="int64")]
+        for op in operators(mobile_layers)
+    ]
     mob_text = ["; ".join(p) for p in zip(*parts, strict=True)] if parts else [""] * len(web)
     labels = web["speed_class"].map(SPEED_CLASS_LABELS).to_numpy()
     rows = [
@@ -140,6 +141,7 @@ def public_map(
     classified: gpd.GeoDataFrame,
     areas: gpd.GeoDataFrame,
     *,
+    mobile_layers: Sequence[MobileLayer] = (),
     min_cell_count: int = 5,
     title: str = "Bredbånd og mobildekning",
 ) -> folium.Map:
@@ -152,6 +154,9 @@ def public_map(
     areas
         Build-out areas with ``valgt``; only chosen areas are shown, with their household count
         when it is at least ``min_cell_count``.
+    mobile_layers
+        The run's mobile layers (operator × technology): the address search shows each
+        operator's best class.
     min_cell_count
         Cells with fewer addresses are suppressed.
     """
@@ -198,6 +203,6 @@ def public_map(
             bottom=30,
         )
     )
-    m.add_child(AddressSearch(address_index(classified)))
+    m.add_child(AddressSearch(address_index(classified, mobile_layers)))
     folium.LayerControl(collapsed=True).add_to(m)
     return m

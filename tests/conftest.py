@@ -48,15 +48,20 @@ def maps_dir(default_result, default_config, tmp_path_factory) -> Path:
         planner_map(
             default_result.classified,
             default_result.areas,
-            mobile=default_config.input.mobile,
-            classify_cfg=default_config.classify,
+            mobile_layers=default_result.mobile_layers,
+            mobile_grids=default_result.mobile_grids,
             routes=default_result.routes,
             survey=default_result.survey,
         ),
         out / "kart_planlegger.html",
     )
     write_map(
-        public_map(default_result.classified, default_result.areas, min_cell_count=5),
+        public_map(
+            default_result.classified,
+            default_result.areas,
+            mobile_layers=default_result.mobile_layers,
+            min_cell_count=5,
+        ),
         out / "kart_offentlig.html",
     )
     return out

@@ -12,7 +12,8 @@ from rasterio.transform import from_origin
 
 from dekning.config import ClassifyConfig, MobileRaster
 from dekning.coverage.classify.aggregate import aggregate
-from dekning.coverage.classify.fixed import classify, speed_class, ssb_grid_id
+from dekning.coverage.classify.fixed import classify, speed_class
+from dekning.crs import ssb_grid_id
 from dekning.coverage.classify.mobile import sample_mobile, sample_raster
 from dekning.errors import InputError
 from dekning.report import RunReport

@@ -120,7 +120,7 @@ def test_planner_popup_shows_the_area_figures(browser, maps_dir, default_result)
 def test_public_map_address_search_by_keyboard(browser, maps_dir, default_result):
     cls = default_result.classified
     target = cls[(cls["adressetekst"] == "Storgata 1")].iloc[0]
-    from dekning.coverage.classify.fixed import SPEED_CLASS_LABELS
+    from dekning.schema import SPEED_CLASS_LABELS
 
     page, errors = _open(
         browser, maps_dir / "kart_offentlig.html", width=390, height=844

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dekning.coverage.classify.fixed import SPEED_CLASSES
+from dekning.schema import SPEED_CLASSES
 
 GROUPINGS = ("kommunenummer", "postnummer", "grunnkrets", "ssb_rute_250")
 

@@ -10,20 +10,12 @@ import numpy as np
 import pandas as pd
 
 from dekning.config import ClassifyConfig
-from dekning.crs import WORK_CRS
+from dekning.crs import WORK_CRS, ssb_grid_id
 from dekning.io import map_values
 from dekning.report import RunReport
 from dekning.rules import EligibilityRule, eligibility_rule
+from dekning.schema import SPEED_CLASS_LOWER_KBPS, SPEED_CLASSES
 
-SPEED_CLASSES = ("ge1000", "ge100", "30to100", "lt30", "none")
-"""Speed classes from best to worst, by best download offer."""
-SPEED_CLASS_LABELS = {
-    "ge1000": "≥ 1000 Mbit/s",
-    "ge100": "100–1000 Mbit/s",
-    "30to100": "30–100 Mbit/s",
-    "lt30": "under 30 Mbit/s",
-    "none": "ingen fast tilbud",
-}
 # Preference when two technologies give the same best download.
 TECH_RANK = {"fiber": 7, "kabel": 6, "ftb": 5, "dsl": 4, "radio": 3, "annet": 2, "satellitt": 1}
 COUNT_FIELDS = ("hus", "pers", "fritid", "naering", "offentlig")
@@ -33,20 +25,10 @@ def speed_class(best_down_kbps: np.ndarray) -> np.ndarray:
     """Speed class code (see :data:`SPEED_CLASSES`) from best download in kbit/s (0 = no offer)."""
     d = np.asarray(best_down_kbps, dtype="float64")
     return np.select(
-        [d >= 1_000_000, d >= 100_000, d >= 30_000, d > 0],
-        ["ge1000", "ge100", "30to100", "lt30"],
-        default="none",
+        [d >= lower for lower in SPEED_CLASS_LOWER_KBPS],
+        list(SPEED_CLASSES[:-1]),
+        default=SPEED_CLASSES[-1],
     )
-
-
-def ssb_grid_id(x: np.ndarray, y: np.ndarray, size: int = 250) -> np.ndarray:
-    """SSB statistical grid cell id for EPSG:25833 coordinates and cell size in metres.
-
-    ``id = floor((x + 2 000 000) / s) * s * 10^7 + floor(y / s) * s`` (SSB's national grid).
-    """
-    cx = (np.floor((np.asarray(x) + 2_000_000) / size) * size).astype("int64")
-    cy = (np.floor(np.asarray(y) / size) * size).astype("int64")
-    return cx * 10_000_000 + cy
 
 
 def operator_lists(

@@ -24,14 +24,21 @@ import pandas as pd
 import rasterio
 from pyproj import Transformer
 from rasterio.errors import RasterioIOError
+from rasterio.warp import Resampling, reproject
 from rasterio.windows import Window
 
 from dekning.config import ClassifyConfig, MobileRaster
-from dekning.crs import WORK_CRS
+from dekning.crs import WORK_CRS, require_crs
 from dekning.errors import InputError
 from dekning.report import RunReport
-
-CLASS_NAMES = {0: "ingen", 1: "antenne", 2: "ute", 3: "inne"}
+from dekning.schema import (
+    MOBILE_ALL_COLUMN,
+    MOBILE_ANY_COLUMN,
+    MOBILE_COUNT_COLUMN,
+    ClassGrid,
+    MobileLayer,
+    operator_column,
+)
 
 
 def sample_raster(
@@ -93,6 +100,44 @@ def levels_to_class(dbm: np.ndarray, cfg: ClassifyConfig) -> np.ndarray:
     return cls
 
 
+def layers_of(rasters: Sequence[MobileRaster]) -> list[MobileLayer]:
+    """The mobile layers (operator × technology) the configured rasters describe, in order."""
+    return [MobileLayer(r.operator, r.technology) for r in rasters]
+
+
+def satisfactory_class(cfg: ClassifyConfig) -> int:
+    """The lowest class that counts as satisfactory: 3 (indoor) or 2 (outdoor)."""
+    return 3 if cfg.mobile_satisfactory == "indoor" else 2
+
+
+def _classes(values: np.ndarray, raster: MobileRaster, cfg: ClassifyConfig) -> np.ndarray:
+    """Class (0-3, int8) of sampled raster values; NaN (outside or nodata) is class 0.
+
+    Raises
+    ------
+    InputError
+        A dBm raster whose values are all ≥ 0 (a class raster declared as dBm), or a class
+        raster holding a value other than 0-3.
+    """
+    if raster.values == "dbm":
+        if np.nanmax(values, initial=-np.inf) > 0 and np.nanmin(values, initial=np.inf) >= 0:
+            raise InputError(
+                "raster values are all ≥ 0: this looks like a class raster, not dBm; "
+                'set values = "class" for it in [input].mobile',
+                file=raster.path,
+            )
+        return levels_to_class(values, cfg)
+    cls = np.nan_to_num(values, nan=0.0)
+    bad = ~np.isin(cls, (0, 1, 2, 3))
+    if bad.any():
+        raise InputError(
+            f"class raster holds {cls[bad][0]:g}; expected 0 (none), 1 (antenna), 2 (outdoor), "
+            "3 (indoor)",
+            file=raster.path,
+        )
+    return cls.astype("int8")
+
+
 def sample_mobile(
     addresses: gpd.GeoDataFrame,
     rasters: Sequence[MobileRaster],
@@ -101,59 +146,95 @@ def sample_mobile(
 ) -> pd.DataFrame:
     """Mobile coverage per address: level and class per operator × technology, and summaries.
 
+    Parameters
+    ----------
+    addresses
+        Address points in EPSG:25833.
+    rasters
+        One raster per operator × technology (any CRS; sampled in its own CRS).
+    cfg
+        Thresholds (dBm) and what counts as satisfactory.
+    report
+        Counts addresses with no raster value.
+
     Returns
     -------
     pandas.DataFrame
-        Indexed like ``addresses``: ``mob_{op}_{tek}_dbm`` (float, NaN for class rasters or no
-        data), ``mob_{op}_{tek}`` (class 0-3), ``mob_{op}`` (best class of the operator),
-        ``mob_n_ok`` (operators reaching ``cfg.mobile_satisfactory``), ``mob_any_ok`` and
-        ``mob_all_ok`` (bool).
+        Indexed like ``addresses``: per :class:`~dekning.schema.MobileLayer` its ``dbm_column``
+        (float, only for dBm rasters; NaN at no data) and ``column`` (class 0-3); per operator
+        its best class (:func:`~dekning.schema.operator_column`); ``mob_n_ok`` (operators
+        reaching ``cfg.mobile_satisfactory``), ``mob_any_ok`` and ``mob_all_ok`` (bool).
     """
-    if addresses.crs is None or addresses.crs != WORK_CRS:
-        addresses = addresses.to_crs(WORK_CRS)
+    require_crs(addresses, "addresses (mobile sampling)")
     x = addresses.geometry.x.to_numpy()
     y = addresses.geometry.y.to_numpy()
     out = pd.DataFrame(index=addresses.index)
-    operators: list[str] = []
-    for r in rasters:
-        values = sample_raster(r.path, x, y)
-        col = f"mob_{r.operator}_{r.technology}"
-        if r.values == "dbm":
-            if np.nanmax(values, initial=-np.inf) > 0 and np.nanmin(values, initial=np.inf) >= 0:
-                raise InputError(
-                    "raster values are all ≥ 0: this looks like a class raster, not dBm; "
-                    'set values = "class" for it in [input].mobile',
-                    file=r.path,
-                )
-            out[f"{col}_dbm"] = values
-            out[col] = levels_to_class(values, cfg)
-        else:
-            cls = np.nan_to_num(values, nan=0.0)
-            bad = ~np.isin(cls, (0, 1, 2, 3))
-            if bad.any():
-                raise InputError(
-                    f"class raster holds {cls[bad][0]:g}; expected 0 (none), 1 (antenna), 2 (outdoor), 3 (indoor)",
-                    file=r.path,
-                )
-            out[col] = cls.astype("int8")
+    by_operator: dict[str, list[str]] = {}
+    for raster, layer in zip(rasters, layers_of(rasters), strict=True):
+        values = sample_raster(raster.path, x, y)
+        classes = _classes(values, raster, cfg)
+        if raster.values == "dbm":
+            out[layer.dbm_column] = values
+        out[layer.column] = classes
+        by_operator.setdefault(layer.operator, []).append(layer.column)
         if report is not None:
             report.warn(
                 "mobile",
                 "mobile_no_data",
-                f"{Path(r.path).name}: addresses with no raster value (outside or nodata), counted as no coverage",
+                f"{Path(raster.path).name}: addresses with no raster value (outside or nodata), "
+                "counted as no coverage",
                 int(np.isnan(values).sum()),
             )
-        if r.operator not in operators:
-            operators.append(r.operator)
-    need = 3 if cfg.mobile_satisfactory == "indoor" else 2
-    ok = []
-    for op in operators:
-        cols = [c for c in out.columns if c.startswith(f"mob_{op}_") and not c.endswith("_dbm")]
-        out[f"mob_{op}"] = out[cols].max(axis=1).astype("int8")
-        ok.append(out[f"mob_{op}"].to_numpy() >= need)
-    if operators:
-        ok_arr = np.column_stack(ok)
-        out["mob_n_ok"] = ok_arr.sum(axis=1).astype("int8")
-        out["mob_any_ok"] = ok_arr.any(axis=1)
-        out["mob_all_ok"] = ok_arr.all(axis=1)
+    need = satisfactory_class(cfg)
+    for op, cols in by_operator.items():
+        out[operator_column(op)] = out[cols].max(axis=1).astype("int8")
+    if by_operator:
+        ok = out[[operator_column(op) for op in by_operator]].to_numpy() >= need
+        out[MOBILE_COUNT_COLUMN] = ok.sum(axis=1).astype("int8")
+        out[MOBILE_ANY_COLUMN] = ok.any(axis=1)
+        out[MOBILE_ALL_COLUMN] = ok.all(axis=1)
     return out
+
+
+def class_grids(rasters: Sequence[MobileRaster], cfg: ClassifyConfig) -> dict[str, ClassGrid]:
+    """Coverage class per raster cell, for the maps: each operator's best class, and the number
+    of operators reaching the satisfactory class (key ``""``).
+
+    Every grid lies on the grid of the first raster (its CRS and transform); the other rasters
+    are resampled to it (nearest cell). Empty when no raster is configured.
+    """
+    if not rasters:
+        return {}
+    with _open(rasters[0].path) as ref:
+        shape, transform, crs = (ref.height, ref.width), ref.transform, ref.crs
+    best: dict[str, np.ndarray] = {}
+    for raster in rasters:
+        with _open(raster.path) as src:
+            data = np.full(shape, np.nan, dtype="float64")
+            reproject(
+                src.read(1, masked=True).astype("float64").filled(np.nan),
+                data,
+                src_transform=src.transform,
+                src_crs=src.crs,
+                dst_transform=transform,
+                dst_crs=crs,
+                src_nodata=np.nan,
+                dst_nodata=np.nan,
+                resampling=Resampling.nearest,
+            )
+        cls = levels_to_class(data, cfg) if raster.values == "dbm" else np.nan_to_num(data)
+        cls = cls.astype("int8")
+        best[raster.operator] = np.maximum(best.get(raster.operator, np.zeros(shape, "int8")), cls)
+    need = satisfactory_class(cfg)
+    n_ok = np.sum([(v >= need).astype("int8") for v in best.values()], axis=0).astype("int8")
+    grids = {op: ClassGrid(v, tuple(transform)[:6], crs.to_string()) for op, v in best.items()}
+    grids[""] = ClassGrid(n_ok, tuple(transform)[:6], crs.to_string())
+    return grids
+
+
+def _open(path: str | Path) -> rasterio.io.DatasetReader:
+    """Open a raster for reading, with the file named in the error."""
+    try:
+        return rasterio.open(path)
+    except RasterioIOError as err:
+        raise InputError(f"cannot open mobile coverage raster: {err}", file=path) from None
