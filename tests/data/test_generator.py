@@ -1,23 +1,18 @@
-"""The error hierarchy and the embedded synthetic data set."""
+"""The embedded synthetic data set and its seeded generator (data/generator/, not installed)."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+import setuptools
 
-from dekning.errors import ConfigError, DekningError, InputError
-
-
-def test_input_error_names_file_row_field():
-    e = InputError("not a number: 'x'", file="a.csv", row=4, field="Nord")
-    assert str(e) == "a.csv, row 4, field 'Nord': not a number: 'x'"
-    assert isinstance(e, DekningError)
-    assert issubclass(ConfigError, DekningError)
-    assert str(InputError("plain")) == "plain"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -30,7 +25,7 @@ def _digest(folder: Path) -> dict[str, str]:
 
 @pytest.mark.slow
 def test_generator_rewrites_the_same_bytes(tmp_path, data_dir):
-    script = data_dir / "generator" / "generate.py"
+    script = REPO / "data" / "generator" / "generate.py"
     subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, capture_output=True)
     assert _digest(tmp_path) == _digest(data_dir)
     assert len(_digest(tmp_path)) == 15  # 4 csv, 4 geojson, 7 tif
@@ -39,3 +34,12 @@ def test_generator_rewrites_the_same_bytes(tmp_path, data_dir):
 def test_default_data_is_labelled_synthetic(data_dir):
     text = (data_dir / "README.md").read_text(encoding="utf-8")
     assert "SYNTHETIC" in text and "made up" in text
+
+
+def test_generator_is_not_installed_with_the_package():
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = set(setuptools.find_packages(where=str(REPO), include=include))
+    assert {"dekning.data", "dekning.coverage.planning", "dekning.api"} <= packages
+    assert not any("generator" in p for p in packages)
+    assert importlib.util.find_spec("dekning.data") is not None
