@@ -1,22 +1,44 @@
-"""Shared fixtures. Real public data is read from ../shared/data (skipped when absent)."""
+"""Shared fixtures. Real public data is read from ../shared/data: when it is absent the real-data
+tests are skipped with a loud note at the end of the run, and in CI (CI=true) they fail."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from dekning.config import default_data_dir, load_default_config
+from dekning.config import Config, default_data_dir, load_default_config
+from dekning.pipeline import RunResult, analyse, write_maps
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
+_MISSING_SHARED: list[str] = []
 
 
 @pytest.fixture(scope="session")
-def shared_data() -> Path:
+def shared_data(request: pytest.FixtureRequest) -> Path:
+    """``../shared/data``: real public data with provenance (never copied into the repo)."""
     if not SHARED_DATA.is_dir():
-        pytest.skip("../shared/data is not present")
+        message = (
+            f"../shared/data is absent ({SHARED_DATA}): the tests on real public data cannot run"
+        )
+        if os.environ.get("CI") == "true":
+            pytest.fail(message + " — CI must have it beside the clone")
+        _MISSING_SHARED.append(request.node.nodeid)
+        pytest.skip(message)
     return SHARED_DATA
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not SHARED_DATA.is_dir():
+        terminalreporter.write_sep(
+            "!",
+            f"REAL DATA ABSENT: {SHARED_DATA} not found; the tests on real public data were "
+            "skipped (see the skip reasons above)",
+            red=True,
+            bold=True,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -25,43 +47,21 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
-def default_config():
+def default_config() -> Config:
     return load_default_config()
 
 
 @pytest.fixture(scope="session")
-def default_result(default_config):
+def default_result(default_config: Config) -> RunResult:
     """The whole analysis of the default data, in memory (shared by many tests)."""
-    from dekning.pipeline import analyse
-
     return analyse(default_config)
 
 
 @pytest.fixture(scope="session")
-def maps_dir(default_result, default_config, tmp_path_factory) -> Path:
-    """Both maps of the default data, written once."""
-    from dekning.maps.planner import planner_map, write_map
-    from dekning.maps.public import public_map
-
+def maps_dir(
+    default_result: RunResult, default_config: Config, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
+    """Both maps of the default data, written once, as a run writes them."""
     out = tmp_path_factory.mktemp("maps")
-    write_map(
-        planner_map(
-            default_result.classified,
-            default_result.areas,
-            mobile_layers=default_result.mobile_layers,
-            mobile_grids=default_result.mobile_grids,
-            routes=default_result.routes,
-            survey=default_result.survey,
-        ),
-        out / "kart_planlegger.html",
-    )
-    write_map(
-        public_map(
-            default_result.classified,
-            default_result.areas,
-            mobile_layers=default_result.mobile_layers,
-            min_cell_count=5,
-        ),
-        out / "kart_offentlig.html",
-    )
+    write_maps(default_result, default_config, out)
     return out
