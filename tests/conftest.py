@@ -13,11 +13,10 @@ from dekning.pipeline import RunResult, analyse, write_maps
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
-_MISSING_SHARED: list[str] = []
 
 
 @pytest.fixture(scope="session")
-def shared_data(request: pytest.FixtureRequest) -> Path:
+def shared_data() -> Path:
     """``../shared/data``: real public data with provenance (never copied into the repo)."""
     if not SHARED_DATA.is_dir():
         message = (
@@ -25,7 +24,6 @@ def shared_data(request: pytest.FixtureRequest) -> Path:
         )
         if os.environ.get("CI") == "true":
             pytest.fail(message + " — CI must have it beside the clone")
-        _MISSING_SHARED.append(request.node.nodeid)
         pytest.skip(message)
     return SHARED_DATA
 
