@@ -6,11 +6,12 @@ message and the command exits with status 2; they never show a traceback.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any
 
+import pandas as pd
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -20,6 +21,7 @@ from dekning import __version__
 from dekning.config import Config, load_config, load_default_config
 from dekning.coverage.application.package import write_application
 from dekning.errors import DekningError
+from dekning.money import nok
 from dekning.pipeline import LABELS, analyse, format_summary
 from dekning.pipeline import run as run_pipeline
 from dekning.surveys.report import validate_survey_cli
@@ -68,6 +70,25 @@ def _main(
         raise typer.Exit()
 
 
+def scenario_table(scenarios: pd.DataFrame) -> Table:
+    """The budget scenarios side by side (municipal co-funding per year), in kroner."""
+    table = Table(title="Budsjettscenarioer (kommunal egenandel per år)")
+    for col in ("budsjett", "områder", "enheter", "kommunal", "statlig", "kr per enhet"):
+        table.add_column(col, justify="left" if col == "områder" else "right")
+    rows: list[dict[Hashable, Any]] = scenarios.to_dict("records")
+    for r in rows:
+        budget = r["budsjett"]
+        table.add_row(
+            "ubegrenset" if budget is None or pd.isna(budget) else nok(budget),
+            r["omrader"] or "ingen",
+            str(r["enheter"]),
+            nok(r["kommunal"]),
+            nok(r["statlig"]),
+            nok(r["kommunal_per_enhet"]),
+        )
+    return table
+
+
 @app.command()
 @_friendly
 def run(
@@ -106,24 +127,7 @@ def run(
         progress.update(task, completed=len(LABELS), description="Ferdig")
     out.print(format_summary(result.summary), highlight=False)
     if result.scenarios is not None and len(result.scenarios) > 1:
-        table = Table(title="Budsjettscenarioer (kommunal egenandel per år)")
-        for col in ("budsjett", "områder", "enheter", "kommunal", "statlig", "kr per enhet"):
-            table.add_column(col, justify="left" if col == "områder" else "right")
-        for r in result.scenarios.itertuples(index=False):
-            budget = (
-                "ubegrenset"
-                if r.budsjett is None or r.budsjett != r.budsjett
-                else f"{r.budsjett:,.0f}".replace(",", " ")
-            )
-            table.add_row(
-                budget,
-                r.omrader or "ingen",
-                str(r.enheter),
-                f"{r.kommunal:,}".replace(",", " "),
-                f"{r.statlig:,}".replace(",", " "),
-                f"{r.kommunal_per_enhet:,}".replace(",", " "),
-            )
-        out.print(table)
+        out.print(scenario_table(result.scenarios))
     if result.report.warnings:
         out.print(f"Advarsler: {len(result.report.warnings)} (se rapport.json)", highlight=False)
         for w in result.report.warnings:
@@ -186,10 +190,6 @@ def apply(
         result.classified, result.areas, area_id, cfg, target, routes=result.routes
     )
     row = result.areas.set_index("area_id").loc[area_id]
-
-    def nok(v: float) -> str:
-        return f"{int(v):,}".replace(",", " ") + " kr"
-
     out.print(
         f"Område {area_id}: {int(row['enheter'])} enheter, kostnad {nok(row['kost_total'])}, "
         f"kommunal egenandel {nok(row['kommunal'])}",

@@ -15,7 +15,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from dekning.errors import ConfigError
 
@@ -101,7 +108,7 @@ class ClassifyConfig(_Section):
 
     @field_validator("mobile_indoor_dbm")
     @classmethod
-    def _indoor_above_outdoor(cls, v: float, info):  # type: ignore[no-untyped-def]
+    def _indoor_above_outdoor(cls, v: float, info: ValidationInfo) -> float:
         outdoor = info.data.get("mobile_outdoor_dbm")
         if outdoor is not None and v < outdoor:
             raise ValueError("mobile_indoor_dbm must be >= mobile_outdoor_dbm")

@@ -501,7 +501,7 @@ OUTPUT_STAGES: tuple[OutputStage, ...] = (
 )
 """What :func:`run` writes after :data:`STAGES`, in order."""
 
-LABELS: tuple[str, ...] = tuple(s.label for s in (*STAGES, *OUTPUT_STAGES))
+LABELS: tuple[str, ...] = (*(s.label for s in STAGES), *(s.label for s in OUTPUT_STAGES))
 """Every label a run shows, once each, in order (the CLI's progress display)."""
 
 

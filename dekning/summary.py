@@ -8,6 +8,7 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from dekning.money import nok
 from dekning.rules import CofundingRule, EligibilityRule
 from dekning.schema import MOBILE_ANY_COLUMN, TARGET_DOWN_KBPS
 
@@ -79,10 +80,6 @@ def build_summary(
     return summary
 
 
-def _nok(value: Any) -> str:
-    return f"{int(value):,}".replace(",", " ") + " kr"
-
-
 def format_summary(s: dict[str, Any]) -> str:
     """The short summary printed at the end of a run (bokmål, figures a planner quotes)."""
     lines = [
@@ -97,10 +94,10 @@ def format_summary(s: dict[str, Any]) -> str:
     lines += [
         f"Støtteberettigede adresser: {s['stotteberettigede_adresser']}  "
         f"(enheter: {s['stotteberettigede_enheter']})",
-        f"Utbyggingsområder: {s['omrader']}  (kostnad alle: {_nok(s['kost_total_alle'])})",
-        f"Kommunal egenandel, alle områder: {_nok(s['kommunal_egenandel_alle'])}",
+        f"Utbyggingsområder: {s['omrader']}  (kostnad alle: {nok(s['kost_total_alle'])})",
+        f"Kommunal egenandel, alle områder: {nok(s['kommunal_egenandel_alle'])}",
         f"Valgt innenfor budsjett: {', '.join(s['valgte_omrader']) or 'ingen'}  "
-        f"({s['enheter_valgte']} enheter, egenandel {_nok(s['kommunal_egenandel_valgte'])})",
+        f"({s['enheter_valgte']} enheter, egenandel {nok(s['kommunal_egenandel_valgte'])})",
     ]
     if "sporreundersokelse" in s:
         sv = s["sporreundersokelse"]

@@ -54,7 +54,7 @@ def test_summary_figures_by_hand():
     assert s["stotteregel"]["verifisert"] is False
     text = format_summary(s)
     assert "Husstander uten 100 Mbit/s: 5" in text
-    assert "Kommunal egenandel, alle områder: 730 770 kr" in text
-    assert "Valgt innenfor budsjett: O-2  (4 enheter, egenandel 500 001 kr)" in text
+    assert "Kommunal egenandel, alle områder: 730\u00a0770\u00a0kr" in text
+    assert "Valgt innenfor budsjett: O-2  (4 enheter, egenandel 500\u00a0001\u00a0kr)" in text
     lines = text.splitlines()
     assert lines[3].startswith("Husstander uten god mobildekning")
