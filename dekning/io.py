@@ -11,13 +11,17 @@ import csv
 import json
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 import pyogrio
 import pyogrio.errors
 import shapely
@@ -36,7 +40,7 @@ def sniff_encoding(raw: bytes) -> str:
 
 
 def sniff_delimiter(header_line: str) -> str:
-    """The most frequent of ``;``, ``,`` and tab in the header line."""
+    """The most frequent of ``;``, ``,`` and tab in the header line (``;`` when none occurs)."""
     counts = {d: header_line.count(d) for d in (";", ",", "\t")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 0 else ";"
@@ -46,13 +50,18 @@ def read_table(
     path: str | Path,
     *,
     what: str = "table",
-    columns: tuple[str, ...] | None = None,
-    numeric: tuple[str, ...] = (),
+    columns: Sequence[str] | None = None,
+    numeric: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read a CSV/TXT, Parquet or XLSX file into a DataFrame of strings (Parquet keeps dtypes).
 
     Parameters
     ----------
+    path
+        The file; its suffix decides the format (anything but ``.parquet``/``.xlsx``/``.xlsm``
+        is read as delimited text).
+    what
+        Names the file in errors, e.g. ``"address register"``.
     columns
         Column names (case-insensitive) to keep; others are not read. None keeps all.
     numeric
@@ -82,11 +91,9 @@ def read_table(
         encoding = sniff_encoding(head[: head.rfind(b"\n") + 1] or head)
         first = head.decode(encoding, errors="replace").splitlines()[0]
         df = _read_csv(path, sniff_delimiter(first), encoding, columns, numeric)
-    except InputError:
-        raise
     except (ValueError, OSError, pd.errors.ParserError) as err:
         raise InputError(f"cannot read {what}: {err}", file=path) from None
-    df.columns = [str(c).strip() for c in df.columns]
+    df.columns = pd.Index([str(c).strip() for c in df.columns])
     return df
 
 
@@ -94,13 +101,10 @@ def _read_csv(
     path: Path,
     sep: str,
     encoding: str,
-    columns: tuple[str, ...] | None = None,
-    numeric: tuple[str, ...] = (),
+    columns: Sequence[str] | None = None,
+    numeric: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Columns as strings (``numeric`` ones as numbers), with pyarrow's multi-threaded reader."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-
     with path.open("rb") as fh:
         header = fh.readline().decode(encoding, errors="replace").lstrip("\ufeff")
     names = [n.strip() for n in next(csv.reader([header.rstrip("\r\n")], delimiter=sep))]
@@ -135,16 +139,24 @@ def _read_csv(
     return table.to_pandas()
 
 
-def map_values(values: pd.Series | np.ndarray, mapping: dict, default: object = None) -> np.ndarray:
-    """``mapping`` applied to a column with few distinct values (codes), fast at millions of rows."""
+def map_values(
+    values: pd.Series | np.ndarray, mapping: Mapping[Any, Any], default: object = None
+) -> np.ndarray:
+    """``mapping`` applied to a column with few distinct values (codes), fast at millions of rows.
+
+    Returns
+    -------
+    numpy.ndarray
+        Object array, one mapped value per element; ``default`` for values not in ``mapping``.
+    """
     codes, uniques = pd.factorize(np.asarray(values), use_na_sentinel=True)
     mapped = np.array([mapping.get(u, default) for u in uniques] + [default], dtype=object)
     return mapped[codes]
 
 
-def find_column(df: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:
+def find_column(df: pd.DataFrame, candidates: Sequence[str]) -> str | None:
     """The first column whose name matches one of ``candidates`` (case-insensitive)."""
-    lower = {c.lower(): c for c in df.columns}
+    lower = {str(c).lower(): str(c) for c in df.columns}
     for cand in candidates:
         if cand.lower() in lower:
             return lower[cand.lower()]
@@ -152,23 +164,26 @@ def find_column(df: pd.DataFrame, candidates: tuple[str, ...]) -> str | None:
 
 
 def require_columns(
-    df: pd.DataFrame, wanted: dict[str, tuple[str, ...]], *, file: str | Path, what: str
+    df: pd.DataFrame, wanted: Mapping[str, Sequence[str]], *, file: str | Path, what: str
 ) -> dict[str, str]:
-    """Map dekning's field names to the file's column names, or fail naming the missing ones."""
-    found: dict[str, str] = {}
-    missing = []
-    for field, cands in wanted.items():
-        col = find_column(df, cands)
-        if col is None:
-            missing.append(f"{field} (one of: {', '.join(cands)})")
-        else:
-            found[field] = col
+    """Map dekning's field names to the file's column names, or fail naming the missing ones.
+
+    Raises
+    ------
+    InputError
+        Naming every missing field with its accepted column names, and the file's columns;
+        ``field`` is the first missing field.
+    """
+    found = {name: find_column(df, cands) for name, cands in wanted.items()}
+    missing = [name for name, col in found.items() if col is None]
     if missing:
+        listed = "; ".join(f"{name} (one of: {', '.join(wanted[name])})" for name in missing)
         raise InputError(
-            f"{what}: missing column(s) {'; '.join(missing)}; the file has: {', '.join(df.columns)}",
+            f"{what}: missing column(s) {listed}; the file has: {', '.join(map(str, df.columns))}",
             file=file,
+            field=missing[0],
         )
-    return found
+    return {name: col for name, col in found.items() if col is not None}
 
 
 def to_numbers(
@@ -178,51 +193,54 @@ def to_numbers(
 
     Empty strings become NaN (floats) or are an error (``integer=True``). The common case is cast
     in one vectorised pyarrow call; only on failure is the column scanned to name the bad row.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
+    Returns
+    -------
+    pandas.Series
+        float64 (int64 with ``integer``), indexed like ``series``.
+
+    Raises
+    ------
+    InputError
+        A value that is not a number, an empty value or a fraction where a whole number is
+        needed; with the 1-based data row and ``field``.
+    """
     if pd.api.types.is_numeric_dtype(series):
         values = series.to_numpy(dtype="float64", na_value=np.nan)
-        if integer:
-            bad = np.isnan(values) | (values != np.floor(values))
-            if bad.any():
-                pos = int(np.flatnonzero(bad)[0])
-                what = (
-                    "empty value"
-                    if np.isnan(values[pos])
-                    else f"not a whole number: {values[pos]:g}"
-                )
-                raise InputError(what, file=file, row=pos + 1, field=field)
-            return pd.Series(values.astype("int64"), index=series.index)
-        return pd.Series(values, index=series.index)
-    arr = pa.array(
-        series.astype(str).to_numpy(dtype=object) if series.dtype == object else series,
-        type=pa.string(),
-    )
-    arr = pc.utf8_trim_whitespace(arr)
+    else:
+        values = _parse_text(series, file=file, field=field)
+    if integer:
+        bad = np.isnan(values) | (values != np.floor(values))
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            problem = (
+                "empty value" if np.isnan(values[pos]) else f"not a whole number: {values[pos]:g}"
+            )
+            raise InputError(problem, file=file, row=pos + 1, field=field)
+        return pd.Series(values.astype("int64"), index=series.index)
+    return pd.Series(values, index=series.index)
+
+
+def _parse_text(series: pd.Series, *, file: str | Path, field: str) -> np.ndarray:
+    """float64 values of a text column (decimal comma, spaces as thousands separators; empty is
+    NaN). Raises :class:`InputError` at the first value that is not a number."""
+    text = series.astype(str).to_numpy(dtype=object) if series.dtype == object else series
+    arr = pc.utf8_trim_whitespace(pa.array(text, type=pa.string()))
     if pc.any(pc.match_substring(arr, ",")).as_py():
         arr = pc.replace_substring(arr, ",", ".")
     if pc.any(pc.match_substring(arr, " ")).as_py():
         arr = pc.replace_substring(arr, " ", "")
-    empty = pc.equal(pc.utf8_length(arr), 0)
+    empty = pc.equal(pc.utf8_length(arr), pa.scalar(0, pa.int32()))
     try:
-        values = pc.cast(pc.if_else(empty, None, arr), pa.float64())
+        parsed = pc.cast(pc.if_else(empty, pa.scalar(None, pa.string()), arr), pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
-        values = None
-    if values is None:
-        text = pd.Series(arr.to_pandas(), index=series.index)
-        parsed = pd.to_numeric(text, errors="coerce")
-        bad = parsed.isna() & (text != "")
-        pos = int(bad.to_numpy().nonzero()[0][0])
-        raise InputError(f"not a number: {series.iloc[pos]!r}", file=file, row=pos + 1, field=field)
-    out = values.to_numpy(zero_copy_only=False)
-    if integer:
-        if np.isnan(out).any():
-            pos = int(np.flatnonzero(np.isnan(out))[0])
-            raise InputError("empty value", file=file, row=pos + 1, field=field)
-        return pd.Series(out.astype("int64"), index=series.index)
-    return pd.Series(out, index=series.index)
+        cleaned = pd.Series(arr.to_pandas(), index=series.index)
+        bad = pd.to_numeric(cleaned, errors="coerce").isna() & (cleaned != "")
+        pos = int(np.flatnonzero(bad.to_numpy())[0])
+        raise InputError(
+            f"not a number: {series.iloc[pos]!r}", file=file, row=pos + 1, field=field
+        ) from None
+    return np.asarray(parsed, dtype="float64")  # nulls (empty values) become NaN
 
 
 def read_vector(path: str | Path, what: str, *, repair: bool = False) -> gpd.GeoDataFrame:
@@ -256,7 +274,13 @@ def read_vector(path: str | Path, what: str, *, repair: bool = False) -> gpd.Geo
 
 
 def read_lines(path: str | Path, what: str) -> gpd.GeoDataFrame:
-    """Read road or duct centre lines (any vector format and CRS) into EPSG:25833 LineStrings."""
+    """Read road or duct centre lines (any vector format and CRS) into EPSG:25833 LineStrings.
+
+    Raises
+    ------
+    InputError
+        As :func:`read_vector`, or the file holds no line geometry.
+    """
     path = Path(path)
     gdf = read_vector(path, what).explode(ignore_index=True)
     lines = gdf[gdf.geom_type == "LineString"]

@@ -3,20 +3,24 @@ by kommune, postnummer, grunnkrets or SSB grid cell."""
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
 
-from dekning.schema import SPEED_CLASSES
+from dekning.crs import require_crs
+from dekning.schema import MOBILE_ANY_COLUMN, SPEED_CLASSES, TARGET_DOWN_KBPS, require
 
 GROUPINGS = ("kommunenummer", "postnummer", "grunnkrets", "ssb_rute_250")
+COUNTED = ("hus", "fritid", "naering")
+"""Counts summed per group and speed class."""
 
 
-def aggregate(classified: pd.DataFrame, by: str) -> pd.DataFrame:
+def aggregate(classified: gpd.GeoDataFrame, by: str) -> pd.DataFrame:
     """Counts per group and speed class, plus eligible units and mobile gaps.
 
     Parameters
     ----------
     classified
-        Output of :func:`dekning.coverage.classify.classify`.
+        Output of :func:`dekning.coverage.classify.fixed.classify` (EPSG:25833).
     by
         Grouping column: one of :data:`GROUPINGS` (or any column of ``classified``).
 
@@ -25,32 +29,39 @@ def aggregate(classified: pd.DataFrame, by: str) -> pd.DataFrame:
     pandas.DataFrame
         One row per group: ``adresser``; ``hus_<class>``, ``fritid_<class>``,
         ``naering_<class>`` for every speed class; ``hus``, ``fritid``, ``naering`` totals;
-        ``hus_uten_100`` (households without 100 Mbit/s); ``stotteberettigede_enheter``;
+        ``hus_uten_100`` (households without an offer of
+        :data:`~dekning.schema.TARGET_DOWN_KBPS`); ``stotteberettigede_enheter``;
         ``hus_uten_mobil`` (households where no operator is satisfactory) when mobile data exist.
+
+    Raises
+    ------
+    InputError
+        ``classified`` is not in EPSG:25833, or lacks ``by`` or a counted column.
     """
-    if by not in classified.columns:
-        raise KeyError(f"cannot aggregate by {by!r}: no such column")
+    require_crs(classified, "classified addresses (aggregate)")
+    needed = [by, *COUNTED, "speed_class", "best_down_kbps", "eligible_units"]
+    require(classified, needed, "classified addresses (aggregate)")
     df = pd.DataFrame(classified.drop(columns="geometry", errors="ignore"))
     df["speed_class"] = pd.Categorical(df["speed_class"], categories=SPEED_CLASSES)
     counts = df.pivot_table(
         index=by,
         columns="speed_class",
-        values=["hus", "fritid", "naering"],
+        values=list(COUNTED),
         aggfunc="sum",
         fill_value=0,
         observed=False,
     )
-    counts.columns = [f"{what}_{cls}" for what, cls in counts.columns]
+    counted, cls = counts.columns.get_level_values(0), counts.columns.get_level_values(1)
+    counts.columns = pd.Index([f"{w}_{c}" for w, c in zip(counted, cls, strict=True)])
     g = df.groupby(by)
     out = pd.DataFrame({"adresser": g.size()})
     out = out.join(counts)
-    for what in ("hus", "fritid", "naering"):
+    for what in COUNTED:
         out[what] = g[what].sum()
-    lacking = df["speed_class"].isin(["30to100", "lt30", "none"])
+    lacking = df["best_down_kbps"] < TARGET_DOWN_KBPS
     out["hus_uten_100"] = df["hus"].where(lacking, 0).groupby(df[by]).sum()
     out["stotteberettigede_enheter"] = g["eligible_units"].sum()
-    if "mob_any_ok" in df:
-        out["hus_uten_mobil"] = (
-            df["hus"].where(~df["mob_any_ok"].astype(bool), 0).groupby(df[by]).sum()
-        )
+    if MOBILE_ANY_COLUMN in df:
+        no_mobile = ~df[MOBILE_ANY_COLUMN].astype(bool)
+        out["hus_uten_mobil"] = df["hus"].where(no_mobile, 0).groupby(df[by]).sum()
     return out.reset_index()

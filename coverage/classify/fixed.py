@@ -8,9 +8,12 @@ from __future__ import annotations
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from dekning.config import ClassifyConfig
-from dekning.crs import WORK_CRS, ssb_grid_id
+from dekning.coverage.classify.mobile import MOBILE_LAYERS_ATTR
+from dekning.crs import require_crs, ssb_grid_id
 from dekning.io import map_values
 from dekning.report import RunReport
 from dekning.rules import EligibilityRule, eligibility_rule
@@ -39,16 +42,20 @@ def operator_lists(
     Vectorised: operator names are coded in sorted order, (address, operator) pairs are made
     unique and sorted on one int64 key, and the names are joined per address by pyarrow
     (``ListArray`` + ``binary_join``): there can be millions of addresses.
-    """
-    import pyarrow as pa
-    import pyarrow.compute as pc
 
+    Returns
+    -------
+    tuple of pandas.Series
+        Indexed by ``adrid``: the number of operators (int64) and their names.
+    """
     if isinstance(operator, pd.Categorical) and list(operator.categories) == sorted(
         operator.categories
     ):
-        codes, names = operator.codes.astype("int64"), operator.categories
+        codes = operator.codes.astype("int64")
+        names = np.asarray(operator.categories, dtype=object)
     else:
-        codes, names = pd.factorize(np.asarray(operator), sort=True)
+        codes, uniques = pd.factorize(np.asarray(operator), sort=True)
+        names = np.asarray(uniques, dtype=object)
     addr_codes, addr_ids = pd.factorize(np.asarray(adrid))
     key = np.sort(addr_codes.astype("int64") * (len(names) + 1) + codes)
     key = key[np.r_[True, key[1:] != key[:-1]]]
@@ -56,11 +63,11 @@ def operator_lists(
     pair_op = key % (len(names) + 1)
     starts = np.flatnonzero(np.r_[True, pair_addr[1:] != pair_addr[:-1]])
     offsets = pa.array(np.r_[starts, len(key)].astype("int32"))
-    values = pa.array(np.asarray(names, dtype=object)[pair_op], type=pa.string())
-    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, values), ", ")
+    values = pa.array(names[pair_op], type=pa.string())
+    joined = pc.binary_join(pa.ListArray.from_arrays(offsets, values), pa.scalar(", "))
     index = pd.Index(np.asarray(addr_ids)[pair_addr[starts]], name="adrid")
     n = pd.Series(np.diff(np.r_[starts, len(key)]).astype("int64"), index=index)
-    return n, pd.Series(joined.to_pandas().to_numpy(), index=index)
+    return n, pd.Series(np.asarray(joined, dtype=object), index=index)
 
 
 def best_fixed_offer(fixed: pd.DataFrame, count_satellite: bool = False) -> pd.DataFrame:
@@ -105,6 +112,16 @@ def best_fixed_offer(fixed: pd.DataFrame, count_satellite: bool = False) -> pd.D
     return out
 
 
+BEST_COLUMNS = (
+    "best_down_kbps",
+    "best_up_kbps",
+    "best_tek",
+    "n_operators",
+    "operators",
+    "has_fibre",
+)
+
+
 def classify(
     addresses: gpd.GeoDataFrame,
     fixed: pd.DataFrame | None,
@@ -121,56 +138,83 @@ def classify(
     Parameters
     ----------
     addresses
-        Address points (EPSG:25833) with ``adrid``.
+        Address points with ``adrid``, in EPSG:25833.
     fixed
-        Fixed coverage rows in kbit/s (None: no fixed coverage data; every address has none).
+        Fixed coverage rows in kbit/s (None: no data; no address has an offer).
     cfg
-        Classification parameters (scheme year, thresholds).
-    counts
-        ``adrid, hus, pers, fritid, naering, offentlig``; when None every address counts
-        ``cfg.default_households`` households.
-    mobile
-        Output of :func:`dekning.coverage.mobile.sample_mobile`, indexed like ``addresses``.
-    consultation
-        Nkom consultation list (``adrid``): when given, only listed addresses are eligible.
-    rule
-        Eligibility rule; default: the rule of ``cfg.scheme_year``.
+        Scheme year, thresholds, ``default_households`` (for addresses without counts).
+    counts, mobile, consultation
+        ``adrid`` with :data:`COUNT_FIELDS`; :func:`~.mobile.sample_mobile`'s output (indexed
+        like ``addresses``; its layers go to ``attrs["mobile_layers"]``); Nkom's consultation
+        list (only listed addresses are then eligible).
+    report, rule
+        Warnings; the eligibility rule (default: ``cfg.scheme_year``'s).
 
     Returns
     -------
     geopandas.GeoDataFrame
-        ``addresses`` plus counts, ``best_down_kbps``, ``best_up_kbps`` (0 when no offer),
-        ``best_tek``, ``n_operators``, ``operators``, ``speed_class``, mobile columns,
-        ``eligible`` (bool), ``band`` (e.g. ``M30``/``M100``, empty when not eligible),
-        ``reason`` (why eligible or not), ``eligible_units`` (households + businesses of eligible
-        addresses; holiday homes are never eligible), ``ssb_rute_250``. CRS EPSG:25833.
+        ``addresses`` (EPSG:25833) plus counts, :data:`BEST_COLUMNS` (kbit/s; 0 without offer),
+        ``speed_class``, mobile columns, ``eligible``, ``band``, ``reason``, ``eligible_units``
+        (households, businesses and public buildings of eligible addresses) and ``ssb_rute_250``.
+
+    Raises
+    ------
+    InputError
+        ``addresses`` is not in EPSG:25833 (named ``addresses (classification)``).
     """
-    report = report if report is not None else RunReport()
-    rule = rule or eligibility_rule(cfg.scheme_year)
+    require_crs(addresses, "addresses (classification)")
+    report, rule = report or RunReport(), rule or eligibility_rule(cfg.scheme_year)
     out = addresses.copy()
-    if out.crs is None or out.crs != WORK_CRS:
-        out = out.to_crs(WORK_CRS)
     ids = out["adrid"].to_numpy()
+    columns = _counts(ids, counts, cfg, report) | _best_offers(ids, fixed, cfg, report)
+    columns["speed_class"] = speed_class(columns["best_down_kbps"])
+    if mobile is not None:
+        columns.update({str(c): mobile[c].to_numpy() for c in mobile.columns})
+        out.attrs[MOBILE_LAYERS_ATTR] = mobile.attrs.get(MOBILE_LAYERS_ATTR, ())
+    for name, values in columns.items():
+        out[name] = values
+    units = out["hus"].to_numpy() + out["naering"].to_numpy() + out["offentlig"].to_numpy()
+    eligible, reason = _eligibility(out, units, rule, consultation, report)
+    out["eligible"] = eligible
+    out["band"] = _bands(out["best_down_kbps"].to_numpy(), eligible, rule)
+    out["reason"] = reason
+    out["eligible_units"] = np.where(eligible, units, 0)
+    out["ssb_rute_250"] = ssb_grid_id(out.geometry.x.to_numpy(), out.geometry.y.to_numpy(), 250)
+    return out
 
-    if counts is not None:
-        c = counts.set_index("adrid")
-        missing = ~np.isin(ids, c.index.to_numpy())
-        report.warn(
-            "classify",
-            "addresses_without_counts",
-            f"addresses with no counts row; {cfg.default_households} household(s) assumed",
-            int(missing.sum()),
-            ids[missing].tolist(),
-        )
-        c = c.reindex(ids)
-        for f in COUNT_FIELDS:
-            col = c[f] if f in c else pd.Series(np.nan, index=c.index)
-            default = cfg.default_households if f == "hus" else 0
-            out[f] = col.fillna(default).astype("int64").to_numpy()
-    else:
-        for f in COUNT_FIELDS:
-            out[f] = cfg.default_households if f == "hus" else 0
 
+def _counts(
+    ids: np.ndarray, counts: pd.DataFrame | None, cfg: ClassifyConfig, report: RunReport
+) -> dict[str, np.ndarray]:
+    """Households, persons, holiday homes, businesses and public buildings (int64) per address;
+    ``cfg.default_households`` households (and nothing else) where no count is known."""
+    defaults = {f: cfg.default_households if f == "hus" else 0 for f in COUNT_FIELDS}
+    if counts is None:
+        return {f: np.full(len(ids), d, dtype="int64") for f, d in defaults.items()}
+    c = counts.set_index("adrid")
+    missing = ~np.isin(ids, c.index.to_numpy())
+    report.warn(
+        "classify",
+        "addresses_without_counts",
+        f"addresses with no counts row; {cfg.default_households} household(s) assumed",
+        int(missing.sum()),
+        ids[missing].tolist(),
+    )
+    c = c.reindex(ids)
+    return {
+        f: (c[f] if f in c else pd.Series(np.nan, index=c.index))
+        .fillna(d)
+        .astype("int64")
+        .to_numpy()
+        for f, d in defaults.items()
+    }
+
+
+def _best_offers(
+    ids: np.ndarray, fixed: pd.DataFrame | None, cfg: ClassifyConfig, report: RunReport
+) -> dict[str, np.ndarray]:
+    """:data:`BEST_COLUMNS` in the order of ``ids``: 0 / empty / False where there is no offer.
+    Coverage rows of addresses not in the register are ignored and counted."""
     if fixed is not None and len(fixed):
         unknown = ~fixed["adrid"].isin(ids)
         report.warn(
@@ -182,32 +226,29 @@ def classify(
         )
         best = best_fixed_offer(fixed[~unknown], cfg.count_satellite).reindex(ids)
     else:
-        best = pd.DataFrame(
-            index=ids,
-            columns=[
-                "best_down_kbps",
-                "best_up_kbps",
-                "best_tek",
-                "n_operators",
-                "operators",
-                "has_fibre",
-            ],
-        )
-    out["best_down_kbps"] = best["best_down_kbps"].fillna(0).astype("int64").to_numpy()
-    out["best_up_kbps"] = best["best_up_kbps"].fillna(0).astype("int64").to_numpy()
-    out["best_tek"] = best["best_tek"].fillna("").astype(str).to_numpy()
-    out["n_operators"] = best["n_operators"].fillna(0).astype("int64").to_numpy()
-    out["operators"] = best["operators"].fillna("").astype(str).to_numpy()
-    out["has_fibre"] = best["has_fibre"].fillna(False).astype(bool).to_numpy()
-    out["speed_class"] = speed_class(out["best_down_kbps"].to_numpy())
+        best = pd.DataFrame(index=ids, columns=list(BEST_COLUMNS))
+    return {
+        "best_down_kbps": best["best_down_kbps"].fillna(0).astype("int64").to_numpy(),
+        "best_up_kbps": best["best_up_kbps"].fillna(0).astype("int64").to_numpy(),
+        "best_tek": best["best_tek"].fillna("").astype(str).to_numpy(),
+        "n_operators": best["n_operators"].fillna(0).astype("int64").to_numpy(),
+        "operators": best["operators"].fillna("").astype(str).to_numpy(),
+        "has_fibre": best["has_fibre"].fillna(False).astype(bool).to_numpy(),
+    }
 
-    if mobile is not None:
-        for col in mobile.columns:
-            out[col] = mobile[col].to_numpy()
 
-    down = out["best_down_kbps"].to_numpy()
-    lacks = down < rule.eligible_below_kbps
-    units = out["hus"].to_numpy() + out["naering"].to_numpy() + out["offentlig"].to_numpy()
+def _eligibility(
+    out: pd.DataFrame,
+    units: np.ndarray,
+    rule: EligibilityRule,
+    consultation: pd.DataFrame | None,
+    report: RunReport,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Eligible (bool) and the reason (bokmål text) of every address under ``rule``: it lacks
+    an offer of ``rule.eligible_below_kbps``, has a household or business, and (when a
+    consultation list is given) is on Nkom's list."""
+    ids = out["adrid"].to_numpy()
+    lacks = out["best_down_kbps"].to_numpy() < rule.eligible_below_kbps
     only_cabins = (units == 0) & (out["fritid"].to_numpy() > 0)
     eligible = lacks & (units > 0)
     reason = np.where(
@@ -219,24 +260,24 @@ def classify(
             np.where(units == 0, "ingen husstand eller virksomhet", "mangler tilbud"),
         ),
     ).astype(object)
-    if consultation is not None:
-        listed = np.isin(ids, consultation["adrid"].to_numpy())
-        not_listed = eligible & ~listed
-        reason[not_listed] = "ikke på Nkoms høringsliste (kommersiell utbygging planlagt?)"
-        report.warn(
-            "classify",
-            "listed_but_covered",
-            "addresses on Nkom's consultation list that the operator data shows as covered",
-            int((listed & ~lacks).sum()),
-            ids[listed & ~lacks].tolist(),
-        )
-        eligible = eligible & listed
-    out["eligible"] = eligible
-    band = np.full(len(out), "", dtype=object)
-    for name, below in reversed(rule.bands):
-        band[eligible & (down < below)] = name
-    out["band"] = band
-    out["reason"] = reason
-    out["eligible_units"] = np.where(eligible, units, 0)
-    out["ssb_rute_250"] = ssb_grid_id(out.geometry.x.to_numpy(), out.geometry.y.to_numpy(), 250)
-    return out
+    if consultation is None:
+        return eligible, reason
+    listed = np.isin(ids, consultation["adrid"].to_numpy())
+    reason[eligible & ~listed] = "ikke på Nkoms høringsliste (kommersiell utbygging planlagt?)"
+    report.warn(
+        "classify",
+        "listed_but_covered",
+        "addresses on Nkom's consultation list that the operator data shows as covered",
+        int((listed & ~lacks).sum()),
+        ids[listed & ~lacks].tolist(),
+    )
+    return eligible & listed, reason
+
+
+def _bands(down_kbps: np.ndarray, eligible: np.ndarray, rule: EligibilityRule) -> np.ndarray:
+    """The rule's band of each eligible address: the first band (rising ``below_kbps``) whose
+    limit its best download (kbit/s) is below; empty for the others."""
+    names = np.array([name for name, _ in rule.bands] + [""], dtype=object)
+    limits = np.array([below for _, below in rule.bands], dtype="int64")
+    band = names[np.searchsorted(limits, down_kbps, side="right")]
+    return np.where(eligible, band, "").astype(object)

@@ -40,6 +40,10 @@ from dekning.schema import (
     operator_column,
 )
 
+MOBILE_LAYERS_ATTR = "mobile_layers"
+"""Key of ``attrs`` under which :func:`sample_mobile`'s frame (and the classified addresses made
+from it) record their :class:`~dekning.schema.MobileLayer` tuple."""
+
 
 def sample_raster(
     path: str | Path, x: np.ndarray, y: np.ndarray, *, crs: str = WORK_CRS
@@ -164,6 +168,13 @@ def sample_mobile(
         (float, only for dBm rasters; NaN at no data) and ``column`` (class 0-3); per operator
         its best class (:func:`~dekning.schema.operator_column`); ``mob_n_ok`` (operators
         reaching ``cfg.mobile_satisfactory``), ``mob_any_ok`` and ``mob_all_ok`` (bool).
+        ``attrs["mobile_layers"]`` holds the layers, in the order of ``rasters``.
+
+    Raises
+    ------
+    InputError
+        ``addresses`` is not in EPSG:25833, or a raster cannot be read or holds values that do
+        not fit its declared kind (dBm or class).
     """
     require_crs(addresses, "addresses (mobile sampling)")
     x = addresses.geometry.x.to_numpy()
@@ -189,10 +200,12 @@ def sample_mobile(
     for op, cols in by_operator.items():
         out[operator_column(op)] = out[cols].max(axis=1).astype("int8")
     if by_operator:
-        ok = out[[operator_column(op) for op in by_operator]].to_numpy() >= need
+        best = out[[operator_column(op) for op in by_operator]].to_numpy()
+        ok: np.ndarray = np.asarray(best >= need, dtype=bool)
         out[MOBILE_COUNT_COLUMN] = ok.sum(axis=1).astype("int8")
-        out[MOBILE_ANY_COLUMN] = ok.any(axis=1)
-        out[MOBILE_ALL_COLUMN] = ok.all(axis=1)
+        out[MOBILE_ANY_COLUMN] = np.any(ok, axis=1)
+        out[MOBILE_ALL_COLUMN] = np.all(ok, axis=1)
+    out.attrs[MOBILE_LAYERS_ATTR] = tuple(layers_of(rasters))
     return out
 
 

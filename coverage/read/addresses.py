@@ -7,6 +7,7 @@ that are safe to go on with are counted in the run report.
 
 from __future__ import annotations
 
+from itertools import chain
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,10 +27,11 @@ from dekning.report import RunReport
 # Rough bounding box of mainland Norway in EPSG:25833 (metres), with a margin.
 NORWAY_25833 = (-120_000.0, 6_400_000.0, 1_130_000.0, 7_960_000.0)
 
-ADDRESS_COLUMNS = {
+ID_COLUMNS: dict[str, tuple[str, ...]] = {
     "adrid": ("adresseId", "adrid", "adresseid", "lokalId", "lokalid", "id"),
 }
-OPTIONAL_ADDRESS_COLUMNS = {
+"""Accepted names of the address id column (Kartverket's ``adresseId``, older ``lokalid``)."""
+OPTIONAL_ADDRESS_COLUMNS: dict[str, tuple[str, ...]] = {
     "adressetekst": ("adresseTekst", "adressetekst", "adresse"),
     "adressenavn": ("adressenavn", "gatenavn", "veinavn", "vegnavn"),
     "nummer": ("nummer", "husnummer", "nr"),
@@ -41,15 +43,15 @@ OPTIONAL_ADDRESS_COLUMNS = {
     "bnr": ("bruksnummer", "bnr"),
     "grunnkrets": ("grunnkretsnummer", "grunnkrets"),
 }
-COUNT_COLUMNS = {
+COUNT_COLUMNS: dict[str, tuple[str, ...]] = {
     "hus": ("hus", "husstander", "households"),
     "pers": ("pers", "personer", "bosatte"),
     "fritid": ("fritid", "fritidsboliger", "hytter"),
     "naering": ("naering", "næring", "bedrifter", "virksomheter"),
     "offentlig": ("offentlig", "offentlige_bygg", "public"),
 }
-
-
+VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".parquet", ".fgb", ".shp")
+"""Registers read as vector layers; anything else is read as a table with coordinate columns."""
 COORD_COLUMNS = (
     "Nord",
     "Øst",
@@ -72,7 +74,13 @@ COORD_COLUMNS = (
 def _check_norway(
     x: np.ndarray, y: np.ndarray, *, file: Path, xfield: str, yfield: str
 ) -> np.ndarray:
-    """Fail on swapped axes; return a mask of points inside Norway's bounding box."""
+    """A mask of the points inside Norway's bounding box (EPSG:25833 metres).
+
+    Raises
+    ------
+    InputError
+        Easting and northing are in each other's column, or no point lies in Norway.
+    """
     minx, miny, maxx, maxy = NORWAY_25833
     inside = (x >= minx) & (x <= maxx) & (y >= miny) & (y <= maxy)
     swapped = (y >= minx) & (y <= maxx) & (x >= miny) & (x <= maxy) & ~inside
@@ -86,21 +94,33 @@ def _check_norway(
             row=pos + 1,
             field=yfield,
         )
+    if not inside.any():
+        raise InputError(
+            "no address lies in Norway after reprojection to EPSG:25833: check the CRS "
+            "(EPSG-kode column or input.addresses_epsg)",
+            file=file,
+            field=yfield,
+        )
     return inside
 
 
-def _points_from_columns(
+def _coordinate_columns(
     df: pd.DataFrame, *, file: Path, epsg_default: int | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Easting/northing in EPSG:25833 from Kartverket ``Nord``/``Øst`` (+ ``EPSG-kode``) or x/y."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, str | None]:
+    """Raw coordinates from Kartverket ``Nord``/``Øst`` (+ ``EPSG-kode``) or ``lat``/``lon``.
+
+    Returns
+    -------
+    tuple
+        x (easting or longitude), y (northing or latitude), the EPSG code of every row, the
+        name of the y column, and the name of the EPSG column (None when not in the file).
+    """
     north = find_column(df, ("Nord", "nord", "northing", "y", "nord_utm"))
     east = find_column(df, ("Øst", "øst", "Ost", "Oest", "easting", "x", "ost_utm"))
     lat = find_column(df, ("lat", "latitude", "breddegrad"))
     lon = find_column(df, ("lon", "lng", "longitude", "lengdegrad"))
     epsg_col = find_column(df, ("EPSG-kode", "epsg", "epsg_kode"))
-    if north and east:
-        x = to_numbers(df[east], file=file, field=east).to_numpy()
-        y = to_numbers(df[north], file=file, field=north).to_numpy()
+    if north is not None and east is not None:
         xfield, yfield = east, north
         if epsg_col is not None:
             epsg = to_numbers(df[epsg_col], file=file, field=epsg_col, integer=True).to_numpy()
@@ -111,48 +131,136 @@ def _points_from_columns(
                 "coordinates without a CRS: add an 'EPSG-kode' column or set "
                 "input.addresses_epsg in the configuration",
                 file=file,
+                field=north,
             )
-    elif lat and lon:
-        x = to_numbers(df[lon], file=file, field=lon).to_numpy()
-        y = to_numbers(df[lat], file=file, field=lat).to_numpy()
-        xfield, yfield = lon, lat
+    elif lat is not None and lon is not None:
+        xfield, yfield, epsg_col = lon, lat, None
         epsg = np.full(len(df), 4326)
     else:
         raise InputError(
             "no coordinate columns: expected 'Nord' and 'Øst' (Kartverket), or 'lat' and 'lon'",
             file=file,
         )
+    x = to_numbers(df[xfield], file=file, field=xfield).to_numpy()
+    y = to_numbers(df[yfield], file=file, field=yfield).to_numpy()
     empty = np.isnan(x) | np.isnan(y)
     if empty.any():
         pos = int(np.flatnonzero(empty)[0])
-        raise InputError(
-            "empty coordinate", file=file, row=pos + 1, field=xfield if np.isnan(x[pos]) else yfield
-        )
+        field = xfield if np.isnan(x[pos]) else yfield
+        raise InputError("empty coordinate", file=file, row=pos + 1, field=field)
+    return x, y, epsg, yfield, epsg_col
+
+
+def _points_from_columns(
+    df: pd.DataFrame, *, file: Path, epsg_default: int | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Easting/northing in EPSG:25833 (metres) of every row, reprojected per ``EPSG-kode``.
+
+    Raises
+    ------
+    InputError
+        No coordinate columns, an empty coordinate, an unknown EPSG code, or latitude and
+        longitude in each other's column.
+    """
+    x, y, epsg, yfield, epsg_col = _coordinate_columns(df, file=file, epsg_default=epsg_default)
     ex = np.empty_like(x)
     ny = np.empty_like(y)
-    for code in np.unique(epsg):
+    for code in np.unique(epsg):  # one transformation per CRS in the file, not per row
         sel = epsg == code
+        first = int(np.flatnonzero(sel)[0])
         try:
             crs = CRS.from_epsg(int(code))
         except CRSError:
-            pos = int(np.flatnonzero(sel)[0])
             raise InputError(
-                f"unknown EPSG code {code}", file=file, row=pos + 1, field=epsg_col
+                f"unknown EPSG code {code}", file=file, row=first + 1, field=epsg_col
             ) from None
-        if crs.is_geographic:
-            # Latitude must lie in 57-72 for Norway; a swap shows as 'latitude' 4-32.
-            lat_ok = (y[sel] > 55) & (y[sel] < 73)
-            if (~lat_ok).all() and ((x[sel] > 55) & (x[sel] < 73)).all():
-                pos = int(np.flatnonzero(sel)[0])
-                raise InputError(
-                    "coordinates look swapped: latitude and longitude are in each other's column",
-                    file=file,
-                    row=pos + 1,
-                    field=yfield,
-                )
+        # Latitude must lie in 55-73 for Norway; a swap shows as 'latitude' 4-32.
+        if crs.is_geographic and _lat_lon_swapped(x[sel], y[sel]):
+            raise InputError(
+                "coordinates look swapped: latitude and longitude are in each other's column",
+                file=file,
+                row=first + 1,
+                field=yfield,
+            )
         tr = Transformer.from_crs(crs, WORK_CRS, always_xy=True)
         ex[sel], ny[sel] = tr.transform(x[sel], y[sel])
     return ex, ny
+
+
+def _lat_lon_swapped(lon: np.ndarray, lat: np.ndarray) -> bool:
+    """True when no latitude lies in Norway's 55-73° but every longitude does."""
+    lat_ok = (lat > 55) & (lat < 73)
+    return bool((~lat_ok).all() and ((lon > 55) & (lon < 73)).all())
+
+
+def _read_vector_addresses(path: Path) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Attributes and EPSG:25833 point coordinates of a GeoJSON/GeoPackage/GeoParquet register.
+
+    Raises
+    ------
+    InputError
+        The file is missing or unreadable, or its layer has no CRS.
+    """
+    if not path.exists():
+        raise InputError("address register file not found", file=path)
+    try:
+        if path.suffix.lower() == ".parquet":
+            gdf = gpd.read_parquet(path)
+        else:
+            gdf = pyogrio.read_dataframe(path)
+    except (DataSourceError, DataLayerError, OSError, ValueError) as err:
+        # GDAL's or Arrow's message names the cause
+        raise InputError(f"cannot read address register: {err}", file=path) from None
+    if gdf.crs is None:
+        raise InputError(
+            "address layer has no CRS; set one (EPSG:25833 expected)", file=path, field="crs"
+        )
+    points = gdf.geometry.to_crs(WORK_CRS)
+    if not (points.geom_type == "Point").all():
+        points = points.representative_point()
+    df = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
+    return df, points.x.to_numpy(), points.y.to_numpy()
+
+
+def _address_ids(df: pd.DataFrame, *, file: Path) -> np.ndarray:
+    """The ``adrid`` (int64) of every row.
+
+    Raises
+    ------
+    InputError
+        No id column, a non-integer id, or an id that occurs twice (naming both rows).
+    """
+    col = require_columns(df, ID_COLUMNS, file=file, what="address register")["adrid"]
+    ids = to_numbers(df[col], file=file, field=col, integer=True).to_numpy()
+    dup = pd.Series(ids).duplicated(keep="first").to_numpy()
+    if dup.any():
+        pos = int(np.flatnonzero(dup)[0])
+        first = int(np.flatnonzero(ids == ids[pos])[0])
+        raise InputError(
+            f"duplicate address id {int(ids[pos])} (first seen in row {first + 1}; "
+            f"{int(dup.sum())} duplicate rows in all)",
+            file=file,
+            row=pos + 1,
+            field=col,
+        )
+    return ids
+
+
+def _address_fields(df: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
+    """``adrid`` and the text fields of :data:`OPTIONAL_ADDRESS_COLUMNS` (missing ones empty,
+    except ``grunnkrets``, which is left out when absent)."""
+    out = pd.DataFrame({"adrid": ids.astype("int64")})
+    for field, cands in OPTIONAL_ADDRESS_COLUMNS.items():
+        col = find_column(df, cands)
+        if col is not None:
+            out[field] = df[col].fillna("").astype("str").str.strip().to_numpy()
+        elif field != "grunnkrets":
+            out[field] = pd.Series("", index=out.index, dtype="str")
+    if (out["adressetekst"] == "").all() and (out["adressenavn"] != "").any():
+        out["adressetekst"] = (
+            out["adressenavn"] + " " + out["nummer"] + out["bokstav"]
+        ).str.strip()
+    return out
 
 
 def read_addresses(
@@ -164,6 +272,15 @@ def read_addresses(
     ``EPSG-kode`` column, old or current column set), or any GeoJSON/GeoPackage/GeoParquet with an
     address id column.
 
+    Parameters
+    ----------
+    path
+        The register file.
+    report
+        Counts the addresses outside Norway (dropped).
+    epsg
+        CRS of ``Nord``/``Øst`` when the file has no ``EPSG-kode`` column.
+
     Returns
     -------
     geopandas.GeoDataFrame
@@ -171,70 +288,25 @@ def read_addresses(
         ``adressenavn``, ``nummer``, ``bokstav``, ``postnummer``, ``poststed``,
         ``kommunenummer``, ``gnr``, ``bnr`` (strings; missing ones empty), ``grunnkrets`` when
         given, and point geometry in EPSG:25833. Rows outside Norway are dropped and counted.
+
+    Raises
+    ------
+    InputError
+        Unreadable file, missing or duplicate ids, bad or swapped coordinates, or no address
+        in Norway; with the row and field where there is one.
     """
     path = Path(path)
     report = report if report is not None else RunReport()
-    suffix = path.suffix.lower()
-    if suffix in (".geojson", ".json", ".gpkg", ".parquet", ".fgb", ".shp"):
-        if not path.exists():
-            raise InputError("address register file not found", file=path)
-        try:
-            gdf = gpd.read_parquet(path) if suffix == ".parquet" else pyogrio.read_dataframe(path)
-        except (DataSourceError, DataLayerError, OSError, ValueError) as err:
-            # GDAL's or Arrow's message names the cause
-            raise InputError(f"cannot read address register: {err}", file=path) from None
-        if gdf.crs is None:
-            raise InputError("address layer has no CRS; set one (EPSG:25833 expected)", file=path)
-        gdf = gdf.to_crs(WORK_CRS)
-        if not (gdf.geom_type == "Point").all():
-            gdf["geometry"] = gdf.geometry.representative_point()
-        df = pd.DataFrame(gdf.drop(columns="geometry"))
-        x = gdf.geometry.x.to_numpy()
-        y = gdf.geometry.y.to_numpy()
+    if path.suffix.lower() in VECTOR_SUFFIXES:
+        df, x, y = _read_vector_addresses(path)
         xfield, yfield = "geometry.x", "geometry.y"
     else:
-        wanted = [
-            *ADDRESS_COLUMNS["adrid"],
-            *(c for cs in OPTIONAL_ADDRESS_COLUMNS.values() for c in cs),
-            *COORD_COLUMNS,
-        ]
-        df = read_table(path, what="address register", columns=tuple(wanted), numeric=COORD_COLUMNS)
+        wanted = (*ID_COLUMNS["adrid"], *chain(*OPTIONAL_ADDRESS_COLUMNS.values()), *COORD_COLUMNS)
+        df = read_table(path, what="address register", columns=wanted, numeric=COORD_COLUMNS)
         x, y = _points_from_columns(df, file=path, epsg_default=epsg)
         xfield, yfield = "Øst", "Nord"
-
-    cols = require_columns(df, ADDRESS_COLUMNS, file=path, what="address register")
-    ids = to_numbers(df[cols["adrid"]], file=path, field=cols["adrid"], integer=True)
-    dup = ids.duplicated(keep="first")
-    if dup.any():
-        pos = int(dup.to_numpy().nonzero()[0][0])
-        first = int(np.flatnonzero(ids.to_numpy() == ids.iloc[pos])[0])
-        raise InputError(
-            f"duplicate address id {int(ids.iloc[pos])} (first seen in row {first + 1}; "
-            f"{int(dup.sum())} duplicate rows in all)",
-            file=path,
-            row=pos + 1,
-            field=cols["adrid"],
-        )
-    out = pd.DataFrame({"adrid": ids.astype("int64").to_numpy()})
-    for field, cands in OPTIONAL_ADDRESS_COLUMNS.items():
-        col = find_column(df, cands)
-        if col is not None:
-            out[field] = df[col].fillna("").astype("str").str.strip().reset_index(drop=True)
-        elif field != "grunnkrets":
-            out[field] = pd.Series("", index=out.index, dtype="str")
-    if (out["adressetekst"] == "").all() and (out["adressenavn"] != "").any():
-        out["adressetekst"] = (
-            out["adressenavn"] + " " + out["nummer"] + out["bokstav"]
-        ).str.strip()
-
+    out = _address_fields(df, _address_ids(df, file=path))
     inside = _check_norway(x, y, file=path, xfield=xfield, yfield=yfield)
-    if not inside.any():
-        raise InputError(
-            "no address lies in Norway after reprojection to EPSG:25833: check the CRS "
-            "(EPSG-kode column or input.addresses_epsg)",
-            file=path,
-            field=yfield,
-        )
     report.warn(
         "read",
         "addresses_outside_norway",
@@ -267,7 +339,13 @@ def read_boundary(path: str | Path, report: RunReport | None = None) -> gpd.GeoD
 def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd.DataFrame:
     """Counts per address id: ``hus``, ``pers``, ``fritid``, ``naering``, ``offentlig`` (int64).
 
-    Columns that the file lacks are filled with 0; ``hus`` is required.
+    Columns that the file lacks are filled with 0; ``hus`` is required. Empty values are 0.
+
+    Raises
+    ------
+    InputError
+        No id or ``hus`` column, a count that is a fraction or negative, or an id that occurs
+        twice; with the row and field.
     """
     path = Path(path)
     df = read_table(
@@ -277,7 +355,7 @@ def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd
     )
     cols = require_columns(
         df,
-        {"adrid": ADDRESS_COLUMNS["adrid"], "hus": COUNT_COLUMNS["hus"]},
+        {"adrid": ID_COLUMNS["adrid"], "hus": COUNT_COLUMNS["hus"]},
         file=path,
         what="address counts",
     )
@@ -292,20 +370,20 @@ def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd
         values = to_numbers(df[col], file=path, field=col).fillna(0.0)  # empty means none
         frac = values != np.floor(values)
         if frac.any():
-            pos = int(frac.to_numpy().nonzero()[0][0])
+            pos = int(np.flatnonzero(frac.to_numpy())[0])
             raise InputError(
                 f"not a whole number: {values.iloc[pos]:g}", file=path, row=pos + 1, field=col
             )
         values = values.astype("int64")
         if (values < 0).any():
-            pos = int((values < 0).to_numpy().nonzero()[0][0])
+            pos = int(np.flatnonzero(values.to_numpy() < 0)[0])
             raise InputError(
                 f"negative count {values.iloc[pos]}", file=path, row=pos + 1, field=col
             )
         out[field] = values
     dup = out["adrid"].duplicated()
     if dup.any():
-        pos = int(dup.to_numpy().nonzero()[0][0])
+        pos = int(np.flatnonzero(dup.to_numpy())[0])
         raise InputError(
             f"duplicate address id {out['adrid'].iloc[pos]}",
             file=path,

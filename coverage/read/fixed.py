@@ -11,7 +11,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from dekning.crs import WORK_CRS
+from dekning.crs import WORK_CRS, require_crs
 from dekning.errors import InputError
 from dekning.io import find_column, read_table, read_vector, require_columns, to_numbers
 from dekning.report import RunReport
@@ -38,6 +38,18 @@ TECH_ALIASES = {
 }
 
 
+COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "adrid": ("adrid", "adresseId", "adresseid"),
+    "tilb": ("tilb", "tilbyder", "operator"),
+    "tek": ("tek", "teknologi", "technology"),
+    "ned": ("ned", "nedlasting", "down"),
+    "opp": ("opp", "opplasting", "up"),
+}
+"""Accepted column names of each field of Nkom's per-address rows (and of coverage polygons)."""
+HC_COLUMNS = ("hc", "homes_connected")
+HC_TRUE = ("true", "1", "ja", "yes", "t")
+
+
 def read_fixed_coverage(
     path: str | Path,
     report: RunReport | None = None,
@@ -50,15 +62,17 @@ def read_fixed_coverage(
     ----------
     path
         CSV (``;`` or ``,``) or Parquet with ``adrid, tilb, tek, ned, opp`` and optionally ``hc``.
+    report
+        Counts the duplicate rows.
     speed_unit
         ``"kbit/s"`` (Nkom's unit) or ``"Mbit/s"``; speeds are returned in kbit/s.
 
     Returns
     -------
     pandas.DataFrame
-        ``adrid`` (int64), ``tilb`` (str), ``tek`` (one of :data:`TECHNOLOGIES`), ``ned``,
-        ``opp`` (int64, kbit/s), ``hc`` (bool). Duplicate address × operator × technology rows
-        keep the fastest and are counted in the report.
+        ``adrid`` (int64), ``tilb`` (categorical str), ``tek`` (categorical, one of
+        :data:`TECHNOLOGIES`), ``ned``, ``opp`` (int64, kbit/s), ``hc`` (bool). Duplicate
+        address × operator × technology rows keep the fastest and are counted in the report.
 
     Raises
     ------
@@ -73,109 +87,146 @@ def read_fixed_coverage(
         what="fixed coverage",
         numeric=("adrid", "adresseId", "ned", "opp", "nedlasting", "opplasting", "down", "up"),
     )
-    cols = require_columns(
-        df,
-        {
-            "adrid": ("adrid", "adresseId", "adresseid"),
-            "tilb": ("tilb", "tilbyder", "operator"),
-            "tek": ("tek", "teknologi", "technology"),
-            "ned": ("ned", "nedlasting", "down"),
-            "opp": ("opp", "opplasting", "up"),
-        },
-        file=path,
-        what="fixed coverage",
+    cols = require_columns(df, COLUMN_NAMES, file=path, what="fixed coverage")
+    tek = technologies(df[cols["tek"]], file=path, field=cols["tek"])
+    ned, opp = _speeds(df, cols, tek, file=path, speed_unit=speed_unit)
+    hc_col = find_column(df, HC_COLUMNS)
+    hc = (
+        np.zeros(len(df), dtype=bool)
+        if hc_col is None
+        else df[hc_col].astype(str).str.strip().str.lower().isin(HC_TRUE).to_numpy(dtype=bool)
     )
-    adrid = to_numbers(df[cols["adrid"]], file=path, field=cols["adrid"], integer=True)
-    # Technology and operator have few distinct values: clean those once, keep categorical codes.
-    tek_codes, tek_uniques = pd.factorize(df[cols["tek"]].fillna("").astype("str"))
-    tek_clean = [str(u).strip().lower() for u in tek_uniques]
-    tek_known = [TECH_ALIASES.get(u) for u in tek_clean]
-    unknown_codes = [i for i, t in enumerate(tek_known) if t is None]
-    if unknown_codes:
-        bad_rows = np.isin(tek_codes, unknown_codes)
-        pos = int(np.flatnonzero(bad_rows)[0])
-        unknown = sorted({tek_clean[i] for i in unknown_codes})[:5]
-        raise InputError(
-            f"unknown technology code {df[cols['tek']].iloc[pos]!r} (unknown codes: {', '.join(unknown)}); "
-            f"expected one of {', '.join(TECHNOLOGIES)}",
-            file=path,
-            row=pos + 1,
-            field=cols["tek"],
-        )
-    tek_index = np.array([TECHNOLOGIES.index(t) for t in tek_known], dtype="int64")
-    tek = pd.Series(
-        pd.Categorical.from_codes(tek_index[tek_codes], categories=list(TECHNOLOGIES)),
-        index=df.index,
-    )
-    op_codes, op_uniques = pd.factorize(df[cols["tilb"]].fillna("").astype("str"))
-    op_clean = pd.Index([str(u).strip() for u in op_uniques])
-    op_names = sorted(set(op_clean))
-    op_index = op_clean.map({n: i for i, n in enumerate(op_names)}).to_numpy().astype("int64")
-    tilb = pd.Categorical.from_codes(op_index[op_codes], categories=op_names)
-    speeds = {}
-    for field in ("ned", "opp"):
-        v = to_numbers(df[cols[field]], file=path, field=cols[field])
-        if v.isna().any():
-            pos = int(v.isna().to_numpy().nonzero()[0][0])
-            raise InputError("empty speed", file=path, row=pos + 1, field=cols[field])
-        if (v < 0).any():
-            pos = int((v < 0).to_numpy().nonzero()[0][0])
-            raise InputError(
-                f"negative speed {v.iloc[pos]}", file=path, row=pos + 1, field=cols[field]
-            )
-        speeds[field] = v
-    if speed_unit == "Mbit/s":
-        speeds = {k: v * 1000.0 for k, v in speeds.items()}
-    else:
-        _check_kbps(speeds["ned"], tek, file=path, field=cols["ned"])
-    hc_col = find_column(df, ("hc", "homes_connected"))
-    if hc_col is None:
-        hc = pd.Series(False, index=df.index)
-    else:
-        hc = df[hc_col].astype(str).str.strip().str.lower().isin(("true", "1", "ja", "yes", "t"))
     out = pd.DataFrame(
         {
-            "adrid": adrid.to_numpy(),
-            "tilb": tilb,
-            "tek": tek.to_numpy(),
-            "ned": np.round(speeds["ned"].to_numpy()).astype("int64"),
-            "opp": np.round(speeds["opp"].to_numpy()).astype("int64"),
-            "hc": hc.to_numpy(dtype=bool),
+            "adrid": to_numbers(
+                df[cols["adrid"]], file=path, field=cols["adrid"], integer=True
+            ).to_numpy(),
+            "tilb": _operators(df[cols["tilb"]]),
+            "tek": tek,
+            "ned": ned,
+            "opp": opp,
+            "hc": hc,
         }
     )
+    return _fastest_of_duplicates(out, report, file=path)
+
+
+def technologies(values: pd.Series, *, file: Path, field: str) -> pd.Categorical[str]:
+    """Technology codes normalised to Nkom's vocabulary (:data:`TECHNOLOGIES`).
+
+    Each distinct code is cleaned once (there are few), the rows keep categorical codes.
+
+    Raises
+    ------
+    InputError
+        A code not in :data:`TECH_ALIASES`, naming its first row and up to five unknown codes.
+    """
+    codes, uniques = pd.factorize(values.fillna("").astype("str"))
+    clean = [str(u).strip().lower() for u in uniques]
+    known = [TECH_ALIASES.get(u) for u in clean]
+    unknown = [i for i, t in enumerate(known) if t is None]
+    if unknown:
+        pos = int(np.flatnonzero(np.isin(codes, unknown))[0])
+        listed = ", ".join(sorted({clean[i] for i in unknown})[:5])
+        raise InputError(
+            f"unknown technology code {values.iloc[pos]!r} (unknown codes: {listed}); "
+            f"expected one of {', '.join(TECHNOLOGIES)}",
+            file=file,
+            row=pos + 1,
+            field=field,
+        )
+    index = np.array([TECHNOLOGIES.index(str(t)) for t in known], dtype="int64")
+    return pd.Categorical.from_codes(index[codes], categories=pd.Index(TECHNOLOGIES))
+
+
+def _operators(values: pd.Series) -> pd.Categorical[str]:
+    """Operator names, trimmed, as a categorical whose categories are sorted."""
+    codes, uniques = pd.factorize(values.fillna("").astype("str"))
+    clean = pd.Index([str(u).strip() for u in uniques])
+    names = pd.Index(sorted(set(clean)))
+    index = names.get_indexer(clean).astype("int64")
+    return pd.Categorical.from_codes(index[codes], categories=names)
+
+
+def _speeds(
+    df: pd.DataFrame,
+    cols: dict[str, str],
+    tek: pd.Categorical[str],
+    *,
+    file: Path,
+    speed_unit: str,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Download and upload (int64, kbit/s, rounded) of every row.
+
+    Raises
+    ------
+    InputError
+        An empty, non-numeric or negative speed, or kbit/s speeds that look like Mbit/s.
+    """
+    speeds = {}
+    for field in ("ned", "opp"):
+        v = to_numbers(df[cols[field]], file=file, field=cols[field]).to_numpy()
+        if np.isnan(v).any():
+            pos = int(np.flatnonzero(np.isnan(v))[0])
+            raise InputError("empty speed", file=file, row=pos + 1, field=cols[field])
+        if (v < 0).any():
+            pos = int(np.flatnonzero(v < 0)[0])
+            raise InputError(
+                f"negative speed {v[pos]:g}", file=file, row=pos + 1, field=cols[field]
+            )
+        speeds[field] = v * 1000.0 if speed_unit == "Mbit/s" else v
+    if speed_unit != "Mbit/s":
+        _check_kbps(speeds["ned"], np.asarray(tek), file=file, field=cols["ned"])
+    return (
+        np.round(speeds["ned"]).astype("int64"),
+        np.round(speeds["opp"]).astype("int64"),
+    )
+
+
+def _fastest_of_duplicates(out: pd.DataFrame, report: RunReport, *, file: Path) -> pd.DataFrame:
+    """One row per address × operator × technology: the fastest (download, then upload).
+
+    The dropped rows are counted in ``report`` with their address ids.
+    """
+    n_ops = len(out["tilb"].cat.categories)
     # One int64 key per row (address × operator × technology) makes the duplicate check cheap.
-    combined = (out["adrid"].to_numpy() * (len(op_names) + 1) + tilb.codes) * len(
+    combined = (out["adrid"].to_numpy() * (n_ops + 1) + out["tilb"].cat.codes.to_numpy()) * len(
         TECHNOLOGIES
-    ) + tek.cat.codes.to_numpy()
+    ) + out["tek"].cat.codes.to_numpy()
     order = np.lexsort((out["opp"].to_numpy(), out["ned"].to_numpy(), combined))
     sorted_key = combined[order]
     last_of_key = np.r_[sorted_key[1:] != sorted_key[:-1], True]
-    if not last_of_key.all():
-        dup_rows = order[~last_of_key]
-        report.warn(
-            "read",
-            "fixed_coverage_duplicates",
-            f"{path.name}: rows repeating an address × operator × technology; the fastest is kept",
-            len(dup_rows),
-            np.unique(out["adrid"].to_numpy()[dup_rows]).tolist(),
-        )
-        out = out.iloc[np.sort(order[last_of_key])]
-    return out.reset_index(drop=True)
+    if last_of_key.all():
+        return out.reset_index(drop=True)
+    dup_rows = order[~last_of_key]
+    report.warn(
+        "read",
+        "fixed_coverage_duplicates",
+        f"{file.name}: rows repeating an address × operator × technology; the fastest is kept",
+        len(dup_rows),
+        np.unique(out["adrid"].to_numpy()[dup_rows]).tolist(),
+    )
+    return out.iloc[np.sort(order[last_of_key])].reset_index(drop=True)
 
 
-def _check_kbps(ned: pd.Series, tek: pd.Series, *, file: Path, field: str) -> None:
+def _check_kbps(ned: np.ndarray, tek: np.ndarray, *, file: Path, field: str) -> None:
     """Stop when download speeds look like Mbit/s although kbit/s is expected.
 
     Nkom's data are in kbit/s, so fibre and cable offers are ≥ 100 000. When the fastest fibre,
     cable or FTB offer in the file is below 5 000 (i.e. 5 Mbit/s if kbit/s), or every speed in
     the file is at most 2 000, the column is almost surely in Mbit/s.
+
+    Raises
+    ------
+    InputError
+        Naming the row of the fastest offer.
     """
-    if ned.empty:
+    if len(ned) == 0:
         return
-    fast = tek.isin(("fiber", "kabel", "ftb"))
+    fast = np.isin(tek, ("fiber", "kabel", "ftb"))
     looks_mbps = (fast.any() and ned[fast].max() < 5_000) or ned.max() <= 2_000
     if looks_mbps:
-        pos = int(ned.to_numpy().argmax())
+        pos = int(ned.argmax())
         raise InputError(
             f"speeds look like Mbit/s (fastest offer {ned.max():g}); Nkom data are in kbit/s. "
             'Multiply by 1000, or set classify.fixed_speed_unit = "Mbit/s" in the configuration',
@@ -190,26 +241,31 @@ def read_coverage_polygons(
 ) -> pd.DataFrame:
     """Turn operator coverage polygons (``tilb, tek, ned, opp``) into per-address coverage rows.
 
-    Polygons are reprojected to EPSG:25833 and joined to the address points (point in polygon).
+    Parameters
+    ----------
+    path
+        Polygons in any vector format and CRS (reprojected to EPSG:25833; invalid ones
+        repaired and counted in ``report``). Speeds in kbit/s.
+    addresses
+        Address points with ``adrid``, in EPSG:25833.
 
     Returns
     -------
     pandas.DataFrame
-        The same columns as :func:`read_fixed_coverage`.
+        The same columns as :func:`read_fixed_coverage`: one row per address inside a polygon
+        (point in polygon) and polygon; ``hc`` is False.
+
+    Raises
+    ------
+    InputError
+        ``addresses`` not in EPSG:25833, a missing column, an unknown technology, or a bad
+        speed.
     """
+    require_crs(addresses, "addresses (coverage polygons)")
     path = Path(path)
     poly = read_vector(path, "coverage polygons", repair=True)
-    cols = require_columns(
-        poly,
-        {
-            "tilb": ("tilb", "tilbyder", "operator"),
-            "tek": ("tek", "teknologi"),
-            "ned": ("ned",),
-            "opp": ("opp",),
-        },
-        file=path,
-        what="coverage polygons",
-    )
+    wanted = {k: v for k, v in COLUMN_NAMES.items() if k != "adrid"}
+    cols = require_columns(poly, wanted, file=path, what="coverage polygons")
     if report is not None:
         report.warn(
             "read",
@@ -217,33 +273,14 @@ def read_coverage_polygons(
             f"{path.name}: invalid polygons repaired",
             poly.attrs["repaired"],
         )
-    tek = poly[cols["tek"]].astype(str).str.lower().map(TECH_ALIASES)
-    if tek.isna().any():
-        pos = int(tek.isna().to_numpy().nonzero()[0][0])
-        raise InputError(
-            f"unknown technology code {poly[cols['tek']].iloc[pos]!r}",
-            file=path,
-            row=pos + 1,
-            field=cols["tek"],
-        )
-    poly = gpd.GeoDataFrame(
-        {
-            "tilb": poly[cols["tilb"]].astype(str).to_numpy(),
-            "tek": tek.to_numpy(),
-            "ned": to_numbers(
-                poly[cols["ned"]].astype(str), file=path, field=cols["ned"]
-            ).to_numpy(),
-            "opp": to_numbers(
-                poly[cols["opp"]].astype(str), file=path, field=cols["opp"]
-            ).to_numpy(),
-        },
+    tek = technologies(poly[cols["tek"]], file=path, field=cols["tek"])
+    ned, opp = _speeds(poly, cols, tek, file=path, speed_unit="kbit/s")
+    offers = gpd.GeoDataFrame(
+        {"tilb": _operators(poly[cols["tilb"]]), "tek": tek, "ned": ned, "opp": opp},
         geometry=poly.geometry.to_numpy(),
         crs=WORK_CRS,
     )
-    _check_kbps(poly["ned"], poly["tek"], file=path, field=cols["ned"])
-    joined = gpd.sjoin(addresses[["adrid", "geometry"]], poly, predicate="within", how="inner")
-    out = pd.DataFrame(joined[["adrid", "tilb", "tek", "ned", "opp"]]).astype(
-        {"ned": "int64", "opp": "int64"}
-    )
+    joined = gpd.sjoin(addresses[["adrid", "geometry"]], offers, predicate="within", how="inner")
+    out = pd.DataFrame(joined[["adrid", "tilb", "tek", "ned", "opp"]])
     out["hc"] = False
     return out.reset_index(drop=True)
