@@ -15,6 +15,13 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 STAGES = ("coverage", "surveys", "maps", "api", "data")
+LINKED = (
+    "surveys",
+    "maps",
+    "api",
+    "data",
+    *(f"coverage/{s}" for s in ("read", "classify", "planning", "application")),
+)
 
 
 def _lint(cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -85,11 +92,25 @@ def test_the_mini_package_without_back_edges_keeps_the_contracts(tmp_path):
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.mark.parametrize("stage", STAGES)
+@pytest.mark.parametrize("stage", LINKED)
 def test_stage_folders_are_the_package_tree(stage):
     link = REPO / "dekning" / stage
     assert link.is_symlink(), f"dekning/{stage} must link to the top-level folder"
     assert link.resolve() == (REPO / stage).resolve()
+    assert (link / "__init__.py").is_file()
+
+
+def test_nothing_in_the_repository_root_shadows_coverage_py():
+    assert not (REPO / "coverage" / "__init__.py").exists()
+    done = subprocess.run(
+        [sys.executable, "-c", "import coverage; print(getattr(coverage, '__file__', None))"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = done.stdout.strip()
+    assert found == "None" or not Path(found).is_relative_to(REPO / "coverage"), found
 
 
 def _function_level_imports(path: Path) -> list[str]:

@@ -38,8 +38,9 @@ def test_default_data_is_labelled_synthetic(data_dir):
 
 def test_generator_is_not_installed_with_the_package():
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
-    packages = set(setuptools.find_packages(where=str(REPO), include=include))
+    find = config["tool"]["setuptools"]["packages"]["find"]
+    assert find["namespaces"] is False
+    packages = set(setuptools.find_packages(where=str(REPO), include=find["include"]))
     assert {"dekning.data", "dekning.coverage.planning", "dekning.api"} <= packages
     assert not any("generator" in p for p in packages)
     assert importlib.util.find_spec("dekning.data") is not None
