@@ -8,52 +8,95 @@ suppresses every group with fewer than ``min_count`` answers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+
+from dekning.privacy import suppress
+from dekning.schema import MobileLayer, operator_column, operators
+from dekning.surveys.read import PLACES, answer_column
 
 FIBRE_LIKE = ("fiber",)
 SLOW_RATIO = 0.25
 """A measured download below this share of the best offered speed is flagged."""
+MOBILE_LAYERS_ATTR = "mobile_layers"
+"""Key of ``attrs`` where the classified addresses (and :func:`join_answers`' result) record the
+run's mobile layers; the same key as ``dekning.coverage.classify.mobile.MOBILE_LAYERS_ATTR``."""
+NEEDED_CLASS = {"inne": 3, "ute": 2}
+"""The lowest modelled class that promises coverage at each place (indoor 3, outdoor 2)."""
+CLASS_WORDS = {3: "innendørs", 2: "utendørs"}
+JOINED_COLUMNS = (
+    "adrid",
+    "adressetekst",
+    "best_down_kbps",
+    "best_tek",
+    "has_fibre",
+    "operators",
+    "speed_class",
+    "area_id",
+    "ssb_rute_250",
+    "grunnkrets",
+    "eligible",
+)
+"""Columns of the classified addresses that :func:`join_answers` adds to each answer."""
+DISCREPANCY_COLUMNS = ["row", "adrid", "adressetekst", "avvik", "operator", "operatordata", "svar"]
 
 
-def join_answers(geocoded: pd.DataFrame, classified: pd.DataFrame) -> pd.DataFrame:
+def raster_column(operator: str) -> str:
+    """Column of :func:`join_answers`' result with the operator's modelled best class (0-3)."""
+    return f"raster_{operator_column(operator)}"
+
+
+def _layers(frame: pd.DataFrame, layers: Sequence[MobileLayer] | None) -> tuple[MobileLayer, ...]:
+    """``layers`` when given, else those the frame records in ``attrs`` (none when it has none)."""
+    if layers is not None:
+        return tuple(layers)
+    return tuple(frame.attrs.get(MOBILE_LAYERS_ATTR, ()))
+
+
+def join_answers(
+    geocoded: pd.DataFrame,
+    classified: pd.DataFrame,
+    layers: Sequence[MobileLayer] | None = None,
+) -> pd.DataFrame:
     """Matched answers with the address's coverage, area and grid cell.
+
+    Parameters
+    ----------
+    geocoded
+        Answers with ``adrid`` (-1 when not matched), as from
+        :func:`dekning.surveys.geocode.geocode`.
+    classified
+        Classified addresses (one row per ``adrid``).
+    layers
+        The run's mobile layers (operator × technology); default: those recorded in
+        ``classified.attrs["mobile_layers"]`` by the classify stage.
 
     Returns
     -------
     pandas.DataFrame
-        The answers with ``adrid >= 0`` plus ``adressetekst``, ``best_down_kbps``, ``best_tek``,
-        ``has_fibre``, ``operators``, ``speed_class``, ``area_id``, ``ssb_rute_250``,
-        ``grunnkrets`` (when given) and the raster's mobile classes ``mob_<op>``.
+        The answers with ``adrid >= 0`` plus the :data:`JOINED_COLUMNS` that ``classified``
+        has and, per operator of ``layers``, its modelled best class :func:`raster_column`.
+        ``attrs["mobile_layers"]`` holds the layers.
     """
-    keep = [
-        c
-        for c in (
-            "adrid",
-            "adressetekst",
-            "best_down_kbps",
-            "best_tek",
-            "has_fibre",
-            "operators",
-            "speed_class",
-            "area_id",
-            "ssb_rute_250",
-            "grunnkrets",
-            "eligible",
-        )
-        if c in classified.columns
-    ]
-    mob = [
-        c
-        for c in classified.columns
-        if c.startswith("mob_") and c.count("_") == 1 and c not in ("mob_any_ok", "mob_all_ok")
-    ]
+    layers = _layers(classified, layers)
+    keep = [c for c in JOINED_COLUMNS if c in classified.columns]
+    mob = [operator_column(op) for op in operators(layers)]
+    mob = [c for c in mob if c in classified.columns]
     right = pd.DataFrame(classified[keep + mob]).rename(columns={c: f"raster_{c}" for c in mob})
     matched = geocoded[geocoded["adrid"] >= 0]
-    return matched.merge(right, on="adrid", how="left", validate="many_to_one")
+    out = matched.merge(right, on="adrid", how="left", validate="many_to_one")
+    out.attrs[MOBILE_LAYERS_ATTR] = layers
+    return out
 
 
-def discrepancies(joined: pd.DataFrame, *, slow_ratio: float = SLOW_RATIO) -> pd.DataFrame:
+def discrepancies(
+    joined: pd.DataFrame,
+    layers: Sequence[MobileLayer] | None = None,
+    *,
+    slow_ratio: float = SLOW_RATIO,
+) -> pd.DataFrame:
     """Where residents contradict the operator data, one row per answer × issue × operator.
 
     Kinds (``avvik``):
@@ -64,14 +107,39 @@ def discrepancies(joined: pd.DataFrame, *, slow_ratio: float = SLOW_RATIO) -> pd
     - ``mobil_<inne|ute>``: the resident reports no coverage (indoors/outdoors) for an operator
       whose modelled raster class says there is (indoor class 3; outdoor class ≥ 2).
 
+    Parameters
+    ----------
+    joined
+        Output of :func:`join_answers`.
+    layers
+        The run's mobile layers; default: those :func:`join_answers` recorded. An operator's
+        answers (:func:`~dekning.surveys.read.answer_column`) are compared with its raster
+        class (:func:`raster_column`) when both exist.
+    slow_ratio
+        Share of the offered download below which a measurement is flagged.
+
     Returns
     -------
     pandas.DataFrame
-        ``row``, ``adrid``, ``adressetekst``, ``avvik``, ``operator``, ``operatordata``,
-        ``svar`` (what the resident said), sorted by address.
+        :data:`DISCREPANCY_COLUMNS`: ``operatordata`` is what the operator data say, ``svar``
+        what the resident said; sorted by address, kind and operator.
     """
+    rows = [*_fixed_discrepancies(joined, slow_ratio)]
+    for op in operators(_layers(joined, layers)):
+        rows.extend(_mobile_discrepancies(joined, op))
+    if not rows:
+        return pd.DataFrame(columns=DISCREPANCY_COLUMNS)
+    return (
+        pd.concat(rows, ignore_index=True)
+        .sort_values(["adrid", "avvik", "operator"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def _fixed_discrepancies(joined: pd.DataFrame, slow_ratio: float) -> list[pd.DataFrame]:
+    """``fiber_ikke_levert`` and ``lav_hastighet`` rows (see :func:`discrepancies`)."""
     rows: list[pd.DataFrame] = []
-    base = ["row", "adrid", "adressetekst"]
+    base = DISCREPANCY_COLUMNS[:3]
     if "technology" in joined:
         said = joined["technology"].astype(str)
         m = joined["has_fibre"].fillna(False).astype(bool) & said.ne("") & ~said.isin(FIBRE_LIKE)
@@ -80,45 +148,44 @@ def discrepancies(joined: pd.DataFrame, *, slow_ratio: float = SLOW_RATIO) -> pd
                 avvik="fiber_ikke_levert",
                 operator=joined.loc[m, "operators"],
                 operatordata="fiber tilbys",
-                svar=said[m].map(lambda s: f"har {s}"),
+                svar="har " + said[m],
             )
         )
     if "down_mbps" in joined:
-        offered = joined["best_down_kbps"].fillna(0) / 1000.0
-        measured = pd.to_numeric(joined["down_mbps"], errors="coerce")
-        m = measured.notna() & (offered >= 30) & (measured < slow_ratio * offered)
+        offered = joined["best_down_kbps"].fillna(0).to_numpy(dtype="float64") / 1000.0
+        measured = pd.to_numeric(joined["down_mbps"], errors="coerce").to_numpy(dtype="float64")
+        m = ~np.isnan(measured) & (offered >= 30) & (measured < slow_ratio * offered)
         rows.append(
             joined.loc[m, base].assign(
                 avvik="lav_hastighet",
                 operator=joined.loc[m, "operators"],
-                operatordata=offered[m].map(lambda v: f"inntil {v:g} Mbit/s"),
-                svar=measured[m].map(lambda v: f"målt {v:g} Mbit/s"),
+                operatordata=np.char.add(np.char.mod("inntil %g", offered[m]), " Mbit/s"),
+                svar=np.char.add(np.char.mod("målt %g", measured[m]), " Mbit/s"),
             )
         )
-    for col in [
-        c for c in joined.columns if c.startswith("mob_") and c.endswith(("_inne", "_ute"))
-    ]:
-        op, where = col[4:].rsplit("_", 1)
-        raster = joined.get(f"raster_mob_{op}")
-        if raster is None:
+    return rows
+
+
+def _mobile_discrepancies(joined: pd.DataFrame, operator: str) -> list[pd.DataFrame]:
+    """``mobil_inne`` / ``mobil_ute`` rows of one operator (see :func:`discrepancies`)."""
+    raster = joined.get(raster_column(operator))
+    if raster is None:
+        return []
+    rows = []
+    for place in PLACES:
+        said = joined.get(answer_column(operator, place))
+        if said is None:
             continue
-        need = 3 if where == "inne" else 2
-        m = (joined[col] == 0) & (raster >= need)
+        m = (said == 0) & (raster >= NEEDED_CLASS[place])
         rows.append(
-            joined.loc[m, base].assign(
-                avvik=f"mobil_{where}",
-                operator=op,
-                operatordata=raster[m].map({3: "innendørs", 2: "utendørs"}.get),
+            joined.loc[m, DISCREPANCY_COLUMNS[:3]].assign(
+                avvik=f"mobil_{place}",
+                operator=operator,
+                operatordata=raster[m].map(CLASS_WORDS),
                 svar="ingen dekning",
             )
         )
-    if not rows:
-        return pd.DataFrame(columns=[*base, "avvik", "operator", "operatordata", "svar"])
-    return (
-        pd.concat(rows, ignore_index=True)
-        .sort_values(["adrid", "avvik", "operator"], kind="stable")
-        .reset_index(drop=True)
-    )
+    return rows
 
 
 def demand(joined: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -142,25 +209,21 @@ def demand(joined: pd.DataFrame, by: str) -> pd.DataFrame:
     if "interest_fibre" in df:
         asked = df["interest_fibre"].isin(["ja", "nei"])
         out["svar_fiber_spurt"] = asked.groupby(df[by]).sum()
-        yes = (df["interest_fibre"] == "ja").groupby(df[by]).sum()
-        out["andel_interessert"] = (yes / out["svar_fiber_spurt"].replace(0, np.nan)).round(2)
+        yes = (df["interest_fibre"] == "ja").groupby(df[by]).sum().astype("float64")
+        asked_per_group = out["svar_fiber_spurt"].astype("float64").replace(0.0, np.nan)
+        out["andel_interessert"] = (yes / asked_per_group).round(2)
     if "willingness_to_pay" in df:
         wtp = pd.to_numeric(df["willingness_to_pay"], errors="coerce")
         out["betalingsvilje_median"] = wtp.groupby(df[by]).median()
-        out["andel_betaler_5000"] = (wtp >= 5000).groupby(df[by]).sum() / wtp.notna().groupby(
-            df[by]
-        ).sum().replace(0, np.nan)
-        out["andel_betaler_5000"] = out["andel_betaler_5000"].round(2)
+        willing = (wtp >= 5000).groupby(df[by]).sum().astype("float64")
+        answered = wtp.notna().groupby(df[by]).sum().astype("float64").replace(0.0, np.nan)
+        out["andel_betaler_5000"] = (willing / answered).round(2)
     return out.reset_index()
 
 
 def public_demand(joined: pd.DataFrame, by: str, *, min_count: int = 5) -> pd.DataFrame:
-    """:func:`demand` for publication: groups with fewer than ``min_count`` answers keep only
-    their key and ``skjult = True``; no other figure of theirs is returned."""
-    table = demand(joined, by)
-    small = table["svar"] < min_count
-    figures = [c for c in table.columns if c != by]
-    table[figures] = table[figures].astype("float64")
-    table.loc[small, figures] = np.nan
-    table["skjult"] = small
-    return table
+    """:func:`demand` for publication, under the one small-group rule
+    (:func:`dekning.privacy.suppress`): groups with fewer than ``min_count`` answers keep only
+    their key and ``skjult = True``; no other figure of theirs is returned. Counts stay whole
+    numbers (nullable ``Int64``)."""
+    return suppress(demand(joined, by), "svar", min_count, keep=[by])

@@ -2,14 +2,16 @@
 
 A mapping (TOML) says which export column holds which of dekning's fields and which answers
 mean what (see ``surveys/mappings/*.toml`` and the README). Rows with impossible or unknown
-answers, or no address, are rejected with the reason; the good rows go on.
+answers, or no address, are rejected with the reason; the good rows go on. All checks are
+whole-column operations: no answer is looked at row by row in Python.
 """
 
 from __future__ import annotations
 
-import re
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from collections.abc import Mapping as AnyMapping
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -36,10 +38,42 @@ FIELDS = (
     "willingness_to_pay",
     "comment",
 )
+TEXT = ("id", "submitted", "address", "postnummer", "operator", "comment")
 CODED = ("technology", "dwelling", "interest_fibre", "willingness_to_pay")
+SPEEDS = ("down_mbps", "up_mbps")
 SHIPPED = ("nettskjema", "microsoft_forms")
+PLACES = ("inne", "ute")
+"""Where a resident judges mobile coverage: indoors or outdoors."""
 MAX_MBPS = 10_000.0
 """Faster than 10 Gbit/s is not a home connection: such a speed is rejected as impossible."""
+NO_SPEED = ("", "vet ikke", "vet ikkje", "-", "ukjent")
+"""Typed speeds that mean "no answer"."""
+SPEED_PATTERN = (
+    r"^(?:ca\.?|cirka|omtrent|~|<|>|under|over)?\s*(\d+(?:[.,]\d+)?)\s*"
+    r"(?:mbit/s|mbps|mb/s|mbit|mb)?$"
+)
+"""A typed speed in Mbit/s after normalisation: ``12,5``, ``ca 10``, ``100 mbit/s``."""
+PROBLEM_COLUMNS = ["row", "field", "value", "reason"]
+
+
+def answer_column(operator: str, place: str) -> str:
+    """Column of the resident's mobile coverage answer (0 none, 2 weak, 3 good) for an operator
+    (as the mapping names it) and a place (:data:`PLACES`)."""
+    return f"mob_{operator}_{place}"
+
+
+@dataclass(frozen=True)
+class MobileQuestion:
+    """One mobile coverage question of the export: an operator, a place, the export column."""
+
+    operator: str
+    place: str
+    source: str
+
+    @property
+    def column(self) -> str:
+        """dekning's answer column, :func:`answer_column`."""
+        return answer_column(self.operator, self.place)
 
 
 @dataclass(frozen=True)
@@ -48,26 +82,98 @@ class Mapping:
 
     tool: str
     columns: dict[str, str]
-    mobile: dict[str, str]
-    """``<operator>_<inne|ute>`` → column."""
+    """dekning field → export column."""
+    mobile: tuple[MobileQuestion, ...]
+    """The mobile coverage questions (``[columns.mobile]``), in the mapping's order."""
     answers: dict[str, dict[str, str]]
     """field → normalised answer → code ("" = no answer)."""
     source: str = ""
-    extra: dict[str, object] = field(default_factory=dict)
 
 
-def _norm_answer(value: object) -> str:
-    text = "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
-    text = text.replace("\u2013", "-").replace("\u2014", "-")
-    return re.sub(r"\s+", " ", text).strip().lower()
+def normalise_answers(values: pd.Series) -> pd.Series:
+    """Answers as compared with a mapping's lists: lower case, trimmed, runs of white space as
+    one space, en and em dashes as ``-``; missing values are empty."""
+    text = values.fillna("").astype(str)
+    text = text.str.replace("\u2013", "-", regex=False).str.replace("\u2014", "-", regex=False)
+    return text.str.replace(r"\s+", " ", regex=True).str.strip().str.lower()
 
 
 def _codes(values: pd.Series, lookup: dict[str, str]) -> pd.Series:
-    """The code of every answer (None when the answer is in no list), each distinct answer
-    normalised once."""
-    keys, uniques = pd.factorize(values.to_numpy(dtype=object))
-    mapped = np.array([lookup.get(_norm_answer(u)) for u in uniques] + [None], dtype=object)
-    return pd.Series(mapped[keys], index=values.index)
+    """The code of every answer; missing (NaN) when the answer is in no list."""
+    return normalise_answers(values).map(lookup)
+
+
+def _mapping_text(spec: str | Path) -> tuple[str, str]:
+    """The TOML text of a mapping and how to name it in errors.
+
+    Raises
+    ------
+    ConfigError
+        The file does not exist.
+    """
+    name = str(spec)
+    if name in SHIPPED:
+        package = resources.files("dekning.surveys").joinpath("mappings", f"{name}.toml")
+        return package.read_text(encoding="utf-8"), f"shipped mapping '{name}'"
+    path = Path(spec)
+    try:
+        return path.read_text(encoding="utf-8"), str(path)
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: mapping file not found (shipped mappings: {', '.join(SHIPPED)})"
+        ) from None
+
+
+def _mobile_questions(table: object, source: str) -> tuple[MobileQuestion, ...]:
+    """``[columns.mobile]``: keys ``<operator>_<inne|ute>``, split at the last underscore, so an
+    operator is named as the input names it (``Ice-Net_inne`` is operator ``Ice-Net``).
+
+    Raises
+    ------
+    ConfigError
+        A key without an operator or whose place is not ``inne``/``ute``, or a value that is not
+        a column name.
+    """
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f"{source}: [columns.mobile] must be a table of '<operator>_<place>' keys"
+        )
+    questions = []
+    for key, column in table.items():
+        operator, _, place = key.rpartition("_")
+        if not operator.strip() or operator != operator.strip() or place not in PLACES:
+            raise ConfigError(
+                f"{source}: [columns.mobile] key {key!r} must be '<operator>_inne' or "
+                "'<operator>_ute', with the operator as the mobile rasters name it "
+                "(e.g. 'telenor_inne', 'Ice-Net_ute')"
+            )
+        if not isinstance(column, str):
+            raise ConfigError(f"{source}: [columns.mobile] {key} must be a column name (text)")
+        questions.append(MobileQuestion(operator, place, column))
+    return tuple(questions)
+
+
+def _answer_lookups(table: AnyMapping[str, object], source: str) -> dict[str, dict[str, str]]:
+    """``[answers.<field>]``: normalised answer → code, per coded field.
+
+    Raises
+    ------
+    ConfigError
+        A field that is not coded, or a code whose answers are not a list of strings.
+    """
+    lookups: dict[str, dict[str, str]] = {}
+    for fld, codes in table.items():
+        if fld not in (*CODED, "mobile") or not isinstance(codes, dict):
+            raise ConfigError(
+                f"{source}: [answers.{fld}] is not a coded field ({', '.join((*CODED, 'mobile'))})"
+            )
+        lookup: dict[str, str] = {}
+        for code, words in codes.items():
+            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
+                raise ConfigError(f"{source}: [answers.{fld}] {code!r} must be a list of strings")
+            lookup.update(dict.fromkeys(normalise_answers(pd.Series(words, dtype=object)), code))
+        lookups[fld] = lookup
+    return lookups
 
 
 def load_mapping(spec: str | Path) -> Mapping:
@@ -77,25 +183,10 @@ def load_mapping(spec: str | Path) -> Mapping:
     Raises
     ------
     ConfigError
-        Unknown keys, fields or answers that are not lists of strings.
+        Missing file, invalid TOML, unknown keys or fields, no address column, a bad
+        ``[columns.mobile]`` key, or answers that are not lists of strings.
     """
-    name = str(spec)
-    if name in SHIPPED:
-        text = (
-            resources.files("dekning.surveys")
-            .joinpath("mappings", f"{name}.toml")
-            .read_text(encoding="utf-8")
-        )
-        source = f"shipped mapping '{name}'"
-    else:
-        path = Path(spec)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ConfigError(
-                f"{path}: mapping file not found (shipped mappings: {', '.join(SHIPPED)})"
-            ) from None
-        source = str(path)
+    text, source = _mapping_text(spec)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -104,59 +195,49 @@ def load_mapping(spec: str | Path) -> Mapping:
     if unknown:
         raise ConfigError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}")
     cols = dict(raw.get("columns", {}))
-    mobile = cols.pop("mobile", {})
+    mobile = _mobile_questions(cols.pop("mobile", {}), source)
     bad = set(cols) - set(FIELDS)
     if bad:
         raise ConfigError(
-            f"{source}: unknown field(s) in [columns]: {', '.join(sorted(bad))}; known: {', '.join(FIELDS)}"
+            f"{source}: unknown field(s) in [columns]: {', '.join(sorted(bad))}; "
+            f"known: {', '.join(FIELDS)}"
         )
     if "address" not in cols and not {"lat", "lon"} <= set(cols):
         raise ConfigError(f"{source}: [columns] needs 'address' (or 'lat' and 'lon')")
-    for key in mobile:
-        if not re.fullmatch(r"[a-z0-9]+_(inne|ute)", key):
-            raise ConfigError(
-                f"{source}: [columns.mobile] key {key!r} must look like 'telenor_inne' or 'ice_ute'"
-            )
-    answers: dict[str, dict[str, str]] = {}
-    for fld, table in raw.get("answers", {}).items():
-        if fld not in (*CODED, "mobile"):
-            raise ConfigError(
-                f"{source}: [answers.{fld}] is not a coded field ({', '.join((*CODED, 'mobile'))})"
-            )
-        lookup: dict[str, str] = {}
-        for code, words in table.items():
-            if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-                raise ConfigError(f"{source}: [answers.{fld}] {code!r} must be a list of strings")
-            for w in words:
-                lookup[_norm_answer(w)] = str(code)
-        answers[fld] = lookup
-    return Mapping(
-        str(raw.get("tool", "")),
-        {k: str(v) for k, v in cols.items()},
-        {k: str(v) for k, v in mobile.items()},
-        answers,
-        source,
-    )
+    answers = _answer_lookups(raw.get("answers", {}), source)
+    columns = {k: str(v) for k, v in cols.items()}
+    return Mapping(str(raw.get("tool", "")), columns, mobile, answers, source)
 
 
-def parse_speed(text: object) -> tuple[float | None, str | None]:
-    """A typed speed in Mbit/s (``"12,5"``, ``"ca 10"``, ``"100 Mbit/s"``) → (value, problem).
+def _quoted(values: pd.Series) -> pd.Series:
+    """``repr`` of every value, each distinct value formatted once."""
+    codes, uniques = pd.factorize(values.to_numpy(dtype=object))
+    return pd.Series(np.array([repr(u) for u in uniques], dtype=object)[codes], index=values.index)
 
-    Empty answers and "vet ikke" are no answer (None, None). Text with no number is a problem.
+
+def parse_speeds(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Typed speeds in Mbit/s (``"12,5"``, ``"ca 10"``, ``"100 Mbit/s"``).
+
+    Returns
+    -------
+    tuple of pandas.Series
+        The speed (float, Mbit/s; NaN for no answer or a problem) and the problem (empty when
+        none). Empty answers and "vet ikke" are no answer; text with no number, and speeds
+        over :data:`MAX_MBPS`, are problems.
     """
-    t = _norm_answer(text)
-    if t in ("", "vet ikke", "vet ikkje", "-", "ukjent"):
-        return None, None
-    m = re.fullmatch(
-        r"(?:ca\.?|cirka|omtrent|~|<|>|under|over)?\s*(\d+(?:[.,]\d+)?)\s*(?:mbit/s|mbps|mb/s|mbit|mb)?",
-        t,
+    text = normalise_answers(values)
+    number = text.str.extract(SPEED_PATTERN, expand=False)
+    speed = pd.to_numeric(number.str.replace(",", ".", regex=False), errors="coerce")
+    not_speed = number.isna() & ~text.isin(NO_SPEED)
+    too_fast = speed > MAX_MBPS
+    problem = pd.Series("", index=values.index, dtype=object)
+    problem[not_speed] = "not a speed: " + _quoted(values[not_speed])
+    shown = np.char.mod("%g", speed[too_fast].to_numpy(dtype="float64"))
+    too_fast_reason = np.char.add(
+        np.char.add("impossible speed ", shown), f" Mbit/s (over {MAX_MBPS:g}; typed in kbit/s?)"
     )
-    if not m:
-        return None, f"not a speed: {text!r}"
-    value = float(m.group(1).replace(",", "."))
-    if value > MAX_MBPS:
-        return None, f"impossible speed {value:g} Mbit/s (over {MAX_MBPS:g}; typed in kbit/s?)"
-    return value, None
+    problem[too_fast] = too_fast_reason.astype(object)
+    return speed.where(~too_fast).astype("float64"), problem
 
 
 @dataclass
@@ -165,11 +246,108 @@ class SurveyRead:
 
     answers: pd.DataFrame
     """One row per accepted answer: ``row`` (1-based data row in the file) and dekning's fields;
-    mobile columns ``mob_<op>_<inne|ute>`` hold 0 (none), 2 (weak), 3 (good) or NaN."""
+    mobile columns (:func:`answer_column`) hold 0 (none), 2 (weak), 3 (good) or NaN."""
     rejected: pd.DataFrame
     """``row``, ``field``, ``value``, ``reason`` for every rejected row (one line per problem)."""
     total: int
     file: str
+
+
+def _problems(bad: pd.Series, field: str, values: pd.Series, reason: pd.Series) -> pd.DataFrame:
+    """One problem line per row where ``bad`` holds: ``row`` (1-based), ``field``, the raw
+    ``value`` and the ``reason``."""
+    mask = bad.to_numpy(dtype=bool)
+    return pd.DataFrame(
+        {
+            "row": np.flatnonzero(mask) + 1,
+            "field": field,
+            "value": values.to_numpy(dtype=object)[mask],
+            "reason": reason.to_numpy(dtype=object)[mask],
+        }
+    )
+
+
+class _Export:
+    """The export's columns as strings (missing values empty), by dekning field."""
+
+    def __init__(self, df: pd.DataFrame, mapping: Mapping) -> None:
+        self.df, self.mapping = df, mapping
+
+    def column(self, name: str) -> pd.Series:
+        """An export column by its own name."""
+        return self.df[name].fillna("").astype(str)
+
+    def field(self, fld: str) -> pd.Series:
+        """The column the mapping names for ``fld`` (all empty when it names none)."""
+        name = self.mapping.columns.get(fld)
+        return self.column(name) if name else pd.Series("", index=self.df.index, dtype=object)
+
+
+def _coded(
+    export: _Export, lookup: dict[str, str], what: str, source: str
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Codes of the export column ``source`` ("" for no answer) and the problems of its answers
+    that are in no list of ``lookup`` (named ``what`` in the reason)."""
+    values = export.column(source)
+    codes = _codes(values, lookup)
+    reason = "unknown answer " + _quoted(values) + f" for {what}"
+    return codes.fillna(""), _problems(codes.isna(), source, values, reason)
+
+
+def _validate(export: _Export) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Every field of the export, parsed, and the problems found (one frame per check)."""
+    mapping, n = export.mapping, len(export.df)
+    out = pd.DataFrame({"row": np.arange(1, n + 1)})
+    problems: list[pd.DataFrame] = []
+    for fld in TEXT:
+        out[fld] = export.field(fld).str.strip().to_numpy()
+    out["postnummer"] = out["postnummer"].str.extract(r"(\d{4})", expand=False).fillna("")
+    for fld in ("lat", "lon"):
+        if fld in mapping.columns:
+            text = export.field(fld).str.replace(",", ".", regex=False)
+            out[fld] = pd.to_numeric(text, errors="coerce").to_numpy()
+    for fld in (f for f in CODED if f in mapping.columns):
+        codes, bad = _coded(export, mapping.answers.get(fld, {}), fld, mapping.columns[fld])
+        out[fld] = codes.to_numpy()
+        problems.append(bad)
+    if "willingness_to_pay" in out:
+        wtp = out["willingness_to_pay"].replace("", np.nan)
+        out["willingness_to_pay"] = pd.to_numeric(wtp).to_numpy()
+    for fld in (f for f in SPEEDS if f in mapping.columns):
+        speed, problem = parse_speeds(export.field(fld))
+        out[fld] = speed.to_numpy()
+        problems.append(_problems(problem != "", mapping.columns[fld], export.field(fld), problem))
+    if "satisfaction" in mapping.columns:
+        out["satisfaction"], bad = _satisfaction(export)
+        problems.append(bad)
+    lookup = mapping.answers.get("mobile", {})
+    for q in mapping.mobile:
+        codes, bad = _coded(export, lookup, "mobile coverage", q.source)
+        out[q.column] = pd.to_numeric(codes.replace("", np.nan), errors="coerce").to_numpy()
+        problems.append(bad)
+    problems.append(_no_address(out, mapping))
+    return out, problems
+
+
+def _satisfaction(export: _Export) -> tuple[np.ndarray, pd.DataFrame]:
+    """Satisfaction 1-5 (float; NaN when empty or invalid) and the problems of invalid ones."""
+    raw = export.field("satisfaction")
+    stripped = raw.str.strip()
+    sat = pd.to_numeric(stripped.where(stripped != ""), errors="coerce")
+    bad = (stripped != "") & (sat.isna() | ~sat.isin([1, 2, 3, 4, 5]))
+    reason = "satisfaction must be 1-5, got " + _quoted(raw)
+    field = export.mapping.columns["satisfaction"]
+    return sat.where(~bad).to_numpy(), _problems(bad, field, raw, reason)
+
+
+def _no_address(out: pd.DataFrame, mapping: Mapping) -> pd.DataFrame:
+    """Problems of answers with neither an address nor both coordinates."""
+    no_address = out["address"] == ""
+    if "lat" in out and "lon" in out:
+        no_address &= ~(out["lat"].notna() & out["lon"].notna())
+    empty = pd.Series("", index=out.index, dtype=object)
+    field = mapping.columns.get("address", "address")
+    return _problems(no_address, field, empty, empty + "empty address")
 
 
 def read_survey(path: str | Path, mapping: Mapping) -> SurveyRead:
@@ -178,98 +356,31 @@ def read_survey(path: str | Path, mapping: Mapping) -> SurveyRead:
     Raises
     ------
     InputError
-        The file cannot be read, or a column the mapping names is missing.
+        The file cannot be read, or a column the mapping names is missing (``field`` is the
+        first missing column).
     """
     path = Path(path)
-    df = read_table(path, what="survey export")
-    missing = [
-        c for c in [*mapping.columns.values(), *mapping.mobile.values()] if c not in df.columns
-    ]
+    df = read_table(path, what="survey export").reset_index(drop=True)
+    named = [*mapping.columns.values(), *(q.source for q in mapping.mobile)]
+    missing = [c for c in named if c not in df.columns]
     if missing:
         raise InputError(
-            f"column(s) named in the mapping ({mapping.source}) are missing: {', '.join(repr(m) for m in missing)}; "
+            f"column(s) named in the mapping ({mapping.source}) are missing: "
+            f"{', '.join(repr(m) for m in missing)}; "
             f"the export has: {', '.join(repr(c) for c in df.columns[:30])}",
             file=path,
+            field=missing[0],
         )
-    n = len(df)
-    out = pd.DataFrame({"row": np.arange(1, n + 1)})
-    problems: list[tuple[int, str, str, str]] = []
-
-    def col(fld: str) -> pd.Series:
-        name = mapping.columns.get(fld)
-        return df[name].fillna("").astype(str) if name else pd.Series([""] * n)
-
-    for fld in ("id", "submitted", "address", "postnummer", "operator", "comment"):
-        out[fld] = col(fld).str.strip().to_numpy()
-    out["postnummer"] = out["postnummer"].str.extract(r"(\d{4})", expand=False).fillna("")
-    for fld in ("lat", "lon"):
-        if fld in mapping.columns:
-            out[fld] = pd.to_numeric(col(fld).str.replace(",", ".", regex=False), errors="coerce")
-    for fld in CODED:
-        if fld not in mapping.columns:
-            continue
-        lookup = mapping.answers.get(fld, {})
-        values = col(fld)
-        codes = _codes(values, lookup)
-        for i in np.flatnonzero(codes.isna().to_numpy()):
-            problems.append(
-                (
-                    i + 1,
-                    mapping.columns[fld],
-                    values.iat[i],
-                    f"unknown answer {values.iat[i]!r} for {fld}",
-                )
-            )
-        out[fld] = codes.fillna("").to_numpy()
-    if "willingness_to_pay" in out:
-        out["willingness_to_pay"] = pd.to_numeric(out["willingness_to_pay"].replace("", np.nan))
-    for fld in ("down_mbps", "up_mbps"):
-        if fld not in mapping.columns:
-            continue
-        parsed = [parse_speed(v) for v in col(fld)]
-        out[fld] = [v for v, _ in parsed]
-        for i, (_, problem) in enumerate(parsed):
-            if problem:
-                problems.append((int(i) + 1, mapping.columns[fld], col(fld).iat[i], problem))
-    if "satisfaction" in mapping.columns:
-        sat = pd.to_numeric(col("satisfaction").str.strip().replace("", np.nan), errors="coerce")
-        raw = col("satisfaction")
-        bad = (raw.str.strip() != "") & (sat.isna() | ~sat.isin([1, 2, 3, 4, 5]))
-        for i in np.flatnonzero(bad.to_numpy()):
-            problems.append(
-                (
-                    i + 1,
-                    mapping.columns["satisfaction"],
-                    raw.iat[i],
-                    f"satisfaction must be 1-5, got {raw.iat[i]!r}",
-                )
-            )
-        out["satisfaction"] = sat.where(~bad).to_numpy()
-    lookup = mapping.answers.get("mobile", {})
-    for key, name in mapping.mobile.items():
-        values = df[name].fillna("").astype(str)
-        codes = _codes(values, lookup)
-        for i in np.flatnonzero(codes.isna().to_numpy()):
-            problems.append(
-                (
-                    i + 1,
-                    name,
-                    values.iat[i],
-                    f"unknown answer {values.iat[i]!r} for mobile coverage",
-                )
-            )
-        out[f"mob_{key}"] = pd.to_numeric(codes.replace("", np.nan), errors="coerce").to_numpy()
-    has_coords = "lat" in out and "lon" in out
-    no_address = (out["address"] == "") & (
-        ~(out["lat"].notna() & out["lon"].notna()) if has_coords else True
-    )
-    for i in np.flatnonzero(np.asarray(no_address)):
-        problems.append(
-            (int(i) + 1, mapping.columns.get("address", "address"), "", "empty address")
-        )
-
-    rejected = pd.DataFrame(problems, columns=["row", "field", "value", "reason"]).sort_values(
-        ["row", "field"], kind="stable"
-    )
+    out, problems = _validate(_Export(df, mapping))
+    rejected = _concat_problems(problems)
     good = out[~out["row"].isin(rejected["row"])].reset_index(drop=True)
-    return SurveyRead(good, rejected.reset_index(drop=True), n, str(path))
+    return SurveyRead(good, rejected, len(df), str(path))
+
+
+def _concat_problems(problems: Iterable[pd.DataFrame]) -> pd.DataFrame:
+    """All problem lines, by row and then field (checks in field order within a row)."""
+    found = [p for p in problems if len(p)]
+    if not found:
+        return pd.DataFrame(columns=PROBLEM_COLUMNS)
+    rejected = pd.concat(found, ignore_index=True).sort_values(["row", "field"], kind="stable")
+    return rejected.reset_index(drop=True)

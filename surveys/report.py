@@ -14,7 +14,26 @@ from dekning.surveys.read import load_mapping, read_survey
 
 
 def validate_survey_cli(path: Path, mapping: Path | None, cfg: Config, console: Console) -> None:
-    """Print every rejected row with its reason, the geocoding match rate and unmatched rows."""
+    """Print every rejected row with its reason, the geocoding match rate and unmatched rows.
+
+    Parameters
+    ----------
+    path
+        The survey export.
+    mapping
+        Its column mapping (default: the configuration's ``input.survey_mapping`` or
+        ``surveys.mapping``).
+    cfg
+        The configuration (address register, boundary, geocoding thresholds).
+    console
+        Where the report is printed (bokmål).
+
+    Raises
+    ------
+    DekningError
+        As :func:`~dekning.surveys.read.load_mapping`, :func:`~dekning.surveys.read.read_survey`
+        and the address readers.
+    """
     m = load_mapping(
         mapping if mapping is not None else (cfg.input.survey_mapping or cfg.surveys.mapping)
     )
@@ -39,8 +58,8 @@ def validate_survey_cli(path: Path, mapping: Path | None, cfg: Config, console: 
         t = Table(title="Avviste rader")
         for c in ("rad", "felt", "verdi", "grunn"):
             t.add_column(c)
-        for r in read.rejected.itertuples(index=False):
-            t.add_row(str(r.row), str(r.field), str(r.value), str(r.reason))
+        for line in read.rejected[["row", "field", "value", "reason"]].astype(str).to_numpy():
+            t.add_row(*line)
         console.print(t)
     counts = geo.answers["match"].value_counts().to_dict()
     console.print(
@@ -53,6 +72,6 @@ def validate_survey_cli(path: Path, mapping: Path | None, cfg: Config, console: 
         t = Table(title="Adresser som ikke ble funnet")
         for c in ("rad", "adresse", "postnummer", "status"):
             t.add_column(c)
-        for r in geo.unmatched.itertuples(index=False):
-            t.add_row(str(r.row), str(r.address), str(r.postnummer), str(r.match))
+        for line in geo.unmatched[["row", "address", "postnummer", "match"]].astype(str).to_numpy():
+            t.add_row(*line)
         console.print(t)
