@@ -22,8 +22,9 @@ from dekning.config import Config, load_config, load_default_config
 from dekning.coverage.application.package import write_application
 from dekning.errors import DekningError
 from dekning.money import nok
-from dekning.pipeline import LABELS, analyse, format_summary
+from dekning.pipeline import LABELS, analyse
 from dekning.pipeline import run as run_pipeline
+from dekning.summary import format_summary
 from dekning.surveys.report import validate_survey_cli
 
 app = typer.Typer(
@@ -220,14 +221,23 @@ def serve(
 ) -> None:
     """Serve the API and the maps (uvicorn) over the results of a run.
 
+    When the output folder holds no results yet, the analysis runs first. A planner's re-run
+    (POST /v1/planlegger/kjor) runs the same analysis into the same folder, in the background.
     Public map: /kart. Planner map: /kart/planlegger?token=... (needs --planner-token).
     """
     import uvicorn
 
     from dekning.api.app import Settings, create_app
+    from dekning.api.settings import service_config
+    from dekning.api.state import has_results
 
     settings = Settings(config_path=config, out_dir=out_dir, planner_token=planner_token)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
+    cfg = service_config(settings)
+    if not has_results(out_dir):
+        err.print(f"Fant ingen resultater i {out_dir}: kjører analysen først", highlight=False)
+        run_pipeline(cfg, out_dir)
+    service = create_app(settings, runner=lambda: run_pipeline(cfg, out_dir))
+    uvicorn.run(service, host=host, port=port, log_level="info", access_log=access_log)
 
 
 def main() -> None:  # pragma: no cover - console entry point

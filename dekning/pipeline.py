@@ -1,83 +1,30 @@
 """`dekning run`: the stages over one configuration, in order, and one output folder.
 
 The run is the list :data:`STAGES`: each stage is a function of the frames so far and returns the
-frames it adds. Data flows one way — read → classify → plan → publish — and the progress display
-is made from the same list, so every stage shows exactly once. Outputs are written into a
-temporary folder next to the target and renamed into place at the end, so a failed run never
-leaves a half-written output folder.
+frames it adds (:mod:`dekning.stages`). Data flows one way — read → classify → plan → publish —
+and the progress display is made from the same lists, so every stage shows exactly once.
+Outputs (:data:`OUTPUT_STAGES`) are written into a temporary folder next to the target and
+renamed into place at the end, so a failed run never leaves a half-written output folder.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypedDict
 
-import geopandas as gpd
 import pandas as pd
 
-from dekning import __version__
+from dekning import stages
 from dekning.config import Config
-from dekning.coverage.application.package import write_application
-from dekning.coverage.classify.aggregate import GROUPINGS, aggregate
-from dekning.coverage.classify.fixed import classify
-from dekning.coverage.classify.mobile import class_grids, layers_of, sample_mobile
-from dekning.coverage.planning.areas import (
-    areas_from_polygons,
-    build_areas,
-    read_area_polygons,
-)
-from dekning.coverage.planning.costs import estimate_costs
-from dekning.coverage.planning.funding import fund, resolve_rule
-from dekning.coverage.planning.prioritise import compare_scenarios, priority_score, select_areas
-from dekning.coverage.planning.routing import RoadGraph, build_road_graph
-from dekning.coverage.read.addresses import read_address_counts, read_addresses, read_boundary
-from dekning.coverage.read.consultation import read_consultation_list
-from dekning.coverage.read.fixed import read_coverage_polygons, read_fixed_coverage
-from dekning.crs import WEB_CRS
-from dekning.errors import InputError
-from dekning.io import atomic_folder, read_lines, read_vector
-from dekning.maps.planner import planner_map, write_map
-from dekning.maps.public import public_map
+from dekning.io import atomic_folder
+from dekning.outputs import write_maps, write_tables
 from dekning.report import RunReport
-from dekning.rules import eligibility_rule
-from dekning.schema import MOBILE_ANY_COLUMN, ClassGrid, MobileLayer
-from dekning.summary import build_summary, format_summary
-from dekning.surveys.evidence import demand, discrepancies, join_answers, public_demand
-from dekning.surveys.geocode import geocode
-from dekning.surveys.read import SurveyRead, load_mapping, read_survey
-from dekning.surveys.store import answers_for_analysis
+from dekning.result import RunResult
+from dekning.stages import Frames
 
 Step = Callable[[str], None]
 """Told the label of each stage as it starts (the CLI's progress display)."""
-
-
-class Frames(TypedDict, total=False):
-    """What the stages have made so far; each stage adds its own keys."""
-
-    addresses: gpd.GeoDataFrame
-    boundary: gpd.GeoDataFrame | None
-    counts: pd.DataFrame | None
-    fixed: pd.DataFrame | None
-    consultation: pd.DataFrame | None
-    mobile: pd.DataFrame | None
-    mobile_layers: list[MobileLayer]
-    mobile_grids: dict[str, ClassGrid]
-    classified: gpd.GeoDataFrame
-    road_graph: RoadGraph | None
-    areas: gpd.GeoDataFrame
-    area_of: pd.Series
-    costs: pd.DataFrame
-    routes: gpd.GeoDataFrame | None
-    funding: pd.DataFrame
-    survey: dict[str, Any]
-    plan: gpd.GeoDataFrame
-    scenarios: pd.DataFrame
-    aggregates: dict[str, pd.DataFrame]
-    summary: dict[str, Any]
-
 
 StageFunction = Callable[[Config, Frames, RunReport], Frames]
 
@@ -90,299 +37,18 @@ class Stage:
     run: StageFunction
 
 
-# ---------------------------------------------------------------- read
-
-
-def read_register(cfg: Config, f: Frames, report: RunReport) -> Frames:
-    """Addresses (EPSG:25833), the boundary and the counts per address."""
-    inp = cfg.input
-    addresses = read_addresses(inp.addresses, report, epsg=inp.addresses_epsg)
-    boundary = read_boundary(inp.boundary, report) if inp.boundary is not None else None
-    if boundary is not None:
-        inside = addresses.within(boundary.union_all())
-        report.warn(
-            "read",
-            "addresses_outside_boundary",
-            "addresses outside the municipality boundary (kept)",
-            int((~inside).sum()),
-            addresses.loc[~inside, "adrid"].tolist(),
-        )
-    counts = read_address_counts(inp.address_counts, report) if inp.address_counts else None
-    return {"addresses": addresses, "boundary": boundary, "counts": counts}
-
-
-def read_fixed(cfg: Config, f: Frames, report: RunReport) -> Frames:
-    """Operators' fixed coverage (Nkom rows and/or coverage polygons) and the consultation list."""
-    inp = cfg.input
-    parts = []
-    if inp.fixed_coverage is not None:
-        unit = cfg.classify.fixed_speed_unit
-        parts.append(read_fixed_coverage(inp.fixed_coverage, report, speed_unit=unit))
-    if inp.coverage_polygons is not None:
-        parts.append(read_coverage_polygons(inp.coverage_polygons, f["addresses"], report))
-    consultation = inp.consultation_list
-    return {
-        "fixed": pd.concat(parts, ignore_index=True) if parts else None,
-        "consultation": read_consultation_list(consultation, report) if consultation else None,
-    }
-
-
-def read_mobile(cfg: Config, f: Frames, report: RunReport) -> Frames:
-    """Mobile classes per address and per raster cell, per operator × technology."""
-    rasters = cfg.input.mobile
-    return {
-        "mobile": sample_mobile(f["addresses"], rasters, cfg.classify, report) if rasters else None,
-        "mobile_layers": layers_of(rasters),
-        "mobile_grids": class_grids(rasters, cfg.classify),
-    }
-
-
-# ---------------------------------------------------------------- classify
-
-
-def classify_addresses(cfg: Config, f: Frames, report: RunReport) -> Frames:
-    """Best fixed offer, speed class, eligibility and mobile classes per address."""
-    classified = classify(
-        f["addresses"],
-        f["fixed"],
-        cfg.classify,
-        counts=f["counts"],
-        mobile=f["mobile"],
-        consultation=f["consultation"],
-        report=report,
-    )
-    return {"classified": classified}
-
-
-# ---------------------------------------------------------------- plan
-
-
-def make_areas(cfg: Config, f: Frames, report: RunReport) -> Frames:
-    """Build-out areas: drawn by the user, or grouped from eligible addresses (along roads when
-    roads are given)."""
-    inp = cfg.input
-    road_graph = build_road_graph(read_lines(inp.roads, "roads")) if inp.roads else None
-    classified = f["classified"]
-    if inp.areas is not None:
-        polygons = read_area_polygons(inp.areas)
-        areas, area_of = areas_from_polygons(classified, polygons, cfg.areas, report)
-    else:
-        areas, area_of = build_areas(classified, cfg.areas, road_graph)
-    classified["area_id"] = area_of.to_numpy()
-    return {"areas": areas, "area_of": area_of, "road_graph": road_graph}
-
-
-def _ground(cfg: Config) -> gpd.GeoDataFrame | None:
-    """Ground classes (polygons with a ``klasse`` column), when configured."""
-    path = cfg.input.ground
-    if path is None:
-        return None
-    ground = read_vector(path, "ground classes")
-    if "klasse" not in ground.columns:
-        raise InputError(
-            f"missing column 'klasse'; the file has: {', '.join(map(str, ground.columns))}",
-            file=path,
-            field="klasse",
-        )
-    return ground
-
-
-def cost_and_fund(cfg: Config, f: Frames, report: RunReport) -> Frames:
-    """Route, cost and the funding plan of every area, in whole kroner."""
-    inp = cfg.input
-    ducts = read_lines(inp.ducts, "ducts") if inp.ducts is not None else None
-    costs, routes = estimate_costs(
-        f["areas"],
-        f["classified"],
-        f["area_of"],
-        cfg.costs,
-        roads=f["road_graph"],
-        ducts=ducts,
-        ground=_ground(cfg),
-    )
-    rule = resolve_rule(cfg.funding, cfg.classify.scheme_year, cfg.municipality.county)
-    funding = fund(costs, cfg.funding, rule, f["areas"]["enheter"])
-    return {"costs": costs, "routes": routes, "funding": funding}
-
-
-def _survey_answers(cfg: Config) -> SurveyRead:
-    """Answers from the survey export and from the answer store (API submissions)."""
-    inp = cfg.input
-    if inp.survey is not None:
-        read = read_survey(inp.survey, load_mapping(inp.survey_mapping or cfg.surveys.mapping))
-    else:
-        empty = pd.DataFrame(columns=["row", "field", "value", "reason"])
-        read = SurveyRead(pd.DataFrame(), empty, 0, "")
-    stored = answers_for_analysis(inp.survey_db) if inp.survey_db is not None else None
-    if stored is not None and len(stored):
-        answers = pd.concat([read.answers, stored], ignore_index=True)
-        read = SurveyRead(answers, read.rejected, read.total + len(stored), read.file)
-    return read
-
-
-def survey_evidence(cfg: Config, f: Frames, report: RunReport) -> Frames:
-    """Survey answers geocoded and joined to the classified addresses: discrepancies with the
-    operators' data and demand per area and per 250 m cell."""
-    if cfg.input.survey is None and cfg.input.survey_db is None:
-        return {"survey": {}}
-    read = _survey_answers(cfg)
-    report.warn(
-        "survey",
-        "survey_rows_rejected",
-        "survey rows rejected (see sporreundersokelse_avvist.csv)",
-        int(read.rejected["row"].nunique()),
-        read.rejected["row"].unique().tolist(),
-    )
-    boundary = f["boundary"]
-    geo = geocode(
-        read.answers,
-        f["classified"],
-        boundary=None if boundary is None else boundary.union_all(),
-        min_score=cfg.surveys.fuzzy_min_score,
-        snap_m=cfg.surveys.snap_m,
-    )
-    report.warn(
-        "survey",
-        "survey_unmatched",
-        "survey answers whose address was not found in the register",
-        len(geo.unmatched),
-        geo.unmatched["row"].tolist(),
-    )
-    joined = join_answers(geo.answers, f["classified"])
-    survey = {
-        "totalt": read.total,
-        "godkjent": len(read.answers),
-        "treffrate": geo.match_rate,
-        "svar": joined,
-        "avvist": read.rejected,
-        "ikke_funnet": geo.unmatched,
-        "avvik": discrepancies(joined, slow_ratio=cfg.surveys.slow_ratio),
-        "ettersporsel_omrader": demand(joined, "area_id"),
-        "ettersporsel_ruter": demand(joined, "ssb_rute_250"),
-        "ettersporsel_ruter_offentlig": public_demand(
-            joined, "ssb_rute_250", min_count=cfg.privacy.min_cell_count
-        ),
-    }
-    return {"survey": survey}
-
-
-def _plan_table(f: Frames) -> gpd.GeoDataFrame:
-    """Areas joined with cost, funding, survey demand and mobile dead zones (EPSG:25833)."""
-    areas = f["areas"]
-    plan = areas.merge(f["costs"], on="area_id").merge(
-        f["funding"].drop(columns=["kost_total"]), on="area_id"
-    )
-    plan = gpd.GeoDataFrame(plan, geometry="geometry", crs=areas.crs)
-    if "ettersporsel_omrader" in f["survey"]:
-        d = f["survey"]["ettersporsel_omrader"].set_index("area_id")
-        for col in ("svar", "andel_interessert", "betalingsvilje_median"):
-            if col in d:
-                plan[col] = plan["area_id"].map(d[col])
-        plan["svar"] = plan["svar"].fillna(0).astype("int64")
-    classified = f["classified"]
-    if MOBILE_ANY_COLUMN in classified:
-        gap = classified.loc[classified["eligible"] & ~classified[MOBILE_ANY_COLUMN].astype(bool)]
-        per_area = gap.groupby("area_id")["hus"].sum()
-        plan["hus_uten_mobil"] = plan["area_id"].map(per_area).fillna(0).astype("int64")
-    return plan
-
-
-def prioritise(cfg: Config, f: Frames, report: RunReport) -> Frames:
-    """Priority score, the exact selection under the budget and the budget scenarios."""
-    plan = _plan_table(f)
-    pcfg = cfg.prioritise
-    plan["poeng"] = priority_score(plan, pcfg.weights)
-    budget = pcfg.municipal_budget_nok
-    if budget is not None and len(plan) and budget < plan["kommunal"].min():
-        report.warn(
-            "prioritise",
-            "budget_below_every_area",
-            f"the municipal budget ({budget:,.0f} kr) is smaller than the co-funding of the "
-            f"cheapest area ({plan['kommunal'].min():,.0f} kr): no area can be chosen",
-            1,
-        )
-    value = plan["poeng"] if pcfg.objective == "poeng" else None
-    state_budget = cfg.funding.state_budget_nok
-    years = pcfg.budget_years
-    selection = select_areas(
-        plan,
-        plan["enheter"],
-        municipal_budget=budget,
-        years=years,
-        state_budget=state_budget,
-        value=value,
-    )
-    if not selection.attrs.get("optimal", True):
-        report.warn(
-            "prioritise",
-            "selection_not_proven_optimal",
-            "the solver stopped at its time limit; the plan may be up to "
-            f"{selection.attrs['mip_gap']:.2%} from the best possible",
-            1,
-        )
-    plan = plan.merge(selection, on="area_id")
-    budgets = [budget, *pcfg.scenarios_nok]
-    scenarios = compare_scenarios(
-        plan, plan["enheter"], budgets, years=years, state_budget=state_budget, value=value
-    )
-    return {"plan": plan, "scenarios": scenarios}
-
-
-def summarise(cfg: Config, f: Frames, report: RunReport) -> Frames:
-    """Aggregates per area unit and the run's headline figures."""
-    classified = f["classified"]
-    aggregates = {by: aggregate(classified, by) for by in GROUPINGS if by in classified.columns}
-    summary = build_summary(
-        cfg.municipality.name,
-        classified,
-        f["plan"],
-        eligibility_rule(cfg.classify.scheme_year),
-        resolve_rule(cfg.funding, cfg.classify.scheme_year, cfg.municipality.county),
-        f["survey"],
-    )
-    report.figures.update(summary)
-    return {"aggregates": aggregates, "summary": summary}
-
-
 STAGES: tuple[Stage, ...] = (
-    Stage("Leser adresser", read_register),
-    Stage("Leser fast dekning", read_fixed),
-    Stage("Leser mobildekning", read_mobile),
-    Stage("Klassifiserer adresser", classify_addresses),
-    Stage("Lager utbyggingsområder", make_areas),
-    Stage("Beregner kostnad og finansiering", cost_and_fund),
-    Stage("Leser spørreundersøkelsen", survey_evidence),
-    Stage("Prioriterer områder", prioritise),
-    Stage("Oppsummerer", summarise),
+    Stage("Leser adresser", stages.read_register),
+    Stage("Leser fast dekning", stages.read_fixed),
+    Stage("Leser mobildekning", stages.read_mobile),
+    Stage("Klassifiserer adresser", stages.classify_addresses),
+    Stage("Lager utbyggingsområder", stages.make_areas),
+    Stage("Beregner kostnad og finansiering", stages.cost_and_fund),
+    Stage("Leser spørreundersøkelsen", stages.survey_evidence),
+    Stage("Prioriterer områder", stages.prioritise),
+    Stage("Oppsummerer", stages.summarise),
 )
 """The analysis, in order: read → classify → plan."""
-
-
-@dataclass
-class RunResult:
-    """What a run produced (also written to ``out_dir``)."""
-
-    classified: gpd.GeoDataFrame
-    """Classified addresses (EPSG:25833), with their ``area_id``."""
-    areas: gpd.GeoDataFrame
-    """Areas joined with cost, funding and selection columns (EPSG:25833)."""
-    aggregates: dict[str, pd.DataFrame]
-    report: RunReport
-    summary: dict[str, Any]
-    routes: gpd.GeoDataFrame | None = None
-    """Fibre route of every area (EPSG:25833)."""
-    scenarios: pd.DataFrame | None = None
-    """The selection under the configured budget and each of ``prioritise.scenarios_nok``."""
-    out_dir: Path | None = None
-    files: list[str] = field(default_factory=list)
-    survey: dict[str, pd.DataFrame] = field(default_factory=dict)
-    """``svar`` (matched answers, personal), ``avvist``, ``ikke_funnet``, ``avvik``,
-    ``ettersporsel_omrader``, ``ettersporsel_ruter`` (planner only, not written) and
-    ``ettersporsel_ruter_offentlig`` when a survey was given."""
-    mobile_layers: list[MobileLayer] = field(default_factory=list)
-    """The operator × technology layers of the mobile columns."""
-    mobile_grids: dict[str, ClassGrid] = field(default_factory=dict)
-    """Mobile class per raster cell: per operator, and the operator count (key ``""``)."""
 
 
 def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = None) -> RunResult:
@@ -406,85 +72,6 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
         mobile_layers=frames["mobile_layers"],
         mobile_grids=frames["mobile_grids"],
     )
-
-
-# ---------------------------------------------------------------- publish
-
-SURVEY_FILES = {
-    "svar": "sporreundersokelse_svar_PERSONOPPLYSNINGER.csv",
-    "avvist": "sporreundersokelse_avvist.csv",
-    "ikke_funnet": "sporreundersokelse_ikke_funnet.csv",
-    "avvik": "avvik_mot_operatordata.csv",
-    "ettersporsel_omrader": "ettersporsel_omrader.csv",
-    "ettersporsel_ruter_offentlig": "ettersporsel_ruter_offentlig.csv",
-}
-"""Survey frames written by a run, and their file names."""
-
-
-def write_maps(result: RunResult, cfg: Config, folder: Path) -> None:
-    """The planner map and the public map (HTML, open offline apart from the tiles)."""
-    name = cfg.municipality.name
-    planner = planner_map(
-        result.classified,
-        result.areas,
-        mobile_layers=result.mobile_layers,
-        mobile_grids=result.mobile_grids,
-        routes=result.routes,
-        survey=result.survey,
-        title=f"{name} – planleggerkart",
-    )
-    write_map(planner, folder / "kart_planlegger.html")
-    public = public_map(
-        result.classified,
-        result.areas,
-        mobile_layers=result.mobile_layers,
-        min_cell_count=cfg.privacy.min_cell_count,
-        title=f"{name} – bredbånd og mobildekning",
-    )
-    write_map(public, folder / "kart_offentlig.html")
-
-
-def _csv(frame: pd.DataFrame, path: Path) -> None:
-    frame.to_csv(path, sep=";", index=False)
-
-
-def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
-    """Addresses, areas, routes, aggregates, scenarios, survey results, application packages of
-    the chosen areas, the report and the summary."""
-    cls = result.classified
-    cls.to_file(folder / "adresser_klassifisert.gpkg", layer="adresser", driver="GPKG")
-    table = pd.DataFrame(cls.drop(columns="geometry"))
-    _csv(
-        table.assign(ost=cls.geometry.x.round(2), nord=cls.geometry.y.round(2)),
-        folder / "adresser_klassifisert.csv",
-    )
-    areas = result.areas
-    areas.to_file(folder / "omrader.gpkg", layer="omrader", driver="GPKG")
-    if result.routes is not None:
-        result.routes.to_file(folder / "omrader.gpkg", layer="traseer", driver="GPKG")
-    areas.to_crs(WEB_CRS).to_file(folder / "omrader.geojson", driver="GeoJSON")
-    _csv(pd.DataFrame(areas.drop(columns="geometry")), folder / "finansiering.csv")
-    if result.scenarios is not None:
-        _csv(result.scenarios, folder / "scenarioer.csv")
-    for by, df in result.aggregates.items():
-        _csv(df, folder / f"aggregat_{by}.csv")
-    for key, name in SURVEY_FILES.items():
-        if key in result.survey:
-            _csv(result.survey[key], folder / name)
-    for area_id in areas.loc[areas["valgt"], "area_id"]:
-        write_application(
-            cls, areas, area_id, cfg, folder / "soknad" / area_id, routes=result.routes
-        )
-    report = {
-        "dekning_versjon": __version__,
-        "sammendrag": result.summary,
-        "advarsler": json.loads(result.report.to_json())["warnings"],
-        "konfigurasjon": json.loads(cfg.model_dump_json()),
-    }
-    text = json.dumps(report, ensure_ascii=False, indent=2)
-    (folder / "rapport.json").write_text(text, encoding="utf-8")
-    summary = format_summary(result.summary) + "\n"
-    (folder / "sammendrag.txt").write_text(summary, encoding="utf-8")
 
 
 @dataclass(frozen=True)
@@ -533,6 +120,5 @@ __all__ = [
     "RunResult",
     "Stage",
     "analyse",
-    "format_summary",
     "run",
 ]

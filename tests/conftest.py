@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from dekning.config import Config, default_data_dir, load_default_config
-from dekning.pipeline import RunResult, analyse, write_maps
+from dekning.outputs import write_maps
+from dekning.pipeline import RunResult, analyse
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"

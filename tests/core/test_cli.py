@@ -80,7 +80,7 @@ def test_run_summary_matches_the_raw_data(run_dir, data_dir):
     fin = pd.read_csv(out / "finansiering.csv", sep=";")
     assert summary["omrader"] == len(fin)
     assert summary["kommunal_egenandel_alle"] == fin["kommunal"].sum()
-    assert f"{fin['kommunal'].sum():,}".replace(",", " ") in proc.stdout
+    assert f"{fin['kommunal'].sum():,}".replace(",", "\u00a0") + "\u00a0kr" in proc.stdout
 
 
 def test_run_outputs_reconcile(run_dir):

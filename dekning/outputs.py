@@ -1,0 +1,97 @@
+"""Publish a run: the maps, the tables, the application packages of the chosen areas, the
+report and the summary, written into one folder (see :func:`dekning.io.atomic_folder`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from dekning import __version__
+from dekning.config import Config
+from dekning.coverage.application.package import write_application
+from dekning.crs import WEB_CRS
+from dekning.maps.planner import planner_map, write_map
+from dekning.maps.public import public_map
+from dekning.result import RunResult
+from dekning.summary import format_summary
+
+SURVEY_FILES = {
+    "svar": "sporreundersokelse_svar_PERSONOPPLYSNINGER.csv",
+    "avvist": "sporreundersokelse_avvist.csv",
+    "ikke_funnet": "sporreundersokelse_ikke_funnet.csv",
+    "avvik": "avvik_mot_operatordata.csv",
+    "ettersporsel_omrader": "ettersporsel_omrader.csv",
+    "ettersporsel_ruter_offentlig": "ettersporsel_ruter_offentlig.csv",
+}
+"""Survey frames written by a run, and their file names."""
+
+
+def write_maps(result: RunResult, cfg: Config, folder: Path) -> None:
+    """The planner map and the public map (HTML, open offline apart from the tiles)."""
+    name = cfg.municipality.name
+    planner = planner_map(
+        result.classified,
+        result.areas,
+        mobile_layers=result.mobile_layers,
+        mobile_grids=result.mobile_grids,
+        routes=result.routes,
+        survey=result.survey,
+        title=f"{name} – planleggerkart",
+    )
+    write_map(planner, folder / "kart_planlegger.html")
+    public = public_map(
+        result.classified,
+        result.areas,
+        mobile_layers=result.mobile_layers,
+        min_cell_count=cfg.privacy.min_cell_count,
+        title=f"{name} – bredbånd og mobildekning",
+    )
+    write_map(public, folder / "kart_offentlig.html")
+
+
+def _csv(frame: pd.DataFrame, path: Path) -> None:
+    frame.to_csv(path, sep=";", index=False)
+
+
+def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
+    """Addresses, areas, routes, aggregates, scenarios, survey results, application packages of
+    the chosen areas, the report and the summary."""
+    cls = result.classified
+    cls.to_file(folder / "adresser_klassifisert.gpkg", layer="adresser", driver="GPKG")
+    table = pd.DataFrame(cls.drop(columns="geometry"))
+    _csv(
+        table.assign(ost=cls.geometry.x.round(2), nord=cls.geometry.y.round(2)),
+        folder / "adresser_klassifisert.csv",
+    )
+    areas = result.areas
+    areas.to_file(folder / "omrader.gpkg", layer="omrader", driver="GPKG")
+    if result.routes is not None:
+        result.routes.to_file(folder / "omrader.gpkg", layer="traseer", driver="GPKG")
+    areas.to_crs(WEB_CRS).to_file(folder / "omrader.geojson", driver="GeoJSON")
+    _csv(pd.DataFrame(areas.drop(columns="geometry")), folder / "finansiering.csv")
+    if result.scenarios is not None:
+        _csv(result.scenarios, folder / "scenarioer.csv")
+    for by, df in result.aggregates.items():
+        _csv(df, folder / f"aggregat_{by}.csv")
+    for key, name in SURVEY_FILES.items():
+        if key in result.survey:
+            _csv(result.survey[key], folder / name)
+    for area_id in areas.loc[areas["valgt"], "area_id"]:
+        write_application(
+            cls, areas, area_id, cfg, folder / "soknad" / area_id, routes=result.routes
+        )
+    report = {
+        "dekning_versjon": __version__,
+        "sammendrag": result.summary,
+        "advarsler": json.loads(result.report.to_json())["warnings"],
+        "konfigurasjon": json.loads(cfg.model_dump_json()),
+    }
+    text = json.dumps(report, ensure_ascii=False, indent=2)
+    (folder / "rapport.json").write_text(text, encoding="utf-8")
+    summary = format_summary(result.summary) + "\n"
+    (folder / "sammendrag.txt").write_text(summary, encoding="utf-8")
+
+
+__all__ = ["SURVEY_FILES", "write_maps", "write_tables"]
