@@ -59,11 +59,7 @@ def sample_raster(
         The file is missing or not a raster, or the raster has no CRS.
     """
     path = Path(path)
-    try:
-        src = rasterio.open(path)
-    except RasterioIOError as err:
-        raise InputError(f"cannot open mobile coverage raster: {err}", file=path) from None
-    with src:
+    with _open(path) as src:
         if src.crs is None:
             raise InputError(
                 "raster has no CRS; assign one (e.g. gdal_edit.py -a_srs EPSG:25833)", file=path

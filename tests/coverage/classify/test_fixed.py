@@ -1,22 +1,22 @@
-"""Classification and aggregation on hand-made data whose right answer is known."""
+"""Classification of fixed coverage and eligibility, on hand-made data whose right answer is
+known, and on the default data."""
 
 from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyogrio
 import pytest
-import rasterio
 import shapely
-from rasterio.transform import from_origin
 
-from dekning.config import ClassifyConfig, MobileRaster
-from dekning.coverage.classify.aggregate import aggregate
+from dekning.config import ClassifyConfig
 from dekning.coverage.classify.fixed import classify, speed_class
 from dekning.crs import ssb_grid_id
-from dekning.coverage.classify.mobile import sample_mobile, sample_raster
 from dekning.errors import InputError
 from dekning.report import RunReport
+from dekning.rules import EligibilityRule
+from dekning.schema import MobileLayer
 
 
 @pytest.fixture
@@ -111,22 +111,6 @@ def test_default_households_without_counts(world):
     assert out["hus"].tolist() == [1] * 5
 
 
-def test_aggregate_by_postnummer(world):
-    addr, fixed, counts = world
-    agg = aggregate(classify(addr, fixed, ClassifyConfig(), counts=counts), "postnummer").set_index(
-        "postnummer"
-    )
-    assert (
-        agg.loc["7395", "hus"] == 4
-        and agg.loc["7395", "hus_ge1000"] == 1
-        and agg.loc["7395", "hus_ge100"] == 2
-    )
-    assert (
-        agg.loc["7395", "hus_uten_100"] == 1 and agg.loc["7395", "stotteberettigede_enheter"] == 2
-    )
-    assert agg.loc["7396", "fritid_none"] == 1 and agg.loc["7396", "hus_none"] == 1
-
-
 def test_speed_class_edges():
     assert speed_class(np.array([1_000_000, 999_999, 100_000, 30_000, 29_999, 1, 0])).tolist() == [
         "ge1000",
@@ -140,8 +124,6 @@ def test_speed_class_edges():
 
 
 def test_ssb_grid_id_matches_ssb_file(shared_data):
-    import pyogrio
-
     cells = pyogrio.read_dataframe(
         shared_data / "ssb-befolkning-rutenett-oslo" / "BefolkningOslo1km2019.gml",
         layer="BefolkningPåRuter1km",
@@ -150,93 +132,6 @@ def test_ssb_grid_id_matches_ssb_file(shared_data):
     ours = ssb_grid_id(centre.x.to_numpy(), centre.y.to_numpy(), 1000)
     assert (ours == cells["ssbid1000M"].astype("int64").to_numpy()).all()
     assert len(cells) == 258
-
-
-def _raster(path, data, crs, transform, nodata=-32768):
-    with rasterio.open(
-        path,
-        "w",
-        driver="GTiff",
-        width=data.shape[1],
-        height=data.shape[0],
-        count=1,
-        dtype=data.dtype.name,
-        crs=crs,
-        transform=transform,
-        nodata=nodata,
-    ) as dst:
-        dst.write(data, 1)
-
-
-def test_raster_in_other_crs_is_sampled_at_the_right_cell(tmp_path):
-    # A raster in EPSG:4326 whose cell values say which cell they are.
-    data = np.arange(100, dtype="int16").reshape(10, 10) - 130  # -130 .. -31
-    transform = from_origin(10.0, 63.1, 0.01, 0.01)
-    p = tmp_path / "ll.tif"
-    _raster(p, data, "EPSG:4326", transform)
-    from pyproj import Transformer
-
-    lon, lat = 10.0 + 0.01 * 3.5, 63.1 - 0.01 * 7.5  # centre of row 7, col 3
-    x, y = Transformer.from_crs(4326, 25833, always_xy=True).transform(lon, lat)
-    got = sample_raster(p, np.array([x, x + 1e6]), np.array([y, y]))
-    assert got[0] == data[7, 3] and np.isnan(got[1])
-
-
-def test_mobile_classes_and_nodata(tmp_path):
-    data = np.array([[-95, -105], [-115, -32768]], dtype="int16")
-    transform = from_origin(270_000, 7_000_200, 100, 100)
-    p = tmp_path / "telenor_4g.tif"
-    _raster(p, data, "EPSG:25833", transform)
-    addr = gpd.GeoDataFrame(
-        {"adrid": [1, 2, 3, 4]},
-        geometry=shapely.points(
-            [270_050, 270_150, 270_050, 270_150], [7_000_150, 7_000_150, 7_000_050, 7_000_050]
-        ),
-        crs=25833,
-    )
-    report = RunReport()
-    mob = sample_mobile(
-        addr, [MobileRaster(operator="telenor", technology="4g", path=p)], ClassifyConfig(), report
-    )
-    assert mob["mob_telenor_4g"].tolist() == [3, 2, 1, 0]
-    assert mob["mob_any_ok"].tolist() == [True, False, False, False]
-    assert np.isnan(mob["mob_telenor_4g_dbm"].iloc[3])
-    assert "mobile_no_data" in report.codes()
-    outdoor = sample_mobile(
-        addr,
-        [MobileRaster(operator="telenor", technology="4g", path=p)],
-        ClassifyConfig(mobile_satisfactory="outdoor"),
-    )
-    assert outdoor["mob_any_ok"].tolist() == [True, True, False, False]
-
-
-def test_raster_without_crs_is_an_error(tmp_path):
-    p = tmp_path / "nocrs.tif"
-    _raster(p, np.zeros((2, 2), dtype="int16") - 90, None, from_origin(0, 2, 1, 1))
-    with pytest.raises(InputError, match="no CRS") as exc:
-        sample_raster(p, np.array([1.0]), np.array([1.0]))
-    assert exc.value.file == str(p)
-
-
-def test_class_raster_values_checked(tmp_path):
-    p = tmp_path / "cls.tif"
-    _raster(
-        p,
-        np.array([[3, 7]], dtype="int16"),
-        "EPSG:25833",
-        from_origin(270_000, 7_000_100, 100, 100),
-    )
-    addr = gpd.GeoDataFrame(
-        {"adrid": [1, 2]},
-        geometry=shapely.points([270_050, 270_150], [7_000_050, 7_000_050]),
-        crs=25833,
-    )
-    with pytest.raises(InputError, match="class raster holds 7"):
-        sample_mobile(
-            addr,
-            [MobileRaster(operator="ice", technology="5g", path=p, values="class")],
-            ClassifyConfig(),
-        )
 
 
 def test_default_data_classification_is_consistent(default_result):
@@ -249,3 +144,40 @@ def test_default_data_classification_is_consistent(default_result):
     # Mobile holes exist in the synthetic valleys, but most households have coverage.
     share = cls.loc[~cls["mob_any_ok"], "hus"].sum() / cls["hus"].sum()
     assert 0.02 < share < 0.4
+
+
+def test_addresses_in_lonlat_are_refused(world):
+    addr, fixed, counts = world
+    with pytest.raises(InputError) as exc:
+        classify(addr.to_crs(4326), fixed, ClassifyConfig(), counts=counts)
+    assert exc.value.message.startswith(
+        "addresses (classification): the geometry is in EPSG:4326, expected EPSG:25833"
+    )
+    assert exc.value.file is None and exc.value.row is None and exc.value.field == "crs"
+
+
+def test_bands_are_the_first_limit_below(world):
+    addr, fixed, counts = world
+    rule = EligibilityRule(
+        year=2099,
+        eligible_below_kbps=200_000,
+        bands=(("M10", 10_000), ("M50", 50_000), ("M200", 200_000)),
+        source="test",
+        verified=True,
+    )
+    out = classify(addr, fixed, ClassifyConfig(), counts=counts, rule=rule).set_index("adrid")
+    # best offers 1000, 150, 40, 0 (satellite not counted), 0 Mbit/s; address 4 only a cabin
+    assert out["eligible"].tolist() == [False, True, True, False, True]
+    assert out["band"].tolist() == ["", "M200", "M50", "", "M10"]
+    assert out.loc[2, "reason"] == "mangler tilbud"
+    assert out.loc[1, "reason"] == "har tilbud ≥ 200 Mbit/s"
+
+
+def test_mobile_layers_go_into_attrs(world):
+    addr, fixed, counts = world
+    layers = (MobileLayer("Ice-Net", "5g"),)
+    mobile = pd.DataFrame({"mob_Ice-Net_5g": [3, 2, 1, 0, 0]}, index=addr.index)
+    mobile.attrs["mobile_layers"] = layers
+    out = classify(addr, fixed, ClassifyConfig(), counts=counts, mobile=mobile)
+    assert out.attrs["mobile_layers"] == layers
+    assert out["mob_Ice-Net_5g"].tolist() == [3, 2, 1, 0, 0]

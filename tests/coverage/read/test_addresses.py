@@ -1,5 +1,6 @@
-"""Readers of the address register, fixed coverage, polygons and consultation lists:
-real Kartverket rows, and small hand-made files whose right answer is known."""
+"""Reading the address register, the counts per address and the boundary: real Kartverket rows,
+and small hand-made files whose right answer is known. Every deliberate error is checked for its
+message, file, row and field."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ import shapely
 from pyproj import Transformer
 
 from dekning.coverage.read.addresses import read_address_counts, read_addresses, read_boundary
-from dekning.coverage.read.consultation import read_consultation_list
-from dekning.coverage.read.fixed import read_coverage_polygons, read_fixed_coverage
 from dekning.errors import InputError
 from dekning.report import RunReport
 
@@ -89,8 +88,8 @@ def test_swapped_axes_are_an_error(tmp_path):
     )
     with pytest.raises(InputError) as exc:
         read_addresses(p)
-    assert "swapped" in str(exc.value)
-    assert exc.value.row == 1 and exc.value.field == "Nord"
+    assert "coordinates look swapped: 'Nord' holds 270000" in str(exc.value)
+    assert exc.value.file == str(p) and exc.value.row == 1 and exc.value.field == "Nord"
 
 
 def test_addresses_outside_norway_are_counted_and_dropped(tmp_path):
@@ -115,8 +114,8 @@ def test_duplicate_ids_name_the_row(tmp_path):
     )
     with pytest.raises(InputError) as exc:
         read_addresses(p)
-    assert exc.value.row == 3 and exc.value.field == "adresseId"
-    assert "duplicate address id 1 (first seen in row 1" in str(exc.value)
+    assert exc.value.file == str(p) and exc.value.row == 3 and exc.value.field == "adresseId"
+    assert "duplicate address id 1 (first seen in row 1; 1 duplicate rows in all)" in str(exc.value)
 
 
 def test_missing_id_column_lists_what_the_file_has(tmp_path):
@@ -125,8 +124,11 @@ def test_missing_id_column_lists_what_the_file_has(tmp_path):
         ["A;1;;7395;25833;7000000;270000"],
         header="adressenavn;nummer;bokstav;postnummer;EPSG-kode;Nord;Øst",
     )
-    with pytest.raises(InputError, match=r"missing column.*adresseId.*the file has: adressenavn"):
+    with pytest.raises(
+        InputError, match=r"missing column.*adresseId.*the file has: adressenavn"
+    ) as exc:
         read_addresses(p)
+    assert exc.value.file == str(p) and exc.value.row is None and exc.value.field == "adrid"
 
 
 def test_coordinates_without_crs_need_config(tmp_path):
@@ -135,8 +137,11 @@ def test_coordinates_without_crs_need_config(tmp_path):
         ["1;A;1;;7395;7000000;270000"],
         header="adresseId;adressenavn;nummer;bokstav;postnummer;Nord;Øst",
     )
-    with pytest.raises(InputError, match="addresses_epsg"):
+    with pytest.raises(
+        InputError, match=r"add an 'EPSG-kode' column or set input\.addresses_epsg"
+    ) as exc:
         read_addresses(p)
+    assert exc.value.file == str(p) and exc.value.row is None and exc.value.field == "Nord"
     assert read_addresses(p, epsg=25833).geometry.x.iloc[0] == 270_000
 
 
@@ -150,94 +155,6 @@ def test_geojson_in_lonlat_is_reprojected(tmp_path):
     assert gdf.geometry.x.iloc[0] == pytest.approx(x) and gdf.geometry.y.iloc[0] == pytest.approx(y)
 
 
-def _fbb(tmp_path: Path, rows: list[str]) -> Path:
-    p = tmp_path / "fbb.csv"
-    p.write_text("adrid;tilb;tek;ned;opp;hc\n" + "\n".join(rows) + "\n", encoding="utf-8")
-    return p
-
-
-def test_fixed_coverage_kbps(tmp_path):
-    df = read_fixed_coverage(
-        _fbb(tmp_path, ["1;Telenor;fiber;1000000;1000000;true", "2;Telenor;VDSL;20000;2000;false"])
-    )
-    assert df["tek"].tolist() == ["fiber", "dsl"]
-    assert df["ned"].tolist() == [1_000_000, 20_000]
-    assert df["hc"].tolist() == [True, False]
-
-
-def test_speeds_in_mbps_are_detected(tmp_path):
-    p = _fbb(tmp_path, ["1;Telenor;fiber;1000;1000;true", "2;Telenor;dsl;20;2;false"])
-    with pytest.raises(InputError) as exc:
-        read_fixed_coverage(p)
-    assert "look like Mbit/s" in str(exc.value) and exc.value.field == "ned"
-    assert read_fixed_coverage(p, speed_unit="Mbit/s")["ned"].tolist() == [1_000_000, 20_000]
-
-
-def test_unknown_technology_names_row_and_field(tmp_path):
-    p = _fbb(
-        tmp_path, ["1;Telenor;fiber;1000000;1000000;true", "2;Telenor;laser;100000;100000;false"]
-    )
-    with pytest.raises(InputError) as exc:
-        read_fixed_coverage(p)
-    assert exc.value.row == 2 and exc.value.field == "tek" and "'laser'" in str(exc.value)
-
-
-def test_negative_and_non_numeric_speeds(tmp_path):
-    with pytest.raises(InputError, match="negative speed"):
-        read_fixed_coverage(_fbb(tmp_path, ["1;T;fiber;1000000;-5;true"]))
-    with pytest.raises(InputError) as exc:
-        read_fixed_coverage(
-            _fbb(tmp_path, ["1;T;fiber;1000000;1000000;true", "2;T;fiber;fast;1;true"])
-        )
-    assert exc.value.row == 2 and exc.value.field == "ned"
-
-
-def test_duplicate_coverage_rows_keep_fastest_and_are_counted(tmp_path):
-    report = RunReport()
-    df = read_fixed_coverage(
-        _fbb(tmp_path, ["1;T;fiber;500000;500000;true", "1;T;fiber;1000000;1000000;true"]), report
-    )
-    assert df["ned"].tolist() == [1_000_000]
-    assert "fixed_coverage_duplicates" in report.codes()
-
-
-def test_missing_coverage_column(tmp_path):
-    p = tmp_path / "f.csv"
-    p.write_text("adrid;tilb;ned;opp\n1;T;1;1\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"missing column.*tek"):
-        read_fixed_coverage(p)
-
-
-def test_coverage_polygons_join_to_addresses(tmp_path):
-    addr = gpd.GeoDataFrame(
-        {"adrid": [1, 2]},
-        geometry=shapely.points([270_050, 271_000], [7_000_050, 7_000_000]),
-        crs=25833,
-    )
-    poly = gpd.GeoDataFrame(
-        {"tilb": ["Lokalnett"], "tek": ["fiber"], "ned": [1_000_000], "opp": [1_000_000]},
-        geometry=[shapely.box(270_000, 7_000_000, 270_100, 7_000_100)],
-        crs=25833,
-    ).to_crs(4326)
-    p = tmp_path / "poly.geojson"
-    poly.to_file(p)
-    df = read_coverage_polygons(p, addr)
-    assert df["adrid"].tolist() == [1] and df["tek"].tolist() == ["fiber"]
-
-
-def test_consultation_list_and_counts(tmp_path):
-    p = tmp_path / "Mangler_100Mbit.csv"
-    p.write_text(
-        "adresseid,adressenavn,postnr\n10,A,7395\n11,B,7395\n10,A,7395\n", encoding="cp1252"
-    )
-    assert read_consultation_list(p)["adrid"].tolist() == [10, 11]
-    c = tmp_path / "c.csv"
-    c.write_text("adrid;hus;fritid\n10;2;0\n11;;1\n", encoding="utf-8")
-    counts = read_address_counts(c)
-    assert counts["hus"].tolist() == [2, 0] and counts["fritid"].tolist() == [0, 1]
-    assert counts["naering"].tolist() == [0, 0]
-
-
 def test_real_invalid_boundaries_are_repaired(shared_data):
     report = RunReport()
     gdf = read_boundary(shared_data / "kommuner" / "trondelag_kommuner_2024_M.geojson", report)
@@ -245,3 +162,115 @@ def test_real_invalid_boundaries_are_repaired(shared_data):
     assert len(gdf) == 38
     warn = [w for w in report.warnings if w.code == "invalid_boundary_repaired"]
     assert warn and warn[0].count == 5  # as documented in the data's PROVENANCE
+
+
+def _raises(path: Path, **kwargs) -> InputError:
+    with pytest.raises(InputError) as exc:
+        read_addresses(path, **kwargs)
+    return exc.value
+
+
+def test_no_coordinate_columns(tmp_path):
+    p = _csv(tmp_path, ["1;A;1;;7395"], header="adresseId;adressenavn;nummer;bokstav;postnummer")
+    err = _raises(p)
+    assert "no coordinate columns: expected 'Nord' and 'Øst'" in err.message
+    assert err.file == str(p) and err.row is None and err.field is None
+
+
+def test_empty_coordinate_names_row_and_field(tmp_path):
+    p = _csv(tmp_path, ["1;A;1;;7395;25833;7000000;270000", "2;A;2;;7395;25833;;270010"])
+    err = _raises(p)
+    assert err.message == "empty coordinate"
+    assert err.file == str(p) and err.row == 2 and err.field == "Nord"
+
+
+def test_unknown_epsg_code(tmp_path):
+    p = _csv(tmp_path, ["1;A;1;;7395;25833;7000000;270000", "2;A;2;;7395;99999;7000000;270010"])
+    err = _raises(p)
+    assert err.message == "unknown EPSG code 99999"
+    assert err.file == str(p) and err.row == 2 and err.field == "EPSG-kode"
+
+
+def test_latitude_and_longitude_swapped(tmp_path):
+    header = "adresseId;adressenavn;nummer;bokstav;postnummer;lat;lon"
+    p = _csv(tmp_path, ["1;A;1;;7395;10.4;63.4", "2;A;2;;7395;10.5;63.5"], header=header)
+    err = _raises(p)
+    assert "latitude and longitude are in each other's column" in err.message
+    assert err.file == str(p) and err.row == 1 and err.field == "lat"
+
+
+def test_lat_lon_columns_are_reprojected(tmp_path):
+    header = "adresseId;adressenavn;nummer;bokstav;postnummer;lat;lon"
+    p = _csv(tmp_path, ["1;A;1;;7395;63,4;10,4"], header=header)
+    x, y = Transformer.from_crs(4326, 25833, always_xy=True).transform(10.4, 63.4)
+    gdf = read_addresses(p)
+    assert gdf.geometry.x.iloc[0] == pytest.approx(x) and gdf.geometry.y.iloc[0] == pytest.approx(y)
+
+
+def test_no_address_in_norway(tmp_path):
+    p = _csv(tmp_path, ["1;A;1;;7395;25833;5000000;270000"])
+    err = _raises(p)
+    assert err.message.startswith("no address lies in Norway after reprojection to EPSG:25833")
+    assert err.file == str(p) and err.row is None and err.field == "Nord"
+
+
+def test_vector_register_missing_unreadable_or_without_crs(tmp_path):
+    missing = tmp_path / "none.gpkg"
+    err = _raises(missing)
+    assert err.message == "address register file not found" and err.file == str(missing)
+    broken = tmp_path / "broken.gpkg"
+    broken.write_text("not a geopackage", encoding="utf-8")
+    err = _raises(broken)
+    assert err.message.startswith("cannot read address register:") and err.file == str(broken)
+    assert err.row is None and err.field is None
+    no_crs = tmp_path / "nocrs.parquet"
+    gpd.GeoDataFrame(
+        {"adresseId": [1]}, geometry=shapely.points([270_000], [7_000_000])
+    ).to_parquet(no_crs)
+    err = _raises(no_crs)
+    assert err.message.startswith("address layer has no CRS") and err.file == str(no_crs)
+    assert err.row is None and err.field == "crs"
+
+
+def test_polygon_register_uses_a_point_inside(tmp_path):
+    p = tmp_path / "bygg.gpkg"
+    gpd.GeoDataFrame(
+        {"adresseId": [7]},
+        geometry=[shapely.box(270_000, 7_000_000, 270_020, 7_000_010)],
+        crs=25833,
+    ).to_file(p)
+    gdf = read_addresses(p)
+    assert gdf["adrid"].tolist() == [7] and gdf.geom_type.tolist() == ["Point"]
+    assert shapely.box(270_000, 7_000_000, 270_020, 7_000_010).contains(gdf.geometry.iloc[0])
+
+
+def _counts(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "c.csv"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_count_errors_name_row_and_field(tmp_path):
+    frac = _counts(tmp_path, "adrid;hus\n10;2\n11;1,5\n")
+    with pytest.raises(InputError) as exc:
+        read_address_counts(frac)
+    assert exc.value.message == "not a whole number: 1.5"
+    assert exc.value.file == str(frac) and exc.value.row == 2 and exc.value.field == "hus"
+    neg = _counts(tmp_path, "adrid;hus;fritid\n10;2;0\n11;1;-1\n")
+    with pytest.raises(InputError) as exc:
+        read_address_counts(neg)
+    assert exc.value.message == "negative count -1"
+    assert exc.value.file == str(neg) and exc.value.row == 2 and exc.value.field == "fritid"
+    dup = _counts(tmp_path, "adrid;hus\n10;2\n11;1\n10;3\n")
+    with pytest.raises(InputError) as exc:
+        read_address_counts(dup)
+    assert exc.value.message == "duplicate address id 10"
+    assert exc.value.file == str(dup) and exc.value.row == 3 and exc.value.field == "adrid"
+
+
+def test_counts_per_address(tmp_path):
+    c = _counts(tmp_path, "adrid;hus;fritid\n10;2;0\n11;;1\n")
+    counts = read_address_counts(c)
+    assert counts["adrid"].tolist() == [10, 11]
+    assert counts["hus"].tolist() == [2, 0] and counts["fritid"].tolist() == [0, 1]
+    assert counts["naering"].tolist() == [0, 0]

@@ -1,0 +1,188 @@
+"""Mobile coverage rasters sampled at addresses: cells in any CRS, dBm levels to classes,
+operators as the input names them, and the errors of unreadable or mislabelled rasters."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import rasterio
+import shapely
+from pyproj import Transformer
+from rasterio.transform import from_origin
+
+from dekning.config import ClassifyConfig, MobileRaster
+from dekning.coverage.classify.mobile import class_grids, sample_mobile, sample_raster
+from dekning.errors import InputError
+from dekning.report import RunReport
+from dekning.schema import MobileLayer
+
+
+def _raster(path, data, crs, transform, nodata=-32768):
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=data.shape[1],
+        height=data.shape[0],
+        count=1,
+        dtype=data.dtype.name,
+        crs=crs,
+        transform=transform,
+        nodata=nodata,
+    ) as dst:
+        dst.write(data, 1)
+
+
+def test_raster_in_other_crs_is_sampled_at_the_right_cell(tmp_path):
+    # A raster in EPSG:4326 whose cell values say which cell they are.
+    data = np.arange(100, dtype="int16").reshape(10, 10) - 130  # -130 .. -31
+    transform = from_origin(10.0, 63.1, 0.01, 0.01)
+    p = tmp_path / "ll.tif"
+    _raster(p, data, "EPSG:4326", transform)
+
+    lon, lat = 10.0 + 0.01 * 3.5, 63.1 - 0.01 * 7.5  # centre of row 7, col 3
+    x, y = Transformer.from_crs(4326, 25833, always_xy=True).transform(lon, lat)
+    got = sample_raster(p, np.array([x, x + 1e6]), np.array([y, y]))
+    assert got[0] == data[7, 3] and np.isnan(got[1])
+
+
+def test_mobile_classes_and_nodata(tmp_path):
+    data = np.array([[-95, -105], [-115, -32768]], dtype="int16")
+    transform = from_origin(270_000, 7_000_200, 100, 100)
+    p = tmp_path / "telenor_4g.tif"
+    _raster(p, data, "EPSG:25833", transform)
+    addr = gpd.GeoDataFrame(
+        {"adrid": [1, 2, 3, 4]},
+        geometry=shapely.points(
+            [270_050, 270_150, 270_050, 270_150], [7_000_150, 7_000_150, 7_000_050, 7_000_050]
+        ),
+        crs=25833,
+    )
+    report = RunReport()
+    mob = sample_mobile(
+        addr, [MobileRaster(operator="telenor", technology="4g", path=p)], ClassifyConfig(), report
+    )
+    assert mob["mob_telenor_4g"].tolist() == [3, 2, 1, 0]
+    assert mob["mob_any_ok"].tolist() == [True, False, False, False]
+    assert np.isnan(mob["mob_telenor_4g_dbm"].iloc[3])
+    assert "mobile_no_data" in report.codes()
+    outdoor = sample_mobile(
+        addr,
+        [MobileRaster(operator="telenor", technology="4g", path=p)],
+        ClassifyConfig(mobile_satisfactory="outdoor"),
+    )
+    assert outdoor["mob_any_ok"].tolist() == [True, True, False, False]
+
+
+def test_raster_without_crs_is_an_error(tmp_path):
+    p = tmp_path / "nocrs.tif"
+    _raster(p, np.zeros((2, 2), dtype="int16") - 90, None, from_origin(0, 2, 1, 1))
+    with pytest.raises(InputError, match="no CRS") as exc:
+        sample_raster(p, np.array([1.0]), np.array([1.0]))
+    assert exc.value.file == str(p)
+
+
+def test_class_raster_values_checked(tmp_path):
+    p = tmp_path / "cls.tif"
+    _raster(
+        p,
+        np.array([[3, 7]], dtype="int16"),
+        "EPSG:25833",
+        from_origin(270_000, 7_000_100, 100, 100),
+    )
+    addr = gpd.GeoDataFrame(
+        {"adrid": [1, 2]},
+        geometry=shapely.points([270_050, 270_150], [7_000_050, 7_000_050]),
+        crs=25833,
+    )
+    with pytest.raises(InputError, match="class raster holds 7"):
+        sample_mobile(
+            addr,
+            [MobileRaster(operator="ice", technology="5g", path=p, values="class")],
+            ClassifyConfig(),
+        )
+
+
+def _four_addresses() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"adrid": [1, 2, 3, 4]},
+        geometry=shapely.points(
+            [270_050, 270_150, 270_050, 270_150], [7_000_150, 7_000_150, 7_000_050, 7_000_050]
+        ),
+        crs=25833,
+    )
+
+
+def test_operators_as_the_input_names_them(tmp_path):
+    transform = from_origin(270_000, 7_000_200, 100, 100)
+    dbm = tmp_path / "icenet_4g.tif"
+    _raster(dbm, np.array([[-95, -105], [-115, -125]], dtype="int16"), "EPSG:25833", transform)
+    cls = tmp_path / "icenet_5g.tif"
+    _raster(cls, np.array([[0, 3], [2, 0]], dtype="int16"), "EPSG:25833", transform)
+    rasters = [
+        MobileRaster(operator="Ice-Net", technology="4g", path=dbm),
+        MobileRaster(operator="Ice-Net", technology="5g", path=cls, values="class"),
+    ]
+    mob = sample_mobile(_four_addresses(), rasters, ClassifyConfig())
+    assert mob["mob_Ice-Net_4g"].tolist() == [3, 2, 1, 0]
+    assert mob["mob_Ice-Net_5g"].tolist() == [0, 3, 2, 0]
+    assert "mob_Ice-Net_5g_dbm" not in mob  # class rasters have no level
+    assert mob["mob_Ice-Net"].tolist() == [3, 3, 2, 0]  # best over technologies
+    assert mob["mob_n_ok"].tolist() == [1, 1, 0, 0]
+    assert mob.attrs["mobile_layers"] == (
+        MobileLayer("Ice-Net", "4g"),
+        MobileLayer("Ice-Net", "5g"),
+    )
+    grids = class_grids(rasters, ClassifyConfig())
+    assert grids["Ice-Net"].values.tolist() == [[3, 3], [2, 0]]
+    assert grids[""].values.tolist() == [[1, 1], [0, 0]]
+
+
+def test_addresses_in_lonlat_are_refused(tmp_path):
+    p = tmp_path / "t.tif"
+    _raster(p, np.zeros((1, 1), dtype="int16") - 90, "EPSG:25833", from_origin(0, 1, 1, 1))
+    with pytest.raises(InputError) as exc:
+        sample_mobile(
+            _four_addresses().to_crs(4326),
+            [MobileRaster(operator="telenor", technology="4g", path=p)],
+            ClassifyConfig(),
+        )
+    assert exc.value.message.startswith(
+        "addresses (mobile sampling): the geometry is in EPSG:4326, expected EPSG:25833"
+    )
+    assert exc.value.file is None and exc.value.row is None and exc.value.field == "crs"
+
+
+def test_unreadable_raster_names_the_file(tmp_path):
+    p = tmp_path / "broken.tif"
+    p.write_text("not a raster", encoding="utf-8")
+    with pytest.raises(InputError) as exc:
+        sample_raster(p, np.array([1.0]), np.array([1.0]))
+    assert exc.value.message.startswith("cannot open mobile coverage raster:")
+    assert exc.value.file == str(p) and exc.value.row is None and exc.value.field is None
+    with pytest.raises(InputError) as exc:
+        class_grids([MobileRaster(operator="t", technology="4g", path=p)], ClassifyConfig())
+    assert exc.value.message.startswith("cannot open mobile coverage raster:")
+    assert exc.value.file == str(p)
+
+
+def test_class_raster_declared_as_dbm(tmp_path):
+    p = tmp_path / "cls.tif"
+    _raster(
+        p,
+        np.array([[3, 2]], dtype="int16"),
+        "EPSG:25833",
+        from_origin(270_000, 7_000_100, 100, 100),
+    )
+    addr = gpd.GeoDataFrame(
+        {"adrid": [1, 2]},
+        geometry=shapely.points([270_050, 270_150], [7_000_050, 7_000_050]),
+        crs=25833,
+    )
+    with pytest.raises(InputError) as exc:
+        sample_mobile(
+            addr, [MobileRaster(operator="ice", technology="5g", path=p)], ClassifyConfig()
+        )
+    assert exc.value.message.startswith("raster values are all ≥ 0: this looks like a class raster")
+    assert exc.value.file == str(p) and exc.value.row is None and exc.value.field is None
