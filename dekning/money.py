@@ -1,9 +1,10 @@
 """Money: whole kroner, rounded as Excel rounds, and the reconciliation every plan must pass.
 
-The application workbook recomputes every figure with live formulas (``ROUND``), so dekning
-rounds the same way: half away from zero. Funding parts must add up to the cost exactly; when
-they do not, that is a defect in dekning and :class:`~dekning.errors.ReconciliationError` says
-which area and by how many kroner.
+The application workbook recomputes every figure with live formulas (``ROUND``, ``ROUNDUP``,
+``ROUNDDOWN``), so dekning rounds the same way, with these functions only: ``ROUND`` halves away
+from zero, ``ROUNDUP`` rounds away from zero, ``ROUNDDOWN`` towards zero. Funding parts must add
+up to the cost exactly; when they do not, that is a defect in dekning and
+:class:`~dekning.errors.ReconciliationError` says which area and by how many kroner.
 """
 
 from __future__ import annotations
@@ -17,36 +18,78 @@ import pandas as pd
 from dekning.errors import ReconciliationError
 
 FUNDING_PARTS = ("tilbyder", "private", "statlig", "fylke", "kommunal")
-"""The parts that pay for an area; they add up to ``kost_total``."""
+"""The parts that pay for an area (NOK); they add up to ``kost_total``."""
+
+Amounts = pd.Series | np.ndarray
+"""Amounts (NOK or metres) as a series or an array."""
 
 
 def round_half_up(x: float, digits: int = 0) -> float:
-    """Round as Excel's ``ROUND`` does for ``x >= 0`` (half away from zero).
+    """Round as Excel's ``ROUND`` does: halves away from zero.
 
     Parameters
     ----------
     x
-        A non-negative amount (NOK, metres).
+        An amount (NOK, metres).
     digits
         Decimal places kept.
+
+    Returns
+    -------
+    float
+        The rounded amount, in the unit of ``x``.
     """
     f = 10.0**digits
-    return math.floor(x * f + 0.5) / f
+    r = math.floor(abs(x) * f + 0.5) / f
+    return r if x >= 0 else -r
 
 
-def round_kroner(values: pd.Series | np.ndarray) -> np.ndarray:
-    """Whole kroner (int64) of non-negative amounts, rounded as :func:`round_half_up`."""
-    return np.floor(np.asarray(values, dtype="float64") + 0.5).astype("int64")
+def round_half_up_array(values: Amounts, digits: int = 0) -> np.ndarray:
+    """:func:`round_half_up` of every value (float64), the same arithmetic element by element.
+
+    Parameters
+    ----------
+    values
+        Amounts (NOK, metres).
+    digits
+        Decimal places kept.
+
+    Returns
+    -------
+    numpy.ndarray
+        The rounded amounts (float64), in the unit of ``values``.
+    """
+    x = np.asarray(values, dtype="float64")
+    f = 10.0**digits
+    r = np.floor(np.abs(x) * f + 0.5) / f
+    return np.where(x >= 0, r, -r)
+
+
+def round_kroner(values: Amounts) -> np.ndarray:
+    """Whole kroner (int64) of amounts in NOK, as Excel's ``ROUND(x, 0)``."""
+    return round_half_up_array(values).astype("int64")
+
+
+def roundup_kroner(values: Amounts) -> np.ndarray:
+    """Whole kroner (int64) of amounts in NOK, as Excel's ``ROUNDUP(x, 0)`` (away from zero)."""
+    x = np.asarray(values, dtype="float64")
+    return np.where(x >= 0, np.ceil(x), np.floor(x)).astype("int64")
+
+
+def rounddown_kroner(values: Amounts) -> np.ndarray:
+    """Whole kroner (int64) of amounts in NOK, as Excel's ``ROUNDDOWN(x, 0)`` (towards zero)."""
+    return np.trunc(np.asarray(values, dtype="float64")).astype("int64")
 
 
 def annuity_factor(years: int, rate: float) -> float:
-    """Present value of 1 NOK a year for ``years`` years at discount ``rate`` (0.04 = 4 %)."""
+    """Present value (NOK) of 1 NOK a year for ``years`` years at discount ``rate`` (0.04 = 4 %)."""
     return float(years) if rate == 0 else (1 - (1 + rate) ** -years) / rate
 
 
 def nok(value: float) -> str:
-    """Kroner as Norwegians write them: ``1 234 567 kr`` (a narrow space between thousands)."""
-    return f"{round(value):,}".replace(",", "\u00a0") + "\u00a0kr"
+    """Kroner as Norwegians write them: ``1 234 567 kr``, rounded as :func:`round_half_up`, with
+    a no-break space (U+00A0) between thousands and before ``kr`` (never split over two lines)."""
+    return f"{int(round_half_up(value)):,}".replace(",", "\u00a0") + "\u00a0kr"
 
 
 def reconcile(
@@ -55,12 +98,19 @@ def reconcile(
     parts: Sequence[str] = FUNDING_PARTS,
     key: str = "area_id",
 ) -> None:
-    """Check that ``parts`` add up to ``total`` in every row, to the krone.
+    """Check that ``parts`` add up to ``total`` (NOK) in every row, to the krone.
+
+    Parameters
+    ----------
+    plan
+        One row per area with the columns ``key``, ``total`` and ``parts``.
+    total, parts, key
+        Column names: the total (NOK), the parts (NOK) and the area id.
 
     Raises
     ------
     ReconciliationError
-        Naming the first area that does not add up and the difference in kroner.
+        Naming the first area that does not add up, both sums and the difference in kroner.
     """
     summed = plan[list(parts)].sum(axis=1).to_numpy()
     expected = plan[total].to_numpy()
@@ -68,9 +118,9 @@ def reconcile(
     if len(bad):
         i = int(bad[0])
         raise ReconciliationError(
-            f"area {plan[key].iloc[i]}: {' + '.join(parts)} = {int(summed[i])} kr but "
-            f"{total} = {int(expected[i])} kr (difference {int(summed[i] - expected[i])} kr; "
-            f"{len(bad)} area(s) in all)"
+            f"område {plan[key].iloc[i]}: {' + '.join(parts)} = {int(summed[i])} kr, men "
+            f"{total} = {int(expected[i])} kr (avvik {int(summed[i] - expected[i])} kr; "
+            f"{len(bad)} område(r) i alt). Dette er en feil i dekning; meld den fra."
         )
 
 
@@ -80,5 +130,8 @@ __all__ = [
     "nok",
     "reconcile",
     "round_half_up",
+    "round_half_up_array",
     "round_kroner",
+    "rounddown_kroner",
+    "roundup_kroner",
 ]

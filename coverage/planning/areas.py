@@ -2,6 +2,8 @@
 
 Addresses closer than ``max_gap_m`` (straight line, metres) are linked; an area is a connected
 group (single-linkage clustering, computed with a KD-tree and a sparse connected-components pass).
+With a road network, a link is kept only when the way along the roads is short enough too.
+Users may draw the areas themselves instead (:func:`read_area_polygons`).
 """
 
 from __future__ import annotations
@@ -18,29 +20,52 @@ from scipy.spatial import cKDTree
 
 from dekning.config import AreasConfig
 from dekning.coverage.planning.routing import RoadGraph
-from dekning.crs import WORK_CRS
+from dekning.crs import WORK_CRS, require_crs
 from dekning.errors import InputError, PlanningError
+from dekning.io import read_vector
 from dekning.report import RunReport
+from dekning.schema import AREA_COLUMNS, require
 
 AREA_BUFFER_M = 75.0
+"""Areas drawn by dekning are the concave hull of their addresses grown by this (metres)."""
+
+_NAMES = [c.name for c in AREA_COLUMNS]
+BUILD_COLUMNS = [*_NAMES[: _NAMES.index("for_lite") + 1], "geometry"]
+"""The columns of the areas this module returns, in order (see :data:`dekning.schema.AREA_COLUMNS`)."""
+
+ADDRESS_INPUT = ("adrid", "eligible", "hus", "naering", "offentlig", "eligible_units")
+"""Columns of the classified addresses the area builders read."""
 
 
 def cluster_labels(x: np.ndarray, y: np.ndarray, max_gap_m: float) -> np.ndarray:
-    """Connected-component label of each point when points within ``max_gap_m`` are linked."""
+    """Connected-component label (int64, 0..k-1) of each point when points within ``max_gap_m``
+    (metres) are linked."""
     n = len(x)
     if n == 0:
         return np.zeros(0, dtype="int64")
     pairs = cKDTree(np.column_stack([x, y])).query_pairs(r=max_gap_m, output_type="ndarray")
+    return _components(pairs, n)
+
+
+def _components(pairs: np.ndarray, n: int) -> np.ndarray:
+    """Connected-component label (int64) of ``n`` nodes linked by ``pairs`` (k × 2)."""
     graph = coo_matrix(
         (np.ones(len(pairs), dtype="int8"), (pairs[:, 0], pairs[:, 1])), shape=(n, n)
     )
-    _, labels = connected_components(graph, directed=False)
-    return labels.astype("int64")
+    return connected_components(graph, directed=False)[1].astype("int64")
 
 
 def holiday_homes_inside(classified: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Series:
     """Holiday homes inside each area polygon that lack a 100 Mbit/s offer too: reported next
-    to the eligible units, but not eligible themselves (an address counts for one area only)."""
+    to the eligible units, but not eligible themselves (an address counts for one area only).
+
+    Returns
+    -------
+    pandas.Series
+        Holiday homes (int64) per area, aligned with ``areas``.
+    """
+    require_crs(classified, "holiday_homes_inside(classified)")
+    require_crs(areas, "holiday_homes_inside(areas)")
     cabins = classified[
         (classified["fritid"] > 0)
         & ~classified["eligible"]
@@ -53,19 +78,6 @@ def holiday_homes_inside(classified: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) 
     )
     inside = inside[~inside.index.duplicated()]
     return areas["area_id"].map(inside.groupby("area_id")["fritid"].sum()).fillna(0).astype("int64")
-
-
-AREA_COLUMNS = [
-    "area_id",
-    "adresser",
-    "hus",
-    "naering",
-    "offentlig",
-    "enheter",
-    "fritid",
-    "for_lite",
-    "geometry",
-]
 
 
 def _area_sums(members: pd.DataFrame, key: np.ndarray) -> pd.DataFrame:
@@ -90,7 +102,55 @@ def _finish(
     """Holiday homes and the too-small flag, in the documented column order."""
     areas["fritid"] = holiday_homes_inside(classified, areas)
     areas["for_lite"] = areas["hus"] < cfg.min_households
-    return areas[AREA_COLUMNS]
+    return areas[BUILD_COLUMNS]
+
+
+def _vertices_in_box(rg: RoadGraph, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Road vertices (sorted indices) inside the box ``lo``-``hi`` (metres), found with the
+    graph's KD-tree instead of a scan of every vertex."""
+    centre = (lo + hi) / 2
+    radius = float((hi - lo).max()) / 2 + 1.0  # a square around the box, then the exact box
+    near = np.sort(np.asarray(rg.tree.query_ball_point(centre, radius, p=np.inf), dtype="int64"))
+    return near[np.all((rg.xy[near] >= lo) & (rg.xy[near] <= hi), axis=1)]
+
+
+def _positions(sorted_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Position of each of ``ids`` in ``sorted_ids`` and whether it is there at all."""
+    if len(sorted_ids) == 0:
+        return np.zeros(len(ids), dtype="int64"), np.zeros(len(ids), dtype=bool)
+    pos = np.minimum(np.searchsorted(sorted_ids, ids), len(sorted_ids) - 1)
+    return pos, sorted_ids[pos] == ids
+
+
+def _road_links(
+    xy: np.ndarray,
+    pairs: np.ndarray,
+    drop: np.ndarray,
+    node: np.ndarray,
+    rg: RoadGraph,
+    max_road_m: float,
+) -> np.ndarray:
+    """Which of one group's ``pairs`` are linked along the roads: drop + road + drop (metres)
+    at most ``max_road_m``.
+
+    The search runs in the road graph inside the group's bounding box grown by ``max_road_m``:
+    every way that short from an address stays inside it, so the answer is exact. An address
+    whose road vertex lies outside the box is farther than ``max_road_m`` from the road.
+    """
+    members = np.unique(pairs.ravel())
+    lo = xy[members].min(axis=0) - max_road_m
+    hi = xy[members].max(axis=0) + max_road_m
+    inside = _vertices_in_box(rg, lo, hi)
+    sources = np.unique(node[members])
+    src_pos, src_in = _positions(inside, sources)
+    sources, src_pos = sources[src_in], src_pos[src_in]
+    if not len(sources):
+        return np.zeros(len(pairs), dtype=bool)
+    a, b = pairs[:, 0], pairs[:, 1]
+    row, a_in = _positions(sources, node[a])
+    col, b_in = _positions(inside, node[b])
+    dist = dijkstra(rg.csr[inside][:, inside], directed=False, indices=src_pos, limit=max_road_m)
+    return a_in & b_in & (drop[a] + dist[row, col] + drop[b] <= max_road_m)
 
 
 def road_split_labels(
@@ -101,33 +161,43 @@ def road_split_labels(
     max_gap_m: float,
     max_road_m: float,
 ) -> np.ndarray:
-    """Refine straight-line groups: keep a link between two addresses (within ``max_gap_m``)
-    only when drop + road distance + drop between them is at most ``max_road_m``."""
+    """Refine straight-line groups: keep a link between two addresses (within ``max_gap_m``,
+    metres) only when drop + road distance + drop between them is at most ``max_road_m``.
+
+    Parameters
+    ----------
+    x, y
+        Address coordinates (EPSG:25833, metres).
+    labels
+        Straight-line group of each address (:func:`cluster_labels` with ``max_gap_m``).
+    rg
+        The road graph (EPSG:25833).
+
+    Returns
+    -------
+    numpy.ndarray
+        Group label (int64, 0..k-1) of each address.
+    """
     xy = np.column_stack([x, y])
     drop, node = rg.tree.query(xy)
     pairs = cKDTree(xy).query_pairs(r=max_gap_m, output_type="ndarray")
-    n = len(x)
     if len(pairs) == 0:
-        return np.arange(n, dtype="int64")
+        return np.arange(len(x), dtype="int64")
+    group = labels[pairs[:, 0]]
+    order = np.argsort(group, kind="stable")
     keep = np.zeros(len(pairs), dtype=bool)
-    for lab in np.unique(labels[pairs[:, 0]]):  # one local, distance-limited search per group
-        sel = np.flatnonzero(labels[pairs[:, 0]] == lab)
-        members = np.unique(pairs[sel].ravel())
-        lo = xy[members].min(axis=0) - max_road_m
-        hi = xy[members].max(axis=0) + max_road_m
-        inside = np.flatnonzero(np.all((rg.xy >= lo) & (rg.xy <= hi), axis=1))
-        sub = rg.csr[inside][:, inside]
-        sources = np.unique(node[members])
-        dist = dijkstra(
-            sub, directed=False, indices=np.searchsorted(inside, sources), limit=max_road_m
-        )
-        a, b = pairs[sel, 0], pairs[sel, 1]
-        rows = np.searchsorted(sources, node[a])
-        cols = np.searchsorted(inside, node[b])
-        keep[sel] = drop[a] + dist[rows, cols] + drop[b] <= max_road_m
-    kept = pairs[keep]
-    graph = coo_matrix((np.ones(len(kept), dtype="int8"), (kept[:, 0], kept[:, 1])), shape=(n, n))
-    return connected_components(graph, directed=False)[1].astype("int64")
+    for sel in np.split(order, np.flatnonzero(np.diff(group[order])) + 1):
+        keep[sel] = _road_links(xy, pairs[sel], drop, node, rg, max_road_m)
+    return _components(pairs[keep], len(x))
+
+
+def _hulls(x: np.ndarray, y: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Area outline of each label 0..k-1: concave hull of its points, buffered
+    :data:`AREA_BUFFER_M` (metres)."""
+    order = np.argsort(labels, kind="stable")
+    points = np.asarray(shapely.points(x[order], y[order]), dtype=object)
+    members = shapely.multipoints(points, indices=labels[order])
+    return np.asarray(shapely.buffer(shapely.concave_hull(members, ratio=0.4), AREA_BUFFER_M))
 
 
 def build_areas(
@@ -138,9 +208,9 @@ def build_areas(
     Parameters
     ----------
     classified
-        Output of :func:`dekning.coverage.classify.classify` (EPSG:25833).
+        Output of :func:`dekning.coverage.classify.fixed.classify` (EPSG:25833).
     cfg
-        ``max_gap_m`` (linking distance), ``max_road_gap_m`` (the same along roads, when
+        ``max_gap_m`` (linking distance, metres), ``max_road_gap_m`` (the same along roads, when
         ``roads`` is given) and ``min_households`` (smaller areas are flagged).
     roads
         Road graph (:func:`dekning.coverage.planning.routing.build_road_graph`), optional.
@@ -158,13 +228,18 @@ def build_areas(
 
     Raises
     ------
+    InputError
+        ``classified`` is not in EPSG:25833 or lacks a column.
     PlanningError
         No address is eligible.
     """
+    require_crs(classified, "build_areas(classified)")
+    require(classified, ADDRESS_INPUT, "build_areas(classified)")
     elig = classified[classified["eligible"]]
     if elig.empty:
         raise PlanningError(
-            "no eligible address: there is nothing to build (check scheme_year and inputs)"
+            "ingen støtteberettigede adresser: det er ingenting å bygge ut "
+            "(sjekk classify.scheme_year og inndataene)"
         )
     x = elig.geometry.x.to_numpy()
     y = elig.geometry.y.to_numpy()
@@ -176,37 +251,22 @@ def build_areas(
     stats = stats.sort_values(["enheter", "minid"], ascending=[False, True])
     width = max(3, len(str(len(stats))))
     stats["area_id"] = [f"O-{i:0{width}d}" for i in range(1, len(stats) + 1)]
-    id_of_label = stats["area_id"]
-
-    pts = shapely.points(x, y)
-    hulls = []
-    for label in stats.index:
-        members = shapely.multipoints(pts[labels == label])
-        hull = shapely.concave_hull(members, ratio=0.4)
-        hulls.append(shapely.buffer(hull, AREA_BUFFER_M))
+    hulls = _hulls(x, y, labels)[stats.index.to_numpy()]
     areas = gpd.GeoDataFrame(stats.reset_index(drop=True), geometry=hulls, crs=WORK_CRS)
-
-    areas = _finish(areas, classified, cfg)
-
     area_of = pd.Series("", index=classified.index, dtype=object)
-    area_of.loc[elig.index] = id_of_label.reindex(labels).to_numpy()
-    return areas, area_of
+    area_of.loc[elig.index] = stats["area_id"].reindex(labels).to_numpy()
+    return _finish(areas, classified, cfg), area_of
 
 
-def read_area_polygons(path: str | Path) -> gpd.GeoDataFrame:
-    """Build-out areas drawn by the user (any vector format and CRS), with ``area_id``.
+def _polygon_ids(gdf: gpd.GeoDataFrame, path: Path) -> pd.Series:
+    """The area id of each polygon: its ``area_id``/``omrade``/``område``/``id``/``navn``, else
+    ``B-001``, ...
 
-    Without an ``area_id``/``omrade``/``id`` column the areas are numbered ``B-001``, ...
+    Raises
+    ------
+    InputError
+        Two polygons share an id (names the row and the field).
     """
-    from dekning.io import read_vector
-
-    path = Path(path)
-    gdf = read_vector(path, "area polygons", repair=True)
-    if not gdf.geom_type.isin(["Polygon", "MultiPolygon"]).all():
-        bad = int(np.flatnonzero(~gdf.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy())[0])
-        raise InputError(
-            f"not a polygon: {gdf.geom_type.iloc[bad]}", file=path, row=bad + 1, field="geometry"
-        )
     col = next((c for c in ("area_id", "omrade", "område", "id", "navn") if c in gdf.columns), None)
     ids = (
         gdf[col].astype(str).str.strip()
@@ -215,9 +275,42 @@ def read_area_polygons(path: str | Path) -> gpd.GeoDataFrame:
     )
     if ids.duplicated().any():
         pos = int(np.flatnonzero(ids.duplicated().to_numpy())[0])
-        raise InputError(f"duplicate area id {ids.iloc[pos]!r}", file=path, row=pos + 1, field=col)
-    geoms = gdf.geometry.to_numpy()
-    return gpd.GeoDataFrame({"area_id": ids.to_numpy()}, geometry=geoms, crs=WORK_CRS)
+        raise InputError(
+            f"område-id {ids.iloc[pos]!r} finnes to ganger", file=path, row=pos + 1, field=col
+        )
+    return ids
+
+
+def read_area_polygons(path: str | Path) -> gpd.GeoDataFrame:
+    """Build-out areas drawn by the user (any vector format and CRS), with ``area_id``.
+
+    Without an ``area_id``/``omrade``/``id`` column the areas are numbered ``B-001``, ...
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``area_id`` and polygon geometry, EPSG:25833.
+
+    Raises
+    ------
+    InputError
+        The file cannot be read, a geometry is not a polygon, or an id repeats.
+    """
+    path = Path(path)
+    gdf = read_vector(path, "area polygons", repair=True)
+    polygonal = gdf.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if not polygonal.all():
+        bad = int(np.flatnonzero(~polygonal)[0])
+        raise InputError(
+            f"ikke et polygon: {gdf.geom_type.iloc[bad]}",
+            file=path,
+            row=bad + 1,
+            field="geometry",
+        )
+    ids = _polygon_ids(gdf, path)
+    return gpd.GeoDataFrame(
+        {"area_id": ids.to_numpy()}, geometry=gdf.geometry.to_numpy(), crs=WORK_CRS
+    )
 
 
 def areas_from_polygons(
@@ -231,11 +324,22 @@ def areas_from_polygons(
     An address inside two polygons goes to the first. Polygons with no eligible address are
     dropped and reported (they cannot be applied for).
 
+    Returns
+    -------
+    areas, area_of
+        As :func:`build_areas`; the geometry is the user's polygon (EPSG:25833).
+
     Raises
     ------
+    InputError
+        A frame is not in EPSG:25833 or lacks a column.
     PlanningError
         No polygon holds an eligible address.
     """
+    require_crs(classified, "areas_from_polygons(classified)")
+    require_crs(polygons, "areas_from_polygons(polygons)")
+    require(classified, ADDRESS_INPUT, "areas_from_polygons(classified)")
+    require(polygons, ["area_id"], "areas_from_polygons(polygons)")
     elig = classified[classified["eligible"]]
     hit = gpd.sjoin(
         elig[["geometry"]], polygons[["area_id", "geometry"]], predicate="within", how="inner"
@@ -251,7 +355,7 @@ def areas_from_polygons(
             empty,
         )
     if hit.empty:
-        raise PlanningError("none of the given area polygons holds an eligible address")
+        raise PlanningError("ingen av de tegnede områdene har en støtteberettiget adresse")
     area_of = pd.Series("", index=classified.index, dtype=object)
     area_of.loc[hit.index] = hit["area_id"].to_numpy()
     sub = classified.loc[hit.index]

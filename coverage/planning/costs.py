@@ -1,9 +1,10 @@
 """Cost estimate per build-out area.
 
-Route length = (minimum spanning tree over the area's addresses + link from the area to the
-nearest address with fibre) × detour factor. Cost = route × cost per metre
-+ per-connection cost × expected connections + fixed equipment. All lengths in metres
-(EPSG:25833), money in NOK.
+Route length = (route between the area's addresses + link from the area to the nearest address
+with fibre) × detour factor. Cost = trench metres × cost per metre (less in existing ducts, more
+in rock or bog) + per-connection cost × expected connections + fixed equipment. All lengths in
+metres (EPSG:25833), money in whole NOK rounded as the application workbook rounds
+(:mod:`dekning.money`).
 """
 
 from __future__ import annotations
@@ -19,20 +20,128 @@ from dekning.coverage.planning.routing import (
     build_road_graph,
     duct_zone,
     fibre_reach,
-    length_in_ducts,
     length_in_ground,
-    mst_edges,
+    length_in_zone,
     road_route,
     straight_route,
 )
-from dekning.money import round_half_up
+from dekning.crs import require_crs
+from dekning.money import round_half_up, round_half_up_array, round_kroner
+from dekning.schema import require
 
 
-def mst_length(xy: np.ndarray) -> float:
-    """Length (metres) of the Euclidean minimum spanning tree over points ``xy`` (n × 2)."""
+def _members(area_of: pd.Series, area_ids: pd.Series) -> list[np.ndarray]:
+    """Positions of the addresses of each area, in the order of ``area_ids``."""
+    key = area_of.to_numpy()
+    order = np.argsort(key, kind="stable")
+    names, starts = np.unique(key[order], return_index=True)
+    groups = dict(zip(names, np.split(order, starts[1:]), strict=True))
+    return [groups[a] for a in area_ids]
 
-    edges = mst_edges(xy)
-    return float(np.hypot(*(xy[edges[:, 0]] - xy[edges[:, 1]]).T).sum()) if len(edges) else 0.0
+
+def _routes(
+    areas: gpd.GeoDataFrame,
+    classified: gpd.GeoDataFrame,
+    area_of: pd.Series,
+    rg: RoadGraph | None,
+    cfg: CostConfig,
+) -> pd.DataFrame:
+    """Route of every area, along roads when ``rg`` is given, else straight.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``area_id``, ``metode``, ``trase_m`` and ``link_m`` (metres, unrounded), ``omveg``
+        (detour factor), ``geometry`` (route lines, EPSG:25833).
+    """
+    fibre = classified[classified["has_fibre"]]
+    fibre_xy = np.column_stack([fibre.geometry.x, fibre.geometry.y])
+    fibre_tree = cKDTree(fibre_xy) if len(fibre) else None
+    reach = fibre_reach(rg, fibre_xy) if rg is not None else None
+    xy_all = np.column_stack([classified.geometry.x, classified.geometry.y])
+    rows = []
+    for idx in _members(area_of, areas["area_id"]):  # one route per area
+        if rg is not None:
+            geom, road, drop, link = road_route(rg, xy_all[idx], reach)
+            rows.append((road + drop, link, geom))
+        else:
+            geom, between, link = straight_route(xy_all[idx], fibre_tree, fibre_xy)
+            rows.append((between, link, geom))
+    between_m, link_m, geoms = zip(*rows, strict=True)
+    return pd.DataFrame(
+        {
+            "area_id": areas["area_id"].to_numpy(),
+            "metode": "veg" if rg is not None else "luftlinje",
+            "trase_m": np.asarray(between_m, dtype="float64"),
+            "link_m": np.asarray(link_m, dtype="float64"),
+            "omveg": 1.0 if rg is not None else cfg.detour_factor,
+            "geometry": np.asarray(geoms, dtype=object),
+        }
+    )
+
+
+def _lengths(
+    routes: pd.DataFrame,
+    cfg: CostConfig,
+    ducts: gpd.GeoDataFrame | None,
+    ground: gpd.GeoDataFrame | None,
+) -> pd.DataFrame:
+    """Route metres in all, in ducts and in each ground class, rounded to 0.1 m as the workbook.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``trase_m``, ``link_m``, ``route_m``, ``i_trekkror_m`` and ``grunn_<klasse>_m`` (metres).
+    """
+    detour = routes["omveg"].to_numpy(dtype="float64")
+    trase = round_half_up_array(routes["trase_m"], 1)
+    link = round_half_up_array(routes["link_m"], 1)
+    route = round_half_up_array((trase + link) * detour, 1)
+    geoms = routes["geometry"].to_numpy()
+    zone = duct_zone(ducts, cfg.duct_tolerance_m)
+    ducted = np.minimum(round_half_up_array(length_in_zone(geoms, zone) * detour, 1), route)
+    out = pd.DataFrame({"trase_m": trase, "link_m": link, "route_m": route, "i_trekkror_m": ducted})
+    classes = sorted(cfg.ground_cost_per_metre_nok)
+    in_ground = length_in_ground(geoms, ground, classes, zone)
+    for c in classes:
+        out[f"grunn_{c}_m"] = round_half_up_array(in_ground[c] * detour, 1)
+    return out
+
+
+def _trench_cost(lengths: pd.DataFrame, cfg: CostConfig) -> np.ndarray:
+    """Trench and cable (NOK, int64): ordinary metres, duct metres and ground-class metres at
+    their prices (the workbook's ``Graving og kabel``)."""
+    trench = lengths["route_m"].to_numpy() * cfg.cost_per_metre_nok + lengths[
+        "i_trekkror_m"
+    ].to_numpy() * (cfg.cost_per_metre_duct_nok - cfg.cost_per_metre_nok)
+    for c in sorted(cfg.ground_cost_per_metre_nok):
+        extra = cfg.ground_cost_per_metre_nok[c] - cfg.cost_per_metre_nok
+        trench = trench + lengths[f"grunn_{c}_m"].to_numpy() * extra
+    return round_kroner(trench)
+
+
+def _check_inputs(
+    areas: gpd.GeoDataFrame,
+    classified: gpd.GeoDataFrame,
+    roads: gpd.GeoDataFrame | RoadGraph | None,
+    ground: gpd.GeoDataFrame | None,
+) -> None:
+    """CRS and columns of every frame :func:`estimate_costs` takes (ducts: :func:`duct_zone`).
+
+    Raises
+    ------
+    InputError
+        A frame is not in EPSG:25833 or lacks a column.
+    """
+    require_crs(areas, "estimate_costs(areas)")
+    require_crs(classified, "estimate_costs(classified)")
+    require(areas, ["area_id", "enheter"], "estimate_costs(areas)")
+    require(classified, ["has_fibre"], "estimate_costs(classified)")
+    if isinstance(roads, gpd.GeoDataFrame):
+        require_crs(roads, "estimate_costs(roads)")
+    if ground is not None:
+        require_crs(ground, "estimate_costs(ground)")
+        require(ground, ["klasse"], "estimate_costs(ground)")
 
 
 def estimate_costs(
@@ -49,15 +158,22 @@ def estimate_costs(
 
     Parameters
     ----------
+    areas
+        Output of :func:`dekning.coverage.planning.areas.build_areas` (EPSG:25833).
+    classified, area_of
+        The classified addresses (EPSG:25833) and the area id of each (empty: none).
+    cfg
+        Prices (NOK per metre, per connection, per area), take-up, detour factor.
     roads
         Road centre lines (EPSG:25833), or their graph from
-        :func:`dekning.coverage.planning.routing.build_road_graph`; when given, routes follow the roads.
+        :func:`dekning.coverage.planning.routing.build_road_graph`; when given, routes follow
+        the roads.
     ducts
-        Existing ducts (trekkrør); route metres within ``cfg.duct_tolerance_m`` of one cost
-        ``cfg.cost_per_metre_duct_nok`` instead of ``cfg.cost_per_metre_nok``.
+        Existing ducts (trekkrør, EPSG:25833); route metres within ``cfg.duct_tolerance_m`` of
+        one cost ``cfg.cost_per_metre_duct_nok`` instead of ``cfg.cost_per_metre_nok``.
     ground
-        Ground-class polygons (``klasse``); route metres inside them, outside ducts, cost
-        ``cfg.ground_cost_per_metre_nok[klasse]``. Columns ``grunn_<klasse>_m`` give them.
+        Ground-class polygons (``klasse``, EPSG:25833); route metres inside them, outside ducts,
+        cost ``cfg.ground_cost_per_metre_nok[klasse]``. Columns ``grunn_<klasse>_m`` give them.
 
     Returns
     -------
@@ -66,76 +182,32 @@ def estimate_costs(
         ``luftlinje``), ``trase_m`` (between the addresses: Steiner tree along roads plus drops,
         or straight MST), ``link_m`` (to the nearest fibre address; 0 when none exists),
         ``omveg`` (detour factor: ``cfg.detour_factor`` for straight lines, 1 along roads),
-        ``route_m``, ``i_trekkror_m`` (of which in existing ducts), ``tilknytninger``
-        (units × take-up), ``kost_grofting``, ``kost_tilknytning``, ``kost_utstyr``,
-        ``kost_total`` (NOK, whole kroner, rounded as the application workbook does).
+        ``route_m``, ``i_trekkror_m`` (of which in existing ducts), ``grunn_<klasse>_m``,
+        ``tilknytninger`` (units × take-up), ``kost_grofting``, ``kost_tilknytning``,
+        ``kost_utstyr``, ``kost_total`` (NOK, whole kroner). Metres are rounded to 0.1 m.
     routes : geopandas.GeoDataFrame
-        ``area_id`` and the route geometry (EPSG:25833).
+        ``area_id``, ``metode`` and the route geometry (EPSG:25833).
+
+    Raises
+    ------
+    InputError
+        A frame is not in EPSG:25833 or lacks a column.
     """
-    fibre = classified[classified["has_fibre"]]
-    fibre_xy = np.column_stack([fibre.geometry.x, fibre.geometry.y])
-    fibre_tree = cKDTree(fibre_xy) if len(fibre) else None
-    xs = classified.geometry.x.to_numpy()
-    ys = classified.geometry.y.to_numpy()
-    members_of = (
-        pd.Series(np.arange(len(classified)), index=classified.index)
-        .groupby(area_of.to_numpy())
-        .apply(np.asarray)
-    )
+    _check_inputs(areas, classified, roads, ground)
     rg = roads if isinstance(roads, RoadGraph) or roads is None else build_road_graph(roads)
-    reach = fibre_reach(rg, fibre_xy) if rg is not None else None
-    rows, geoms = [], []
-    for area_id, units in zip(areas["area_id"], areas["enheter"], strict=True):
-        idx = members_of[area_id]
-        xy = np.column_stack([xs[idx], ys[idx]])
-        if rg is not None:
-            geom, road, drop, link = road_route(rg, xy, reach)
-            between, detour, method = road + drop, 1.0, "veg"
-        else:
-            geom, between, link = straight_route(xy, fibre_tree, fibre_xy)
-            detour, method = cfg.detour_factor, "luftlinje"
-        geoms.append(geom)
-        rows.append(
-            {
-                "area_id": area_id,
-                "metode": method,
-                "trase_m": round_half_up(between, 1),
-                "link_m": round_half_up(link, 1),
-                "omveg": detour,
-                "enheter": units,
-            }
-        )
-    out = pd.DataFrame(rows)
-    out["route_m"] = [
-        round_half_up((t + k) * d, 1)
-        for t, k, d in zip(out["trase_m"], out["link_m"], out["omveg"], strict=True)
-    ]
-    raw_in_ducts = length_in_ducts(np.asarray(geoms, dtype=object), ducts, cfg.duct_tolerance_m)
-    out["i_trekkror_m"] = [
-        min(round_half_up(v * d, 1), r)
-        for v, d, r in zip(raw_in_ducts, out["omveg"], out["route_m"], strict=True)
-    ]
-    classes = sorted(cfg.ground_cost_per_metre_nok)
-    in_ground = length_in_ground(
-        np.asarray(geoms, dtype=object), ground, classes, duct_zone(ducts, cfg.duct_tolerance_m)
-    )
-    trench = out["route_m"].to_numpy() * cfg.cost_per_metre_nok + out["i_trekkror_m"].to_numpy() * (
-        cfg.cost_per_metre_duct_nok - cfg.cost_per_metre_nok
-    )
-    for c in classes:
-        metres = np.array(
-            [round_half_up(v * d, 1) for v, d in zip(in_ground[c], out["omveg"], strict=True)]
-        )
-        out[f"grunn_{c}_m"] = metres
-        trench = trench + metres * (cfg.ground_cost_per_metre_nok[c] - cfg.cost_per_metre_nok)
-    out["tilknytninger"] = out["enheter"] * cfg.take_up
-    out["kost_grofting"] = [int(round_half_up(v)) for v in trench]
-    out["kost_tilknytning"] = [
-        int(round_half_up(u * cfg.take_up * cfg.per_connection_nok)) for u in out["enheter"]
-    ]
+    routes = _routes(areas, classified, area_of, rg, cfg)
+    out = routes[["area_id", "metode"]].copy()
+    lengths = _lengths(routes, cfg, ducts, ground)
+    out[["trase_m", "link_m"]] = lengths[["trase_m", "link_m"]]
+    out["omveg"] = routes["omveg"]
+    out = pd.concat([out, lengths.drop(columns=["trase_m", "link_m"])], axis=1)
+    units = areas["enheter"].to_numpy()
+    out["tilknytninger"] = units * cfg.take_up
+    out["kost_grofting"] = _trench_cost(lengths, cfg)
+    out["kost_tilknytning"] = round_kroner(units * cfg.take_up * cfg.per_connection_nok)
     out["kost_utstyr"] = int(round_half_up(cfg.fixed_equipment_nok))
     out["kost_total"] = out["kost_grofting"] + out["kost_tilknytning"] + out["kost_utstyr"]
-    routes = gpd.GeoDataFrame(
-        {"area_id": out["area_id"], "metode": out["metode"]}, geometry=geoms, crs=areas.crs
+    geo = gpd.GeoDataFrame(
+        routes[["area_id", "metode"]], geometry=routes["geometry"].to_numpy(), crs=areas.crs
     )
-    return out.drop(columns="enheter"), routes
+    return out, geo

@@ -67,6 +67,24 @@ def select_areas(
     multi-year problems it stops after ``time_limit_s`` with the best plan found, and
     ``attrs["optimal"]`` is False and ``attrs["mip_gap"]`` says how far from the bound it may be.
 
+    Parameters
+    ----------
+    funding
+        ``area_id``, ``kommunal`` and ``statlig`` (NOK) per area (:func:`~dekning.coverage.
+        planning.funding.fund`).
+    units
+        Eligible units per area, same order.
+    municipal_budget
+        Municipal money per year (NOK); None chooses every area in year 1.
+    years
+        Budget years.
+    state_budget
+        State money for all years together (NOK); None: unlimited.
+    value
+        What to maximise per area (e.g. the priority score); default ``units``.
+    time_limit_s
+        Solver time limit (seconds).
+
     Returns
     -------
     pandas.DataFrame
@@ -76,61 +94,89 @@ def select_areas(
     Raises
     ------
     PlanningError
-        The solver finds no feasible plan (should not happen: choosing nothing is feasible).
+        The solver finds no feasible plan (only with a negative budget: choosing nothing is
+        otherwise always feasible).
     """
     n = len(funding)
     muni = funding["kommunal"].to_numpy(dtype="float64")
     state = funding["statlig"].to_numpy(dtype="float64")
     u = np.asarray(units, dtype="float64")
     v = u if value is None else np.asarray(value, dtype="float64")
-    optimal, gap = True, 0.0
     if municipal_budget is None:
-        chosen = np.ones(n, dtype=bool)
-        year = np.ones(n, dtype="int64")
+        chosen, year = np.ones(n, dtype=bool), np.ones(n, dtype="int64")
+        optimal, gap = True, 0.0
     else:
-        t = years
-        nv = n * t  # x[i, y] at i * t + y
-        tie = 1e-6 * muni / max(muni.max(), 1.0)
-        c = -np.repeat(v, t) + np.repeat(tie, t) + np.tile(1e-7 * np.arange(t), n)
-        cons = []
-        one_year = np.zeros((n, nv))
-        for i in range(n):
-            one_year[i, i * t : (i + 1) * t] = 1
-        cons.append(LinearConstraint(one_year, 0, 1))
-        per_year = np.zeros((t, nv))
-        for y in range(t):
-            per_year[y, y::t] = muni
-        cons.append(LinearConstraint(per_year, 0, municipal_budget))
-        if state_budget is not None:
-            cons.append(LinearConstraint(np.repeat(state, t)[None, :], 0, state_budget))
-        res = milp(
-            c,
-            constraints=cons,
-            integrality=np.ones(nv),
-            bounds=Bounds(0, 1),
-            options={"time_limit": time_limit_s, "mip_rel_gap": 1e-6},
+        chosen, year, optimal, gap = _solve(
+            v, muni, state, municipal_budget, years, state_budget, time_limit_s
         )
-        if res.x is None:
-            raise PlanningError(f"no feasible selection: {res.message}")
-        optimal = res.status == 0
-        gap = float(getattr(res, "mip_gap", 0.0) or 0.0)
-        x = np.round(res.x).reshape(n, t).astype(bool)
-        chosen = x.any(axis=1)
-        year = np.where(chosen, x.argmax(axis=1) + 1, 0)
-    eff = np.where(muni > 0, u / np.maximum(muni, 1), np.inf)
-    order = np.lexsort((-u, -eff))
-    rank = np.zeros(n, dtype="int64")
-    r = 1
-    for i in order:
-        if chosen[i]:
-            rank[i] = r
-            r += 1
     out = pd.DataFrame(
-        {"area_id": funding["area_id"].to_numpy(), "valgt": chosen, "aar": year, "rang": rank}
+        {
+            "area_id": funding["area_id"].to_numpy(),
+            "valgt": chosen,
+            "aar": year,
+            "rang": _ranks(chosen, u, muni),
+        }
     )
     out.attrs["optimal"] = optimal
     out.attrs["mip_gap"] = gap
     return out
+
+
+def _solve(
+    value: np.ndarray,
+    muni: np.ndarray,
+    state: np.ndarray,
+    municipal_budget: float,
+    years: int,
+    state_budget: float | None,
+    time_limit_s: float,
+) -> tuple[np.ndarray, np.ndarray, bool, float]:
+    """The 0-1 programme: x[i, y] = area i built in year y (variable i × years + y).
+
+    Returns
+    -------
+    chosen, year, optimal, mip_gap
+        Chosen areas (bool), their 1-based build year (0: not chosen), whether HiGHS proved
+        optimality, and the relative gap to the bound.
+
+    Raises
+    ------
+    PlanningError
+        The solver finds no feasible plan.
+    """
+    n, t = len(value), years
+    nv = n * t
+    tie = 1e-6 * muni / max(muni.max(), 1.0)
+    c = -np.repeat(value, t) + np.repeat(tie, t) + np.tile(1e-7 * np.arange(t), n)
+    one_year = np.kron(np.eye(n), np.ones((1, t)))  # each area in at most one year
+    per_year = np.kron(muni[None, :], np.eye(t))  # municipal money per year
+    cons = [LinearConstraint(one_year, 0, 1), LinearConstraint(per_year, 0, municipal_budget)]
+    if state_budget is not None:
+        cons.append(LinearConstraint(np.repeat(state, t)[None, :], 0, state_budget))
+    res = milp(
+        c,
+        constraints=cons,
+        integrality=np.ones(nv),
+        bounds=Bounds(0, 1),
+        options={"time_limit": time_limit_s, "mip_rel_gap": 1e-6},
+    )
+    if res.x is None:
+        raise PlanningError(f"fant ingen gjennomførbar prioritering: {res.message}")
+    x = np.round(res.x).reshape(n, t).astype(bool)
+    chosen = x.any(axis=1)
+    year = np.where(chosen, x.argmax(axis=1) + 1, 0)
+    return chosen, year, res.status == 0, float(getattr(res, "mip_gap", 0.0) or 0.0)
+
+
+def _ranks(chosen: np.ndarray, units: np.ndarray, muni: np.ndarray) -> np.ndarray:
+    """Rank (int64, 1 = most units per municipal krone) of the chosen areas, 0 for the others;
+    areas without municipal money come first, ties by more units."""
+    eff = np.where(muni > 0, units / np.maximum(muni, 1), np.inf)
+    order = np.lexsort((-units, -eff))
+    rank = np.zeros(len(chosen), dtype="int64")
+    picked = chosen[order]
+    rank[order[picked]] = np.arange(1, int(picked.sum()) + 1)
+    return rank
 
 
 def compare_scenarios(

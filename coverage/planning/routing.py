@@ -8,8 +8,8 @@
 - Straight line (no roads): the Euclidean minimum spanning tree over the addresses plus a straight
   link to the nearest fibre address; the cost model multiplies its length by a detour factor.
 
-Existing ducts (trekkrør): :func:`length_in_ducts` measures how much of a route runs within
-``tolerance_m`` of a duct, where only fibre blowing is paid.
+Existing ducts (trekkrør): :func:`duct_zone` is the area within ``tolerance_m`` of a duct, where
+only fibre blowing is paid, and :func:`length_in_zone` measures how much of a route runs in it.
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ import shapely
 from scipy.sparse import coo_matrix, csr_matrix, triu
 from scipy.sparse.csgraph import connected_components, dijkstra, minimum_spanning_tree
 from scipy.spatial import Delaunay, QhullError, cKDTree
+
+from dekning.crs import require_crs
 
 SEGMENT_M = 50.0
 """Roads are densified to vertices at most this far apart before addresses attach."""
@@ -43,7 +45,13 @@ def build_road_graph(roads: gpd.GeoDataFrame) -> RoadGraph:
     Lines are noded at crossings and densified to vertices at most :data:`SEGMENT_M` apart.
     Pieces that do not touch (digitising gaps, streets drawn apart from the main road) are joined
     at their closest vertices, so every address can be reached; the join is costed like trench.
+
+    Raises
+    ------
+    InputError
+        ``roads`` is not in EPSG:25833.
     """
+    require_crs(roads, "build_road_graph(roads)")
     noded = shapely.node(shapely.union_all(roads.geometry.to_numpy()))
     parts = shapely.get_parts(shapely.segmentize(noded, SEGMENT_M))
     coords, index = shapely.get_coordinates(parts, return_index=True)
@@ -66,7 +74,7 @@ def build_road_graph(roads: gpd.GeoDataFrame) -> RoadGraph:
         d = np.where(other, d, np.inf)
         best = d.min(axis=1)
         new_a, new_b = [], []
-        for comp in np.flatnonzero(counts < counts.max()):
+        for comp in np.flatnonzero(np.arange(n_comp) != counts.argmax()):  # all but the largest
             nodes = np.flatnonzero(labels == comp)
             i = nodes[np.argmin(best[nodes])]
             if np.isfinite(best[i]):
@@ -101,9 +109,8 @@ def steiner_tree_edges(graph: csr_matrix, terminals: np.ndarray) -> np.ndarray:
     ok = (src[u] >= 0) & (src[v] >= 0) & (src[u] != src[v])
     u, v, w = u[ok], v[ok], w[ok]
     cost = dist[u] + w + dist[v]
-    t_index = {t: i for i, t in enumerate(terminals)}
-    su = np.array([t_index[x] for x in src[u]], dtype="int64")
-    sv = np.array([t_index[x] for x in src[v]], dtype="int64")
+    su = np.searchsorted(terminals, src[u])  # terminals are sorted: index of each source
+    sv = np.searchsorted(terminals, src[v])
     lo, hi = np.minimum(su, sv), np.maximum(su, sv)
     order = np.lexsort((cost, hi, lo))
     first = np.r_[True, (lo[order][1:] != lo[order][:-1]) | (hi[order][1:] != hi[order][:-1])]
@@ -172,8 +179,8 @@ def straight_route(
 ) -> tuple[shapely.Geometry, float, float]:
     """MST over the addresses plus a link to the nearest fibre address: (geometry, mst_m, link_m)."""
     edges = mst_edges(xy)
-    lines = [shapely.linestrings(xy[e]) for e in edges]
-    mst = float(sum(line.length for line in lines))
+    lines = list(shapely.linestrings(xy[edges])) if len(edges) else []
+    mst = float(sum(shapely.length(lines).tolist()))  # summed in order, as the figures always were
     link = 0.0
     if fibre_tree is not None:
         d, j = fibre_tree.query(xy)
@@ -214,9 +221,9 @@ def road_route(
     """
     drop, node = rg.tree.query(xy)
     terminals = np.unique(node)
-    lines = [
-        shapely.linestrings(np.vstack([xy[i], rg.xy[node[i]]])) for i in np.flatnonzero(drop > 0)
-    ]
+    hang = np.flatnonzero(drop > 0)
+    drops = shapely.linestrings(np.stack([xy[hang], rg.xy[node[hang]]], axis=1))
+    lines = list(np.asarray(drops, dtype=object))
     link = 0.0
     if reach is not None:
         nearest = terminals[np.argmin(reach.dist[terminals])]
@@ -254,13 +261,24 @@ def _steiner(rg: RoadGraph, terminals: np.ndarray) -> np.ndarray:
     return steiner_tree_edges(rg.csr, terminals)
 
 
-def length_in_ducts(
-    routes: np.ndarray, ducts: gpd.GeoDataFrame | None, tolerance_m: float = 15.0
-) -> np.ndarray:
-    """Metres of each route that run within ``tolerance_m`` of an existing duct."""
+def duct_zone(ducts: gpd.GeoDataFrame | None, tolerance_m: float) -> shapely.Geometry | None:
+    """The area within ``tolerance_m`` (metres) of any duct; None without ducts.
+
+    Raises
+    ------
+    InputError
+        ``ducts`` is not in EPSG:25833.
+    """
     if ducts is None or ducts.empty:
+        return None
+    require_crs(ducts, "duct_zone(ducts)")
+    return shapely.buffer(shapely.union_all(ducts.geometry.to_numpy()), tolerance_m)
+
+
+def length_in_zone(routes: np.ndarray, zone: shapely.Geometry | None) -> np.ndarray:
+    """Metres of each route (EPSG:25833 lines) inside ``zone`` (e.g. :func:`duct_zone`)."""
+    if zone is None:
         return np.zeros(len(routes))
-    zone = shapely.buffer(shapely.union_all(ducts.geometry.to_numpy()), tolerance_m)
     shapely.prepare(zone)
     return shapely.length(shapely.intersection(routes, zone))
 
@@ -272,10 +290,17 @@ def length_in_ground(
     exclude: shapely.Geometry | None = None,
 ) -> dict[str, np.ndarray]:
     """Metres of each route inside the ground polygons of each class (outside ``exclude``,
-    e.g. the duct zone, which has its own price)."""
+    e.g. the duct zone, which has its own price).
+
+    Raises
+    ------
+    InputError
+        ``ground`` is not in EPSG:25833.
+    """
     out = {c: np.zeros(len(routes)) for c in classes}
     if ground is None or ground.empty:
         return out
+    require_crs(ground, "length_in_ground(ground)")
     geoms = routes if exclude is None else shapely.difference(routes, exclude)
     for c in classes:
         polys = ground.loc[ground["klasse"] == c, "geometry"].to_numpy()
@@ -283,10 +308,3 @@ def length_in_ground(
             zone = shapely.union_all(polys)
             out[c] = shapely.length(shapely.intersection(geoms, zone))
     return out
-
-
-def duct_zone(ducts: gpd.GeoDataFrame | None, tolerance_m: float) -> shapely.Geometry | None:
-    """The area within ``tolerance_m`` of any duct."""
-    if ducts is None or ducts.empty:
-        return None
-    return shapely.buffer(shapely.union_all(ducts.geometry.to_numpy()), tolerance_m)
