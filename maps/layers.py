@@ -1,26 +1,39 @@
 """Building blocks shared by the planner map and the public map.
 
+Maps read a run's results only: classified addresses, areas and routes (EPSG:25833, checked at
+the door) and the mobile class grids the classify stage made. Nothing here opens an input file.
+
 Colours come from the Okabe-Ito palette and a viridis-like ramp, which stay distinguishable for
 people with the common colour-vision deficiencies.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
+from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-import rasterio
 import shapely
+from affine import Affine
 from branca.element import MacroElement, Template
+from pyproj import Transformer
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
-from dekning.crs import WEB_CRS, WORK_CRS, ssb_grid_id
-from dekning.maps.offline import make_offline
-from dekning.schema import SPEED_CLASS_LABELS, SPEED_CLASSES
+from dekning.crs import WEB_CRS, WORK_CRS, require_crs, ssb_grid_id
+from dekning.maps.offline import make_offline, page_header
+from dekning.privacy import is_small
+from dekning.schema import (
+    MOBILE_CLASSES,
+    SPEED_CLASS_LABELS,
+    SPEED_CLASSES,
+    TARGET_DOWN_KBPS,
+    ClassGrid,
+    require,
+)
 
 # Okabe-Ito based: best (blue) to worst (vermillion); "none" is dark grey.
 SPEED_COLOURS = {
@@ -30,12 +43,40 @@ SPEED_COLOURS = {
     "lt30": "#D55E00",
     "none": "#333333",
 }
-MOBILE_COLOURS = {0: None, 1: "#E69F00", 2: "#56B4E9", 3: "#0072B2"}
-MOBILE_LABELS = {1: "med utendørsantenne", 2: "utendørs", 3: "innendørs"}
+_MOBILE_WORDS_BY_CLASS = {
+    "ingen": "ingen",
+    "antenne": "med utendørsantenne",
+    "ute": "utendørs",
+    "inne": "innendørs",
+}
+MOBILE_WORDS = {k: _MOBILE_WORDS_BY_CLASS[name] for k, name in MOBILE_CLASSES.items()}
+"""Mobile class (:data:`dekning.schema.MOBILE_CLASSES`) → the words the maps show."""
+_MOBILE_COLOURS_BY_CLASS = {"antenne": "#E69F00", "ute": "#56B4E9", "inne": "#0072B2"}
+MOBILE_COLOURS = {
+    k: _MOBILE_COLOURS_BY_CLASS[name]
+    for k, name in MOBILE_CLASSES.items()
+    if name in _MOBILE_COLOURS_BY_CLASS
+}
+"""Mobile class → overlay colour; a class without a colour (none) is transparent."""
 GAP_COLOUR = "#CC79A7"
+AREA_FILL = "#009E73"
+
+TARGET_MBPS = TARGET_DOWN_KBPS // 1000
+LACKING_COLUMN = f"andel_uten_{TARGET_MBPS}"
+"""Cell column: share of households without an offer of the national target speed."""
+LACKING_LABEL = f"Andel uten {TARGET_MBPS} Mbit/s"
+CELL_COLUMNS = ("ssb_rute_250", "hus", "speed_class", "best_down_kbps")
+"""Columns of the classified addresses the cell layer reads."""
 
 
-def cell_style(feature: dict) -> dict:
+def operator_label(operator: str) -> str:
+    """An operator's name as the maps show it: as the input names it, with a capital first
+    letter when the input wrote it all in lower case (``telenor`` → ``Telenor``; ``Ice-Net``
+    stays ``Ice-Net``)."""
+    return operator.capitalize() if operator.islower() else operator
+
+
+def cell_style(feature: dict[str, Any]) -> dict[str, Any]:
     """Style of a grid cell coloured by its speed class (``klasse``)."""
     return {
         "fillColor": SPEED_COLOURS[feature["properties"]["klasse"]],
@@ -45,28 +86,48 @@ def cell_style(feature: dict) -> dict:
     }
 
 
-def grid_polygons(cell_ids: np.ndarray, size: int = 250) -> np.ndarray:
-    """Square polygons (EPSG:25833) of SSB grid cells from their ids."""
+def _cell_origin(cell_ids: pd.Series | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower-left corner (EPSG:25833) of SSB grid cells from their ids."""
     ids = np.asarray(cell_ids, dtype="int64")
-    x0 = ids // 10_000_000 - 2_000_000
-    y0 = ids % 10_000_000
+    return ids // 10_000_000 - 2_000_000, ids % 10_000_000
+
+
+def grid_polygons(
+    cell_ids: pd.Series | np.ndarray, size: int | pd.Series | np.ndarray = 250
+) -> np.ndarray:
+    """Square polygons (EPSG:25833) of SSB grid cells from their ids and sizes (metres)."""
+    x0, y0 = _cell_origin(cell_ids)
     return shapely.box(x0, y0, x0 + size, y0 + size)
 
 
 def _cell_stats(df: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
+    """Addresses, households (per speed class), majority class and the share lacking the
+    target speed of the addresses grouped by ``key``."""
     g = df.groupby(key)
     out = pd.DataFrame({"adresser": g.size(), "hus": g["hus"].sum()})
     for cls in SPEED_CLASSES:
         out[f"hus_{cls}"] = df["hus"].where(df["speed_class"] == cls, 0).groupby(key).sum()
     # Class of the majority of addresses in the cell (ties go to the worse class).
     counts = pd.crosstab(key, df["speed_class"]).reindex(columns=SPEED_CLASSES, fill_value=0)
-    majority = counts.to_numpy()[:, ::-1].argmax(axis=1)
-    out["klasse"] = [SPEED_CLASSES[len(SPEED_CLASSES) - 1 - k] for k in majority]
-    lacking = out["hus_30to100"] + out["hus_lt30"] + out["hus_none"]
-    out["andel_uten_100"] = np.where(out["hus"] > 0, lacking / out["hus"].clip(lower=1), 0.0).round(
-        2
-    )
+    worst_first = counts.to_numpy()[:, ::-1].argmax(axis=1)
+    out["klasse"] = np.array(SPEED_CLASSES, dtype=object)[len(SPEED_CLASSES) - 1 - worst_first]
+    lacking = df["hus"].where(df["best_down_kbps"] < TARGET_DOWN_KBPS, 0).groupby(key).sum()
+    share = np.where(out["hus"] > 0, lacking / out["hus"].clip(lower=1), 0.0)
+    out[LACKING_COLUMN] = share.round(2)
     return out
+
+
+def _publishable(df: pd.DataFrame, stats: pd.DataFrame, min_count: int) -> pd.DataFrame:
+    """250 m cells that are not small, then the 1 km cells of the addresses of small 250 m
+    cells that are not small themselves (:func:`dekning.privacy.is_small`)."""
+    small = is_small(stats["adresser"], min_count)
+    rest = df[df["ssb_rute_250"].isin(stats.index[small])]
+    if rest.empty:
+        return stats[~small]
+    x0, y0 = _cell_origin(rest["ssb_rute_250"])
+    km = pd.Series(ssb_grid_id(x0, y0, 1000), index=rest.index, name="ssb_rute")
+    big = _cell_stats(rest, km).assign(rute_m=1000)
+    return pd.concat([stats[~small], big[~is_small(big["adresser"], min_count)]])
 
 
 def cell_layer_frame(
@@ -74,35 +135,38 @@ def cell_layer_frame(
 ) -> gpd.GeoDataFrame:
     """Per SSB cell: address count, households per speed class, majority class (EPSG:4326).
 
-    Without ``min_count``: every 250 m cell. With ``min_count`` (for publication): 250 m cells
-    with at least that many addresses; the addresses of smaller cells are rolled up into their
-    1 km SSB cell, which is shown when it reaches ``min_count``; the rest is left out, so no
-    published cell describes fewer than ``min_count`` addresses. Column ``rute_m`` gives the
-    cell size.
+    Parameters
+    ----------
+    classified
+        Classified addresses (EPSG:25833) with the columns of :data:`CELL_COLUMNS`.
+    min_count
+        None: every 250 m cell. A number (for publication): 250 m cells that are not small
+        under :func:`dekning.privacy.is_small` (fewer than ``min_count`` addresses); the
+        addresses of small cells are rolled up into their 1 km SSB cell, which is shown when it
+        is not small itself; the rest is left out, so no published cell describes fewer than
+        ``min_count`` addresses.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per cell: ``ssb_rute`` (id), ``rute_m`` (cell size, 250 or 1000),
+        ``adresser``, ``hus``, ``hus_<class>``, ``klasse`` and :data:`LACKING_COLUMN`; 250 m
+        cells first.
+
+    Raises
+    ------
+    InputError
+        When ``classified`` is not in EPSG:25833 or lacks a column of :data:`CELL_COLUMNS`.
     """
+    require_crs(classified, "classified addresses (cell layer)")
+    require(classified, CELL_COLUMNS, "classified addresses (cell layer)")
     df = pd.DataFrame(classified.drop(columns="geometry"))
     stats = _cell_stats(df, df["ssb_rute_250"]).assign(rute_m=250)
     if min_count is not None:
-        small_ids = stats.index[stats["adresser"] < min_count]
-        stats = stats[stats["adresser"] >= min_count]
-        rest = df[df["ssb_rute_250"].isin(small_ids)]
-        if len(rest):
-            x0 = rest["ssb_rute_250"] // 10_000_000 - 2_000_000
-            y0 = rest["ssb_rute_250"] % 10_000_000
-            km = ssb_grid_id(x0.to_numpy(), y0.to_numpy(), 1000)
-            big = _cell_stats(rest, pd.Series(km, index=rest.index, name="ssb_rute")).assign(
-                rute_m=1000
-            )
-            stats = pd.concat([stats, big[big["adresser"] >= min_count]])
+        stats = _publishable(df, stats, min_count)
     stats.index.name = "ssb_rute"
     out = stats.reset_index()
-    geoms = np.concatenate(
-        [
-            grid_polygons(out.loc[out["rute_m"] == size, "ssb_rute"].to_numpy(), size)
-            for size in (250, 1000)
-        ]
-    )
-    out = pd.concat([out[out["rute_m"] == 250], out[out["rute_m"] == 1000]], ignore_index=True)
+    geoms = grid_polygons(out["ssb_rute"], out["rute_m"].to_numpy())
     return gpd.GeoDataFrame(out, geometry=geoms, crs=WORK_CRS).to_crs(WEB_CRS)
 
 
@@ -151,54 +215,57 @@ class Legend(MacroElement):
 
 
 def speed_legend_items() -> list[tuple[str, str]]:
+    """Colour and label of every speed class, best first."""
     return [(SPEED_COLOURS[c], SPEED_CLASS_LABELS[c]) for c in SPEED_CLASSES]
 
 
-def raster_overlay(
-    grid: np.ndarray,
-    transform: rasterio.Affine,
-    crs: object,
-    colours: dict[int, str | None],
-    name: str,
-    show: bool = False,
-    opacity: float = 0.55,
-) -> folium.raster_layers.ImageOverlay:
-    """An image overlay of a class grid, reprojected to Web Mercator so it lines up with the tiles."""
-    src = grid.astype("float32")
-    h, w = src.shape
-    left, top = transform.c, transform.f
-    right, bottom = transform.c + transform.a * w, transform.f + transform.e * h
+def mobile_legend_items() -> list[tuple[str, str]]:
+    """Colour and words of every coloured mobile class, best first."""
+    return [(MOBILE_COLOURS[k], MOBILE_WORDS[k]) for k in sorted(MOBILE_COLOURS, reverse=True)]
+
+
+def _to_web_mercator(grid: ClassGrid) -> tuple[np.ndarray, Any]:
+    """``grid`` reprojected (nearest class) to EPSG:3857 as float32, NaN outside; and its
+    affine transform."""
+    h, w = grid.values.shape
+    a, _, left, _, e, top = grid.transform[:6]
+    right, bottom = left + a * w, top + e * h
     dst_transform, dw, dh = calculate_default_transform(
-        crs, "EPSG:3857", w, h, left, bottom, right, top
+        grid.crs, "EPSG:3857", w, h, left, bottom, right, top
     )
     dst = np.full((dh, dw), np.nan, dtype="float32")
     reproject(
-        src,
+        grid.values.astype("float32"),
         dst,
-        src_transform=transform,
-        src_crs=crs,
+        src_transform=Affine(*grid.transform[:6]),
+        src_crs=grid.crs,
         dst_transform=dst_transform,
         dst_crs="EPSG:3857",
         src_nodata=np.nan,
         dst_nodata=np.nan,
         resampling=Resampling.nearest,
     )
+    return dst, dst_transform
+
+
+def raster_overlay(
+    grid: ClassGrid,
+    colours: Mapping[int, str],
+    name: str,
+    show: bool = False,
+    opacity: float = 0.55,
+) -> folium.raster_layers.ImageOverlay:
+    """An image overlay of an in-memory class grid, reprojected to Web Mercator so it lines up
+    with the tiles; classes without a colour in ``colours`` are transparent."""
+    dst, t = _to_web_mercator(grid)
+    dh, dw = dst.shape
     rgba = np.zeros((dh, dw, 4), dtype="uint8")
     for value, colour in colours.items():
-        if colour is None:
-            continue
-        sel = dst == value
-        rgba[sel, 0] = int(colour[1:3], 16)
-        rgba[sel, 1] = int(colour[3:5], 16)
-        rgba[sel, 2] = int(colour[5:7], 16)
-        rgba[sel, 3] = 255
-    x0, y1 = dst_transform.c, dst_transform.f
-    x1, y0 = dst_transform.c + dst_transform.a * dw, dst_transform.f + dst_transform.e * dh
-    from pyproj import Transformer
-
-    tr = Transformer.from_crs("EPSG:3857", WEB_CRS, always_xy=True)
-    lon0, lat0 = tr.transform(x0, y0)
-    lon1, lat1 = tr.transform(x1, y1)
+        rgb = [int(colour[i : i + 2], 16) for i in (1, 3, 5)]
+        rgba[dst == value] = [*rgb, 255]
+    to_lonlat = Transformer.from_crs("EPSG:3857", WEB_CRS, always_xy=True)
+    lon0, lat0 = to_lonlat.transform(t.c, t.f + t.e * dh)
+    lon1, lat1 = to_lonlat.transform(t.c + t.a * dw, t.f)
     return folium.raster_layers.ImageOverlay(
         image=rgba,
         bounds=[[lat0, lon0], [lat1, lon1]],
@@ -222,13 +289,33 @@ def base_map(bounds_4326: Sequence[float], title: str) -> folium.Map:
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     make_offline(m)
     m.add_child(MetricScale())
-    m.get_root().header.add_child(folium.Element(f"<title>{escape(title)}</title>"))
-    m.get_root().header.add_child(
+    header = page_header(m)
+    header.add_child(folium.Element(f"<title>{escape(title)}</title>"))
+    header.add_child(
         folium.Element('<meta name="viewport" content="width=device-width, initial-scale=1">')
     )
-    m.get_root().header.add_child(
+    header.add_child(
         folium.Element(
             "<style>.leaflet-popup-content td, .leaflet-popup-content th { white-space: nowrap; }</style>"
         )
     )
     return m
+
+
+def feature_group(
+    name: str, show: bool, frame: gpd.GeoDataFrame, **geojson: Any
+) -> folium.FeatureGroup:
+    """A toggleable layer (named in the layer control) drawing ``frame`` (EPSG:4326) with
+    ``folium.GeoJson(frame, **geojson)``; left empty when the frame is (folium's tooltips and
+    popups cannot be bound to no features)."""
+    fg = folium.FeatureGroup(name=name, show=show)
+    if not frame.empty:
+        folium.GeoJson(frame, **geojson).add_to(fg)
+    return fg
+
+
+def web_frame(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    """``frame`` checked to be in EPSG:25833 (an InputError naming ``what`` otherwise), in
+    EPSG:4326 for the map."""
+    require_crs(frame, what)
+    return frame.to_crs(WEB_CRS)

@@ -13,9 +13,10 @@ import base64
 import re
 from functools import cache
 from importlib import resources
+from typing import cast
 
 import folium
-from branca.element import Element, MacroElement, Template
+from branca.element import Element, Figure, MacroElement, Template
 
 LEAFLET_PACKAGE = "js_lib_leaflet"
 
@@ -73,12 +74,17 @@ class FullscreenControl(MacroElement):
         self.title = title
 
 
+def page_header(m: folium.Map) -> Element:
+    """The ``<head>`` of the page ``m`` is drawn in (a folium map's root is always a Figure)."""
+    return cast(Figure, m.get_root()).header
+
+
 def make_offline(m: folium.Map) -> folium.Map:
     """Drop the CDN links of ``m`` and inline Leaflet instead (call before saving)."""
     m.default_js = []
     m.default_css = []
     js, css = leaflet_assets()
-    header = m.get_root().header
+    header = page_header(m)
     header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline", index=0)
     header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=1)
     return m

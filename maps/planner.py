@@ -1,43 +1,69 @@
 """The planner map: one HTML file with toggleable layers (addresses by speed class aggregated to
-250 m cells, eligible addresses, build-out areas with their figures, mobile coverage per
-operator and the gap where no operator is satisfactory), legends, scale bar and full screen."""
+250 m cells, eligible addresses, build-out areas with their figures, survey demand per cell,
+discrepancies, fibre routes, mobile coverage per operator and the gap where no operator is
+satisfactory), legends, scale bar and full screen.
+
+:func:`planner_map` reads as its list of layers; each layer has its own builder below. The
+builders take frames :func:`planner_map` has checked at its door (EPSG:25833, the columns used).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from affine import Affine
 
-from dekning.crs import WEB_CRS
+from dekning.crs import WEB_CRS, WORK_CRS, require_crs
 from dekning.maps.layers import (
+    AREA_FILL,
+    CELL_COLUMNS,
     GAP_COLOUR,
+    LACKING_COLUMN,
+    LACKING_LABEL,
     MOBILE_COLOURS,
-    MOBILE_LABELS,
     SPEED_COLOURS,
     Legend,
     base_map,
     cell_layer_frame,
     cell_style,
+    feature_group,
     grid_polygons,
+    mobile_legend_items,
+    operator_label,
     raster_overlay,
     speed_legend_items,
+    web_frame,
 )
 from dekning.maps.offline import FullscreenControl
-from dekning.schema import ClassGrid, MobileLayer, operators
+from dekning.schema import ClassGrid, MobileLayer, operators, require
 
 DEMAND_RAMP = ("#f7fcb9", "#d9f0a3", "#addd8e", "#41ab5d", "#006837")
 """Share of answers wanting fibre, 0-20 %, ..., 80-100 % (sequential, colour-blind safe)."""
+ROUTE_COLOUR = "#0072B2"
+DISCREPANCY_COLOUR = "#CC79A7"
 
-
-def _nok(v: float) -> str:
-    return f"{v:,.0f}".replace(",", " ") + " kr"
-
-
+ADDRESS_COLUMNS = ("adrid", "adressetekst", "eligible", "band", *CELL_COLUMNS)
+"""Columns of the classified addresses the planner map reads."""
+AREA_COLUMNS = (
+    "area_id",
+    "hus",
+    "naering",
+    "fritid",
+    "kost_total",
+    "stottebehov",
+    "statlig",
+    "kommunal",
+    "kost_per_enhet",
+    "valgt",
+    "rang",
+    "aar",
+)
+"""Columns of the build-out areas the planner map reads."""
 POPUP_FIELDS = {
     "area_id": "Område",
     "hus": "Husstander",
@@ -52,10 +78,23 @@ POPUP_FIELDS = {
 }
 
 
+def _nok(v: float) -> str:
+    return f"{v:,.0f}".replace(",", " ") + " kr"
+
+
 def area_popup_frame(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Areas in EPSG:4326 with the figures a planner sees in the popup, formatted as text."""
-    web = areas.to_crs(WEB_CRS)
-    chosen = web["valgt"].astype(bool) if "valgt" in web else pd.Series(False, index=web.index)
+    """Areas in EPSG:4326 with the figures a planner sees in the popup, formatted as text.
+
+    Raises
+    ------
+    InputError
+        When ``areas`` is not in EPSG:25833 or lacks a column of :data:`AREA_COLUMNS`.
+    """
+    web = web_frame(areas, "build-out areas (planner map)")
+    require(web, AREA_COLUMNS, "build-out areas (planner map)")
+    chosen = web["valgt"].astype(bool)
+    rank = web["rang"].fillna(0).astype(int).astype(str)
+    year = web["aar"].fillna(0).astype(int).astype(str)
     return gpd.GeoDataFrame(
         {
             "area_id": web["area_id"],
@@ -67,15 +106,199 @@ def area_popup_frame(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             "statlig_kr": web["statlig"].map(_nok),
             "kommunal_kr": web["kommunal"].map(_nok),
             "per_enhet_kr": web["kost_per_enhet"].map(_nok),
-            "prioritet": [
-                f"{int(r)} (år {int(y)})" if c else "ikke valgt"
-                for r, y, c in zip(web["rang"], web["aar"], chosen, strict=True)
-            ],
+            "prioritet": (rank + " (år " + year + ")").where(chosen, "ikke valgt"),
             "valgt": chosen,
         },
         geometry=web.geometry,
         crs=WEB_CRS,
     )
+
+
+def _cells_layer(classified: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """Every 250 m cell coloured by the class most of its addresses get."""
+    cells = cell_layer_frame(classified)
+    fields = ["ssb_rute", "adresser", "hus", "klasse", LACKING_COLUMN]
+    aliases = ["Rute", "Adresser", "Husstander", "Vanligste klasse", LACKING_LABEL]
+    return feature_group(
+        "Bredbånd per 250 m-rute (husstander)",
+        True,
+        cells[[*fields, "geometry"]],
+        style_function=cell_style,
+        tooltip=folium.GeoJsonTooltip(fields, aliases=aliases),
+    )
+
+
+def _eligible_style(feature: dict[str, Any]) -> dict[str, Any]:
+    return {"fillColor": SPEED_COLOURS[feature["properties"]["speed_class"]], "color": "#000"}
+
+
+def _eligible_layer(classified: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """Eligible addresses as points coloured by speed class (hidden at start)."""
+    elig = classified[classified["eligible"]].to_crs(WEB_CRS)
+    columns = ["adrid", "adressetekst", "hus", "speed_class", "best_down_kbps", "band"]
+    return feature_group(
+        "Støtteberettigede adresser",
+        False,
+        elig[[*columns, "geometry"]],
+        marker=folium.CircleMarker(radius=3, weight=0.5, fill=True, fill_opacity=0.9),
+        style_function=_eligible_style,
+        tooltip=folium.GeoJsonTooltip(
+            ["adressetekst", "hus", "best_down_kbps", "band"],
+            aliases=["Adresse", "Husstander", "Beste ned (kbit/s)", "Klasse"],
+        ),
+    )
+
+
+def _area_style(feature: dict[str, Any]) -> dict[str, Any]:
+    chosen = feature["properties"]["valgt"]
+    return {
+        "color": "#000000",
+        "weight": 2.5 if chosen else 1.2,
+        "dashArray": None if chosen else "5 5",
+        "fillColor": AREA_FILL,
+        "fillOpacity": 0.3 if chosen else 0.0,
+    }
+
+
+def _areas_layer(areas: gpd.GeoDataFrame) -> folium.FeatureGroup:
+    """Build-out areas (chosen ones filled) with their figures in a popup."""
+    return feature_group(
+        "Utbyggingsområder",
+        True,
+        area_popup_frame(areas),
+        style_function=_area_style,
+        popup=folium.GeoJsonPopup(
+            list(POPUP_FIELDS), aliases=list(POPUP_FIELDS.values()), labels=True, max_width=420
+        ),
+        tooltip=folium.GeoJsonTooltip(["area_id"], aliases=["Område"]),
+    )
+
+
+def _demand_style(feature: dict[str, Any]) -> dict[str, Any]:
+    share = feature["properties"]["andel"]
+    return {
+        "fillColor": "#999999" if share < 0 else DEMAND_RAMP[min(4, int(share * 5))],
+        "color": "#333333",
+        "weight": 0.4,
+        "fillOpacity": 0.7,
+    }
+
+
+def _demand_layer(per_cell: pd.DataFrame | None) -> folium.FeatureGroup | None:
+    """Survey answers per 250 m cell coloured by the share wanting fibre (-1: not asked)."""
+    if per_cell is None or per_cell.empty:
+        return None
+    cells = gpd.GeoDataFrame(
+        per_cell, geometry=grid_polygons(per_cell["ssb_rute_250"]), crs=WORK_CRS
+    ).to_crs(WEB_CRS)
+    share = cells.get("andel_interessert", pd.Series(np.nan, index=cells.index))
+    cells["andel"] = share.fillna(-1)
+    return feature_group(
+        "Spørreundersøkelse: svar per rute",
+        False,
+        cells[["ssb_rute_250", "svar", "andel", "geometry"]],
+        style_function=_demand_style,
+        tooltip=folium.GeoJsonTooltip(
+            ["svar", "andel"], aliases=["Svar", "Andel som ønsker fiber (-1: ikke spurt)"]
+        ),
+    )
+
+
+def _distinct_joined(key: pd.Series, values: pd.Series) -> pd.Series:
+    """Per key (sorted): its distinct non-empty values, sorted and joined by ``", "``.
+
+    Vectorised: the loop runs over the distinct values (a few kinds or operators), not rows.
+    """
+    present = pd.crosstab(key, values.astype(str)).gt(0)
+    joined = pd.Series("", index=present.index, dtype=object)
+    for value in sorted(v for v in present.columns if v):
+        joined = joined + np.where(present[value], value + ", ", "")
+    return joined.str.removesuffix(", ")
+
+
+def _discrepancy_layer(
+    classified: gpd.GeoDataFrame, avvik: pd.DataFrame | None
+) -> folium.FeatureGroup | None:
+    """Addresses where residents' answers contradict operator data (one point each)."""
+    if avvik is None or avvik.empty:
+        return None
+    per_address = pd.DataFrame(
+        {
+            "avvik": _distinct_joined(avvik["adrid"], avvik["avvik"]),
+            "operatorer": _distinct_joined(avvik["adrid"], avvik["operator"]),
+            "antall": avvik.groupby("adrid").size(),
+        }
+    )
+    at = classified.set_index("adrid").loc[per_address.index, ["adressetekst", "geometry"]]
+    pts = gpd.GeoDataFrame(
+        at.join(per_address).reset_index(), geometry="geometry", crs=WORK_CRS
+    ).to_crs(WEB_CRS)
+    return feature_group(
+        "Avvik: beboere motsier operatørdata",
+        False,
+        pts[["adressetekst", "avvik", "operatorer", "antall", "geometry"]],
+        marker=folium.CircleMarker(radius=5, weight=1.5, fill=True, fill_opacity=0.9),
+        style_function=lambda _f: {"fillColor": DISCREPANCY_COLOUR, "color": "#000000"},
+        tooltip=folium.GeoJsonTooltip(
+            ["adressetekst", "avvik", "operatorer"], aliases=["Adresse", "Avvik", "Operatør"]
+        ),
+    )
+
+
+def _routes_layer(routes: gpd.GeoDataFrame | None) -> folium.FeatureGroup | None:
+    """The proposed fibre routes of the areas."""
+    if routes is None or routes.empty:
+        return None
+    return feature_group(
+        "Foreslått fibertrasé",
+        True,
+        routes.to_crs(WEB_CRS)[["area_id", "metode", "geometry"]],
+        style_function=lambda _f: {"color": ROUTE_COLOUR, "weight": 2.5, "opacity": 0.9},
+        tooltip=folium.GeoJsonTooltip(["area_id", "metode"], aliases=["Område", "Trasé"]),
+    )
+
+
+def _mobile_overlays(
+    layers: Sequence[MobileLayer], grids: Mapping[str, ClassGrid]
+) -> list[folium.raster_layers.ImageOverlay]:
+    """Per operator with a class grid: its best class over its technologies (hidden at start)."""
+    overlays = []
+    for op in operators(layers):
+        if op in grids:
+            techs = "/".join(
+                dict.fromkeys(lay.technology.upper() for lay in layers if lay.operator == op)
+            )
+            name = f"Mobildekning {operator_label(op)} ({techs})"
+            overlays.append(raster_overlay(grids[op], MOBILE_COLOURS, name=name))
+    return overlays
+
+
+def _gap_overlay(
+    layers: Sequence[MobileLayer], grids: Mapping[str, ClassGrid]
+) -> folium.raster_layers.ImageOverlay | None:
+    """Where no operator reaches the satisfactory class (grid ``""``: operators reaching it)."""
+    if not layers or "" not in grids:
+        return None
+    count = grids[""]
+    gap = ClassGrid((count.values == 0).astype("int8"), count.transform, count.crs)
+    return raster_overlay(gap, {1: GAP_COLOUR}, name="Mobilhull: ingen operatør god nok")
+
+
+def _legends() -> list[Legend]:
+    """The speed-class legend and the legend of the mobile, area, route and survey layers."""
+    others = [
+        (GAP_COLOUR, "ingen operatør god nok"),
+        (AREA_FILL, "valgt område"),
+        ("#FFFFFF", "kandidatområde (stiplet)"),
+        (ROUTE_COLOUR, "foreslått fibertrasé"),
+        (DISCREPANCY_COLOUR, "avvik fra beboere (punkt)"),
+        (DEMAND_RAMP[4], "svar: 80–100 % ønsker fiber"),
+        (DEMAND_RAMP[0], "svar: 0–20 % ønsker fiber"),
+    ]
+    return [
+        Legend("Bredbånd (beste tilbud)", speed_legend_items(), bottom=30),
+        Legend("Mobil / områder", [*mobile_legend_items(), *others], bottom=200),
+    ]
 
 
 def planner_map(
@@ -85,7 +308,7 @@ def planner_map(
     mobile_layers: Sequence[MobileLayer] = (),
     mobile_grids: Mapping[str, ClassGrid] | None = None,
     routes: gpd.GeoDataFrame | None = None,
-    survey: dict[str, pd.DataFrame] | None = None,
+    survey: Mapping[str, pd.DataFrame] | None = None,
     title: str = "dekning – planleggerkart",
 ) -> folium.Map:
     """Build the planner map.
@@ -93,170 +316,49 @@ def planner_map(
     Parameters
     ----------
     classified
-        Classified addresses (EPSG:25833).
+        Classified addresses (EPSG:25833) with the columns of :data:`ADDRESS_COLUMNS`.
     areas
-        Build-out areas joined with their funding and selection columns (EPSG:25833).
+        Build-out areas joined with their funding and selection columns (EPSG:25833; the
+        columns of :data:`AREA_COLUMNS`).
     mobile_layers, mobile_grids
         The run's mobile layers and its class grids (per operator; key ``""``: the number of
         operators reaching the satisfactory class), as made by the classify stage.
     routes
-        Fibre routes of the areas.
+        Fibre routes of the areas (EPSG:25833).
     survey
         :attr:`dekning.pipeline.RunResult.survey`: demand per 250 m cell
         (``ettersporsel_ruter``) and the discrepancies (``avvik``) at their addresses.
+    title
+        The page title.
+
+    Raises
+    ------
+    InputError
+        When a frame is not in EPSG:25833 or lacks a column the map reads (naming the frame).
     """
+    web = web_frame(classified, "classified addresses (planner map)")
+    require(classified, ADDRESS_COLUMNS, "classified addresses (planner map)")
+    require_crs(areas, "build-out areas (planner map)")
+    if routes is not None:
+        require_crs(routes, "fibre routes (planner map)")
+    survey = survey or {}
     grids = mobile_grids or {}
-    web = classified.to_crs(WEB_CRS)
-    m = base_map(web.total_bounds, title)
-
-    cells = cell_layer_frame(classified)
-    fg = folium.FeatureGroup(name="Bredbånd per 250 m-rute (husstander)", show=True)
-    folium.GeoJson(
-        cells[["ssb_rute", "adresser", "hus", "klasse", "andel_uten_100", "geometry"]],
-        style_function=cell_style,
-        tooltip=folium.GeoJsonTooltip(
-            ["ssb_rute", "adresser", "hus", "klasse", "andel_uten_100"],
-            aliases=["Rute", "Adresser", "Husstander", "Vanligste klasse", "Andel uten 100 Mbit/s"],
-        ),
-    ).add_to(fg)
-    fg.add_to(m)
-
-    elig = web[web["eligible"]]
-    fg = folium.FeatureGroup(name="Støtteberettigede adresser", show=False)
-    folium.GeoJson(
-        elig[["adrid", "adressetekst", "hus", "speed_class", "best_down_kbps", "band", "geometry"]],
-        marker=folium.CircleMarker(radius=3, weight=0.5, fill=True, fill_opacity=0.9),
-        style_function=lambda f: {
-            "fillColor": SPEED_COLOURS[f["properties"]["speed_class"]],
-            "color": "#000",
-        },
-        tooltip=folium.GeoJsonTooltip(
-            ["adressetekst", "hus", "best_down_kbps", "band"],
-            aliases=["Adresse", "Husstander", "Beste ned (kbit/s)", "Klasse"],
-        ),
-    ).add_to(fg)
-    fg.add_to(m)
-
-    fg = folium.FeatureGroup(name="Utbyggingsområder", show=True)
-    popup = area_popup_frame(areas)
-    folium.GeoJson(
-        popup,
-        style_function=lambda f: {
-            "color": "#000000",
-            "weight": 2.5 if f["properties"]["valgt"] else 1.2,
-            "dashArray": None if f["properties"]["valgt"] else "5 5",
-            "fillColor": "#009E73",
-            "fillOpacity": 0.3 if f["properties"]["valgt"] else 0.0,
-        },
-        popup=folium.GeoJsonPopup(
-            list(POPUP_FIELDS), aliases=list(POPUP_FIELDS.values()), labels=True, max_width=420
-        ),
-        tooltip=folium.GeoJsonTooltip(["area_id"], aliases=["Område"]),
-    ).add_to(fg)
-    fg.add_to(m)
-
-    if survey and "ettersporsel_ruter" in survey:
-        per_cell = survey["ettersporsel_ruter"]
-        if len(per_cell):
-            cells_s = gpd.GeoDataFrame(
-                per_cell,
-                geometry=grid_polygons(per_cell["ssb_rute_250"].to_numpy()),
-                crs=classified.crs,
-            ).to_crs(WEB_CRS)
-            cells_s["andel"] = cells_s.get(
-                "andel_interessert", pd.Series(np.nan, index=cells_s.index)
-            ).fillna(-1)
-            fg = folium.FeatureGroup(name="Spørreundersøkelse: svar per rute", show=False)
-            folium.GeoJson(
-                cells_s[["ssb_rute_250", "svar", "andel", "geometry"]],
-                style_function=lambda f: {
-                    "fillColor": "#999999"
-                    if f["properties"]["andel"] < 0
-                    else DEMAND_RAMP[min(4, int(f["properties"]["andel"] * 5))],
-                    "color": "#333333",
-                    "weight": 0.4,
-                    "fillOpacity": 0.7,
-                },
-                tooltip=folium.GeoJsonTooltip(
-                    ["svar", "andel"], aliases=["Svar", "Andel som ønsker fiber (-1: ikke spurt)"]
-                ),
-            ).add_to(fg)
-            fg.add_to(m)
-    if survey and "avvik" in survey and len(survey["avvik"]):
-        avvik = survey["avvik"]
-        per_address = avvik.groupby("adrid").agg(
-            avvik=("avvik", lambda v: ", ".join(sorted(set(v)))),
-            operatorer=("operator", lambda v: ", ".join(sorted({str(x) for x in v if str(x)}))),
-            antall=("avvik", "size"),
-        )
-        pts = (
-            classified.set_index("adrid")
-            .loc[per_address.index, ["adressetekst", "geometry"]]
-            .join(per_address)
-        )
-        pts = gpd.GeoDataFrame(pts.reset_index(), geometry="geometry", crs=classified.crs).to_crs(
-            WEB_CRS
-        )
-        fg = folium.FeatureGroup(name="Avvik: beboere motsier operatørdata", show=False)
-        folium.GeoJson(
-            pts[["adressetekst", "avvik", "operatorer", "antall", "geometry"]],
-            marker=folium.CircleMarker(radius=5, weight=1.5, fill=True, fill_opacity=0.9),
-            style_function=lambda _f: {"fillColor": "#CC79A7", "color": "#000000"},
-            tooltip=folium.GeoJsonTooltip(
-                ["adressetekst", "avvik", "operatorer"], aliases=["Adresse", "Avvik", "Operatør"]
-            ),
-        ).add_to(fg)
-        fg.add_to(m)
-
-    if routes is not None and len(routes):
-        fg = folium.FeatureGroup(name="Foreslått fibertrasé", show=True)
-        folium.GeoJson(
-            routes.to_crs(WEB_CRS)[["area_id", "metode", "geometry"]],
-            style_function=lambda _f: {"color": "#0072B2", "weight": 2.5, "opacity": 0.9},
-            tooltip=folium.GeoJsonTooltip(["area_id", "metode"], aliases=["Område", "Trasé"]),
-        ).add_to(fg)
-        fg.add_to(m)
-
-    names = operators(mobile_layers)
-    for op in names:
-        if op in grids:
-            g = grids[op]
-            raster_overlay(
-                g.values,
-                Affine(*g.transform),
-                g.crs,
-                MOBILE_COLOURS,
-                name=f"Mobildekning {op.capitalize()} (4G/5G)",
-            ).add_to(m)
-    if names and "" in grids:
-        g = grids[""]
-        raster_overlay(
-            (g.values == 0).astype("int8"),
-            Affine(*g.transform),
-            g.crs,
-            {1: GAP_COLOUR, 0: None},
-            name="Mobilhull: ingen operatør god nok",
-            show=False,
-        ).add_to(m)
-
-    m.add_child(Legend("Bredbånd (beste tilbud)", speed_legend_items(), bottom=30))
-    m.add_child(
-        Legend(
-            "Mobil / områder",
-            [(MOBILE_COLOURS[k], v) for k, v in sorted(MOBILE_LABELS.items(), reverse=True)]
-            + [
-                (GAP_COLOUR, "ingen operatør god nok"),
-                ("#009E73", "valgt område"),
-                ("#FFFFFF", "kandidatområde (stiplet)"),
-                ("#0072B2", "foreslått fibertrasé"),
-                ("#CC79A7", "avvik fra beboere (punkt)"),
-                (DEMAND_RAMP[4], "svar: 80–100 % ønsker fiber"),
-                (DEMAND_RAMP[0], "svar: 0–20 % ønsker fiber"),
-            ],
-            bottom=200,
-        )
-    )
-    m.add_child(FullscreenControl())
+    m = base_map(web.total_bounds, title)  # then the layers, bottom to top:
+    layers = [
+        _cells_layer(classified),
+        _eligible_layer(classified),
+        _areas_layer(areas),
+        _demand_layer(survey.get("ettersporsel_ruter")),
+        _discrepancy_layer(classified, survey.get("avvik")),
+        _routes_layer(routes),
+        *_mobile_overlays(mobile_layers, grids),
+        _gap_overlay(mobile_layers, grids),
+    ]
+    for layer in layers:
+        if layer is not None:
+            layer.add_to(m)
+    for control in [*_legends(), FullscreenControl()]:
+        m.add_child(control)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 

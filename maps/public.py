@@ -6,23 +6,37 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import reduce
+from typing import Any
 
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 from branca.element import MacroElement, Template
 
-from dekning.crs import WEB_CRS
 from dekning.maps.layers import (
+    AREA_FILL,
+    MOBILE_WORDS,
     Legend,
     base_map,
     cell_layer_frame,
     cell_style,
+    feature_group,
+    operator_label,
     speed_legend_items,
+    web_frame,
 )
-from dekning.schema import SPEED_CLASS_LABELS, MobileLayer, operator_column, operators
+from dekning.privacy import is_small
+from dekning.schema import SPEED_CLASS_LABELS, MobileLayer, operator_column, operators, require
 
-MOBILE_WORDS = {0: "ingen", 1: "med utendørsantenne", 2: "utendørs", 3: "innendørs"}
+ADDRESS_COLUMNS = ("adressetekst", "postnummer", "speed_class")
+"""Columns of the classified addresses the address search reads (with each operator's
+:func:`~dekning.schema.operator_column`)."""
+AREA_COLUMNS = ("area_id", "hus", "valgt")
+"""Columns of the build-out areas the public map reads."""
+ADDRESSES = "classified addresses (public map)"
+AREAS = "build-out areas (public map)"
 
 EXPLANATION = (
     "Kartet viser hvor raskt fast bredbånd som tilbys i hver rute på 250 × 250 meter, "
@@ -40,30 +54,28 @@ def address_index(
 
     Coverage per address is what operators publish (Nkom's map shows it too); household
     counts and survey answers are left out.
+
+    Raises
+    ------
+    InputError
+        When ``classified`` is not in EPSG:25833 or lacks a column the search reads.
     """
-    web = classified.to_crs(WEB_CRS)
-    lat = np.round(web.geometry.y.to_numpy(), 5)
-    lon = np.round(web.geometry.x.to_numpy(), 5)
-    words = np.array([MOBILE_WORDS[k] for k in sorted(MOBILE_WORDS)], dtype=object)
-    parts = [
-        op.capitalize() + ": " + words[web[operator_column(op)].to_numpy(dtype="int64")]
-        for op in operators(mobile_layers)
-    ]
-    mob_text = ["; ".join(p) for p in zip(*parts, strict=True)] if parts else [""] * len(web)
-    labels = web["speed_class"].map(SPEED_CLASS_LABELS).to_numpy()
-    rows = [
-        [t, p, float(la), float(lo), lab, m]
-        for t, p, la, lo, lab, m in zip(
-            web["adressetekst"].astype(str),
-            web["postnummer"].astype(str),
-            lat,
-            lon,
-            labels,
-            mob_text,
-            strict=True,
-        )
-    ]
-    return rows
+    web = web_frame(classified, ADDRESSES)
+    ops = operators(mobile_layers)
+    require(web, [*ADDRESS_COLUMNS, *map(operator_column, ops)], ADDRESSES)
+    parts = [operator_label(op) + ": " + web[operator_column(op)].map(MOBILE_WORDS) for op in ops]
+    mobile = reduce(lambda a, b: a + "; " + b, parts) if parts else ""
+    table = pd.DataFrame(
+        {
+            "tekst": web["adressetekst"].astype(str),
+            "postnummer": web["postnummer"].astype(str),
+            "lat": np.round(web.geometry.y.to_numpy(), 5),
+            "lon": np.round(web.geometry.x.to_numpy(), 5),
+            "fast": web["speed_class"].map(SPEED_CLASS_LABELS),
+            "mobil": mobile,
+        }
+    )
+    return table.to_numpy(dtype=object).tolist()
 
 
 class AddressSearch(MacroElement):
@@ -137,6 +149,44 @@ class AddressSearch(MacroElement):
         self.explanation = explanation
 
 
+def _cells_layer(classified: gpd.GeoDataFrame, min_count: int) -> folium.FeatureGroup:
+    """Cells that describe at least ``min_count`` addresses, coloured by their majority class."""
+    cells = cell_layer_frame(classified, min_count=min_count)
+    return feature_group(
+        "Fast bredbånd per rute",
+        True,
+        cells[["klasse", "geometry"]].assign(tekst=cells["klasse"].map(SPEED_CLASS_LABELS)),
+        style_function=cell_style,
+        tooltip=folium.GeoJsonTooltip(["tekst"], aliases=["De fleste kan få"]),
+    )
+
+
+def _planned_style(_feature: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "color": "#000000",
+        "weight": 2,
+        "fillColor": AREA_FILL,
+        "fillOpacity": 0.3,
+        "dashArray": "6 3",
+    }
+
+
+def _planned_layer(areas_web: gpd.GeoDataFrame, min_count: int) -> folium.FeatureGroup:
+    """The chosen areas (EPSG:4326); their household count only when it is not small
+    (:func:`dekning.privacy.is_small`)."""
+    planned = areas_web[areas_web["valgt"].astype(bool)]
+    label = "Planlagt utbygging (" + planned["area_id"].astype(str) + ")"
+    counted = label + ", " + planned["hus"].astype(int).astype(str) + " husstander"
+    tekst = label.where(is_small(planned["hus"], min_count), counted)
+    return feature_group(
+        "Planlagt utbygging",
+        True,
+        planned.assign(tekst=tekst)[["area_id", "tekst", "geometry"]],
+        style_function=_planned_style,
+        tooltip=folium.GeoJsonTooltip(["tekst"], labels=False),
+    )
+
+
 def public_map(
     classified: gpd.GeoDataFrame,
     areas: gpd.GeoDataFrame,
@@ -152,54 +202,32 @@ def public_map(
     classified
         Classified addresses (EPSG:25833).
     areas
-        Build-out areas with ``valgt``; only chosen areas are shown, with their household count
-        when it is at least ``min_cell_count``.
+        Build-out areas (EPSG:25833) with ``area_id``, ``hus`` and ``valgt``; only chosen areas
+        are shown, with their household count when it is not small.
     mobile_layers
         The run's mobile layers (operator × technology): the address search shows each
         operator's best class.
     min_cell_count
-        Cells with fewer addresses are suppressed.
-    """
-    web = classified.to_crs(WEB_CRS)
-    m = base_map(web.total_bounds, title)
-    cells = cell_layer_frame(classified, min_count=min_cell_count)
-    shown = cells
-    fg = folium.FeatureGroup(name="Fast bredbånd per rute", show=True)
-    folium.GeoJson(
-        shown[["klasse", "geometry"]].assign(tekst=shown["klasse"].map(SPEED_CLASS_LABELS)),
-        style_function=cell_style,
-        tooltip=folium.GeoJsonTooltip(["tekst"], aliases=["De fleste kan få"]),
-    ).add_to(fg)
-    fg.add_to(m)
+        The small-group threshold (:func:`dekning.privacy.is_small`): cells and areas with
+        fewer addresses (households) show no figure of their own.
+    title
+        The page title.
 
-    planned = areas[areas.get("valgt", False) == True] if "valgt" in areas else areas.iloc[0:0]  # noqa: E712
-    fg = folium.FeatureGroup(name="Planlagt utbygging", show=True)
-    if len(planned):
-        pw = planned.to_crs(WEB_CRS)
-        pw = pw.assign(
-            tekst=[
-                f"Planlagt utbygging ({a}), {int(h)} husstander"
-                if h >= min_cell_count
-                else f"Planlagt utbygging ({a})"
-                for a, h in zip(pw["area_id"], pw["hus"], strict=True)
-            ]
-        )
-        folium.GeoJson(
-            pw[["area_id", "tekst", "geometry"]],
-            style_function=lambda _f: {
-                "color": "#000000",
-                "weight": 2,
-                "fillColor": "#009E73",
-                "fillOpacity": 0.3,
-                "dashArray": "6 3",
-            },
-            tooltip=folium.GeoJsonTooltip(["tekst"], labels=False),
-        ).add_to(fg)
-    fg.add_to(m)
+    Raises
+    ------
+    InputError
+        When a frame is not in EPSG:25833 or lacks a column the map reads (naming the frame).
+    """
+    web = web_frame(classified, ADDRESSES)
+    areas_web = web_frame(areas, AREAS)
+    require(areas_web, AREA_COLUMNS, AREAS)
+    m = base_map(web.total_bounds, title)
+    _cells_layer(classified, min_cell_count).add_to(m)
+    _planned_layer(areas_web, min_cell_count).add_to(m)
     m.add_child(
         Legend(
             "Raskeste faste bredbånd",
-            [*speed_legend_items(), ("#009E73", "planlagt utbygging")],
+            [*speed_legend_items(), (AREA_FILL, "planlagt utbygging")],
             bottom=30,
         )
     )

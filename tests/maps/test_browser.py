@@ -10,13 +10,17 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import sync_playwright
 from pyproj import Transformer
+
+from dekning.maps.planner import planner_map, write_map
+from dekning.schema import SPEED_CLASS_LABELS
 
 pytestmark = pytest.mark.browser
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(
-    os.environ.get("DEKNING_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts")
+    os.environ.get("DEKNING_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")
 )
 EMPTY_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
@@ -27,8 +31,6 @@ EMPTY_PNG = base64.b64decode(
 def browser():
     if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
         pytest.skip("Debian chromium is not installed (bash .ci/run installs it)")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as p:
         b = p.chromium.launch(
             executable_path=CHROMIUM,
@@ -66,26 +68,67 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name))
 
 
+IMAGES = "document.querySelectorAll('img.leaflet-image-layer').length"
+PATHS = "document.querySelectorAll('path.leaflet-interactive').length"
+ROUTE_PATHS = "document.querySelectorAll('path.leaflet-interactive[stroke=\"#0072B2\"]').length"
+
+
 def test_planner_map_loads_and_layers_toggle(browser, maps_dir, default_result):
     page, errors = _open(browser, maps_dir / "kart_planlegger.html")
     assert errors == []
-    count = "document.querySelectorAll('path.leaflet-interactive').length"
-    before = page.evaluate(count)
-    assert before > 100  # cells and areas are drawn
+    before = page.evaluate(PATHS)
+    assert before > 100  # cells, areas and routes are drawn
+    assert page.evaluate(ROUTE_PATHS) == len(default_result.routes)
     page.get_by_label("Støtteberettigede adresser").check()
-    with_points = page.evaluate(count)
-    assert with_points > before + 500  # the eligible addresses appear
+    assert page.evaluate(PATHS) > before + 500  # the eligible addresses appear
     page.get_by_label("Støtteberettigede adresser").uncheck()
-    assert page.evaluate(count) == before
+    assert page.evaluate(PATHS) == before
     page.get_by_label("Avvik: beboere motsier operatørdata").check()
     n_avvik = default_result.survey["avvik"]["adrid"].nunique()
-    assert page.evaluate(count) == before + n_avvik
+    assert page.evaluate(PATHS) == before + n_avvik
     page.get_by_label("Avvik: beboere motsier operatørdata").uncheck()
-    images = "document.querySelectorAll('img.leaflet-image-layer').length"
-    assert page.evaluate(images) == 0
-    page.get_by_label("Mobildekning Telenor (4G/5G)").check()
-    assert page.evaluate(images) == 1
+    page.get_by_label("Utbyggingsområder").uncheck()
+    page.get_by_label("Foreslått fibertrasé").uncheck()
+    assert page.evaluate(ROUTE_PATHS) == 0
+    assert page.evaluate(PATHS) == before - len(default_result.areas) - len(default_result.routes)
+    page.get_by_label("Utbyggingsområder").check()
+    page.get_by_label("Foreslått fibertrasé").check()
+    assert page.evaluate(PATHS) == before
+    assert page.evaluate(IMAGES) == 0
+    page.get_by_label("Bredbånd per 250 m-rute (husstander)").uncheck()
+    for op in ("Telenor", "Telia", "Ice"):
+        page.get_by_label(f"Mobildekning {op} (4G/5G)").check()
+        assert page.evaluate(IMAGES) == 1
+        _shot(page, f"kart_planlegger_mobil_{op.lower()}.png")
+        page.get_by_label(f"Mobildekning {op} (4G/5G)").uncheck()
+    page.get_by_label("Mobilhull: ingen operatør god nok").check()
+    assert page.evaluate(IMAGES) == 1
+    _shot(page, "kart_planlegger_mobilhull.png")
+    page.get_by_label("Bredbånd per 250 m-rute (husstander)").check()
     _shot(page, "kart_planlegger.png")
+    assert errors == []
+    page.close()
+
+
+def test_operator_named_by_the_input_toggles(
+    browser, tmp_path, make_addresses, small_areas, small_routes, small_grids, small_layers
+):
+    m = planner_map(
+        make_addresses([(250_000, 6_990_000, 6)]),
+        small_areas,
+        mobile_layers=small_layers,
+        mobile_grids=small_grids,
+        routes=small_routes,
+    )
+    page, errors = _open(browser, write_map(m, tmp_path / "kart.html"))
+    page.get_by_label("Mobildekning Ice-Net (4G)").check()
+    assert page.evaluate(IMAGES) == 1
+    size = page.evaluate(
+        "(() => { const r = document.querySelector('img.leaflet-image-layer').getBoundingClientRect();"
+        " return [r.width, r.height]; })()"
+    )
+    assert min(size) > 20  # drawn over the addresses, not collapsed to a point
+    assert errors == []
     page.close()
 
 
@@ -120,8 +163,6 @@ def test_planner_popup_shows_the_area_figures(browser, maps_dir, default_result)
 def test_public_map_address_search_by_keyboard(browser, maps_dir, default_result):
     cls = default_result.classified
     target = cls[(cls["adressetekst"] == "Storgata 1")].iloc[0]
-    from dekning.schema import SPEED_CLASS_LABELS
-
     page, errors = _open(
         browser, maps_dir / "kart_offentlig.html", width=390, height=844
     )  # a phone
@@ -138,6 +179,14 @@ def test_public_map_address_search_by_keyboard(browser, maps_dir, default_result
     assert "Storgata 1" in text and SPEED_CLASS_LABELS[target["speed_class"]] in text
     assert "Mobil:" in text
     assert page.locator("#dekning-results button").count() == 0  # the list closes after choosing
+    box = "(s => { const r = document.querySelector(s).getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })"
+    search = page.evaluate(f"{box}('#dekning-search')")
+    info = page.evaluate(f"{box}('#dekning-info')")
+    pop = page.evaluate(f"{box}('.leaflet-popup-content-wrapper')")
+    assert search[0] >= 0 and search[2] <= 390  # the search fits the phone's width
+    assert pop[0] >= 0 and pop[2] <= 390 and pop[1] >= 0  # the answer is on screen
+    assert info[1] >= search[3]  # the explanation does not cover the search
+    assert page.locator(".dekning-legend").first.is_hidden()  # no legend over a phone's map
     _shot(page, "kart_offentlig_mobil.png")
     page.close()
 

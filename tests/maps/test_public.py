@@ -1,11 +1,25 @@
-"""Fast checks on the generated map HTML (the browser tests are in test_maps_browser.py)."""
+"""The public map: aggregates only under the one small-group rule, an address search with the
+coverage operators publish, and the checks at its door (the browser tests are in
+test_browser.py)."""
 
 from __future__ import annotations
 
 import json
 import re
 
+import pytest
+from pyproj import Transformer
+
+from dekning.crs import WEB_CRS, WORK_CRS
+from dekning.errors import InputError
 from dekning.maps.layers import cell_layer_frame
+from dekning.maps.public import address_index, public_map
+
+X0, Y0 = 250_000, 6_990_000
+
+
+def _has(html: str, text: str) -> bool:
+    return text in html or json.dumps(text)[1:-1] in html
 
 
 def test_maps_load_nothing_from_cdns(maps_dir):
@@ -29,37 +43,57 @@ def test_public_map_has_no_personal_data(maps_dir, default_result):
 def test_public_cells_never_describe_fewer_than_the_minimum(default_result):
     cells = cell_layer_frame(default_result.classified, min_count=5)
     assert (cells["adresser"] >= 5).all()
-    assert set(cells["rute_m"]) <= {250, 1000}
-    # Every address is either in a shown cell or in a suppressed remainder smaller than 5 per km cell.
+    assert set(cells["rute_m"]) == {250, 1000}
     assert cells["adresser"].sum() <= len(default_result.classified)
 
 
-def test_planner_popup_figures_match_funding(maps_dir, default_result):
-    html = (maps_dir / "kart_planlegger.html").read_text(encoding="utf-8")
-    areas = default_result.areas
-    for _, a in areas.iterrows():
-        kommunal = f"{int(a['kommunal']):,}".replace(",", " ") + " kr"
-        assert kommunal in html, a["area_id"]
-    for name in (
-        "Bredbånd per 250 m-rute",
-        "Utbyggingsområder",
-        "Mobildekning Telenor",
-        "Mobilhull",
-    ):
-        assert name in html or json.dumps(name)[1:-1] in html, name
+def test_area_household_counts_follow_the_small_group_rule(make_addresses, small_areas):
+    m = public_map(make_addresses([(X0, Y0, 6)]), small_areas, min_cell_count=5)
+    html = m.get_root().render()
+    assert _has(html, '"Planlagt utbygging (O-1)"')  # 4 households: no figure
+    assert not _has(html, "4 husstander")
+    assert _has(html, "Planlagt utbygging (O-2), 5 husstander")
+    assert "O-3" not in html  # not chosen
 
 
-def test_run_planner_map_has_routes_survey_and_discrepancy_layers(tmp_path, default_config):
-    from dekning.pipeline import run
+def test_without_chosen_areas_the_layer_is_empty(make_addresses, small_areas):
+    areas = small_areas.assign(valgt=False)
+    html = public_map(make_addresses([(X0, Y0, 6)]), areas).get_root().render()
+    assert "Planlagt utbygging" in html and "O-1" not in html
 
-    result = run(default_config, tmp_path / "ut")
-    html = (tmp_path / "ut" / "kart_planlegger.html").read_text(encoding="utf-8")
-    for name in (
-        "Foreslått fibertrasé",
-        "Spørreundersøkelse: svar per rute",
-        "Avvik: beboere motsier operatørdata",
-    ):
-        assert name in html or json.dumps(name)[1:-1] in html, name
-    # Every discrepancy address is on the map.
-    some = result.survey["avvik"]["adressetekst"].iloc[0]
-    assert some in html or json.dumps(some)[1:-1] in html
+
+def test_address_search_shows_each_operator_as_the_input_names_it(make_addresses, small_layers):
+    addresses = make_addresses([(X0, Y0, 5)], best_down_kbps=[50_000] * 5)
+    rows = address_index(addresses, small_layers)
+    assert [r[0] for r in rows] == [f"Testvegen {i}" for i in range(1, 6)]
+    assert rows[0][1] == "0001" and rows[0][4] == "30–100 Mbit/s"
+    assert rows[0][5] == "Ice-Net: ingen; Telenor: innendørs"
+    assert rows[1][5] == "Ice-Net: med utendørsantenne; Telenor: innendørs"
+    lon, lat = Transformer.from_crs(WORK_CRS, WEB_CRS, always_xy=True).transform(X0 + 125, Y0 + 125)
+    assert rows[0][2:4] == [round(lat, 5), round(lon, 5)]
+    assert address_index(addresses)[0][5] == ""  # no mobile layers: no mobile words
+
+
+@pytest.mark.parametrize(
+    ("frame", "named"),
+    [
+        ("classified", "classified addresses (public map)"),
+        ("areas", "build-out areas (public map)"),
+    ],
+)
+def test_a_frame_in_web_crs_is_refused_by_name(make_addresses, small_areas, frame, named):
+    inputs = {"classified": make_addresses([(X0, Y0, 6)]), "areas": small_areas}
+    inputs[frame] = inputs[frame].to_crs("EPSG:4326")
+    with pytest.raises(InputError, match=r"EPSG:4326, expected EPSG:25833") as err:
+        public_map(inputs["classified"], inputs["areas"])
+    assert named in str(err.value)
+
+
+def test_missing_columns_are_refused_by_name(make_addresses, small_areas, small_layers):
+    addresses = make_addresses([(X0, Y0, 6)])
+    with pytest.raises(InputError, match=r"build-out areas \(public map\)") as err:
+        public_map(addresses, small_areas.drop(columns="valgt"))
+    assert err.value.field == "valgt"
+    with pytest.raises(InputError, match=r"classified addresses \(public map\)") as err:
+        address_index(addresses.drop(columns="mob_Ice-Net"), small_layers)
+    assert err.value.field == "mob_Ice-Net"

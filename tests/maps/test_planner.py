@@ -1,0 +1,138 @@
+"""The planner map: its layers from a run's results, the area popups, the operators as the
+input names them, and the checks at its door."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from dekning.errors import InputError
+from dekning.maps.planner import area_popup_frame, planner_map
+from dekning.pipeline import run
+
+X0, Y0 = 250_000, 6_990_000
+
+
+def _has(html: str, text: str) -> bool:
+    return text in html or json.dumps(text)[1:-1] in html
+
+
+@pytest.fixture
+def small_inputs(make_addresses, small_areas, small_routes, small_grids, small_layers):
+    addresses = make_addresses([(X0, Y0, 6), (X0 + 250, Y0, 4)], best_down_kbps=[50_000] * 10)
+    avvik = pd.DataFrame(
+        {
+            "adrid": [3, 3, 3, 5],
+            "avvik": ["sier ingen dekning", "har fiber", "har fiber", "har fiber"],
+            "operator": ["telenor", "Ice-Net", "", ""],
+        }
+    )
+    demand = pd.DataFrame(
+        {
+            "ssb_rute_250": addresses["ssb_rute_250"].unique(),
+            "svar": [3, 1],
+            "andel_interessert": [0.9, None],
+        }
+    )
+    return {
+        "classified": addresses,
+        "areas": small_areas,
+        "mobile_layers": small_layers,
+        "mobile_grids": small_grids,
+        "routes": small_routes,
+        "survey": {"avvik": avvik, "ettersporsel_ruter": demand},
+    }
+
+
+def test_every_layer_is_drawn_and_operators_keep_their_names(small_inputs):
+    html = planner_map(**small_inputs).get_root().render()
+    for name in (
+        "Bredbånd per 250 m-rute (husstander)",
+        "Støtteberettigede adresser",
+        "Utbyggingsområder",
+        "Spørreundersøkelse: svar per rute",
+        "Avvik: beboere motsier operatørdata",
+        "Foreslått fibertrasé",
+        "Mobildekning Ice-Net (4G)",  # as the input names it, with its one technology
+        "Mobildekning Telenor (4G/5G)",  # lower-case input gets a capital first letter
+        "Mobilhull: ingen operatør god nok",
+        "Andel uten 100 Mbit/s",
+    ):
+        assert _has(html, name), name
+    assert html.count("L.imageOverlay(") == 3  # two operators and the gap
+    assert "Ice-net" not in html
+
+
+def test_discrepancies_are_one_point_per_address_with_distinct_sorted_values(small_inputs):
+    html = planner_map(**small_inputs).get_root().render()
+    assert _has(html, "har fiber, sier ingen dekning")
+    assert _has(html, '"operatorer": "Ice-Net, telenor"')
+    assert _has(html, '"antall": 3')
+    assert _has(html, '"antall": 1')
+
+
+def test_without_grids_routes_or_survey_those_layers_are_left_out(small_inputs):
+    inputs = {**small_inputs, "mobile_grids": None, "routes": None, "survey": None}
+    html = planner_map(**inputs).get_root().render()
+    assert "L.imageOverlay(" not in html
+    for name in ("Foreslått fibertrasé", "Avvik: beboere", "Spørreundersøkelse"):
+        assert not _has(html, name), name
+
+
+def test_area_popup_shows_funding_and_priority(small_areas):
+    popup = area_popup_frame(small_areas).set_index("area_id")
+    assert popup.loc["O-1", "kostnad"] == "1 234 567 kr"
+    assert popup.loc["O-1", "prioritet"] == "2 (år 2)"
+    assert popup.loc["O-3", "prioritet"] == "ikke valgt"
+    assert popup.crs == "EPSG:4326"
+
+
+@pytest.mark.parametrize(
+    ("frame", "named"),
+    [
+        ("classified", "classified addresses (planner map)"),
+        ("areas", "build-out areas (planner map)"),
+        ("routes", "fibre routes (planner map)"),
+    ],
+)
+def test_a_frame_in_another_crs_is_refused_by_name(small_inputs, frame, named):
+    inputs = {**small_inputs, frame: small_inputs[frame].to_crs("EPSG:4326")}
+    with pytest.raises(InputError, match=r"EPSG:4326, expected EPSG:25833") as err:
+        planner_map(**inputs)
+    assert named in str(err.value) and err.value.field == "crs"
+
+
+def test_missing_columns_are_refused_by_name(small_inputs):
+    inputs = {**small_inputs, "classified": small_inputs["classified"].drop(columns="band")}
+    with pytest.raises(InputError, match=r"classified addresses \(planner map\)") as err:
+        planner_map(**inputs)
+    assert err.value.field == "band"
+    with pytest.raises(InputError, match=r"build-out areas \(planner map\)") as err:
+        area_popup_frame(small_inputs["areas"].drop(columns="kost_per_enhet"))
+    assert err.value.field == "kost_per_enhet"
+
+
+def test_planner_popup_figures_match_funding(maps_dir, default_result):
+    html = (maps_dir / "kart_planlegger.html").read_text(encoding="utf-8")
+    for kommunal in default_result.areas["kommunal"]:
+        assert f"{int(kommunal):,}".replace(",", " ") + " kr" in html, kommunal
+    for name in ("Bredbånd per 250 m-rute", "Utbyggingsområder", "Mobilhull"):
+        assert _has(html, name), name
+    for op in ("Telenor", "Telia", "Ice"):
+        assert _has(html, f"Mobildekning {op} (4G/5G)"), op
+
+
+def test_run_planner_map_has_routes_survey_and_discrepancy_layers(tmp_path, default_config):
+    result = run(default_config, tmp_path / "ut")
+    html = (tmp_path / "ut" / "kart_planlegger.html").read_text(encoding="utf-8")
+    for name in (
+        "Foreslått fibertrasé",
+        "Spørreundersøkelse: svar per rute",
+        "Avvik: beboere motsier operatørdata",
+    ):
+        assert _has(html, name), name
+    # Every discrepancy address is on the map.
+    for text in result.survey["avvik"]["adressetekst"].unique():
+        assert _has(html, text), text
