@@ -1,0 +1,64 @@
+"""Dependencies of the routes: the service, its results and settings, planner access and the
+submission limit."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request
+
+from .errors import NotAuthenticated, PlannerAccessOff
+from .service import Service
+from .settings import Settings
+from .state import Results
+
+
+async def service(request: Request) -> Service:
+    """The service of the app that got the request."""
+    held: Service = request.app.state.service
+    return held
+
+
+ServiceDep = Annotated[Service, Depends(service)]
+
+
+async def results(held: ServiceDep) -> Results:
+    """The results being served (replaced after a re-run; a request keeps the ones it got)."""
+    return held.results
+
+
+async def settings(held: ServiceDep) -> Settings:
+    return held.settings
+
+
+ResultsDep = Annotated[Results, Depends(results)]
+SettingsDep = Annotated[Settings, Depends(settings)]
+
+
+async def planner(
+    config: SettingsDep,
+    authorization: Annotated[str | None, Header(max_length=300)] = None,
+    token: Annotated[str | None, Query(max_length=200)] = None,
+) -> None:
+    """Planner access: ``Authorization: Bearer <token>`` or ``?token=<token>``.
+
+    Raises
+    ------
+    PlannerAccessOff
+        The service was started without a planner token.
+    NotAuthenticated
+        The token is missing or wrong.
+    """
+    if not config.planner_token:
+        raise PlannerAccessOff(
+            "planleggertilgang er slått av: start med --planner-token / DEKNING_PLANNER_TOKEN"
+        )
+    given = token or (authorization or "").removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), config.planner_token.encode()):
+        raise NotAuthenticated("feil eller manglende token", headers={"WWW-Authenticate": "Bearer"})
+
+
+async def submission_slot(request: Request, held: ServiceDep) -> None:
+    """Count one survey submission of the client (429 over the limit)."""
+    held.limiter.check(request.client.host if request.client else "ukjent")

@@ -1,0 +1,92 @@
+"""Request limits: the body size (ASGI middleware) and survey submissions per client."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict, deque
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import TooLarge, TooManyRequests, error_response
+
+
+class BodyLimit:
+    """ASGI middleware: refuse request bodies over ``limit`` bytes (413).
+
+    A declared ``Content-Length`` over the limit is refused before the body is read; a body
+    sent without one (chunked) is read up to the limit first and handed on only when it fits.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope.get("headers") or []).get(b"content-length")
+        if length is not None:
+            if not length.isdigit() or int(length) > self.limit:
+                await self._refuse(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+            return
+        messages = await self._read(receive)
+        if messages is None:
+            await self._refuse(scope, receive, send)
+            return
+        pending = iter(messages)
+
+        async def replay() -> Message:
+            return next(pending, None) or await receive()
+
+        await self.app(scope, replay, send)
+
+    async def _read(self, receive: Receive) -> list[Message] | None:
+        """The request's body messages, or None when they pass the limit."""
+        messages: list[Message] = []
+        seen = 0
+        while True:
+            message = await receive()
+            messages.append(message)
+            seen += len(message.get("body", b""))
+            if seen > self.limit:
+                return None
+            if message["type"] != "http.request" or not message.get("more_body", False):
+                return messages
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = TooLarge(f"forespørselen er for stor (maks {self.limit} byte)")
+        await error_response(problem)(scope, receive, send)
+
+
+class RateLimiter:
+    """At most ``per_minute`` events per client in any 60-second window (thread-safe)."""
+
+    def __init__(self, per_minute: int, window_s: float = 60.0) -> None:
+        self.per_minute = per_minute
+        self.window_s = window_s
+        self._recent: defaultdict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def check(self, client: str) -> None:
+        """Count one event of ``client``.
+
+        Raises
+        ------
+        TooManyRequests
+            The client is over the limit (the event is not counted).
+        """
+        now = time.monotonic()
+        with self._lock:
+            window = self._recent[client]
+            while window and now - window[0] > self.window_s:
+                window.popleft()
+            if len(window) >= self.per_minute:
+                raise TooManyRequests(
+                    "for mange svar fra denne adressen; prøv igjen om et minutt",
+                    headers={"Retry-After": str(round(self.window_s))},
+                )
+            window.append(now)

@@ -1,0 +1,2 @@
+"""Routers per audience: :mod:`.public` (residents, no personal data) and :mod:`.planner`
+(staff, token)."""

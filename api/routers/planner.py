@@ -1,0 +1,105 @@
+"""Planner/staff endpoints (token): individual answers, discrepancies, application packages,
+re-runs."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal, get_args
+
+from fastapi import APIRouter, Depends
+from fastapi import Path as PathParam
+from fastapi.responses import FileResponse
+
+from ..deps import ResultsDep, ServiceDep, planner
+from ..errors import UnknownId
+from ..models import Discrepancy, JobStatus, PlannerAnswers, Problem
+from ..state import PLANNER_MAP
+
+PackageFile = Literal[
+    "adresser.csv",
+    "adresser.xlsx",
+    "omrade.gpkg",
+    "omrade.geojson",
+    "kostnad_og_finansiering.xlsx",
+    "sammendrag.html",
+]
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MEDIA_TYPES: dict[str, str] = dict(
+    zip(
+        get_args(PackageFile),
+        (
+            "text/csv",
+            XLSX,
+            "application/geopackage+sqlite3",
+            "application/geo+json",
+            XLSX,
+            "text/html",
+        ),
+        strict=True,
+    )
+)
+AREA_ID = r"^[A-Za-z0-9_.-]{1,40}$"
+ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": Problem}, 403: {"model": Problem}}
+
+router = APIRouter(tags=["planlegger"], dependencies=[Depends(planner)], responses=ERRORS)
+
+
+@router.get("/kart/planlegger", include_in_schema=False)
+async def planner_map(results: ResultsDep) -> FileResponse:
+    return FileResponse(results.file(PLANNER_MAP), media_type="text/html")
+
+
+@router.get("/v1/planlegger/svar")
+def answers(held: ServiceDep) -> PlannerAnswers:
+    """Individual answers: from the survey export (matched to addresses) and from the API."""
+    stored = held.store.all()
+    api = json.loads(stored.to_json(orient="records", force_ascii=False)) if len(stored) else []
+    return PlannerAnswers.model_validate({"eksport": held.results.answers, "api": api})
+
+
+@router.get("/v1/planlegger/avvik")
+async def discrepancies(results: ResultsDep) -> list[Discrepancy]:
+    """Where residents contradict the operator data, per address and operator."""
+    return [Discrepancy.model_validate(r) for r in results.discrepancies]
+
+
+@router.get(
+    "/v1/planlegger/omrader/{area_id}/{fil}",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {t: {} for t in sorted(set(MEDIA_TYPES.values()))}},
+        404: {"model": Problem},
+        409: {"model": Problem},
+    },
+)
+def package_file(
+    held: ServiceDep,
+    area_id: Annotated[str, PathParam(pattern=AREA_ID)],
+    fil: Annotated[PackageFile, PathParam()],
+) -> FileResponse:
+    """A file of an area's application package (built from the run's results when the run
+    did not write it)."""
+    if area_id not in held.results.area_ids:
+        raise UnknownId(f"ukjent område {area_id!r}")
+    path = held.package_file(area_id, fil)
+    return FileResponse(path, media_type=MEDIA_TYPES[fil], filename=f"{area_id}_{fil}")
+
+
+@router.post(
+    "/v1/planlegger/kjor",
+    status_code=202,
+    responses={409: {"model": Problem}, 503: {"model": Problem}},
+)
+async def rerun(held: ServiceDep) -> JobStatus:
+    """Run the analysis again in the background (with the answers submitted since); poll
+    ``GET /v1/planlegger/kjor/{id}``. The new results are served when it is done."""
+    return held.jobs.submit().view()
+
+
+@router.get("/v1/planlegger/kjor/{job_id}", responses={404: {"model": Problem}})
+async def job_status(
+    held: ServiceDep, job_id: Annotated[str, PathParam(pattern=r"^[0-9a-f]{32}$")]
+) -> JobStatus:
+    """Status of a re-run: ``venter``, ``kjorer``, ``ferdig`` (with the run's summary) or
+    ``feilet`` (with why)."""
+    return held.jobs.get(job_id).view()
