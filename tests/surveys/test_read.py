@@ -1,5 +1,5 @@
-"""Survey exports: reading with mappings, validation, geocoding with known answers,
-discrepancies and privacy."""
+"""Reading survey exports with a mapping: validation with known answers, mappings and their
+errors (message, file, row and field), operators as the mapping names them."""
 
 from __future__ import annotations
 
@@ -10,101 +10,32 @@ import pytest
 import shapely
 
 from dekning.errors import ConfigError, InputError
-from dekning.surveys.evidence import demand, discrepancies, join_answers, public_demand
-from dekning.surveys.geocode import fold, geocode, normalise_street, split_address
-from dekning.surveys.read import load_mapping, parse_speed, read_survey
+from dekning.surveys.geocode import geocode
+from dekning.surveys.read import answer_column, load_mapping, parse_speeds, read_survey
+
+NETTSKJEMA_HEADER = (
+    "$submission_id;$created;Adresse;Postnummer;Boligtype;Hvilken type bredbånd har du i dag?;"
+    "Hvem leverer bredbåndet ditt?;Målt nedlastingshastighet (Mbit/s);"
+    "Målt opplastingshastighet (Mbit/s);Hvor fornøyd er du med bredbåndet? (1-5);"
+    "Er du interessert i fiber?;Hvor mye kan du betale i tilknytningsavgift?;Kommentar"
+)
 
 
-@pytest.fixture(scope="module")
-def register():
-    """A small register in Kartverket's field names, with æ/ø/å, letters and two postnummer."""
-    rows = [
-        (1, "Storgata", "12", "", "7395"),
-        (2, "Storgata", "12", "B", "7395"),
-        (3, "Øvre Moen", "5", "", "7395"),
-        (4, "Åsvegen", "3", "B", "7395"),
-        (5, "Sætervegen", "75", "", "7397"),
-        (6, "Skolevegen", "4", "", "7395"),
-        (7, "Skolevegen", "4", "", "7396"),  # same street name in another postnummer
-        (8, "Kirkebakken", "9", "", "7396"),
+def test_speed_parsing():
+    typed = pd.Series(["12,5", "ca 10", "100 Mbit/s", "vet ikke", "", "50000", "raskt", None])
+    speed, problem = parse_speeds(typed)
+    assert speed.iloc[:3].tolist() == [12.5, 10.0, 100.0]
+    assert speed.iloc[3:].isna().all()
+    assert problem.tolist() == [
+        "",
+        "",
+        "",
+        "",
+        "",
+        "impossible speed 50000 Mbit/s (over 10000; typed in kbit/s?)",
+        "not a speed: 'raskt'",
+        "",
     ]
-    df = pd.DataFrame(rows, columns=["adrid", "adressenavn", "nummer", "bokstav", "postnummer"])
-    return gpd.GeoDataFrame(
-        df, geometry=shapely.points(270_000 + 50 * np.arange(8), np.full(8, 7_000_000.0)), crs=25833
-    )
-
-
-@pytest.mark.parametrize(
-    ("text", "post", "expected", "how"),
-    [
-        ("Storgata 12", "7395", 1, "exact"),
-        ("storgt. 12 b", "7395", 2, "exact"),
-        ("STORGATA 12B", "", 2, "exact"),
-        ("Storgate 12, 7395 Fjelldal", "", 1, "exact"),
-        ("Oevre Moen 5", "7395", 3, "exact"),
-        ("ovre moen 5", "", 3, "exact"),
-        ("Aasvegen 3 b", "7395", 4, "exact"),
-        ("Asveien 3B", "7395", 4, "exact"),
-        ("Saetervegen 75", "7397", 5, "exact"),
-        ("Skolev. 4", "7396", 7, "exact"),
-        ("Skoleveien 4", "7395", 6, "exact"),
-        ("Sotrgata 12", "7395", 1, "fuzzy"),  # one transposition
-        ("Stroggata 12", "7395", -1, "unmatched"),  # two edits: below the 85 cut-off
-        ("Kirkebaken 9", "7396", 8, "fuzzy"),
-        ("Storgata 12C", "7395", 1, "exact"),  # unknown letter falls back to the number
-        ("Storgata 99", "7395", -1, "unmatched"),
-        ("Helt annen veg 1", "7395", -1, "unmatched"),
-    ],
-)
-def test_geocoding_known_answers(register, text, post, expected, how):
-    answers = pd.DataFrame({"row": [1], "address": [text], "postnummer": [post]})
-    res = geocode(answers, register)
-    assert res.answers["adrid"].iloc[0] == expected
-    assert res.answers["match"].iloc[0] == how
-
-
-def test_normalisation_pieces():
-    assert fold("Øvre Åsen Ærlig") == fold("Oevre Aasen Aerlig") == "ovre asen aerlig"
-    assert normalise_street("Storgt.") == normalise_street("Storgate") == "storgata"
-    assert (
-        normalise_street("Skolev.")
-        == normalise_street("Skoleveg")
-        == normalise_street("Skoleveien")
-        == "skolevegen"
-    )
-    assert split_address("Storgt. 12 b, 7395 Fjelldal") == ("storgata", "12", "B", "7395")
-
-
-def test_coordinates_are_checked_against_the_municipality(register):
-    from pyproj import Transformer
-
-    lon, lat = Transformer.from_crs(25833, 4326, always_xy=True).transform(
-        [270_010.0, 300_000.0], [7_000_005.0, 7_000_000.0]
-    )
-    answers = pd.DataFrame(
-        {"row": [1, 2], "address": ["", ""], "postnummer": ["", ""], "lat": lat, "lon": lon}
-    )
-    boundary = shapely.box(269_000, 6_999_000, 272_000, 7_001_000)
-    res = geocode(answers, register, boundary=boundary)
-    assert res.answers["adrid"].tolist() == [1, -1]
-    assert res.answers["match"].tolist() == ["coordinates", "outside"]
-
-
-@pytest.mark.parametrize(
-    ("text", "value", "problem"),
-    [
-        ("12,5", 12.5, False),
-        ("ca 10", 10.0, False),
-        ("100 Mbit/s", 100.0, False),
-        ("vet ikke", None, False),
-        ("", None, False),
-        ("50000", None, True),
-        ("raskt", None, True),
-    ],
-)
-def test_speed_parsing(text, value, problem):
-    v, p = parse_speed(text)
-    assert v == value and (p is not None) == problem
 
 
 def test_default_export_validation(data_dir):
@@ -133,21 +64,7 @@ def test_default_export_validation(data_dir):
     )
 
 
-def test_default_export_geocodes_against_the_register(data_dir, default_result):
-    cls = default_result.classified
-    read = read_survey(data_dir / "sporreundersokelse_nettskjema.csv", load_mapping("nettskjema"))
-    res = geocode(read.answers, cls)
-    assert res.match_rate >= 0.98
-    assert (res.answers["match"] == "fuzzy").sum() >= 5  # the export has typos
-    # Answers that name a street and number that exist verbatim match that very address.
-    text = cls.set_index("adrid")["adressetekst"]
-    exact = res.answers[res.answers["match"] == "exact"]
-    verbatim = exact[exact["address"].isin(text.to_numpy())]
-    assert len(verbatim) > 100
-    assert (text.loc[verbatim["adrid"]].to_numpy() == verbatim["address"].to_numpy()).all()
-
-
-def test_microsoft_forms_xlsx(tmp_path, register):
+def test_microsoft_forms_xlsx(tmp_path):
     df = pd.DataFrame(
         {
             "ID": [1, 2, 3],
@@ -175,6 +92,17 @@ def test_microsoft_forms_xlsx(tmp_path, register):
     )
     p = tmp_path / "forms.xlsx"
     df.to_excel(p, index=False)
+    register = gpd.GeoDataFrame(
+        {
+            "adrid": [1, 5, 8],
+            "adressenavn": ["Storgata", "Sætervegen", "Kirkebakken"],
+            "nummer": ["12", "75", "9"],
+            "bokstav": ["", "", ""],
+            "postnummer": ["7395", "7397", "7396"],
+        },
+        geometry=shapely.points([270_000, 270_200, 270_350], [7_000_000.0] * 3),
+        crs=25833,
+    )
     read = read_survey(p, load_mapping("microsoft_forms"))
     assert read.rejected["row"].tolist() == [3] and "Brevdue" in read.rejected["reason"].iloc[0]
     ans = read.answers.set_index("row")
@@ -194,67 +122,105 @@ def test_cp1252_comma_export(tmp_path, data_dir):
     pd.testing.assert_frame_equal(a.answers, b.answers)
 
 
+def _mapping(tmp_path, text: str):
+    p = tmp_path / "m.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
 def test_mapping_errors(tmp_path, data_dir):
-    bad = tmp_path / "m.toml"
-    bad.write_text('[columns]\naddress = "Adresse"\nspeed = "x"\n', encoding="utf-8")
-    with pytest.raises(ConfigError, match=r"unknown field.*speed"):
+    bad = _mapping(tmp_path, '[columns]\naddress = "Adresse"\nspeed = "x"\n')
+    with pytest.raises(ConfigError, match=r"m\.toml: unknown field\(s\) in \[columns\]: speed"):
         load_mapping(bad)
-    with pytest.raises(ConfigError, match="not found"):
+    with pytest.raises(ConfigError, match=r"none\.toml: mapping file not found"):
         load_mapping(tmp_path / "none.toml")
-    wrong = tmp_path / "w.toml"
-    wrong.write_text('[columns]\naddress = "Gate"\n', encoding="utf-8")
-    with pytest.raises(InputError, match="'Gate'"):
-        read_survey(data_dir / "sporreundersokelse_nettskjema.csv", load_mapping(wrong))
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_mapping(_mapping(tmp_path, "[columns\n"))
+    with pytest.raises(ConfigError, match=r"unknown key\(s\) sporsmal"):
+        load_mapping(_mapping(tmp_path, '[columns]\naddress = "A"\n[sporsmal]\n'))
+    with pytest.raises(ConfigError, match=r"\[columns\] needs 'address' \(or 'lat' and 'lon'\)"):
+        load_mapping(_mapping(tmp_path, '[columns]\nlat = "B"\n'))
+    with pytest.raises(ConfigError, match=r"\[answers\.comment\] is not a coded field"):
+        load_mapping(_mapping(tmp_path, '[columns]\naddress = "A"\n[answers.comment]\nx = ["y"]\n'))
+    with pytest.raises(ConfigError, match=r"\[answers\.technology\] 'fiber' must be a list"):
+        load_mapping(
+            _mapping(tmp_path, '[columns]\naddress = "A"\n[answers.technology]\nfiber = "fiber"\n')
+        )
 
 
-@pytest.fixture
-def joined():
-    classified = pd.DataFrame(
-        {
-            "adrid": [1, 2, 3],
-            "adressetekst": ["A 1", "B 2", "C 3"],
-            "best_down_kbps": [1_000_000, 100_000, 0],
-            "best_tek": ["fiber", "ftb", ""],
-            "has_fibre": [True, False, False],
-            "operators": ["Fiberlaget", "Ice", ""],
-            "speed_class": ["ge1000", "ge100", "none"],
-            "area_id": ["", "O-001", "O-001"],
-            "ssb_rute_250": [10, 10, 20],
-            "mob_telenor": [3, 2, 0],
-        }
+def test_missing_export_column_names_file_and_field(tmp_path, data_dir):
+    wrong = load_mapping(_mapping(tmp_path, '[columns]\naddress = "Gate"\n'))
+    export = data_dir / "sporreundersokelse_nettskjema.csv"
+    with pytest.raises(InputError) as exc:
+        read_survey(export, wrong)
+    assert exc.value.message.startswith("column(s) named in the mapping")
+    assert "are missing: 'Gate'; the export has: '$submission_id'" in exc.value.message
+    assert exc.value.file == str(export) and exc.value.row is None and exc.value.field == "Gate"
+
+
+@pytest.mark.parametrize(
+    ("key", "operator", "place"),
+    [
+        ("telenor_inne", "telenor", "inne"),
+        ("Ice-Net_ute", "Ice-Net", "ute"),
+        ("my_op_inne", "my_op", "inne"),
+    ],
+)
+def test_mobile_keys_split_at_the_last_underscore(tmp_path, key, operator, place):
+    m = load_mapping(
+        _mapping(tmp_path, f'[columns]\naddress = "A"\n[columns.mobile]\n"{key}" = "Q"\n')
     )
-    answers = pd.DataFrame(
-        {
-            "row": [1, 2, 3, 4],
-            "adrid": [1, 2, 3, -1],
-            "technology": ["dsl", "ftb", "ingen", "fiber"],
-            "down_mbps": [900.0, 10.0, None, 5.0],
-            "mob_telenor_inne": [0.0, 0.0, 0.0, 0.0],
-            "mob_telenor_ute": [3.0, 0.0, 0.0, 0.0],
-            "interest_fibre": ["har", "ja", "nei", "ja"],
-            "willingness_to_pay": [np.nan, 15000, 0, 5000],
-        }
+    (q,) = m.mobile
+    assert (q.operator, q.place, q.source) == (operator, place, "Q")
+    assert q.column == answer_column(operator, place) == f"mob_{operator}_{place}"
+
+
+@pytest.mark.parametrize("key", ["telenor", "_inne", "telenor_inside", "telenor-inne", " x_ute"])
+def test_bad_mobile_key(tmp_path, key):
+    text = f'[columns]\naddress = "A"\n[columns.mobile]\n"{key}" = "Q"\n'
+    with pytest.raises(ConfigError) as exc:
+        load_mapping(_mapping(tmp_path, text))
+    assert f"[columns.mobile] key {key!r} must be '<operator>_inne' or '<operator>_ute'" in str(
+        exc.value
     )
-    return join_answers(answers, classified)
+    with pytest.raises(ConfigError, match=r"\[columns\.mobile\] must be a table"):
+        load_mapping(_mapping(tmp_path, '[columns]\naddress = "A"\nmobile = "x"\n'))
+    with pytest.raises(ConfigError, match=r"\[columns\.mobile\] Ice_ute must be a column name"):
+        load_mapping(
+            _mapping(tmp_path, '[columns]\naddress = "A"\n[columns.mobile]\nIce_ute = 3\n')
+        )
 
 
-def test_discrepancies_known(joined):
-    d = discrepancies(joined)
-    got = set(zip(d["adrid"], d["avvik"], d["operator"], strict=True))
-    assert got == {
-        (1, "fiber_ikke_levert", "Fiberlaget"),  # fibre offered, resident has DSL
-        (1, "mobil_inne", "telenor"),  # indoor class 3 in the raster, resident: none indoors
-        (2, "lav_hastighet", "Ice"),  # 10 Mbit/s measured, 100 offered (< 25 %)
-        (2, "mobil_ute", "telenor"),  # outdoor class 2, resident: none outdoors
-    }
-    assert 4 not in set(d["row"])  # unmatched answers are not evidence
-
-
-def test_demand_and_public_suppression(joined):
-    d = demand(joined, "area_id").set_index("area_id")
-    assert d.loc["O-001", "svar"] == 2 and d.loc["O-001", "andel_interessert"] == 0.5
-    assert d.loc["O-001", "betalingsvilje_median"] == 7500
-    pub = public_demand(joined, "ssb_rute_250", min_count=2).set_index("ssb_rute_250")
-    assert pub.loc[10, "svar"] == 2 and not pub.loc[10, "skjult"]
-    assert pub.loc[20, "skjult"] and pub.loc[20].drop("skjult").isna().all()
-    assert "adrid" not in pub.columns and "row" not in pub.columns
+def test_ice_net_answers_and_rejected_rows(tmp_path):
+    mapping = _mapping(
+        tmp_path,
+        '[columns]\naddress = "Adresse"\nsatisfaction = "Fornøyd"\n'
+        '[columns.mobile]\n"Ice-Net_inne" = "Ice-Net inne"\n'
+        '[answers.mobile]\n3 = ["god"]\n0 = ["ingen"]\n"" = ["vet ikke", ""]\n',
+    )
+    export = tmp_path / "svar.csv"
+    export.write_text(
+        "Adresse;Fornøyd;Ice-Net inne\n"
+        "Storgata 1;5;God\n"
+        "Storgata 2;7;Ingen\n"  # satisfaction out of range
+        ";3;ingen\n"  # no address
+        "Storgata 4;;kanskje\n"  # unknown mobile answer
+        "Storgata 5;2;\n",
+        encoding="utf-8",
+    )
+    read = read_survey(export, load_mapping(mapping))
+    assert read.total == 5
+    assert read.answers["row"].tolist() == [1, 5]
+    assert read.answers["mob_Ice-Net_inne"].tolist()[0] == 3
+    assert np.isnan(read.answers["mob_Ice-Net_inne"].iloc[1])
+    assert read.answers["satisfaction"].tolist() == [5.0, 2.0]
+    assert read.rejected.to_dict("records") == [
+        {"row": 2, "field": "Fornøyd", "value": "7", "reason": "satisfaction must be 1-5, got '7'"},
+        {"row": 3, "field": "Adresse", "value": "", "reason": "empty address"},
+        {
+            "row": 4,
+            "field": "Ice-Net inne",
+            "value": "kanskje",
+            "reason": "unknown answer 'kanskje' for mobile coverage",
+        },
+    ]
