@@ -7,6 +7,10 @@ then the street name is matched fuzzily (rapidfuzz) among the streets of the sam
 the whole register when no postnummer is given) and the number/letter looked up there.
 Coordinates given directly are checked against the municipality and snapped to the nearest
 address within ``snap_m`` metres.
+
+The register side (normalised keys, streets per postnummer, the KD-tree of coordinates) is an
+:class:`AddressIndex`, built once per address register: the API keeps one for every submitted
+answer; :func:`geocode` builds one for a single batch.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from pyproj import Transformer
 from rapidfuzz import fuzz, process
 from scipy.spatial import cKDTree
 
-from dekning.crs import WORK_CRS
+from dekning.crs import WEB_CRS, WORK_CRS, require_crs
 
 _SUFFIXES = (
     (re.compile(r"(gata|gate|gt\.?|gt)$"), "gata"),
@@ -77,6 +81,156 @@ class GeocodeResult:
     unmatched: pd.DataFrame
 
 
+_TO_WORK = Transformer.from_crs(WEB_CRS, WORK_CRS, always_xy=True)
+Match = tuple[int, str, float]
+"""(adrid, how, score) of one answer."""
+_UNMATCHED: Match = (-1, "unmatched", 0.0)
+
+
+@dataclass(frozen=True)
+class AddressIndex:
+    """The register side of geocoding, built once per address register.
+
+    Build it with :meth:`build`; :meth:`geocode` then matches any number of batches of answers
+    without touching the register again.
+    """
+
+    adrid: np.ndarray
+    """Address ids in register order (int64)."""
+    exact: dict[tuple[str, str, str, str], int]
+    """(street, number, letter, postnummer) → adrid; the later address wins a duplicate key."""
+    by_street: dict[tuple[str, str, str], int]
+    """(street, number, letter) → adrid, for answers without a postnummer."""
+    streets_by_post: dict[str, list[str]]
+    """The normalised street names of each postnummer, in register order (fuzzy candidates)."""
+    all_streets: list[str]
+    """Every normalised street name, in register order."""
+    tree: cKDTree
+    """KD-tree of the address points (EPSG:25833), for answers given as coordinates."""
+
+    @classmethod
+    def build(cls, addresses: gpd.GeoDataFrame) -> AddressIndex:
+        """Index an address register.
+
+        Parameters
+        ----------
+        addresses
+            Address register (``adrid``, ``adressenavn``, ``nummer``, ``bokstav``,
+            ``postnummer``, point geometry), EPSG:25833.
+
+        Raises
+        ------
+        InputError
+            The register is not in EPSG:25833.
+        """
+        require_crs(addresses, "address register")
+        names = addresses["adressenavn"].astype(str)
+        codes, uniques = pd.factorize(names, use_na_sentinel=False)
+        # each distinct street name is normalised once, not once per address
+        street = np.asarray([normalise_street(u) for u in uniques], dtype=object)[codes]
+        number = addresses["nummer"].astype(str).str.strip().to_numpy()
+        letter = addresses["bokstav"].astype(str).str.strip().str.upper().to_numpy()
+        post = addresses["postnummer"].astype(str).to_numpy()
+        adrid = addresses["adrid"].to_numpy(dtype="int64")
+        ids = adrid.tolist()
+        by_post = pd.Series(street).groupby(post, sort=False).unique()
+        return cls(
+            adrid=adrid,
+            exact=dict(zip(zip(street, number, letter, post, strict=True), ids, strict=True)),
+            by_street=dict(zip(zip(street, number, letter, strict=True), ids, strict=True)),
+            streets_by_post={str(p): list(s) for p, s in by_post.items()},
+            all_streets=list(pd.unique(street)),
+            tree=cKDTree(np.column_stack([addresses.geometry.x, addresses.geometry.y])),
+        )
+
+    def _exact(self, street: str, number: str, letter: str, post: str) -> int | None:
+        for lt in dict.fromkeys((letter, "")):  # an unknown letter falls back to the number
+            hit = (
+                self.exact.get((street, number, lt, post))
+                if post
+                else self.by_street.get((street, number, lt))
+            )
+            if hit is not None:
+                return hit
+        return None
+
+    def _fuzzy(
+        self, street: str, number: str, letter: str, post: str, min_score: float
+    ) -> tuple[int, float] | None:
+        candidates = self.streets_by_post.get(post, self.all_streets) if post else self.all_streets
+        best = process.extractOne(street, candidates, scorer=fuzz.WRatio, score_cutoff=min_score)
+        if best is None:
+            return None
+        for lt in dict.fromkeys((letter, "")):
+            hit = self.by_street.get((best[0], number, lt))
+            if hit is not None:
+                return hit, round(float(best[1]), 1)
+        return None
+
+    def match_text(self, text: str, post: str, min_score: float = 85.0) -> Match:
+        """Match one free-text address (``post`` may be empty: then the text's own postnummer,
+        if any, or the whole register is used)."""
+        street, number, letter, post_in_text = split_address(text)
+        if not street or not number:
+            return _UNMATCHED
+        post = post or post_in_text
+        hit = self._exact(street, number, letter, post)
+        if hit is not None:
+            return hit, "exact", 100.0
+        fuzzy = self._fuzzy(street, number, letter, post, min_score)
+        return _UNMATCHED if fuzzy is None else (fuzzy[0], "fuzzy", fuzzy[1])
+
+    def _snap(
+        self,
+        answers: pd.DataFrame,
+        todo: np.ndarray,
+        boundary: shapely.Geometry | None,
+        snap_m: float,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Coordinates of the answers ``todo`` (boolean mask) → (adrid, how, score) of those."""
+        x, y = _TO_WORK.transform(
+            answers.loc[todo, "lon"].to_numpy(), answers.loc[todo, "lat"].to_numpy()
+        )
+        inside = (
+            np.ones(len(x), dtype=bool) if boundary is None else shapely.contains_xy(boundary, x, y)
+        )
+        dist, near = self.tree.query(np.column_stack([x, y]))
+        ok = inside & (dist <= snap_m)
+        adrid = np.where(ok, self.adrid[np.minimum(near, len(self.adrid) - 1)], -1)
+        how = np.where(ok, "coordinates", np.where(inside, "unmatched", "outside")).astype(object)
+        score = np.where(ok, np.round(100 * (1 - dist / snap_m), 1), 0.0)
+        return adrid, how, score
+
+    def geocode(
+        self,
+        answers: pd.DataFrame,
+        *,
+        boundary: shapely.Geometry | None = None,
+        min_score: float = 85.0,
+        snap_m: float = 100.0,
+    ) -> GeocodeResult:
+        """Match survey answers to address ids (see :func:`geocode` for the parameters)."""
+        posts = answers["postnummer"].astype(str).to_numpy()
+        texts = answers["address"].astype(str).to_numpy()
+        found = [self.match_text(t, p, min_score) for t, p in zip(texts, posts, strict=True)]
+        adrid = np.array([f[0] for f in found], dtype="int64")
+        how = np.array([f[1] for f in found], dtype=object)
+        score = np.array([f[2] for f in found], dtype="float64")
+        if {"lat", "lon"} <= set(answers.columns):
+            todo = answers["lat"].notna().to_numpy() & answers["lon"].notna().to_numpy()
+            todo &= adrid < 0
+            if todo.any():
+                adrid[todo], how[todo], score[todo] = self._snap(answers, todo, boundary, snap_m)
+        out = answers.copy()
+        out["adrid"] = adrid
+        out["match"] = how
+        out["score"] = score
+        matched = adrid >= 0
+        rate = float(matched.mean()) if len(out) else 0.0
+        unmatched = out.loc[~matched, ["row", "address", "postnummer", "match"]]
+        return GeocodeResult(out, rate, unmatched)
+
+
 def geocode(
     answers: pd.DataFrame,
     addresses: gpd.GeoDataFrame,
@@ -86,6 +240,9 @@ def geocode(
     snap_m: float = 100.0,
 ) -> GeocodeResult:
     """Match survey answers to address ids.
+
+    Builds an :class:`AddressIndex` of ``addresses`` for this one batch; to geocode many
+    batches against one register, build the index once and call :meth:`AddressIndex.geocode`.
 
     Parameters
     ----------
@@ -100,77 +257,11 @@ def geocode(
         Lowest fuzzy street-name score (0-100) that counts as a match.
     snap_m
         Coordinates match the nearest address within this distance (metres).
+
+    Raises
+    ------
+    InputError
+        The register is not in EPSG:25833.
     """
-    reg = pd.DataFrame(
-        {
-            "adrid": addresses["adrid"].to_numpy(),
-            "street": [normalise_street(s) for s in addresses["adressenavn"].astype(str)],
-            "number": addresses["nummer"].astype(str).str.strip().to_numpy(),
-            "letter": addresses["bokstav"].astype(str).str.strip().str.upper().to_numpy(),
-            "post": addresses["postnummer"].astype(str).to_numpy(),
-        }
-    )
-    exact = {(s, n, b, p): a for a, s, n, b, p in reg.itertuples(index=False)}
-    by_street = {(s, n, b): a for a, s, n, b, _ in reg.itertuples(index=False)}
-    streets_by_post = reg.groupby("post")["street"].unique().to_dict()
-    all_streets = reg["street"].unique()
-
-    parts = [split_address(a) for a in answers["address"].astype(str)]
-    adrid = np.full(len(answers), -1, dtype="int64")
-    how = np.array(["unmatched"] * len(answers), dtype=object)
-    score = np.zeros(len(answers))
-    posts = answers["postnummer"].astype(str).to_numpy()
-    for i, (street, number, letter, post_in_text) in enumerate(parts):  # a few hundred answers
-        if not street or not number:
-            continue
-        post = posts[i] or post_in_text
-        for lt in dict.fromkeys((letter, "")):
-            hit = (
-                exact.get((street, number, lt, post))
-                if post
-                else by_street.get((street, number, lt))
-            )
-            if hit is not None:
-                adrid[i], how[i], score[i] = hit, "exact", 100.0
-                break
-        if adrid[i] >= 0:
-            continue
-        candidates = streets_by_post.get(post, all_streets) if post else all_streets
-        best = process.extractOne(
-            street, list(candidates), scorer=fuzz.WRatio, score_cutoff=min_score
-        )
-        if best is None:
-            continue
-        for lt in dict.fromkeys((letter, "")):
-            hit = by_street.get((best[0], number, lt))
-            if hit is not None:
-                adrid[i], how[i], score[i] = hit, "fuzzy", round(float(best[1]), 1)
-                break
-
-    if {"lat", "lon"} <= set(answers.columns):
-        coords = answers["lat"].notna().to_numpy() & answers["lon"].notna().to_numpy() & (adrid < 0)
-        if coords.any():
-            x, y = Transformer.from_crs(4326, WORK_CRS, always_xy=True).transform(
-                answers.loc[coords, "lon"].to_numpy(), answers.loc[coords, "lat"].to_numpy()
-            )
-            idx = np.flatnonzero(coords)
-            inside = (
-                np.ones(len(idx), dtype=bool)
-                if boundary is None
-                else shapely.contains_xy(boundary, x, y)
-            )
-            how[idx[~inside]] = "outside"
-            tree = cKDTree(np.column_stack([addresses.geometry.x, addresses.geometry.y]))
-            dist, near = tree.query(np.column_stack([x, y]))
-            ok = inside & (dist <= snap_m)
-            adrid[idx[ok]] = addresses["adrid"].to_numpy()[near[ok]]
-            how[idx[ok]] = "coordinates"
-            score[idx[ok]] = np.round(100 * (1 - dist[ok] / snap_m), 1)
-
-    out = answers.copy()
-    out["adrid"] = adrid
-    out["match"] = how
-    out["score"] = score
-    matched = adrid >= 0
-    rate = float(matched.mean()) if len(out) else 0.0
-    return GeocodeResult(out, rate, out.loc[~matched, ["row", "address", "postnummer", "match"]])
+    index = AddressIndex.build(addresses)
+    return index.geocode(answers, boundary=boundary, min_score=min_score, snap_m=snap_m)

@@ -2,18 +2,29 @@
 
 SQLite (WAL journal, one transaction per answer) by default; PostgreSQL when the URL starts with
 ``postgresql://``. Answers are kept as JSON in dekning's own field codes, so the next analysis
-run reads them together with the survey export.
+run reads them together with the survey export. Reading takes the fields apart in SQL
+(``json_extract`` / ``->>``, and ``json_each`` / ``jsonb_each_text`` for the ``mobil`` object),
+so no answer is parsed row by row in Python.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sqlite3
 import threading
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+
+from dekning.errors import ConfigError
+
+HAS_PSYCOPG = importlib.util.find_spec("psycopg") is not None
+"""PostgreSQL support is the optional extra ``dekning[postgres]``."""
+if HAS_PSYCOPG:
+    import psycopg
 
 SCHEMA_SQLITE = """
 CREATE TABLE IF NOT EXISTS svar (
@@ -28,6 +39,37 @@ CREATE TABLE IF NOT EXISTS svar (
     data JSONB NOT NULL
 )"""
 
+TEXT_FIELDS = (
+    "adresse",
+    "postnummer",
+    "boligtype",
+    "teknologi",
+    "tilbyder",
+    "interessert_fiber",
+    "kommentar",
+)
+NUMBER_FIELDS = ("lat", "lon", "ned_mbps", "opp_mbps", "fornoyd", "betalingsvilje_nok")
+FIELDS = (*TEXT_FIELDS, *NUMBER_FIELDS)
+"""The fields of a stored answer besides ``mobil`` (``<operator>_<inne|ute>`` → 0, 2 or 3)."""
+
+_SELECT = {
+    "sqlite": "SELECT id, mottatt, {} FROM svar ORDER BY id",
+    "pg": "SELECT id, mottatt::text, {} FROM svar ORDER BY id",
+}
+_FIELD = {"sqlite": "json_extract(data, '$.{0}') AS {0}", "pg": "data->>'{0}' AS {0}"}
+_OBJECT = {"sqlite": "json_extract(data, '$.{0}') AS {0}", "pg": "(data->'{0}')::text AS {0}"}
+_MOBILE = {
+    "sqlite": "SELECT s.id, m.key, m.value FROM svar s, json_each(s.data, '$.mobil') m "
+    "ORDER BY s.id",
+    "pg": "SELECT s.id, m.key, m.value FROM svar s, jsonb_each_text(s.data->'mobil') m "
+    "ORDER BY s.id",
+}
+
+
+def is_postgres(url: str | Path) -> bool:
+    """Whether ``url`` names a PostgreSQL database (else it is a SQLite file)."""
+    return str(url).startswith(("postgresql://", "postgres://"))
+
 
 class SurveyStore:
     """Append-only store of answers.
@@ -36,117 +78,142 @@ class SurveyStore:
     ----------
     url
         A file path (SQLite) or ``postgresql://user@host:port/db``.
+
+    Raises
+    ------
+    ConfigError
+        A PostgreSQL URL without psycopg installed.
     """
 
     def __init__(self, url: str | Path) -> None:
         self.url = str(url)
-        self.is_pg = self.url.startswith(("postgresql://", "postgres://"))
+        self.is_pg = is_postgres(self.url)
+        self._kind = "pg" if self.is_pg else "sqlite"
         self._lock = threading.Lock()
+        if self.is_pg and not HAS_PSYCOPG:
+            raise ConfigError(
+                "svarlageret i PostgreSQL trenger psycopg: pip install 'dekning[postgres]'"
+            )
         if self.is_pg:
-            import psycopg
-
-            self._pg = psycopg
-            with psycopg.connect(self.url, autocommit=True) as con:
-                con.execute(SCHEMA_PG)
+            with psycopg.connect(self.url, autocommit=True) as pg:
+                pg.execute(SCHEMA_PG)
         else:
             Path(self.url).parent.mkdir(parents=True, exist_ok=True)
-            with self._sqlite() as con:
+            con = self._sqlite()
+            try:
                 con.execute("PRAGMA journal_mode=WAL")
                 con.execute(SCHEMA_SQLITE)
+            finally:
+                con.close()
 
     def _sqlite(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.url, timeout=10, isolation_level=None)
         con.execute("PRAGMA synchronous=FULL")
         return con
 
-    def add(self, answer: dict) -> int:
+    def add(self, answer: dict[str, object]) -> int:
         """Store one answer in its own transaction; returns its id."""
         now = datetime.now(UTC)
         payload = json.dumps(answer, ensure_ascii=False)
         if self.is_pg:
-            with self._pg.connect(self.url) as con, con.transaction():
-                row = con.execute(
+            with psycopg.connect(self.url) as pg, pg.transaction():
+                row = pg.execute(
                     "INSERT INTO svar (mottatt, data) VALUES (%s, %s::jsonb) RETURNING id",
                     (now, payload),
                 ).fetchone()
-                return int(row[0])
-        with self._lock:
+            return int(row[0]) if row is not None else 0
+        with self._lock:  # one writer per process; SQLite's own lock between processes
             con = self._sqlite()
             try:
-                con.execute("BEGIN IMMEDIATE")
+                # autocommit: the single INSERT is its own transaction, synced to disk (FULL)
                 cur = con.execute(
                     "INSERT INTO svar (mottatt, data) VALUES (?, ?)", (now.isoformat(), payload)
                 )
-                con.execute("COMMIT")
-                return int(cur.lastrowid)
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
             finally:
                 con.close()
+        return int(cur.lastrowid or 0)
 
-    def all(self) -> pd.DataFrame:
-        """Every stored answer: ``id``, ``mottatt`` and one column per field."""
+    def _query(self, sql: str, columns: Sequence[str]) -> pd.DataFrame:
         if self.is_pg:
-            with self._pg.connect(self.url) as con:
-                rows = con.execute(
-                    "SELECT id, mottatt, data::text FROM svar ORDER BY id"
-                ).fetchall()
+            with psycopg.connect(self.url) as pg:
+                # the SQL is built from this module's constants only; bytes, as psycopg accepts
+                rows = pg.execute(sql.encode()).fetchall()
         else:
             con = self._sqlite()
             try:
-                rows = con.execute("SELECT id, mottatt, data FROM svar ORDER BY id").fetchall()
+                rows = con.execute(sql).fetchall()
             finally:
                 con.close()
-        records = [{"id": i, "mottatt": str(t), **json.loads(d)} for i, t, d in rows]
-        return pd.DataFrame(records)
+        return pd.DataFrame(rows, columns=list(columns))
+
+    def fields(self, *, with_mobile: bool = False) -> pd.DataFrame:
+        """Every stored answer: ``id``, ``mottatt`` and one column per field of :data:`FIELDS`
+        (texts as text, numbers as float; missing ones empty or NaN); with ``with_mobile`` also
+        ``mobil`` as the stored JSON text."""
+        parts = [_FIELD[self._kind].format(f) for f in FIELDS]
+        if with_mobile:
+            parts.append(_OBJECT[self._kind].format("mobil"))
+        sql = _SELECT[self._kind].format(", ".join(parts))
+        df = self._query(sql, ("id", "mottatt", *FIELDS, *(("mobil",) if with_mobile else ())))
+        df[list(TEXT_FIELDS)] = df[list(TEXT_FIELDS)].fillna("").astype(str)
+        for name in NUMBER_FIELDS:
+            df[name] = pd.to_numeric(df[name], errors="coerce").astype("float64")
+        return df.astype({"id": "int64"})
+
+    def mobile(self) -> pd.DataFrame:
+        """The ``mobil`` answers in long form: ``id``, ``key`` (``<operator>_<inne|ute>``) and
+        ``value`` (0, 2 or 3), one row per answer and key."""
+        df = self._query(_MOBILE[self._kind], ("id", "key", "value"))
+        df["value"] = pd.to_numeric(df["value"], errors="coerce").astype("float64")
+        return df.astype({"id": "int64", "key": str})
+
+    def all(self) -> pd.DataFrame:
+        """Every stored answer: ``id``, ``mottatt``, one column per field and ``mobil`` (a dict
+        per answer: what the planner sees)."""
+        df = self.fields(with_mobile=True)
+        nested = [json.loads(text) if text else {} for text in df["mobil"]]
+        df["mobil"] = pd.Series(nested, index=df.index, dtype=object)
+        return df
 
     def count(self) -> int:
-        return len(self.all())
+        """Number of stored answers."""
+        return int(self._query("SELECT count(*) FROM svar", ("n",))["n"].iloc[0])
 
 
 def answers_for_analysis(store_url: str | Path) -> pd.DataFrame:
-    """Stored answers in the column layout of :func:`dekning.surveys.read.read_survey`."""
-    path = str(store_url)
-    if not path.startswith(("postgresql://", "postgres://")) and not Path(path).exists():
+    """Stored answers in the column layout of :func:`dekning.surveys.read.read_survey`.
+
+    The ``mobil`` answers become columns ``mob_<operator>_<inne|ute>`` (0, 2, 3 or NaN), for
+    whatever operators the answers name. An absent SQLite file means no answers (an empty
+    frame).
+    """
+    if not is_postgres(store_url) and not Path(store_url).exists():
         return pd.DataFrame()
-    df = SurveyStore(path).all()
+    store = SurveyStore(store_url)
+    df = store.fields()
     if df.empty:
-        return df
-
-    def text(name: str) -> pd.Series:
-        return df[name].fillna("").astype(str) if name in df else pd.Series("", index=df.index)
-
-    def number(name: str) -> pd.Series:
-        return (
-            pd.to_numeric(df[name], errors="coerce")
-            if name in df
-            else pd.Series(float("nan"), index=df.index)
-        )
-
+        return pd.DataFrame()
     out = pd.DataFrame(
         {
-            "row": -df["id"].astype("int64"),  # negative: not a row of the export file
+            "row": -df["id"],  # negative: not a row of the export file
             "id": "api-" + df["id"].astype(str),
-            "submitted": df["mottatt"],
-            "address": text("adresse"),
-            "postnummer": text("postnummer"),
-            "operator": text("tilbyder"),
-            "comment": text("kommentar"),
-            "dwelling": text("boligtype"),
-            "technology": text("teknologi"),
-            "interest_fibre": text("interessert_fiber"),
-            "willingness_to_pay": number("betalingsvilje_nok"),
-            "down_mbps": number("ned_mbps"),
-            "up_mbps": number("opp_mbps"),
-            "satisfaction": number("fornoyd"),
+            "submitted": df["mottatt"].astype(str),
+            "address": df["adresse"],
+            "postnummer": df["postnummer"],
+            "operator": df["tilbyder"],
+            "comment": df["kommentar"],
+            "dwelling": df["boligtype"],
+            "technology": df["teknologi"],
+            "interest_fibre": df["interessert_fiber"],
+            "willingness_to_pay": df["betalingsvilje_nok"],
+            "down_mbps": df["ned_mbps"],
+            "up_mbps": df["opp_mbps"],
+            "satisfaction": df["fornoyd"],
+            "lat": df["lat"],
+            "lon": df["lon"],
         }
     )
-    out["lat"] = number("lat")
-    out["lon"] = number("lon")
-    mobile = df.get("mobil")
-    if mobile is not None:
-        for i, m in enumerate(mobile):
-            for key, value in (m or {}).items():
-                out.loc[out.index[i], f"mob_{key}"] = value
-    return out
+    wide = store.mobile().pivot(index="id", columns="key", values="value")
+    wide = wide.add_prefix("mob_").reindex(df["id"].to_numpy())
+    wide.columns.name = None
+    return pd.concat([out, wide.reset_index(drop=True)], axis=1)
