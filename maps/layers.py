@@ -276,6 +276,14 @@ def raster_overlay(
     )
 
 
+PAGE_CSS = (
+    # Figures in popups never break (labels wrap instead, so a popup fits its maximum width).
+    ".leaflet-popup-content td { white-space: nowrap; } "
+    # No focus rectangle around a shape clicked with the mouse; keyboard focus keeps its ring.
+    ".leaflet-interactive:focus:not(:focus-visible) { outline: none; }"
+)
+
+
 def base_map(bounds_4326: Sequence[float], title: str) -> folium.Map:
     """A Folium map fitted to ``bounds`` (minx, miny, maxx, maxy in EPSG:4326) with a scale bar."""
     minx, miny, maxx, maxy = bounds_4326
@@ -294,11 +302,7 @@ def base_map(bounds_4326: Sequence[float], title: str) -> folium.Map:
     header.add_child(
         folium.Element('<meta name="viewport" content="width=device-width, initial-scale=1">')
     )
-    header.add_child(
-        folium.Element(
-            "<style>.leaflet-popup-content td, .leaflet-popup-content th { white-space: nowrap; }</style>"
-        )
-    )
+    header.add_child(folium.Element(f"<style>{PAGE_CSS}</style>"))
     return m
 
 

@@ -155,6 +155,15 @@ def test_planner_popup_shows_the_area_figures(browser, maps_dir, default_result)
     assert area["area_id"] in text
     assert f"{int(area['kommunal']):,}".replace(",", " ") + " kr" in text.replace("\u00a0", " ")
     assert str(int(area["hus"])) in text
+    # Every figure is readable: nothing is cut off at the popup's edge ...
+    width = "(() => { const c = document.querySelector('.leaflet-popup-content'); return [c.scrollWidth, c.clientWidth]; })()"
+    scroll, client = page.evaluate(width)
+    assert scroll <= client
+    # ... and the clicked area gets no focus rectangle drawn around it.
+    focused = (
+        "[document.activeElement.tagName, getComputedStyle(document.activeElement).outlineStyle]"
+    )
+    assert page.evaluate(focused) == ["path", "none"]
     _shot(page, "kart_planlegger_popup.png")
     assert errors == []
     page.close()
