@@ -28,21 +28,30 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import rasterio
+from rasterio.transform import from_origin
+
+from dekning.config import ClassifyConfig, MobileRaster
+from dekning.coverage.classify.fixed import classify
+from dekning.coverage.classify.mobile import sample_mobile
+from dekning.coverage.read.addresses import read_address_counts, read_addresses
+from dekning.coverage.read.fixed import read_fixed_coverage
+from dekning.report import RunReport
+from dekning.schema import TARGET_DOWN_KBPS
 
 HERE = Path(__file__).resolve().parent
 OPERATORS = ("telenor", "telia", "ice")
 # Mainland Norway's extent in EPSG:25833 (rounded).
 X0, Y0, X1, Y1 = -80_000, 6_440_000, 1_120_000, 7_940_000
 RES = 100
+WRITE_OPTIONS = pacsv.WriteOptions(delimiter=";", quoting_style="none")
 
 
 def generate(out: Path, n_addr: int, n_fbb: int, seed: int = 2_600_000) -> None:
     """Write addresses.csv, counts.csv, fbb.csv and mobil/*.tif into ``out`` (skips if present)."""
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-    import rasterio
-    from rasterio.transform import from_origin
-
     marker = out / f"done-{n_addr}-{n_fbb}"
     if marker.exists():
         return
@@ -50,6 +59,17 @@ def generate(out: Path, n_addr: int, n_fbb: int, seed: int = 2_600_000) -> None:
     (out / "mobil").mkdir(exist_ok=True)
     rng = np.random.default_rng(seed)
     t = time.time()
+    ids = _write_addresses(out, rng, n_addr)
+    _write_counts(out, rng, ids)
+    _write_fixed(out, rng, ids, n_fbb)
+    print(f"tables written in {time.time() - t:.1f} s", flush=True)
+    _write_rasters(out, rng)
+    print(f"all data written in {time.time() - t:.1f} s", flush=True)
+    marker.write_text("ok")
+
+
+def _write_addresses(out: Path, rng: np.random.Generator, n_addr: int) -> np.ndarray:
+    """addresses.csv in Kartverket's layout (EPSG:25833); returns the address ids."""
     # Addresses clustered around 400 towns plus scattered ones, like Norway's settlement.
     towns = np.column_stack(
         [rng.uniform(X0 + 50_000, X1 - 50_000, 400), rng.uniform(Y0 + 50_000, Y1 - 50_000, 400)]
@@ -59,7 +79,7 @@ def generate(out: Path, n_addr: int, n_fbb: int, seed: int = 2_600_000) -> None:
     x = np.clip(towns[which, 0] + rng.normal(0, 1, n_addr) * spread, X0 + 1, X1 - 1)
     y = np.clip(towns[which, 1] + rng.normal(0, 1, n_addr) * spread, Y0 + 1, Y1 - 1)
     ids = np.arange(n_addr, dtype="int64") * 7 + 100_000_000
-    streets = np.array([f"Vegnavn {i}" for i in range(5_000)])
+    streets = np.char.add("Vegnavn ", np.arange(5_000).astype(str))
     st = streets[rng.integers(0, 5_000, n_addr)]
     num = rng.integers(1, 200, n_addr).astype(str)
     post = np.char.zfill(rng.integers(1, 9999, n_addr).astype(str), 4)
@@ -92,62 +112,53 @@ def generate(out: Path, n_addr: int, n_fbb: int, seed: int = 2_600_000) -> None:
         "adresseId": pa.array(ids.astype(str)),
         "uuidAdresse": empty,
     }
-    wopt = pacsv.WriteOptions(delimiter=";", quoting_style="none")
-    pacsv.write_csv(pa.table(cols), out / "addresses.csv", write_options=wopt)
+    pacsv.write_csv(pa.table(cols), out / "addresses.csv", write_options=WRITE_OPTIONS)
+    return ids
+
+
+def _write_counts(out: Path, rng: np.random.Generator, ids: np.ndarray) -> None:
+    """counts.csv: households, persons, holiday homes and businesses per address."""
+    n_addr = len(ids)
     hus = np.where(rng.random(n_addr) < 0.85, 1, 0) + (rng.random(n_addr) < 0.05) * rng.integers(
         2, 30, n_addr
     )
-    pacsv.write_csv(
-        pa.table(
-            {
-                "adrid": ids,
-                "hus": hus,
-                "pers": hus * 2,
-                "fritid": (hus == 0).astype("int64"),
-                "naering": (rng.random(n_addr) < 0.1).astype("int64"),
-            }
-        ),
-        out / "counts.csv",
-        write_options=wopt,
-    )
-    # 4 M coverage rows over ~2.2 M covered addresses.
+    table = {
+        "adrid": ids,
+        "hus": hus,
+        "pers": hus * 2,
+        "fritid": (hus == 0).astype("int64"),
+        "naering": (rng.random(n_addr) < 0.1).astype("int64"),
+    }
+    pacsv.write_csv(pa.table(table), out / "counts.csv", write_options=WRITE_OPTIONS)
+
+
+def _write_fixed(out: Path, rng: np.random.Generator, ids: np.ndarray, n_fbb: int) -> None:
+    """fbb.csv: Nkom-style fixed coverage rows (kbit/s) over ~85 % of the addresses."""
     aid = np.sort(rng.choice(ids, n_fbb, replace=True))
     tek = rng.choice(
         np.array(["fiber", "kabel", "dsl", "ftb", "satellitt", "radio"]),
         n_fbb,
         p=[0.45, 0.12, 0.25, 0.1, 0.06, 0.02],
     )
-    base = {
-        "fiber": 1_000_000,
-        "kabel": 500_000,
-        "dsl": 20_000,
-        "ftb": 100_000,
-        "satellitt": 150_000,
-        "radio": 30_000,
-    }
-    ned = np.array([base[t] for t in ("fiber", "kabel", "dsl", "ftb", "satellitt", "radio")])
+    # Typical download (kbit/s) of each technology, in sorted technology order.
     idx = np.searchsorted(np.array(["dsl", "fiber", "ftb", "kabel", "radio", "satellitt"]), tek)
     ned = np.array([20_000, 1_000_000, 100_000, 500_000, 30_000, 150_000])[idx] * rng.uniform(
         0.3, 1.0, n_fbb
     )
-    pacsv.write_csv(
-        pa.table(
-            {
-                "adrid": aid,
-                "tilb": rng.choice(
-                    np.array(["Telenor", "Telia", "Ice", "GlobalConnect", "Altibox", "Lokalnett"]),
-                    n_fbb,
-                ),
-                "tek": tek,
-                "ned": ned.astype("int64"),
-                "opp": (ned / 5).astype("int64"),
-                "hc": rng.random(n_fbb) < 0.5,
-            }
-        ),
-        out / "fbb.csv",
-        write_options=wopt,
-    )
-    print(f"tables written in {time.time() - t:.1f} s", flush=True)
+    operators = np.array(["Telenor", "Telia", "Ice", "GlobalConnect", "Altibox", "Lokalnett"])
+    table = {
+        "adrid": aid,
+        "tilb": rng.choice(operators, n_fbb),
+        "tek": tek,
+        "ned": ned.astype("int64"),
+        "opp": (ned / 5).astype("int64"),
+        "hc": rng.random(n_fbb) < 0.5,
+    }
+    pacsv.write_csv(pa.table(table), out / "fbb.csv", write_options=WRITE_OPTIONS)
+
+
+def _write_rasters(out: Path, rng: np.random.Generator) -> None:
+    """mobil/<operator>_<4g|5g>.tif: int16 dBm, 100 m cells, 2 % nodata."""
     w, h = (X1 - X0) // RES, (Y1 - Y0) // RES
     transform = from_origin(X0, Y1, RES, RES)
     for k, op in enumerate(OPERATORS):
@@ -175,18 +186,10 @@ def generate(out: Path, n_addr: int, n_fbb: int, seed: int = 2_600_000) -> None:
             ) as dst:
                 dst.write(band, 1)
             del band
-    print(f"all data written in {time.time() - t:.1f} s", flush=True)
-    marker.write_text("ok")
 
 
 def job_dekning(data: Path) -> dict:
-    from dekning.config import ClassifyConfig, MobileRaster
-    from dekning.coverage.classify.fixed import classify
-    from dekning.coverage.classify.mobile import sample_mobile
-    from dekning.coverage.read.addresses import read_address_counts, read_addresses
-    from dekning.coverage.read.fixed import read_fixed_coverage
-    from dekning.report import RunReport
-
+    """Everything ``dekning run`` does before areas, timed per step."""
     cfg = ClassifyConfig()
     rasters = [
         MobileRaster(operator=o, technology=t, path=data / "mobil" / f"{o}_{t}.tif")
@@ -208,15 +211,16 @@ def job_dekning(data: Path) -> dict:
     return {
         "rows": len(out),
         "eligible": int(out["eligible"].sum()),
-        "hus_uten_100": int(out.loc[out["best_down_kbps"] < 100_000, "hus"].sum()),
+        "hus_uten_100": int(out.loc[out["best_down_kbps"] < TARGET_DOWN_KBPS, "hus"].sum()),
         "laps": laps,
     }
 
 
 def job_duckdb(data: Path) -> dict:
+    """The same work in SQL with DuckDB's spatial extension, timed per step."""
+    # DuckDB is not a dependency of dekning: imported only by this optional job (bench/README.md).
     import duckdb
     import duckdb_extension_spatial
-    import rasterio
 
     ext = (
         Path(duckdb_extension_spatial.__file__).parent
@@ -243,17 +247,32 @@ def job_duckdb(data: Path) -> dict:
         f"CREATE TABLE fbb AS SELECT * FROM read_csv('{data / 'fbb.csv'}', delim=';', header=true)"
     )
     laps["read_coverage"] = time.perf_counter() - t - sum(laps.values())
-    # Mobile: cell row/col in SQL, value lookup with numpy (DuckDB has no raster reader).
-    rc = con.execute("SELECT adrid, x, y FROM adr ORDER BY adrid").fetchnumpy()
-    mob = {"adrid": rc["adrid"]}
+    points = con.execute("SELECT adrid, x, y FROM adr ORDER BY adrid").fetchnumpy()
+    con.register("mobdf", _mobile_classes(points, data))
+    laps["sample_mobile"] = time.perf_counter() - t - sum(laps.values())
+    res = con.execute(DUCKDB_CLASSIFY).df()
+    laps["classify"] = time.perf_counter() - t - sum(laps.values())
+    return {
+        "rows": len(res),
+        "eligible": int(res["eligible"].sum()),
+        "hus_uten_100": int(res.loc[res["best_down_kbps"] < TARGET_DOWN_KBPS, "hus"].sum()),
+        "laps": laps,
+    }
+
+
+def _mobile_classes(points: dict[str, np.ndarray], data: Path) -> pd.DataFrame:
+    """Class per address, operator and technology, and each operator's best, for the DuckDB
+    job: the cell row/col from the raster's transform, the value by numpy indexing (DuckDB has
+    no raster reader)."""
+    mob = {"adrid": points["adrid"]}
     for o in OPERATORS:
-        best = np.zeros(len(rc["adrid"]), dtype="int8")
+        best = np.zeros(len(points["adrid"]), dtype="int8")
         for tech in ("4g", "5g"):
             with rasterio.open(data / "mobil" / f"{o}_{tech}.tif") as src:
                 band = src.read(1)
                 tr = src.transform
-            cols = np.floor((rc["x"] - tr.c) / tr.a).astype("int64")
-            rows = np.floor((rc["y"] - tr.f) / tr.e).astype("int64")
+            cols = np.floor((points["x"] - tr.c) / tr.a).astype("int64")
+            rows = np.floor((points["y"] - tr.f) / tr.e).astype("int64")
             ok = (rows >= 0) & (rows < band.shape[0]) & (cols >= 0) & (cols < band.shape[1])
             v = np.full(len(cols), -32768, dtype="int16")
             v[ok] = band[rows[ok], cols[ok]]
@@ -264,11 +283,10 @@ def job_duckdb(data: Path) -> dict:
             mob[f"mob_{o}_{tech}"] = cls
             best = np.maximum(best, cls)
         mob[f"mob_{o}"] = best
-    import pandas as pd
+    return pd.DataFrame(mob)
 
-    mobdf = pd.DataFrame(mob)  # noqa: F841 - read by DuckDB below
-    laps["sample_mobile"] = time.perf_counter() - t - sum(laps.values())
-    res = con.execute("""
+
+DUCKDB_CLASSIFY = """
         WITH f AS (
             SELECT * FROM fbb WHERE tek <> 'satellitt' AND adrid IN (SELECT adrid FROM adr)),
         best AS (
@@ -289,14 +307,8 @@ def job_duckdb(data: Path) -> dict:
                m.* EXCLUDE (adrid),
                (m.mob_telenor >= 3)::INT + (m.mob_telia >= 3)::INT + (m.mob_ice >= 3)::INT AS mob_n_ok
         FROM adr a LEFT JOIN best b USING (adrid) LEFT JOIN cnt c USING (adrid) LEFT JOIN mobdf m USING (adrid)
-    """).df()
-    laps["classify"] = time.perf_counter() - t - sum(laps.values())
-    return {
-        "rows": len(res),
-        "eligible": int(res["eligible"].sum()),
-        "hus_uten_100": int(res.loc[res["best_down_kbps"] < 100_000, "hus"].sum()),
-        "laps": laps,
-    }
+"""
+"""Best offer, operators, speed class, eligibility and SSB cell per address, in DuckDB SQL."""
 
 
 def _child(job: str, data: str) -> None:
@@ -347,11 +359,8 @@ def main() -> None:
         )
     if {"dekning", "duckdb"} <= results.keys():
         a, b = results["dekning"], results["duckdb"]
-        assert (
-            a["rows"] == b["rows"]
-            and a["eligible"] == b["eligible"]
-            and a["hus_uten_100"] == b["hus_uten_100"]
-        ), "jobs disagree"
+        if any(a[k] != b[k] for k in ("rows", "eligible", "hus_uten_100")):
+            raise SystemExit("jobs disagree")
         print("both jobs agree on addresses, eligible addresses and households without 100 Mbit/s")
     out = HERE / "results"
     out.mkdir(exist_ok=True)
