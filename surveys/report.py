@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
@@ -55,12 +56,8 @@ def validate_survey_cli(path: Path, mapping: Path | None, cfg: Config, console: 
         f"Rader: {read.total}   godkjent: {len(read.answers)}   avvist: {n_rej}", highlight=False
     )
     if n_rej:
-        t = Table(title="Avviste rader")
-        for c in ("rad", "felt", "verdi", "grunn"):
-            t.add_column(c)
-        for line in read.rejected[["row", "field", "value", "reason"]].astype(str).to_numpy():
-            t.add_row(*line)
-        console.print(t)
+        rejected = read.rejected[["row", "field", "value", "reason"]]
+        console.print(_table("Avviste rader", ("rad", "felt", "verdi", "grunn"), rejected))
     counts = geo.answers["match"].value_counts().to_dict()
     console.print(
         f"Geokoding: {geo.match_rate:.1%} funnet  (eksakt {counts.get('exact', 0)}, "
@@ -69,9 +66,14 @@ def validate_survey_cli(path: Path, mapping: Path | None, cfg: Config, console: 
         highlight=False,
     )
     if len(geo.unmatched):
-        t = Table(title="Adresser som ikke ble funnet")
-        for c in ("rad", "adresse", "postnummer", "status"):
-            t.add_column(c)
-        for line in geo.unmatched[["row", "address", "postnummer", "match"]].astype(str).to_numpy():
-            t.add_row(*line)
-        console.print(t)
+        unmatched = geo.unmatched[["row", "address", "postnummer", "match"]]
+        headers = ("rad", "adresse", "postnummer", "status")
+        console.print(_table("Adresser som ikke ble funnet", headers, unmatched))
+
+
+def _table(title: str, headers: tuple[str, ...], frame: pd.DataFrame) -> Table:
+    """A rich table of ``frame``'s rows as text, under bokmål ``headers``."""
+    table = Table(*headers, title=title)
+    for line in frame.astype(str).to_numpy():
+        table.add_row(*line)
+    return table

@@ -192,17 +192,23 @@ def sample_mobile(
                 "counted as no coverage",
                 int(np.isnan(values).sum()),
             )
-    need = satisfactory_class(cfg)
-    for op, cols in by_operator.items():
-        out[operator_column(op)] = out[cols].max(axis=1).astype("int8")
-    if by_operator:
-        best = out[[operator_column(op) for op in by_operator]].to_numpy()
-        ok: np.ndarray = np.asarray(best >= need, dtype=bool)
-        out[MOBILE_COUNT_COLUMN] = ok.sum(axis=1).astype("int8")
-        out[MOBILE_ANY_COLUMN] = np.any(ok, axis=1)
-        out[MOBILE_ALL_COLUMN] = np.all(ok, axis=1)
+    _add_summaries(out, by_operator, satisfactory_class(cfg))
     out.attrs[MOBILE_LAYERS_ATTR] = tuple(layers_of(rasters))
     return out
+
+
+def _add_summaries(out: pd.DataFrame, by_operator: dict[str, list[str]], need: int) -> None:
+    """Add each operator's best class over its technologies and the count / any / all of
+    operators reaching class ``need`` (nothing when there is no operator)."""
+    for op, cols in by_operator.items():
+        out[operator_column(op)] = out[cols].max(axis=1).astype("int8")
+    if not by_operator:
+        return
+    best = out[[operator_column(op) for op in by_operator]].to_numpy()
+    ok: np.ndarray = np.asarray(best >= need, dtype=bool)
+    out[MOBILE_COUNT_COLUMN] = ok.sum(axis=1).astype("int8")
+    out[MOBILE_ANY_COLUMN] = np.any(ok, axis=1)
+    out[MOBILE_ALL_COLUMN] = np.all(ok, axis=1)
 
 
 def class_grids(rasters: Sequence[MobileRaster], cfg: ClassifyConfig) -> dict[str, ClassGrid]:
