@@ -248,6 +248,16 @@ def _to_web_mercator(grid: ClassGrid) -> tuple[np.ndarray, Any]:
     return dst, dst_transform
 
 
+RASTER_PANE = "dekning_raster"
+"""The map pane of the class-grid overlays: above the tiles, below every shape."""
+
+
+def raster_pane() -> folium.map.CustomPane:
+    """The pane :func:`raster_overlay` draws in; add it to the map before the overlays, so
+    cells, areas, routes and points stay on top of the (half-transparent) rasters."""
+    return folium.map.CustomPane(RASTER_PANE, z_index=350)
+
+
 def raster_overlay(
     grid: ClassGrid,
     colours: Mapping[int, str],
@@ -255,8 +265,9 @@ def raster_overlay(
     show: bool = False,
     opacity: float = 0.55,
 ) -> folium.raster_layers.ImageOverlay:
-    """An image overlay of an in-memory class grid, reprojected to Web Mercator so it lines up
-    with the tiles; classes without a colour in ``colours`` are transparent."""
+    """An image overlay (in :data:`RASTER_PANE`) of an in-memory class grid, reprojected to Web
+    Mercator so it lines up with the tiles; classes without a colour in ``colours`` are
+    transparent."""
     dst, t = _to_web_mercator(grid)
     dh, dw = dst.shape
     rgba = np.zeros((dh, dw, 4), dtype="uint8")
@@ -273,6 +284,7 @@ def raster_overlay(
         opacity=opacity,
         show=show,
         mercator_project=False,
+        pane=RASTER_PANE,
     )
 
 

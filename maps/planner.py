@@ -36,6 +36,7 @@ from dekning.maps.layers import (
     mobile_legend_items,
     operator_label,
     raster_overlay,
+    raster_pane,
     speed_legend_items,
     web_frame,
 )
@@ -301,6 +302,19 @@ def _legends() -> list[Legend]:
     ]
 
 
+def _checked(
+    classified: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, routes: gpd.GeoDataFrame | None
+) -> gpd.GeoDataFrame:
+    """The planner map's door: every frame in EPSG:25833, the addresses with the columns of
+    :data:`ADDRESS_COLUMNS`; returns the addresses in EPSG:4326."""
+    web = web_frame(classified, "classified addresses (planner map)")
+    require(classified, ADDRESS_COLUMNS, "classified addresses (planner map)")
+    require_crs(areas, "build-out areas (planner map)")
+    if routes is not None:
+        require_crs(routes, "fibre routes (planner map)")
+    return web
+
+
 def planner_map(
     classified: gpd.GeoDataFrame,
     areas: gpd.GeoDataFrame,
@@ -336,14 +350,11 @@ def planner_map(
     InputError
         When a frame is not in EPSG:25833 or lacks a column the map reads (naming the frame).
     """
-    web = web_frame(classified, "classified addresses (planner map)")
-    require(classified, ADDRESS_COLUMNS, "classified addresses (planner map)")
-    require_crs(areas, "build-out areas (planner map)")
-    if routes is not None:
-        require_crs(routes, "fibre routes (planner map)")
+    web = _checked(classified, areas, routes)
     survey = survey or {}
     grids = mobile_grids or {}
-    m = base_map(web.total_bounds, title)  # then the layers, bottom to top:
+    m = base_map(web.total_bounds, title)
+    m.add_child(raster_pane())
     layers = [
         _cells_layer(classified),
         _eligible_layer(classified),

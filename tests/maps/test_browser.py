@@ -70,6 +70,11 @@ def _shot(page, name: str) -> None:
 
 IMAGES = "document.querySelectorAll('img.leaflet-image-layer').length"
 PATHS = "document.querySelectorAll('path.leaflet-interactive').length"
+RASTER_BELOW_SHAPES = """(() => {
+  const z = e => Number(getComputedStyle(e.closest('.leaflet-pane')).zIndex);
+  const img = document.querySelector('img.leaflet-image-layer');
+  return z(img) < z(document.querySelector('.leaflet-overlay-pane svg'));
+})()"""
 ROUTE_PATHS = "document.querySelectorAll('path.leaflet-interactive[stroke=\"#0072B2\"]').length"
 
 
@@ -99,6 +104,7 @@ def test_planner_map_loads_and_layers_toggle(browser, maps_dir, default_result):
     for op in ("Telenor", "Telia", "Ice"):
         page.get_by_label(f"Mobildekning {op} (4G/5G)").check()
         assert page.evaluate(IMAGES) == 1
+        assert page.evaluate(RASTER_BELOW_SHAPES)
         _shot(page, f"kart_planlegger_mobil_{op.lower()}.png")
         page.get_by_label(f"Mobildekning {op} (4G/5G)").uncheck()
     page.get_by_label("Mobilhull: ingen operatør god nok").check()
