@@ -96,12 +96,13 @@ def test_class_raster_values_checked(tmp_path):
         geometry=shapely.points([270_050, 270_150], [7_000_050, 7_000_050]),
         crs=25833,
     )
-    with pytest.raises(InputError, match="class raster holds 7"):
+    with pytest.raises(InputError, match="class raster holds 7") as exc:
         sample_mobile(
             addr,
             [MobileRaster(operator="ice", technology="5g", path=p, values="class")],
             ClassifyConfig(),
         )
+    assert exc.value.file == str(p) and exc.value.row is None and exc.value.field is None
 
 
 def _four_addresses() -> gpd.GeoDataFrame:
