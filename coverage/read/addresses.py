@@ -106,14 +106,15 @@ def _check_norway(
 
 def _coordinate_columns(
     df: pd.DataFrame, *, file: Path, epsg_default: int | None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, str, str | None]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[str, str], str | None]:
     """Raw coordinates from Kartverket ``Nord``/``Øst`` (+ ``EPSG-kode``) or ``lat``/``lon``.
 
     Returns
     -------
     tuple
         x (easting or longitude), y (northing or latitude), the EPSG code of every row, the
-        name of the y column, and the name of the EPSG column (None when not in the file).
+        names of the x and y columns, and the name of the EPSG column (None when not in the
+        file).
     """
     north = find_column(df, ("Nord", "nord", "northing", "y", "nord_utm"))
     east = find_column(df, ("Øst", "øst", "Ost", "Oest", "easting", "x", "ost_utm"))
@@ -148,13 +149,14 @@ def _coordinate_columns(
         pos = int(np.flatnonzero(empty)[0])
         field = xfield if np.isnan(x[pos]) else yfield
         raise InputError("empty coordinate", file=file, row=pos + 1, field=field)
-    return x, y, epsg, yfield, epsg_col
+    return x, y, epsg, (xfield, yfield), epsg_col
 
 
 def _points_from_columns(
     df: pd.DataFrame, *, file: Path, epsg_default: int | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Easting/northing in EPSG:25833 (metres) of every row, reprojected per ``EPSG-kode``.
+) -> tuple[np.ndarray, np.ndarray, tuple[str, str]]:
+    """Easting/northing in EPSG:25833 (metres) of every row, reprojected per ``EPSG-kode``, and
+    the names of the file's x and y columns.
 
     Raises
     ------
@@ -162,7 +164,7 @@ def _points_from_columns(
         No coordinate columns, an empty coordinate, an unknown EPSG code, or latitude and
         longitude in each other's column.
     """
-    x, y, epsg, yfield, epsg_col = _coordinate_columns(df, file=file, epsg_default=epsg_default)
+    x, y, epsg, fields, epsg_col = _coordinate_columns(df, file=file, epsg_default=epsg_default)
     ex = np.empty_like(x)
     ny = np.empty_like(y)
     for code in np.unique(epsg):  # one transformation per CRS in the file, not per row
@@ -180,11 +182,11 @@ def _points_from_columns(
                 "coordinates look swapped: latitude and longitude are in each other's column",
                 file=file,
                 row=first + 1,
-                field=yfield,
+                field=fields[1],
             )
         tr = Transformer.from_crs(crs, WORK_CRS, always_xy=True)
         ex[sel], ny[sel] = tr.transform(x[sel], y[sel])
-    return ex, ny
+    return ex, ny, fields
 
 
 def _lat_lon_swapped(lon: np.ndarray, lat: np.ndarray) -> bool:
@@ -303,8 +305,7 @@ def read_addresses(
     else:
         wanted = (*ID_COLUMNS["adrid"], *chain(*OPTIONAL_ADDRESS_COLUMNS.values()), *COORD_COLUMNS)
         df = read_table(path, what="address register", columns=wanted, numeric=COORD_COLUMNS)
-        x, y = _points_from_columns(df, file=path, epsg_default=epsg)
-        xfield, yfield = "Øst", "Nord"
+        x, y, (xfield, yfield) = _points_from_columns(df, file=path, epsg_default=epsg)
     out = _address_fields(df, _address_ids(df, file=path))
     inside = _check_norway(x, y, file=path, xfield=xfield, yfield=yfield)
     report.warn(

@@ -274,3 +274,11 @@ def test_counts_per_address(tmp_path):
     assert counts["adrid"].tolist() == [10, 11]
     assert counts["hus"].tolist() == [2, 0] and counts["fritid"].tolist() == [0, 1]
     assert counts["naering"].tolist() == [0, 0]
+
+
+def test_errors_of_lat_lon_files_name_their_columns(tmp_path):
+    header = "adresseId;adressenavn;nummer;bokstav;postnummer;breddegrad;lengdegrad"
+    p = _csv(tmp_path, ["1;A;1;;7395;40,0;10,0"], header=header)  # in the Mediterranean
+    err = _raises(p)
+    assert err.message.startswith("no address lies in Norway")
+    assert err.file == str(p) and err.row is None and err.field == "breddegrad"
