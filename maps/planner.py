@@ -41,6 +41,7 @@ from dekning.maps.layers import (
     web_frame,
 )
 from dekning.maps.offline import FullscreenControl
+from dekning.money import nok
 from dekning.schema import ClassGrid, MobileLayer, operators, require
 
 DEMAND_RAMP = ("#f7fcb9", "#d9f0a3", "#addd8e", "#41ab5d", "#006837")
@@ -79,10 +80,6 @@ POPUP_FIELDS = {
 }
 
 
-def _nok(v: float) -> str:
-    return f"{v:,.0f}".replace(",", " ") + " kr"
-
-
 def area_popup_frame(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Areas in EPSG:4326 with the figures a planner sees in the popup, formatted as text.
 
@@ -102,11 +99,11 @@ def area_popup_frame(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             "hus": web["hus"].astype(int),
             "naering": web["naering"].astype(int),
             "fritid": web["fritid"].astype(int),
-            "kostnad": web["kost_total"].map(_nok),
-            "stottebehov_kr": web["stottebehov"].map(_nok),
-            "statlig_kr": web["statlig"].map(_nok),
-            "kommunal_kr": web["kommunal"].map(_nok),
-            "per_enhet_kr": web["kost_per_enhet"].map(_nok),
+            "kostnad": web["kost_total"].map(nok),
+            "stottebehov_kr": web["stottebehov"].map(nok),
+            "statlig_kr": web["statlig"].map(nok),
+            "kommunal_kr": web["kommunal"].map(nok),
+            "per_enhet_kr": web["kost_per_enhet"].map(nok),
             "prioritet": (rank + " (år " + year + ")").where(chosen, "ikke valgt"),
             "valgt": chosen,
         },
