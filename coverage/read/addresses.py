@@ -52,23 +52,13 @@ COUNT_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".parquet", ".fgb", ".shp")
 """Registers read as vector layers; anything else is read as a table with coordinate columns."""
-COORD_COLUMNS = (
-    "Nord",
-    "Øst",
-    "Ost",
-    "Oest",
-    "northing",
-    "easting",
-    "x",
-    "y",
-    "lat",
-    "lon",
-    "lng",
-    "latitude",
-    "longitude",
-    "EPSG-kode",
-    "epsg",
-)
+NORTH_COLUMNS = ("Nord", "nord", "northing", "y", "nord_utm")
+EAST_COLUMNS = ("Øst", "øst", "Ost", "Oest", "easting", "x", "ost_utm")
+LAT_COLUMNS = ("lat", "latitude", "breddegrad")
+LON_COLUMNS = ("lon", "lng", "longitude", "lengdegrad")
+EPSG_COLUMNS = ("EPSG-kode", "epsg", "epsg_kode")
+COORD_COLUMNS = (*NORTH_COLUMNS, *EAST_COLUMNS, *LAT_COLUMNS, *LON_COLUMNS, *EPSG_COLUMNS)
+"""Every accepted name of a coordinate or CRS column (case-insensitive)."""
 
 
 def _check_norway(
@@ -116,11 +106,11 @@ def _coordinate_columns(
         names of the x and y columns, and the name of the EPSG column (None when not in the
         file).
     """
-    north = find_column(df, ("Nord", "nord", "northing", "y", "nord_utm"))
-    east = find_column(df, ("Øst", "øst", "Ost", "Oest", "easting", "x", "ost_utm"))
-    lat = find_column(df, ("lat", "latitude", "breddegrad"))
-    lon = find_column(df, ("lon", "lng", "longitude", "lengdegrad"))
-    epsg_col = find_column(df, ("EPSG-kode", "epsg", "epsg_kode"))
+    north = find_column(df, NORTH_COLUMNS)
+    east = find_column(df, EAST_COLUMNS)
+    lat = find_column(df, LAT_COLUMNS)
+    lon = find_column(df, LON_COLUMNS)
+    epsg_col = find_column(df, EPSG_COLUMNS)
     if north is not None and east is not None:
         xfield, yfield = east, north
         if epsg_col is not None:
