@@ -91,7 +91,8 @@ def _lengths(
     Returns
     -------
     pandas.DataFrame
-        ``trase_m``, ``link_m``, ``route_m``, ``i_trekkror_m`` and ``grunn_<klasse>_m`` (metres).
+        ``trase_m``, ``link_m``, ``omveg`` (factor), ``route_m``, ``i_trekkror_m`` and
+        ``grunn_<klasse>_m`` (metres).
     """
     detour = routes["omveg"].to_numpy(dtype="float64")
     trase = round_half_up_array(routes["trase_m"], 1)
@@ -100,7 +101,15 @@ def _lengths(
     geoms = routes["geometry"].to_numpy()
     zone = duct_zone(ducts, cfg.duct_tolerance_m)
     ducted = np.minimum(round_half_up_array(length_in_zone(geoms, zone) * detour, 1), route)
-    out = pd.DataFrame({"trase_m": trase, "link_m": link, "route_m": route, "i_trekkror_m": ducted})
+    out = pd.DataFrame(
+        {
+            "trase_m": trase,
+            "link_m": link,
+            "omveg": detour,
+            "route_m": route,
+            "i_trekkror_m": ducted,
+        }
+    )
     classes = sorted(cfg.ground_cost_per_metre_nok)
     in_ground = length_in_ground(geoms, ground, classes, zone)
     for c in classes:
@@ -158,33 +167,28 @@ def estimate_costs(
 
     Parameters
     ----------
-    areas
-        Output of :func:`dekning.coverage.planning.areas.build_areas` (EPSG:25833).
-    classified, area_of
-        The classified addresses (EPSG:25833) and the area id of each (empty: none).
+    areas, classified, area_of
+        Areas (:func:`~dekning.coverage.planning.areas.build_areas`), the classified addresses
+        and the area id of each address (empty: none); EPSG:25833.
     cfg
         Prices (NOK per metre, per connection, per area), take-up, detour factor.
     roads
-        Road centre lines (EPSG:25833), or their graph from
-        :func:`dekning.coverage.planning.routing.build_road_graph`; when given, routes follow
-        the roads.
-    ducts
-        Existing ducts (trekkrør, EPSG:25833); route metres within ``cfg.duct_tolerance_m`` of
-        one cost ``cfg.cost_per_metre_duct_nok`` instead of ``cfg.cost_per_metre_nok``.
-    ground
-        Ground-class polygons (``klasse``, EPSG:25833); route metres inside them, outside ducts,
-        cost ``cfg.ground_cost_per_metre_nok[klasse]``. Columns ``grunn_<klasse>_m`` give them.
+        Road centre lines (EPSG:25833) or their graph
+        (:func:`~dekning.coverage.planning.routing.build_road_graph`): routes follow them.
+    ducts, ground
+        Existing ducts (trekkrør) and ground-class polygons (``klasse``), EPSG:25833: route
+        metres within ``cfg.duct_tolerance_m`` of a duct cost ``cfg.cost_per_metre_duct_nok``,
+        metres in a ground class (outside ducts) ``cfg.ground_cost_per_metre_nok[klasse]``.
 
     Returns
     -------
     costs : pandas.DataFrame
-        One row per area (same order as ``areas``): ``area_id``, ``metode`` (``veg`` or
-        ``luftlinje``), ``trase_m`` (between the addresses: Steiner tree along roads plus drops,
-        or straight MST), ``link_m`` (to the nearest fibre address; 0 when none exists),
-        ``omveg`` (detour factor: ``cfg.detour_factor`` for straight lines, 1 along roads),
-        ``route_m``, ``i_trekkror_m`` (of which in existing ducts), ``grunn_<klasse>_m``,
-        ``tilknytninger`` (units × take-up), ``kost_grofting``, ``kost_tilknytning``,
-        ``kost_utstyr``, ``kost_total`` (NOK, whole kroner). Metres are rounded to 0.1 m.
+        One row per area, in the order of ``areas``: ``area_id``, ``metode`` (``veg`` or
+        ``luftlinje``); metres (0.1 m) ``trase_m`` (between the addresses), ``link_m`` (to the
+        nearest fibre address, 0 when none), ``route_m`` (their sum × ``omveg``, the detour
+        factor, 1 along roads), ``i_trekkror_m`` (in ducts), ``grunn_<klasse>_m``;
+        ``tilknytninger`` (units × take-up); whole NOK ``kost_grofting``, ``kost_tilknytning``,
+        ``kost_utstyr``, ``kost_total``.
     routes : geopandas.GeoDataFrame
         ``area_id``, ``metode`` and the route geometry (EPSG:25833).
 
@@ -196,11 +200,8 @@ def estimate_costs(
     _check_inputs(areas, classified, roads, ground)
     rg = roads if isinstance(roads, RoadGraph) or roads is None else build_road_graph(roads)
     routes = _routes(areas, classified, area_of, rg, cfg)
-    out = routes[["area_id", "metode"]].copy()
     lengths = _lengths(routes, cfg, ducts, ground)
-    out[["trase_m", "link_m"]] = lengths[["trase_m", "link_m"]]
-    out["omveg"] = routes["omveg"]
-    out = pd.concat([out, lengths.drop(columns=["trase_m", "link_m"])], axis=1)
+    out = pd.concat([routes[["area_id", "metode"]], lengths], axis=1)
     units = areas["enheter"].to_numpy()
     out["tilknytninger"] = units * cfg.take_up
     out["kost_grofting"] = _trench_cost(lengths, cfg)

@@ -115,12 +115,10 @@ def fund(
     Parameters
     ----------
     costs
-        Output of :func:`dekning.coverage.planning.costs.estimate_costs`: ``area_id``,
-        ``kost_total`` (NOK), ``tilknytninger`` (expected connections).
-    cfg
-        Funding parameters.
-    rule
-        Minimum local co-funding rule (see :func:`resolve_rule`).
+        ``area_id``, ``kost_total`` (NOK) and ``tilknytninger`` (expected connections) per
+        area (:func:`~dekning.coverage.planning.costs.estimate_costs`).
+    cfg, rule
+        Funding parameters and the minimum local co-funding rule (:func:`resolve_rule`).
     units
         Eligible units per area (households + businesses), same order as ``costs``.
 

@@ -60,30 +60,21 @@ def select_areas(
     """Exact selection of areas (and a build year for each) under budgets.
 
     Maximises the total ``value`` of the chosen areas (default: the eligible units reached);
-    among equal answers, the one with the least municipal money. ``municipal_budget`` applies to
-    each year; ``state_budget`` to the total.
-
-    The solver (HiGHS) proves optimality for municipal-sized problems at once; on large
-    multi-year problems it stops after ``time_limit_s`` with the best plan found, and
-    ``attrs["optimal"]`` is False and ``attrs["mip_gap"]`` says how far from the bound it may be.
+    among equal answers, the one with the least municipal money. HiGHS proves optimality for
+    municipal-sized problems at once; on large multi-year problems it stops after
+    ``time_limit_s`` seconds with the best plan found: ``attrs["optimal"]`` is then False and
+    ``attrs["mip_gap"]`` says how far from the bound it may be.
 
     Parameters
     ----------
     funding
-        ``area_id``, ``kommunal`` and ``statlig`` (NOK) per area (:func:`~dekning.coverage.
-        planning.funding.fund`).
-    units
-        Eligible units per area, same order.
-    municipal_budget
-        Municipal money per year (NOK); None chooses every area in year 1.
+        ``area_id``, ``kommunal`` and ``statlig`` (NOK) per area.
+    units, value
+        Eligible units per area, and what to maximise (default ``units``), same order.
+    municipal_budget, state_budget
+        Municipal money per year and state money for all years (NOK); None: no limit.
     years
         Budget years.
-    state_budget
-        State money for all years together (NOK); None: unlimited.
-    value
-        What to maximise per area (e.g. the priority score); default ``units``.
-    time_limit_s
-        Solver time limit (seconds).
 
     Returns
     -------
@@ -94,8 +85,7 @@ def select_areas(
     Raises
     ------
     PlanningError
-        The solver finds no feasible plan (only with a negative budget: choosing nothing is
-        otherwise always feasible).
+        The solver finds no feasible plan (only with a negative budget).
     """
     n = len(funding)
     muni = funding["kommunal"].to_numpy(dtype="float64")
@@ -109,14 +99,9 @@ def select_areas(
         chosen, year, optimal, gap = _solve(
             v, muni, state, municipal_budget, years, state_budget, time_limit_s
         )
-    out = pd.DataFrame(
-        {
-            "area_id": funding["area_id"].to_numpy(),
-            "valgt": chosen,
-            "aar": year,
-            "rang": _ranks(chosen, u, muni),
-        }
-    )
+    rank = _ranks(chosen, u, muni)
+    ids = funding["area_id"].to_numpy()
+    out = pd.DataFrame({"area_id": ids, "valgt": chosen, "aar": year, "rang": rank})
     out.attrs["optimal"] = optimal
     out.attrs["mip_gap"] = gap
     return out

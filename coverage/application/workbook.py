@@ -1,0 +1,246 @@
+"""The funding workbook of an application package (``kostnad_og_finansiering.xlsx``).
+
+Inputs (yellow) and live formulas derive route length, cost, operator contribution, funding gap,
+state grant, county and municipal co-funding: a case officer can follow and change every figure
+in Excel or LibreOffice. The formulas round as :mod:`dekning.money` does, so the workbook
+reproduces dekning's figures to the krone.
+
+Only the formulas written here are formulas (:class:`Formula`); every other text, including
+text from the input (area ids, rule names, ground classes), is stored as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from dekning import __version__
+from dekning.config import Config, CostConfig, FundingConfig
+from dekning.coverage.application.cells import Formula, put
+from dekning.money import annuity_factor
+
+INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
+"""Inputs (assumptions) are yellow."""
+TITLE = "Kostnad og finansiering"
+RULE_NOTES = {
+    "pct_of_state_grant": "lokalt ≥ p × statlig tilskudd",
+    "pct_of_total": "lokalt (inkl. private) ≥ p × total kostnad",
+    "none": "ingen minsteandel",
+}
+
+
+@dataclass
+class Sheet:
+    """The rows of the sheet: label, value (number, :class:`Formula` or text), unit, note."""
+
+    rows: list[tuple[str, object, str, str]] = field(default_factory=list)
+
+    def add(self, label: str, value: object, unit: str = "", note: str = "") -> str:
+        """Add a row; returns the address of its value cell (``B<row>``) for formulas."""
+        self.rows.append((label, value, unit, note))
+        return f"B{len(self.rows) + 2}"
+
+
+def _units(s: Sheet, area: pd.Series) -> str:
+    """Households, businesses, public buildings, eligible units (returned) and holiday homes."""
+    hus = s.add("Husstander", int(area["hus"]), "stk", "støtteberettigede adresser i området")
+    naering = s.add("Virksomheter", int(area["naering"]), "stk")
+    offentlig = s.add("Offentlige bygg", int(area["offentlig"]), "stk")
+    enheter = s.add(
+        "Støtteberettigede enheter",
+        Formula(f"={hus}+{naering}+{offentlig}"),
+        "stk",
+        "fritidsboliger telles ikke",
+    )
+    s.add(
+        "Fritidsboliger i området", int(area["fritid"]), "stk", "rapporteres, ikke støtteberettiget"
+    )
+    return enheter
+
+
+def _trench(s: Sheet, area: pd.Series, c: CostConfig) -> str:
+    """Route metres (in all, in ducts, per ground class), prices per metre and the trench and
+    cable cost in NOK (returned)."""
+    along_roads = area["metode"] == "veg"
+    mst = s.add(
+        "Trasé mellom adressene",
+        float(area["trase_m"]),
+        "m",
+        "langs veg (Steiner-tre) + stikk til husene"
+        if along_roads
+        else "minimum spenntre, rett linje",
+    )
+    link = s.add(
+        "Tilknytning til nærmeste fiberadresse",
+        float(area["link_m"]),
+        "m",
+        "langs veg" if along_roads else "rett linje",
+    )
+    detour = s.add(
+        "Omvegsfaktor", float(area["omveg"]), "", "1 langs veg; rett linje → langs veg ellers"
+    )
+    route = s.add("Trasélengde", Formula(f"=ROUND(({mst}+{link})*{detour},1)"), "m")
+    ducted = s.add(
+        "Herav i eksisterende trekkrør", float(area["i_trekkror_m"]), "m", "målt mot trekkrør-laget"
+    )
+    ground = []
+    for klasse in sorted(c.ground_cost_per_metre_nok):  # a few classes from the configuration
+        metres = s.add(
+            f"Herav i grunnklasse «{klasse}»",
+            float(area.get(f"grunn_{klasse}_m", 0.0)),
+            "m",
+            "utenfor trekkrør",
+        )
+        price = s.add(
+            f"Kostnad per meter i «{klasse}»", c.ground_cost_per_metre_nok[klasse], "kr/m"
+        )
+        ground.append((metres, price))
+    per_m = s.add(
+        "Kostnad per meter", c.cost_per_metre_nok, "kr/m", "graving/pløying, vanlig grunn"
+    )
+    per_m_duct = s.add(
+        "Kostnad per meter i trekkrør", c.cost_per_metre_duct_nok, "kr/m", "innblåsing av fiber"
+    )
+    rest = "".join(f"-{m}" for m, _ in ground)
+    extra = "".join(f"+{m}*{p}" for m, p in ground)
+    return s.add(
+        "Graving og kabel",
+        Formula(f"=ROUND(({route}-{ducted}{rest})*{per_m}+{ducted}*{per_m_duct}{extra},0)"),
+        "kr",
+    )
+
+
+def _cost(s: Sheet, c: CostConfig, trench: str, enheter: str) -> tuple[str, str]:
+    """Connections and the total project cost: (cost cell, expected connections cell)."""
+    take = s.add("Forventet tilslutning", c.take_up, "andel")
+    conns = s.add("Forventede tilknytninger", Formula(f"={enheter}*{take}"), "stk")
+    per_conn = s.add("Kostnad per tilknytning", c.per_connection_nok, "kr")
+    conn_cost = s.add("Tilknytninger", Formula(f"=ROUND({enheter}*{take}*{per_conn},0)"), "kr")
+    equip = s.add("Utstyr og prosjektledelse", c.fixed_equipment_nok, "kr")
+    cost = s.add("Total prosjektkostnad", Formula(f"={trench}+{conn_cost}+{equip}"), "kr")
+    return cost, conns
+
+
+def _operator(s: Sheet, f: FundingConfig, cost: str, conns: str) -> str:
+    """The operator's contribution (NOK), as a share of cost or as a present value."""
+    if f.operator_model == "share_of_cost":
+        share = s.add("Tilbyders andel av kostnaden", f.operator_share_of_cost, "andel")
+        return s.add("Tilbyders bidrag", Formula(f"=MIN(ROUND({share}*{cost},0),{cost})"), "kr")
+    monthly = s.add("Inntekt per tilknytning per måned", f.monthly_revenue_nok, "kr")
+    margin = s.add("Margin", f.margin, "andel")
+    factor = s.add(
+        "Nåverdifaktor",
+        annuity_factor(f.years, f.discount_rate),
+        "",
+        f"(1-(1+r)^-n)/r med n={f.years} år, r={f.discount_rate}",
+    )
+    return s.add(
+        "Tilbyders bidrag (nåverdi)",
+        Formula(f"=MIN(ROUND({conns}*{monthly}*12*{margin}*{factor},0),{cost})"),
+        "kr",
+    )
+
+
+def _local_minimum(s: Sheet, area: pd.Series, cost: str, private: str, gap: str) -> str:
+    """The rule for local co-funding and the smallest local public contribution (NOK)."""
+    rule, pct = str(area["regel"]), float(area["regel_pct"])
+    s.add("Regel for lokale bidrag", rule, "", RULE_NOTES.get(rule, ""))
+    p = s.add("Regelprosent p", pct, "andel")
+    label = "Minste lokale offentlige bidrag"
+    if rule == "pct_of_state_grant":
+        formula = Formula(f"=MIN(ROUNDUP({gap}*{p}/(1+{p}),0),{gap})")
+        return s.add(label, formula, "kr", "støttebehov × p/(1+p)")
+    if rule == "pct_of_total":
+        return s.add(label, Formula(f"=MIN(MAX(0,ROUNDUP({cost}*{p},0)-{private}),{gap})"), "kr")
+    return s.add(label, 0, "kr")
+
+
+def _funding(
+    s: Sheet, area: pd.Series, f: FundingConfig, cost: str, conns: str, enheter: str
+) -> None:
+    """Operator, private money, the funding gap and how the public money splits, with a check
+    row that must be 0."""
+    operator = _operator(s, f, cost, conns)
+    priv_per = s.add("Privat bidrag og dugnad per tilknytning", f.private_per_connection_nok, "kr")
+    private = s.add(
+        "Private bidrag og dugnad",
+        Formula(f"=MIN(ROUND({priv_per}*{conns},0),{cost}-{operator})"),
+        "kr",
+    )
+    gap = s.add(
+        "Støttebehov",
+        Formula(f"={cost}-{operator}-{private}"),
+        "kr",
+        "kostnad − tilbyder − private",
+    )
+    local_min = _local_minimum(s, area, cost, private, gap)
+    max_state = s.add("Maks statlig andel av støttebehovet", f.max_state_share_of_gap, "andel")
+    state = s.add(
+        "Statlig tilskudd", Formula(f"=MIN({gap}-{local_min},ROUNDDOWN({max_state}*{gap},0))"), "kr"
+    )
+    county_share = s.add(
+        "Fylkeskommunens andel av støttebehovet", f.county_share_of_public, "andel"
+    )
+    county = s.add(
+        "Fylkeskommunalt bidrag",
+        Formula(f"=MIN({gap}-{state},ROUNDDOWN({county_share}*{gap},0))"),
+        "kr",
+    )
+    municipal = s.add("Kommunal egenandel", Formula(f"={gap}-{state}-{county}"), "kr")
+    s.add(
+        "Kontroll: kostnad − alle bidrag",
+        Formula(f"={cost}-({operator}+{private}+{state}+{county}+{municipal})"),
+        "kr",
+        "skal være 0",
+    )
+    s.add("Kostnad per enhet", Formula(f"=ROUND({cost}/{enheter},0)"), "kr")
+    s.add("Kommunal egenandel per tilknytning", Formula(f"=ROUND({municipal}/{conns},0)"), "kr")
+
+
+def _write(s: Sheet, area_id: str, path: Path) -> None:
+    """Lay the rows out under a title and a header and save the workbook."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = TITLE
+    put(ws, 1, 1, f"Område {area_id} – kostnad og finansiering (dekning {__version__})")
+    ws["A1"].font = Font(bold=True, size=13)
+    for col, head in enumerate(["Post", "Verdi", "Enhet", "Forklaring"], start=1):
+        put(ws, 2, col, head)
+        ws.cell(row=2, column=col).font = Font(bold=True)
+    for i, (label, value, unit, note) in enumerate(s.rows, start=3):
+        for col, v in enumerate((label, value, unit, note), start=1):
+            put(ws, i, col, v)
+        cell = ws.cell(row=i, column=2)
+        if not isinstance(value, str):
+            cell.fill = INPUT_FILL
+        if unit == "kr":
+            cell.number_format = "# ##0"
+    for letter, width in zip("ABCD", (44, 16, 8, 46), strict=True):
+        ws.column_dimensions[letter].width = width
+    put(ws, len(s.rows) + 4, 1, "Gule felt er forutsetninger; resten er formler.")
+    wb.save(path)
+
+
+def funding_workbook(area: pd.Series, cfg: Config, path: Path) -> None:
+    """Write the cost and funding sheet with live formulas (inputs highlighted in yellow).
+
+    Parameters
+    ----------
+    area
+        One row of the run's areas: counts, route metres (``trase_m``, ``link_m``, ``omveg``,
+        ``i_trekkror_m``, ``grunn_<klasse>_m``), ``metode``, ``regel`` and ``regel_pct``.
+    cfg
+        Prices (``costs``) and the funding model (``funding``) the run used.
+    path
+        The ``.xlsx`` file to write.
+    """
+    s = Sheet()
+    enheter = _units(s, area)
+    trench = _trench(s, area, cfg.costs)
+    cost, conns = _cost(s, cfg.costs, trench, enheter)
+    _funding(s, area, cfg.funding, cost, conns, enheter)
+    _write(s, str(area["area_id"]), path)

@@ -1,0 +1,58 @@
+"""`dekning apply AREA_ID` run in-process: the package of a chosen and an unchosen area, its
+figures equal to the run's, and a clear error in bokmål for an unknown area."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from dekning.cli import app
+from dekning.money import nok
+
+FILES = {
+    "adresser.csv",
+    "adresser.xlsx",
+    "adresser.geojson",
+    "omrade.gpkg",
+    "omrade.geojson",
+    "kostnad_og_finansiering.xlsx",
+    "sammendrag.html",
+}
+WORKBOOK = {
+    "Total prosjektkostnad": "kost_total",
+    "Tilbyders bidrag": "tilbyder",
+    "Støttebehov": "stottebehov",
+    "Statlig tilskudd": "statlig",
+    "Fylkeskommunalt bidrag": "fylke",
+    "Kommunal egenandel": "kommunal",
+    "Kostnad per enhet": "kost_per_enhet",
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("area_id", ["O-004", "O-001"])  # chosen within the budget, and not
+def test_apply_writes_the_package_of_an_area(area_id, default_result, workbook_values, tmp_path):
+    area = default_result.areas.set_index("area_id").loc[area_id]
+    assert area["valgt"] == (area_id == "O-004")
+    target = tmp_path / "pakke"
+    result = CliRunner().invoke(app, ["apply", area_id, "--out", str(target)])
+    assert result.exit_code == 0, result.output
+    said = f"kommunal egenandel {nok(area['kommunal'])}"
+    assert " ".join(said.split()) in " ".join(result.output.split())  # however the lines wrap
+    assert {p.name for p in target.iterdir()} == FILES
+    values = workbook_values(target / "kostnad_og_finansiering.xlsx")
+    assert {label: values[label] for label in WORKBOOK} == {
+        label: area[column] for label, column in WORKBOOK.items()
+    }
+    adr = pd.read_csv(target / "adresser.csv", sep=";")
+    assert len(adr) == area["adresser"]
+    assert adr["husstander"].sum() == area["hus"] and adr["virksomheter"].sum() == area["naering"]
+
+
+def test_apply_to_an_unknown_area_is_a_clear_error(tmp_path):
+    result = CliRunner().invoke(app, ["apply", "O-999", "--out", str(tmp_path / "pakke")])
+    assert result.exit_code == 2
+    message = " ".join(result.output.split())
+    assert "Feil: ukjent utbyggingsområde 'O-999'; områdene er: O-001" in message
+    assert "Traceback" not in result.output and not (tmp_path / "pakke").exists()

@@ -1,0 +1,190 @@
+"""The application package of an area: its files and figures, the same package from a run's
+output files, text from the input kept as data (never a formula, never markup)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import geopandas as gpd
+import openpyxl
+import pandas as pd
+import pyogrio
+import pytest
+
+from dekning.coverage.application.package import write_application
+from dekning.errors import InputError, PlanningError
+from dekning.money import nok
+from dekning.pipeline import run
+
+REPO = Path(__file__).resolve().parents[3]
+FILES = {
+    "adresser.csv",
+    "adresser.xlsx",
+    "adresser.geojson",
+    "omrade.gpkg",
+    "omrade.geojson",
+    "kostnad_og_finansiering.xlsx",
+    "sammendrag.html",
+}
+
+
+def _compare_outputs():
+    """The output comparison of ``.ci/compare_outputs.py`` (files compared by content)."""
+    spec = importlib.util.spec_from_file_location(
+        "compare_outputs", REPO / ".ci" / "compare_outputs.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.compare
+
+
+@pytest.mark.parametrize("area_id", ["O-004", "O-001"])  # chosen within the budget, and not
+def test_package_files_and_figures(area_id, default_result, default_config, tmp_path):
+    areas = default_result.areas
+    area = areas.set_index("area_id").loc[area_id]
+    out = write_application(
+        default_result.classified,
+        areas,
+        area_id,
+        default_config,
+        tmp_path / area_id,
+        routes=default_result.routes,
+    )
+    assert {p.name for p in out.iterdir()} == FILES
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
+    adr = pd.read_csv(out / "adresser.csv", sep=";", dtype={"postnummer": str})
+    assert len(adr) == area["adresser"] and adr["husstander"].sum() == area["hus"]
+    assert adr["virksomheter"].sum() == area["naering"]
+    assert adr["adresse"].tolist() == sorted(adr["adresse"])
+    assert list(pyogrio.list_layers(out / "omrade.gpkg")[:, 0]) == ["omrade", "adresser", "trase"]
+    outline = gpd.read_file(out / "omrade.gpkg", layer="omrade")
+    assert outline.crs.to_epsg() == 25833 and outline["kost_total"].iloc[0] == area["kost_total"]
+    geo = json.loads((out / "omrade.geojson").read_text(encoding="utf-8"))
+    assert geo["features"][0]["properties"]["kommunal"] == area["kommunal"]
+    assert gpd.read_file(out / "adresser.geojson").crs.to_epsg() == 4326
+    html = (out / "sammendrag.html").read_text(encoding="utf-8")
+    assert nok(area["kommunal"]) in html and nok(area["statlig"]) in html
+    assert html.count("<circle ") == area["adresser"] and "<polyline " in html
+    assert "mangler tilbud om\n100 Mbit/s" in html  # the 2024 rule: eligible below 100 Mbit/s
+
+
+def test_a_package_is_replaced_whole(default_result, default_config, tmp_path):
+    folder = tmp_path / "pakke"
+    folder.mkdir()
+    (folder / "gammel.txt").write_text("fra før", encoding="utf-8")
+    write_application(
+        default_result.classified, default_result.areas, "O-006", default_config, folder
+    )
+    assert {p.name for p in folder.iterdir()} == FILES  # the old file is gone
+    assert list(pyogrio.list_layers(folder / "omrade.gpkg")[:, 0]) == ["omrade", "adresser"]
+
+
+@pytest.fixture(scope="module")
+def run_folder(default_config, tmp_path_factory) -> Path:
+    """The default run written to files, as the API finds it."""
+    out = tmp_path_factory.mktemp("run") / "ut"
+    run(default_config, out)
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("area_id", ["O-004", "O-001"])
+def test_the_same_package_from_the_run_s_output_files(
+    area_id, run_folder, default_result, default_config, tmp_path
+):
+    classified = gpd.read_file(run_folder / "adresser_klassifisert.gpkg", layer="adresser")
+    areas = gpd.read_file(run_folder / "omrader.gpkg", layer="omrader")
+    routes = gpd.read_file(run_folder / "omrader.gpkg", layer="traseer")
+    again = write_application(
+        classified, areas, area_id, default_config, tmp_path / "igjen", routes=routes
+    )
+    if (run_folder / "soknad" / area_id).exists():  # chosen: the run wrote its package
+        reference = run_folder / "soknad" / area_id
+    else:
+        reference = write_application(
+            default_result.classified,
+            default_result.areas,
+            area_id,
+            default_config,
+            tmp_path / "fra_kjoringen",
+            routes=default_result.routes,
+        )
+    assert _compare_outputs()(reference, again) == []
+
+
+def test_an_unknown_area_is_named_in_bokmal(default_result, default_config, tmp_path):
+    with pytest.raises(PlanningError, match="ukjent utbyggingsområde 'O-999'; områdene er: O-001"):
+        write_application(
+            default_result.classified, default_result.areas, "O-999", default_config, tmp_path / "x"
+        )
+    assert not list(tmp_path.iterdir())
+
+
+def test_frames_in_another_crs_are_refused(default_result, default_config, tmp_path):
+    r = default_result
+    cases = {
+        "classified": (r.classified.to_crs(4326), r.areas, None),
+        "areas": (r.classified, r.areas.to_crs(4326), None),
+        "routes": (r.classified, r.areas, r.routes.to_crs(4326)),
+    }
+    for name, (cls, areas, routes) in cases.items():
+        with pytest.raises(InputError, match=rf"write_application\({name}\).*EPSG:4326"):
+            write_application(cls, areas, "O-004", default_config, tmp_path / "x", routes=routes)
+    with pytest.raises(InputError, match=r"write_application\(areas\): missing column") as exc:
+        write_application(
+            r.classified, r.areas.drop(columns="statlig"), "O-004", default_config, tmp_path
+        )
+    assert exc.value.field == "statlig"
+
+
+FORMULA = '=HYPERLINK("http://x","y")'
+SCRIPT = "<script>alert(1)</script>"
+
+
+@pytest.fixture
+def hostile(default_result, default_config):
+    """The default run with hostile text in an area id, address text, post towns and the
+    municipality's name."""
+    cls = default_result.classified.copy()
+    areas = default_result.areas.copy()
+    routes = default_result.routes.copy()
+    bad_id = f"O-004{SCRIPT}"
+    for frame in (cls, areas, routes):
+        frame.loc[frame["area_id"] == "O-004", "area_id"] = bad_id
+    mine = cls.index[(cls["area_id"] == bad_id) & cls["eligible"]]
+    cls.loc[mine[0], "adressetekst"] = FORMULA
+    cls.loc[mine[1], "adressetekst"] = "#N/A"
+    cls.loc[mine[2], "adressetekst"] = "Bjørkveien 1\x07"
+    cls.loc[mine, "poststed"] = SCRIPT
+    municipality = default_config.municipality.model_copy(update={"name": "Fjell<b>dal</b>"})
+    cfg = default_config.model_copy(update={"municipality": municipality})
+    return cls, areas, routes, bad_id, cfg
+
+
+def test_text_from_the_input_is_data(hostile, tmp_path):
+    cls, areas, routes, bad_id, cfg = hostile
+    out = write_application(cls, areas, bad_id, cfg, tmp_path / "pakke", routes=routes)
+    ws = openpyxl.load_workbook(out / "adresser.xlsx").active
+    cells = {c.value: c for row in ws.iter_rows(min_row=2) for c in row if isinstance(c.value, str)}
+    for text in (FORMULA, "#N/A", "Bjørkveien 1\ufffd", SCRIPT):
+        assert cells[text].data_type == "s", text  # stored as text: shown, never run
+    assert not [c for c in cells.values() if c.data_type != "s"]
+    csv = pd.read_csv(out / "adresser.csv", sep=";", dtype=str)
+    assert FORMULA in set(csv["adresse"]) and set(csv["poststed"]) == {SCRIPT}
+    html = (out / "sammendrag.html").read_text(encoding="utf-8")
+    assert "<script" not in html and "<b>" not in html
+    assert "O-004&lt;script&gt;alert(1)&lt;/script&gt;" in html and "Fjell&lt;b&gt;dal" in html
+
+
+@pytest.mark.slow
+def test_libreoffice_shows_hostile_addresses_as_text(hostile, libreoffice_rows, tmp_path):
+    cls, areas, routes, bad_id, cfg = hostile
+    out = write_application(cls, areas, bad_id, cfg, tmp_path / "pakke", routes=routes)
+    rows = libreoffice_rows([out / "adresser.xlsx"], tmp_path / "csv")[out / "adresser.xlsx"]
+    header, body = rows[0], rows[1:]
+    shown = {r[header.index("adresse")] for r in body}
+    assert {FORMULA, "#N/A", "Bjørkveien 1\ufffd"} <= shown  # the text itself, not "y"
+    assert {r[header.index("poststed")] for r in body} == {SCRIPT}
+    assert len(body) == len(pd.read_csv(out / "adresser.csv", sep=";"))
