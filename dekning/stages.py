@@ -219,7 +219,7 @@ def survey_evidence(cfg: Config, f: Frames, report: RunReport) -> Frames:
         len(geo.unmatched),
         geo.unmatched["row"].tolist(),
     )
-    joined = join_answers(geo.answers, f["classified"])
+    joined = join_answers(geo.answers, f["classified"], f["mobile_layers"])
     survey = {
         "totalt": read.total,
         "godkjent": len(read.answers),
@@ -227,7 +227,7 @@ def survey_evidence(cfg: Config, f: Frames, report: RunReport) -> Frames:
         "svar": joined,
         "avvist": read.rejected,
         "ikke_funnet": geo.unmatched,
-        "avvik": discrepancies(joined, slow_ratio=cfg.surveys.slow_ratio),
+        "avvik": discrepancies(joined, f["mobile_layers"], slow_ratio=cfg.surveys.slow_ratio),
         "ettersporsel_omrader": demand(joined, "area_id"),
         "ettersporsel_ruter": demand(joined, "ssb_rute_250"),
         "ettersporsel_ruter_offentlig": public_demand(

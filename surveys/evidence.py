@@ -20,9 +20,6 @@ from dekning.surveys.read import PLACES, answer_column
 FIBRE_LIKE = ("fiber",)
 SLOW_RATIO = 0.25
 """A measured download below this share of the best offered speed is flagged."""
-MOBILE_LAYERS_ATTR = "mobile_layers"
-"""Key of ``attrs`` where the classified addresses (and :func:`join_answers`' result) record the
-run's mobile layers; the same key as ``dekning.coverage.classify.mobile.MOBILE_LAYERS_ATTR``."""
 NEEDED_CLASS = {"inne": 3, "ute": 2}
 """The lowest modelled class that promises coverage at each place (indoor 3, outdoor 2)."""
 CLASS_WORDS = {3: "innendørs", 2: "utendørs"}
@@ -48,17 +45,10 @@ def raster_column(operator: str) -> str:
     return f"raster_{operator_column(operator)}"
 
 
-def _layers(frame: pd.DataFrame, layers: Sequence[MobileLayer] | None) -> tuple[MobileLayer, ...]:
-    """``layers`` when given, else those the frame records in ``attrs`` (none when it has none)."""
-    if layers is not None:
-        return tuple(layers)
-    return tuple(frame.attrs.get(MOBILE_LAYERS_ATTR, ()))
-
-
 def join_answers(
     geocoded: pd.DataFrame,
     classified: pd.DataFrame,
-    layers: Sequence[MobileLayer] | None = None,
+    layers: Sequence[MobileLayer],
 ) -> pd.DataFrame:
     """Matched answers with the address's coverage, area and grid cell.
 
@@ -70,30 +60,26 @@ def join_answers(
     classified
         Classified addresses (one row per ``adrid``).
     layers
-        The run's mobile layers (operator × technology); default: those recorded in
-        ``classified.attrs["mobile_layers"]`` by the classify stage.
+        The run's mobile layers (operator × technology); none when the run has no rasters.
 
     Returns
     -------
     pandas.DataFrame
         The answers with ``adrid >= 0`` plus the :data:`JOINED_COLUMNS` that ``classified``
         has and, per operator of ``layers``, its modelled best class :func:`raster_column`.
-        ``attrs["mobile_layers"]`` holds the layers.
     """
-    layers = _layers(classified, layers)
     keep = [c for c in JOINED_COLUMNS if c in classified.columns]
     mob = [operator_column(op) for op in operators(layers)]
     mob = [c for c in mob if c in classified.columns]
     right = pd.DataFrame(classified[keep + mob]).rename(columns={c: f"raster_{c}" for c in mob})
     matched = geocoded[geocoded["adrid"] >= 0]
     out = matched.merge(right, on="adrid", how="left", validate="many_to_one")
-    out.attrs[MOBILE_LAYERS_ATTR] = layers
     return out
 
 
 def discrepancies(
     joined: pd.DataFrame,
-    layers: Sequence[MobileLayer] | None = None,
+    layers: Sequence[MobileLayer],
     *,
     slow_ratio: float = SLOW_RATIO,
 ) -> pd.DataFrame:
@@ -112,7 +98,7 @@ def discrepancies(
     joined
         Output of :func:`join_answers`.
     layers
-        The run's mobile layers; default: those :func:`join_answers` recorded. An operator's
+        The run's mobile layers (as given to :func:`join_answers`). An operator's
         answers (:func:`~dekning.surveys.read.answer_column`) are compared with its raster
         class (:func:`raster_column`) when both exist.
     slow_ratio
@@ -125,7 +111,7 @@ def discrepancies(
         what the resident said; sorted by address, kind and operator.
     """
     rows = [*_fixed_discrepancies(joined, slow_ratio)]
-    for op in operators(_layers(joined, layers)):
+    for op in operators(layers):
         rows.extend(_mobile_discrepancies(joined, op))
     if not rows:
         return pd.DataFrame(columns=DISCREPANCY_COLUMNS)

@@ -12,7 +12,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dekning.config import ClassifyConfig
-from dekning.coverage.classify.mobile import MOBILE_LAYERS_ATTR
 from dekning.crs import require_crs, ssb_grid_id
 from dekning.io import map_values
 from dekning.report import RunReport
@@ -145,7 +144,7 @@ def classify(
         Scheme year, thresholds, ``default_households`` (for addresses without counts).
     counts, mobile, consultation
         ``adrid`` with :data:`COUNT_FIELDS`; :func:`~.mobile.sample_mobile`'s output (indexed
-        like ``addresses``; its layers go to ``attrs["mobile_layers"]``); Nkom's consultation
+        like ``addresses``); Nkom's consultation
         list (only listed addresses are then eligible).
     report, rule
         Warnings; the eligibility rule (default: ``cfg.scheme_year``'s).
@@ -170,7 +169,6 @@ def classify(
     columns["speed_class"] = speed_class(columns["best_down_kbps"])
     if mobile is not None:
         columns.update({str(c): mobile[c].to_numpy() for c in mobile.columns})
-        out.attrs[MOBILE_LAYERS_ATTR] = mobile.attrs.get(MOBILE_LAYERS_ATTR, ())
     for name, values in columns.items():
         out[name] = values
     units = out["hus"].to_numpy() + out["naering"].to_numpy() + out["offentlig"].to_numpy()

@@ -40,10 +40,6 @@ from dekning.schema import (
     operator_column,
 )
 
-MOBILE_LAYERS_ATTR = "mobile_layers"
-"""Key of ``attrs`` under which :func:`sample_mobile`'s frame (and the classified addresses made
-from it) record their :class:`~dekning.schema.MobileLayer` tuple."""
-
 
 def sample_raster(
     path: str | Path, x: np.ndarray, y: np.ndarray, *, crs: str = WORK_CRS
@@ -164,7 +160,6 @@ def sample_mobile(
         (float, only for dBm rasters; NaN at no data) and ``column`` (class 0-3); per operator
         its best class (:func:`~dekning.schema.operator_column`); ``mob_n_ok`` (operators
         reaching ``cfg.mobile_satisfactory``), ``mob_any_ok`` and ``mob_all_ok`` (bool).
-        ``attrs["mobile_layers"]`` holds the layers, in the order of ``rasters``.
 
     Raises
     ------
@@ -193,7 +188,6 @@ def sample_mobile(
                 int(np.isnan(values).sum()),
             )
     _add_summaries(out, by_operator, satisfactory_class(cfg))
-    out.attrs[MOBILE_LAYERS_ATTR] = tuple(layers_of(rasters))
     return out
 
 

@@ -14,7 +14,7 @@ from rasterio.transform import from_origin
 
 from dekning.config import ClassifyConfig, MobileRaster
 from dekning.coverage.classify.fixed import classify
-from dekning.coverage.classify.mobile import sample_mobile
+from dekning.coverage.classify.mobile import layers_of, sample_mobile
 from dekning.schema import MobileLayer
 from dekning.surveys.evidence import (
     demand,
@@ -61,7 +61,7 @@ def joined():
 
 
 def test_discrepancies_known(joined):
-    d = discrepancies(joined)
+    d = discrepancies(joined, TELENOR)
     got = set(zip(d["adrid"], d["avvik"], d["operator"], strict=True))
     assert got == {
         (1, "fiber_ikke_levert", "Fiberlaget"),  # fibre offered, resident has DSL
@@ -86,11 +86,10 @@ def test_join_adds_the_raster_class_of_each_operator(joined):
     assert raster_column("telenor") == "raster_mob_telenor"
     assert joined["raster_mob_telenor"].tolist() == [3, 2, 0]
     assert joined["adrid"].tolist() == [1, 2, 3]  # the unmatched answer (-1) is left out
-    assert joined.attrs["mobile_layers"] == tuple(TELENOR)
 
 
 def test_texts_of_the_fixed_discrepancies(joined):
-    d = discrepancies(joined).set_index("avvik")
+    d = discrepancies(joined, TELENOR).set_index("avvik")
     assert d.loc["lav_hastighet", "operatordata"] == "inntil 100 Mbit/s"
     assert d.loc["lav_hastighet", "svar"] == "målt 10 Mbit/s"
     assert d.loc["fiber_ikke_levert", "svar"] == "har dsl"
@@ -98,18 +97,18 @@ def test_texts_of_the_fixed_discrepancies(joined):
     assert d.loc["mobil_ute", "operatordata"] == "utendørs"
 
 
-def test_layers_default_to_those_the_classified_frame_records(joined):
+def test_only_the_given_layers_are_compared():
     classified = pd.DataFrame(
         {"adrid": [1], "adressetekst": ["A 1"], "mob_telenor": [3], "mob_telia": [3]}
     )
     answers = pd.DataFrame({"row": [1], "adrid": [1], "mob_telenor_inne": [0.0]})
-    classified.attrs["mobile_layers"] = (MobileLayer("telenor", "4g"),)
-    default = join_answers(answers, classified)
-    assert "raster_mob_telenor" in default and "raster_mob_telia" not in default
-    assert discrepancies(default)["avvik"].tolist() == ["mobil_inne"]
-    # given explicitly, the layers win; without any, nothing mobile is compared
-    assert discrepancies(default, layers=[])["avvik"].tolist() == []
-    bare = join_answers(answers, classified.drop(columns="mob_telia").copy(), layers=[])
+    layers = (MobileLayer("telenor", "4g"),)
+    joined = join_answers(answers, classified, layers)
+    assert "raster_mob_telenor" in joined and "raster_mob_telia" not in joined
+    assert discrepancies(joined, layers)["avvik"].tolist() == ["mobil_inne"]
+    # without layers, nothing mobile is compared
+    assert discrepancies(joined, [])["avvik"].tolist() == []
+    bare = join_answers(answers, classified, [])
     assert "raster_mob_telenor" not in bare
 
 
@@ -174,8 +173,9 @@ def test_an_operator_named_ice_net_from_rasters_to_discrepancies(tmp_path):
         encoding="utf-8",
     )
     read = read_survey(export, load_mapping(mapping))
-    joined = join_answers(geocode(read.answers, classified).answers, classified)
-    d = discrepancies(joined)
+    layers = layers_of(rasters)
+    joined = join_answers(geocode(read.answers, classified).answers, classified, layers)
+    d = discrepancies(joined, layers)
     got = list(zip(d["adrid"], d["avvik"], d["operator"], d["operatordata"], strict=True))
     assert got == [
         (1, "mobil_inne", "Ice-Net", "innendørs"),

@@ -173,11 +173,9 @@ def test_bands_are_the_first_limit_below(world):
     assert out.loc[1, "reason"] == "har tilbud ≥ 200 Mbit/s"
 
 
-def test_mobile_layers_go_into_attrs(world):
+def test_mobile_columns_are_carried_over(world):
     addr, fixed, counts = world
-    layers = (MobileLayer("Ice-Net", "5g"),)
-    mobile = pd.DataFrame({"mob_Ice-Net_5g": [3, 2, 1, 0, 0]}, index=addr.index)
-    mobile.attrs["mobile_layers"] = layers
+    layer = MobileLayer("Ice-Net", "5g")
+    mobile = pd.DataFrame({layer.column: [3, 2, 1, 0, 0]}, index=addr.index)
     out = classify(addr, fixed, ClassifyConfig(), counts=counts, mobile=mobile)
-    assert out.attrs["mobile_layers"] == layers
     assert out["mob_Ice-Net_5g"].tolist() == [3, 2, 1, 0, 0]

@@ -12,7 +12,7 @@ from pyproj import Transformer
 from rasterio.transform import from_origin
 
 from dekning.config import ClassifyConfig, MobileRaster
-from dekning.coverage.classify.mobile import class_grids, sample_mobile, sample_raster
+from dekning.coverage.classify.mobile import class_grids, layers_of, sample_mobile, sample_raster
 from dekning.errors import InputError
 from dekning.report import RunReport
 from dekning.schema import MobileLayer
@@ -131,10 +131,7 @@ def test_operators_as_the_input_names_them(tmp_path):
     assert "mob_Ice-Net_5g_dbm" not in mob  # class rasters have no level
     assert mob["mob_Ice-Net"].tolist() == [3, 3, 2, 0]  # best over technologies
     assert mob["mob_n_ok"].tolist() == [1, 1, 0, 0]
-    assert mob.attrs["mobile_layers"] == (
-        MobileLayer("Ice-Net", "4g"),
-        MobileLayer("Ice-Net", "5g"),
-    )
+    assert layers_of(rasters) == [MobileLayer("Ice-Net", "4g"), MobileLayer("Ice-Net", "5g")]
     grids = class_grids(rasters, ClassifyConfig())
     assert grids["Ice-Net"].values.tolist() == [[3, 3], [2, 0]]
     assert grids[""].values.tolist() == [[1, 1], [0, 0]]
