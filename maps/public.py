@@ -42,7 +42,7 @@ EXPLANATION = (
     "Kartet viser hvor raskt fast bredbånd som tilbys i hver rute på 250 × 250 meter, "
     "ut fra operatørenes innrapporterte dekning. Fargen viser hva de fleste adressene i ruten kan få. "
     "Der det er få adresser, vises ruter på 1 × 1 km, og ruter med svært få adresser er skjult av personvernhensyn. "
-    "Skraverte områder er planlagt bygget ut med offentlig støtte. "
+    "Grønne områder med stiplet kant er planlagt bygget ut med offentlig støtte. "
     "Søk opp adressen din for å se hva den kan få."
 )
 

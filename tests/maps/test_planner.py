@@ -105,6 +105,11 @@ def test_a_frame_in_another_crs_is_refused_by_name(small_inputs, frame, named):
     assert named in str(err.value) and err.value.field == "crs"
 
 
+def test_area_popup_refuses_web_crs(small_areas):
+    with pytest.raises(InputError, match=r"build-out areas \(planner map\).*EPSG:4326"):
+        area_popup_frame(small_areas.to_crs("EPSG:4326"))
+
+
 def test_missing_columns_are_refused_by_name(small_inputs):
     inputs = {**small_inputs, "classified": small_inputs["classified"].drop(columns="band")}
     with pytest.raises(InputError, match=r"classified addresses \(planner map\)") as err:

@@ -89,6 +89,17 @@ def test_a_frame_in_web_crs_is_refused_by_name(make_addresses, small_areas, fram
     assert named in str(err.value)
 
 
+def test_address_index_refuses_web_crs(make_addresses):
+    with pytest.raises(InputError, match=r"classified addresses \(public map\).*EPSG:4326"):
+        address_index(make_addresses([(X0, Y0, 1)]).to_crs("EPSG:4326"))
+
+
+def test_explanation_describes_how_planned_areas_look(maps_dir):
+    html = (maps_dir / "kart_offentlig.html").read_text(encoding="utf-8")
+    assert "Grønne områder med stiplet kant er planlagt bygget ut" in html
+    assert "dashArray" in html and '"fillColor": "#009E73"' in html
+
+
 def test_missing_columns_are_refused_by_name(make_addresses, small_areas, small_layers):
     addresses = make_addresses([(X0, Y0, 6)])
     with pytest.raises(InputError, match=r"build-out areas \(public map\)") as err:
