@@ -4,7 +4,9 @@ headless Chromium (Debian's /usr/bin/chromium) on this machine (issue 4).
 "Interactive" = from navigation start until the Leaflet map object exists with its layers drawn
 and the page's load event has fired (``performance.now()`` read at that moment). Each map is
 opened 5 times in a fresh page; the median is reported. Base tiles are answered locally with an
-empty image (no network here), so the figure is the map's own cost.
+empty image (no network here), so the figure is the map's own cost. The machine's load average
+(1 min) before and after is printed and stored with the figures: on a shared machine, compare
+runs at similar load only.
 
     python bench/bench_maps.py
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -39,6 +42,7 @@ READY = """() => new Promise(resolve => {
 
 
 def main() -> None:
+    load_before = os.getloadavg()[0]
     out = Path(tempfile.mkdtemp()) / "ut"
     run(load_default_config(), out)
     results = {}
@@ -72,9 +76,12 @@ def main() -> None:
                 f"{name:22} {size / 1e6:5.2f} MB   interactive in {statistics.median(times):6.0f} ms (median of 5: {[round(t) for t in times]})"
             )
         browser.close()
+    load = [round(load_before, 2), round(os.getloadavg()[0], 2)]
+    print(f"load average (1 min) before / after: {load[0]} / {load[1]} on {os.cpu_count()} cores")
     (HERE / "results").mkdir(exist_ok=True)
     with (HERE / "results" / "bench_maps.jsonl").open("a") as fh:
-        fh.write(json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S"), **results}) + "\n")
+        stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+        fh.write(json.dumps({"time": stamp, "load_1min": load, **results}) + "\n")
 
 
 if __name__ == "__main__":
