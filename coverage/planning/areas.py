@@ -19,7 +19,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 
 from dekning.config import AreasConfig
-from dekning.coverage.planning.routing import RoadGraph
+from dekning.coverage.planning.routing import RoadGraph, vertices_in_box
 from dekning.crs import WORK_CRS, require_crs
 from dekning.errors import InputError, PlanningError
 from dekning.io import read_vector
@@ -105,15 +105,6 @@ def _finish(
     return areas[BUILD_COLUMNS]
 
 
-def _vertices_in_box(rg: RoadGraph, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Road vertices (sorted indices) inside the box ``lo``-``hi`` (metres), found with the
-    graph's KD-tree instead of a scan of every vertex."""
-    centre = (lo + hi) / 2
-    radius = float((hi - lo).max()) / 2 + 1.0  # a square around the box, then the exact box
-    near = np.sort(np.asarray(rg.tree.query_ball_point(centre, radius, p=np.inf), dtype="int64"))
-    return near[np.all((rg.xy[near] >= lo) & (rg.xy[near] <= hi), axis=1)]
-
-
 def _positions(sorted_ids: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Position of each of ``ids`` in ``sorted_ids`` and whether it is there at all."""
     if len(sorted_ids) == 0:
@@ -140,7 +131,7 @@ def _road_links(
     members = np.unique(pairs.ravel())
     lo = xy[members].min(axis=0) - max_road_m
     hi = xy[members].max(axis=0) + max_road_m
-    inside = _vertices_in_box(rg, lo, hi)
+    inside = vertices_in_box(rg, lo, hi)
     sources = np.unique(node[members])
     src_pos, src_in = _positions(inside, sources)
     sources, src_pos = sources[src_in], src_pos[src_in]

@@ -39,6 +39,42 @@ class RoadGraph:
     tree: cKDTree
 
 
+def vertices_in_box(rg: RoadGraph, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Road vertices (sorted indices) inside the box ``lo``-``hi`` (metres), found with the
+    graph's KD-tree instead of a scan of every vertex."""
+    centre = (lo + hi) / 2
+    radius = float((hi - lo).max()) / 2 + 1.0  # a square around the box, then the exact box
+    near = np.sort(np.asarray(rg.tree.query_ball_point(centre, radius, p=np.inf), dtype="int64"))
+    return near[np.all((rg.xy[near] >= lo) & (rg.xy[near] <= hi), axis=1)]
+
+
+def _first_per_group(group: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Position of the smallest ``key`` in each group (the lowest position on ties)."""
+    order = np.lexsort((key, group))
+    return order[np.r_[True, group[order][1:] != group[order][:-1]]]
+
+
+def _joins(uniq: np.ndarray, tree: cKDTree, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One new edge (from, to) for every piece of the road graph but the largest: from its
+    vertex nearest to another piece (among each vertex's 16 nearest vertices) to that piece,
+    else to the nearest vertex of the largest piece."""
+    main = np.bincount(labels).argmax()
+    d, j = tree.query(uniq, k=min(len(uniq), 16))
+    d = np.where(labels[j] != labels[:, None], d, np.inf)
+    best = d.min(axis=1)
+    first = _first_per_group(labels, best)
+    first = first[labels[first] != main]
+    near = first[np.isfinite(best[first])]
+    to_near = j[near, np.argmin(d[near], axis=1)]
+    alone = np.flatnonzero(np.isin(labels, labels[first[~np.isfinite(best[first])]]))
+    if not len(alone):
+        return near, to_near
+    main_nodes = np.flatnonzero(labels == main)
+    dd, jj = cKDTree(uniq[main_nodes]).query(uniq[alone])
+    pick = _first_per_group(labels[alone], dd)
+    return np.r_[near, alone[pick]], np.r_[to_near, main_nodes[jj[pick]]]
+
+
 def build_road_graph(roads: gpd.GeoDataFrame) -> RoadGraph:
     """A connected, weighted (metres) graph of the road network.
 
@@ -66,41 +102,19 @@ def build_road_graph(roads: gpd.GeoDataFrame) -> RoadGraph:
         n_comp, labels = connected_components(graph, directed=False)
         if n_comp == 1:
             break
-        # Join every piece to its nearest vertex in another piece; repeat until one piece remains.
-        counts = np.bincount(labels)
-        k = min(n, 16)
-        d, j = tree.query(uniq, k=k)
-        other = labels[j] != labels[:, None]
-        d = np.where(other, d, np.inf)
-        best = d.min(axis=1)
-        new_a, new_b = [], []
-        for comp in np.flatnonzero(np.arange(n_comp) != counts.argmax()):  # all but the largest
-            nodes = np.flatnonzero(labels == comp)
-            i = nodes[np.argmin(best[nodes])]
-            if np.isfinite(best[i]):
-                new_a.append(i)
-                new_b.append(j[i, np.argmin(d[i])])
-            else:  # no other piece among the k nearest vertices: join to the largest piece
-                main = np.flatnonzero(labels == counts.argmax())
-                dd, jj = cKDTree(uniq[main]).query(uniq[nodes])
-                new_a.append(nodes[dd.argmin()])
-                new_b.append(main[jj[dd.argmin()]])
-        a = np.r_[a, new_a]
-        b = np.r_[b, new_b]
+        new_a, new_b = _joins(uniq, tree, labels)
+        a, b = np.r_[a, new_a], np.r_[b, new_b]
     return RoadGraph(graph.maximum(graph.T).tocsr(), uniq, tree)
 
 
-def steiner_tree_edges(graph: csr_matrix, terminals: np.ndarray) -> np.ndarray:
-    """Edges (k × 2 vertex pairs) of a Steiner tree over ``terminals`` (Mehlhorn's
-    2-approximation, on scipy's sparse-graph routines).
+def _bridges(graph: csr_matrix, terminals: np.ndarray) -> np.ndarray:
+    """Road edges of Mehlhorn's chosen bridges, expanded into the vertices' paths to their
+    terminals: unique (low, high) vertex pairs in sorted order.
 
     One multi-source Dijkstra gives every vertex its nearest terminal; each edge joining two
-    terminals' regions is a candidate bridge; the minimum spanning tree over the cheapest bridges,
-    expanded into road paths, then spanned again and pruned of non-terminal leaves, is the tree.
+    terminals' regions is a candidate bridge, the cheapest per pair of terminals is kept, and
+    the minimum spanning tree over those chooses the bridges.
     """
-    terminals = np.unique(terminals)
-    if len(terminals) < 2:
-        return np.zeros((0, 2), dtype="int64")
     dist, pred, src = dijkstra(
         graph, directed=False, indices=terminals, min_only=True, return_predecessors=True
     )
@@ -119,34 +133,56 @@ def steiner_tree_edges(graph: csr_matrix, terminals: np.ndarray) -> np.ndarray:
     mst = minimum_spanning_tree(
         coo_matrix((cost[pick], (lo[pick], hi[pick])), shape=(k, k))
     ).tocoo()
-    chosen = {
-        (min(a, b), max(a, b)) for a, b in zip(mst.row.tolist(), mst.col.tolist(), strict=True)
-    }
-    edges: set[tuple[int, int]] = set()
-    for e in pick:
-        if (lo[e], hi[e]) not in chosen:
-            continue
-        edges.add((min(u[e], v[e]), max(u[e], v[e])))
-        for start in (u[e], v[e]):
-            node = start
-            while pred[node] >= 0:
-                edges.add((min(node, pred[node]), max(node, pred[node])))
-                node = pred[node]
-    ea = np.array(sorted(edges), dtype="int64")
+    chosen = np.minimum(mst.row, mst.col).astype("int64") * k + np.maximum(mst.row, mst.col)
+    bridge = pick[np.isin(lo[pick].astype("int64") * k + hi[pick], chosen)]
+    return _with_paths(u[bridge], v[bridge], pred)
+
+
+def _with_paths(a: np.ndarray, b: np.ndarray, pred: np.ndarray) -> np.ndarray:
+    """Edges ``a``-``b`` plus every edge on the predecessor paths from their ends back to the
+    sources, as unique sorted (low, high) vertex pairs; all paths walked a step at a time."""
+    pieces = [np.column_stack([a, b])]
+    node = np.r_[a, b]
+    while len(node):
+        node = node[pred[node] >= 0]
+        pieces.append(np.column_stack([node, pred[node]]))
+        node = pred[node]
+    edges = np.sort(np.vstack(pieces).astype("int64"), axis=1)
+    return np.unique(edges, axis=0)
+
+
+def _prune(edges: np.ndarray, terminal: np.ndarray) -> np.ndarray:
+    """Drop leaves that are not terminals until none is left; ``terminal`` marks the vertices."""
+    vertex, local = np.unique(edges, return_inverse=True)  # count degrees on the tree only
+    local = local.reshape(edges.shape)
+    keep = np.ones(len(edges), dtype=bool)
+    fixed = terminal[vertex]
+    while True:
+        degree = np.bincount(local[keep].ravel(), minlength=len(vertex))
+        leaf = (degree == 1) & ~fixed
+        drop = keep & (leaf[local[:, 0]] | leaf[local[:, 1]])
+        if not drop.any():
+            return edges[keep]
+        keep &= ~drop
+
+
+def steiner_tree_edges(graph: csr_matrix, terminals: np.ndarray) -> np.ndarray:
+    """Edges (k × 2 vertex pairs) of a Steiner tree over ``terminals`` (Mehlhorn's
+    2-approximation, on scipy's sparse-graph routines).
+
+    The minimum spanning tree over the cheapest bridges between terminals' regions, expanded
+    into road paths, then spanned again and pruned of non-terminal leaves, is the tree.
+    """
+    terminals = np.unique(terminals)
+    if len(terminals) < 2:
+        return np.zeros((0, 2), dtype="int64")
+    ea = _bridges(graph, terminals)
     n = graph.shape[0]
     weights = np.asarray(graph[ea[:, 0], ea[:, 1]]).ravel()
     span = minimum_spanning_tree(coo_matrix((weights, (ea[:, 0], ea[:, 1])), shape=(n, n))).tocoo()
-    ea = np.column_stack([span.row, span.col])
-    keep = np.ones(len(ea), dtype=bool)
     is_terminal = np.zeros(n, dtype=bool)
     is_terminal[terminals] = True
-    while True:  # prune leaves that are not terminals
-        degree = np.bincount(ea[keep].ravel(), minlength=n)
-        leaf = (degree == 1) & ~is_terminal
-        drop = keep & (leaf[ea[:, 0]] | leaf[ea[:, 1]])
-        if not drop.any():
-            return ea[keep]
-        keep &= ~drop
+    return _prune(np.column_stack([span.row, span.col]), is_terminal)
 
 
 def mst_edges(xy: np.ndarray) -> np.ndarray:
@@ -252,7 +288,7 @@ def _steiner(rg: RoadGraph, terminals: np.ndarray) -> np.ndarray:
     pts = rg.xy[terminals]
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     margin = max(1_000.0, float((hi - lo).max()) / 3)
-    inside = np.flatnonzero(np.all((rg.xy >= lo - margin) & (rg.xy <= hi + margin), axis=1))
+    inside = vertices_in_box(rg, lo - margin, hi + margin)
     sub = rg.csr[inside][:, inside]
     local = np.searchsorted(inside, terminals)
     _, labels = connected_components(sub, directed=False)
