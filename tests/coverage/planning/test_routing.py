@@ -93,6 +93,24 @@ def test_disconnected_road_pieces_are_joined():
     assert road == pytest.approx(230.0)
 
 
+def test_a_far_road_piece_is_joined_to_the_largest_piece():
+    # A 2 km road and a 1 km road 5 km beyond its end: the small piece's 16 nearest vertices
+    # are all its own (50 m apart), so it is joined to the nearest vertex of the large piece.
+    roads = gpd.GeoDataFrame(
+        geometry=[
+            shapely.LineString([(0, 0), (2_000, 0)]),
+            shapely.LineString([(7_000, 0), (8_000, 0)]),
+            shapely.LineString([(0, 9_000), (300, 9_000)]),  # a third piece, far from both
+        ],
+        crs=25833,
+    )
+    rg = build_road_graph(roads)
+    _, road, _, _ = road_route(rg, np.array([[0.0, 0.0], [8_000.0, 0.0]]), None)
+    assert road == pytest.approx(8_000.0)
+    _, road, _, _ = road_route(rg, np.array([[0.0, 0.0], [300.0, 9_000.0]]), None)
+    assert road == pytest.approx(9_000.0 + 300.0)  # joined at (0, 0)-(0, 9 000)
+
+
 def test_ducts_and_ground_classes_measured():
     route = np.array([shapely.LineString([(0, 0), (1_000, 0)])], dtype=object)
     ducts = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 5), (400, 5)])], crs=25833)
