@@ -10,6 +10,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from dekning.config import ScoreWeights
 from dekning.errors import PlanningError
+from dekning.money import round_half_up
 
 
 def priority_score(areas: pd.DataFrame, weights: ScoreWeights) -> pd.Series:
@@ -204,7 +205,7 @@ def compare_scenarios(
                 "kommunal": muni,
                 "statlig": int(funding.loc[chosen, "statlig"].sum()),
                 "kost_total": int(funding.loc[chosen, "kost_total"].sum()),
-                "kommunal_per_enhet": round(muni / n_units) if n_units else 0,
+                "kommunal_per_enhet": int(round_half_up(muni / n_units)) if n_units else 0,
             }
         )
     return pd.DataFrame(rows)

@@ -106,6 +106,9 @@ def test_scenarios_side_by_side():
     assert table["enheter"].tolist() == [6, 10, 16] and table["statlig"].tolist() == [10, 50, 60]
     assert table["kommunal_per_enhet"].tolist() == [100, 100, 100]
     assert table["kost_total"].tolist() == [1_000, 2_000, 3_000]
+    # Kroner per unit round half up, as everywhere (Python's round would give 2 for 2.5).
+    half = compare_scenarios(FUNDING.assign(kommunal=[5, 5, 5]), pd.Series([2, 2, 2]), [None])
+    assert half["kommunal_per_enhet"].tolist() == [3]  # 15 kr / 6 units = 2.5 -> 3
 
 
 def test_budget_below_every_area_is_reported(default_config):
