@@ -81,6 +81,20 @@ def test_a_package_is_replaced_whole(default_result, default_config, tmp_path):
     assert list(pyogrio.list_layers(folder / "omrade.gpkg")[:, 0]) == ["omrade", "adresser"]
 
 
+def test_a_failed_package_leaves_the_old_one_and_no_temporary(
+    default_result, default_config, tmp_path
+):
+    folder = tmp_path / "pakke"
+    folder.mkdir()
+    (folder / "gammel.txt").write_text("fra før", encoding="utf-8")
+    broken = default_result.classified.drop(columns="adressetekst")
+    with pytest.raises(InputError, match=r"address_list\(classified\): missing column") as exc:
+        write_application(broken, default_result.areas, "O-006", default_config, folder)
+    assert exc.value.field == "adressetekst"
+    assert [p.name for p in tmp_path.iterdir()] == ["pakke"]  # the temporary folder is gone
+    assert [p.name for p in folder.iterdir()] == ["gammel.txt"]
+
+
 @pytest.fixture(scope="module")
 def run_folder(default_config, tmp_path_factory) -> Path:
     """The default run written to files, as the API finds it."""
