@@ -24,7 +24,7 @@ from dekning.crs import WORK_CRS, require_crs
 from dekning.errors import InputError, PlanningError
 from dekning.io import read_vector
 from dekning.report import RunReport
-from dekning.schema import AREA_COLUMNS, require
+from dekning.schema import AREA_COLUMNS, TARGET_DOWN_KBPS, require
 
 AREA_BUFFER_M = 75.0
 """Areas drawn by dekning are the concave hull of their addresses grown by this (metres)."""
@@ -33,7 +33,16 @@ _NAMES = [c.name for c in AREA_COLUMNS]
 BUILD_COLUMNS = [*_NAMES[: _NAMES.index("for_lite") + 1], "geometry"]
 """The columns of the areas this module returns, in order (see :data:`dekning.schema.AREA_COLUMNS`)."""
 
-ADDRESS_INPUT = ("adrid", "eligible", "hus", "naering", "offentlig", "eligible_units")
+ADDRESS_INPUT = (
+    "adrid",
+    "eligible",
+    "hus",
+    "naering",
+    "offentlig",
+    "eligible_units",
+    "fritid",
+    "best_down_kbps",
+)
 """Columns of the classified addresses the area builders read."""
 
 
@@ -56,8 +65,9 @@ def _components(pairs: np.ndarray, n: int) -> np.ndarray:
 
 
 def holiday_homes_inside(classified: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Series:
-    """Holiday homes inside each area polygon that lack a 100 Mbit/s offer too: reported next
-    to the eligible units, but not eligible themselves (an address counts for one area only).
+    """Holiday homes inside each area polygon that lack an offer of the national target
+    (:data:`~dekning.schema.TARGET_DOWN_KBPS`, 100 Mbit/s) too: reported next to the eligible
+    units, but not eligible themselves (an address counts for one area only).
 
     Returns
     -------
@@ -69,7 +79,7 @@ def holiday_homes_inside(classified: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) 
     cabins = classified[
         (classified["fritid"] > 0)
         & ~classified["eligible"]
-        & classified["speed_class"].isin(["30to100", "lt30", "none"])
+        & (classified["best_down_kbps"] < TARGET_DOWN_KBPS)
     ]
     if cabins.empty:
         return pd.Series(0, index=areas.index, dtype="int64")

@@ -20,7 +20,7 @@ def world(x: list[float], y: list[float], **columns: object) -> gpd.GeoDataFrame
         "offentlig": 0,
         "fritid": 0,
         "eligible_units": 1,
-        "speed_class": "lt30",
+        "best_down_kbps": 5_000,
     }
     base.update(columns)
     return gpd.GeoDataFrame(base, geometry=shapely.points(x, y), crs=25833)
@@ -37,7 +37,7 @@ def line_world() -> gpd.GeoDataFrame:
         hus=[1, 2, 1, 1],
         naering=[0, 0, 1, 0],
         eligible_units=[1, 2, 2, 0],
-        speed_class=["lt30", "lt30", "none", "ge1000"],
+        best_down_kbps=[5_000, 5_000, 0, 1_000_000],
     )
 
 

@@ -53,6 +53,24 @@ def test_hand_computed_areas_and_their_order(make_world):
     assert areas.geometry.iloc[0].area == pytest.approx(200 * 150 + circle, rel=1e-9)
 
 
+def test_holiday_homes_inside_an_area_that_lack_100_mbit(make_world):
+    # Three eligible homes along 200 m; holiday homes: two cabins at 50 Mbit/s inside the
+    # outline (counted), one with 100 Mbit/s inside (not: it has the target speed), four
+    # without any offer 1 km away (outside the outline).
+    w = make_world(
+        [0.0, 100.0, 200.0, 50.0, 150.0, 1_000.0],
+        [0.0, 0.0, 0.0, 30.0, 30.0, 0.0],
+        eligible=[True, True, True, False, False, False],
+        hus=[1, 1, 1, 0, 0, 0],
+        eligible_units=[1, 1, 1, 0, 0, 0],
+        fritid=[0, 0, 0, 2, 1, 4],
+        best_down_kbps=[5_000, 5_000, 5_000, 50_000, 100_000, 0],
+    )
+    areas, area_of = build_areas(w, AreasConfig(max_gap_m=150))
+    assert areas["fritid"].tolist() == [2] and areas["enheter"].tolist() == [3]
+    assert area_of.tolist() == ["O-001"] * 3 + [""] * 3  # holiday homes belong to no area
+
+
 def test_no_eligible_address_is_a_clear_error(line_world):
     with pytest.raises(PlanningError, match="ingen støtteberettigede adresser"):
         build_areas(line_world.assign(eligible=False), AreasConfig())
