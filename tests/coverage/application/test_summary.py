@@ -1,0 +1,68 @@
+"""The one-page summary: figures in kroner, the rule in words, an escaped page and a map
+image drawn to scale."""
+
+from __future__ import annotations
+
+import re
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+import shapely
+
+from dekning.coverage.application.summary import figures, rule_text, summary_html, svg_map
+from dekning.errors import InputError
+
+
+def test_the_rule_in_words():
+    assert rule_text("pct_of_state_grant", 0.3) == (
+        "lokale offentlige bidrag minst 30% av statlig tilskudd"
+    )
+    assert rule_text("pct_of_total", 0.25) == "lokale bidrag minst 25% av total kostnad"
+    assert rule_text("none", 0.0) == "ingen minstekrav til lokale bidrag"
+    assert rule_text("<i>ny</i>", 0.1) == "<i>ny</i>"  # named as it is; the page escapes it
+
+
+def test_figures_in_kroner_and_metres(default_result):
+    area = default_result.areas.iloc[0]
+    table = dict(figures(area))
+    assert (
+        table["Kommunal egenandel"]
+        == f"{int(area['kommunal']):,}".replace(",", "\u00a0") + "\u00a0kr"
+    )
+    assert table["Trasélengde (langs veg)"].endswith("\u00a0m")
+    assert len(table) == 15
+
+
+def _square(side: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    area = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, side, side)], crs=25833)
+    points = gpd.GeoDataFrame(geometry=shapely.points([[1, 1], [side / 2, side / 2]]), crs=25833)
+    return area, points
+
+
+def test_map_image_to_scale():
+    area, points = _square(4_000.0)
+    svg = svg_map(area, points)
+    assert svg.count("<circle ") == 2 and ">1 km</text>" in svg
+    # 4 km plus 5 % on each side in 420 px: 1 km is 420 / 4 400 × 1 000 = 95.5 px.
+    x2 = float(re.search(r'<line x1="10" y1="408" x2="([0-9.]+)"', svg).group(1))
+    assert x2 - 10 == pytest.approx(420 / 4_400 * 1_000, abs=0.05)
+    small, points = _square(300.0)
+    assert ">100 m</text>" in svg_map(small, points)
+    with pytest.raises(InputError, match=r"svg_map\(addresses\).*EPSG:4326"):
+        svg_map(area, points.to_crs(4326))
+
+
+def test_the_page_escapes_every_text(default_result, default_config):
+    area = default_result.areas.iloc[0].copy()
+    area["area_id"] = "<script>x</script>"
+    area["regel"] = "<i>ny</i>"
+    municipality = default_config.municipality.model_copy(update={"name": "A & <B>"})
+    cfg = default_config.model_copy(update={"municipality": municipality})
+    outline = gpd.GeoDataFrame(
+        pd.DataFrame([area]).drop(columns="geometry"), geometry=[area.geometry], crs=25833
+    )
+    html = summary_html(area, outline.iloc[:0], outline, cfg)
+    assert "<script>" not in html and "<i>" not in html
+    assert "<h1>A &amp; &lt;B&gt;: område &lt;script&gt;x&lt;/script&gt;</h1>" in html
+    assert "Regel for egenandel: &lt;i&gt;ny&lt;/i&gt;." in html
