@@ -15,7 +15,8 @@ class BodyLimit:
     """ASGI middleware: refuse request bodies over ``limit`` bytes (413).
 
     A declared ``Content-Length`` over the limit is refused before the body is read; a body
-    sent without one (chunked) is read up to the limit first and handed on only when it fits.
+    sent without one (``Transfer-Encoding: chunked``) is read up to the limit first and handed
+    on only when it fits.
     """
 
     def __init__(self, app: ASGIApp, limit: int) -> None:
@@ -26,11 +27,12 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope.get("headers") or []).get(b"content-length")
-        if length is not None:
-            if not length.isdigit() or int(length) > self.limit:
-                await self._refuse(scope, receive, send)
-                return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.limit):
+            await self._refuse(scope, receive, send)
+            return
+        if length is not None or b"transfer-encoding" not in headers:  # no body, or a known size
             await self.app(scope, receive, send)
             return
         messages = await self._read(receive)

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import numpy as np
 import pandas as pd
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from pyproj import Transformer
@@ -20,7 +20,7 @@ from dekning import __version__
 from dekning.crs import WEB_CRS, WORK_CRS
 from dekning.errors import InputError
 
-from ..deps import ResultsDep, ServiceDep, submission_slot
+from ..deps import ResultsDep, ServiceDep, current_results, submission_slot
 from ..errors import UnknownId
 from ..models import (
     AddressHit,
@@ -64,23 +64,22 @@ async def health(results: ResultsDep) -> Health:
 
 @router.get("/v1/adresser", response_model=list[AddressHit])
 async def search(
-    results: ResultsDep,
+    request: Request,
     q: Annotated[str, Query(min_length=2, max_length=100, description="Del av adressen")],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> Response:
     """Address search: addresses whose text and postnummer contain ``q``."""
-    return Response(results.lookup.search(q, limit), media_type=JSON)
+    return Response(current_results(request).lookup.search(q, limit), media_type=JSON)
 
 
 @router.get("/v1/dekning/{adrid}", response_model=Coverage, responses=NOT_FOUND)
-async def coverage(
-    results: ResultsDep, adrid: Annotated[int, PathParam(ge=0, le=10**15)]
-) -> Response:
+async def coverage(request: Request, adrid: Annotated[int, PathParam(ge=0, le=10**15)]) -> Response:
     """Fixed and mobile coverage at an address."""
-    i = results.lookup.by_id.get(adrid)
+    lookup = current_results(request).lookup
+    i = lookup.by_id.get(adrid)
     if i is None:
         raise UnknownId(f"ukjent adresse-id {adrid}")
-    return Response(results.lookup.coverage[i], media_type=JSON)
+    return Response(lookup.coverage[i], media_type=JSON)
 
 
 @router.get("/v1/dekning", response_model=Coverage, responses=NOT_FOUND)

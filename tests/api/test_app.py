@@ -3,6 +3,7 @@ no server)."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 from pathlib import Path
@@ -317,3 +318,18 @@ def test_no_results_no_analysis(tmp_path):
     with pytest.raises(ConfigError, match=r"fant ingen resultater i .*kjør `dekning run` først"):
         create_app(Settings(out_dir=empty, database_url=str(tmp_path / "s.sqlite")))
     assert not empty.exists()
+
+
+@pytest.mark.postgres
+def test_answers_in_postgresql(results_copy, tmp_path):
+    url = os.environ.get("DEKNING_TEST_PG_URL")
+    if not url:
+        pytest.skip("DEKNING_TEST_PG_URL not set (bash .ci/run starts a PostgreSQL server)")
+    settings = Settings(out_dir=results_copy, planner_token="hemmelig", database_url=url)
+    c = TestClient(create_app(settings))
+    r = c.post("/v1/svar", json={**GOOD, "kommentar": "fra PostgreSQL"})
+    assert r.status_code == 201 and r.json()["adresse_funnet"] is True
+    listed = c.get("/v1/planlegger/svar", headers=TOKEN).json()["api"]
+    mine = [a for a in listed if a["id"] == r.json()["id"]]
+    assert mine[0]["kommentar"] == "fra PostgreSQL" and mine[0]["mobil"] == {"telenor_inne": 2}
+    assert service_config(settings).input.survey_db == url
