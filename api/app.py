@@ -21,6 +21,7 @@ from .limits import BodyLimit
 from .routers import planner, public
 from .service import Runner, Service
 from .settings import Settings, service_config
+from .state import has_results
 
 DESCRIPTION = "Bredbånd- og mobildekning per adresse, utbyggingsområder og spørreundersøkelse."
 
@@ -65,4 +66,4 @@ def create_app(settings: Settings | None = None, runner: Runner | None = None) -
     return app
 
 
-__all__ = ["Settings", "create_app"]
+__all__ = ["Runner", "Settings", "create_app", "has_results", "service_config"]

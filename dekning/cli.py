@@ -227,9 +227,7 @@ def serve(
     """
     import uvicorn
 
-    from dekning.api.app import Settings, create_app
-    from dekning.api.settings import service_config
-    from dekning.api.state import has_results
+    from dekning.api.app import Settings, create_app, has_results, service_config
 
     settings = Settings(config_path=config, out_dir=out_dir, planner_token=planner_token)
     cfg = service_config(settings)
