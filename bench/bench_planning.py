@@ -57,7 +57,7 @@ def county(n_eligible: int, seed: int = 50) -> tuple[gpd.GeoDataFrame, gpd.GeoDa
             "offentlig": 0,
             "fritid": 0,
             "eligible_units": np.r_[np.ones(n_eligible, "int64"), np.zeros(n_fibre, "int64")],
-            "speed_class": np.r_[np.full(n_eligible, "lt30"), np.full(n_fibre, "ge1000")],
+            "best_down_kbps": np.r_[np.full(n_eligible, 5_000), np.full(n_fibre, 1_000_000)],
         },
         geometry=shapely.points(np.r_[ex, fx], np.r_[ey, fy]),
         crs=25833,
