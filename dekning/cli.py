@@ -195,6 +195,7 @@ def apply(
         f"Område {area_id}: {int(row['enheter'])} enheter, kostnad {nok(row['kost_total'])}, "
         f"kommunal egenandel {nok(row['kommunal'])}",
         highlight=False,
+        soft_wrap=True,
     )
     out.print(f"Søknadspakke: {path}", highlight=False)
 

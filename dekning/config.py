@@ -124,8 +124,6 @@ class AreasConfig(_Section):
     across splits an area."""
     min_households: Annotated[int, Field(ge=0, le=10_000)] = 3
     """Areas with fewer households are flagged as too small."""
-    min_grid_cell_m: Annotated[int, Field(ge=100, le=10_000)] = 250
-    """SSB grid cell size for aggregates (metres)."""
 
 
 class CostConfig(_Section):

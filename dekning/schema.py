@@ -89,7 +89,7 @@ AREA_COLUMNS: tuple[Column, ...] = (
     Column("offentlig", "int64", "buildings", "eligible public buildings"),
     Column("enheter", "int64", "units", "eligible units (households + businesses)"),
     Column("fritid", "int64", "holiday homes", "holiday homes inside the area (not eligible)"),
-    Column("for_lite", "bool", "", "smaller than areas.min_units"),
+    Column("for_lite", "bool", "", "fewer households than areas.min_households"),
     Column("route_m", "float64", "m", "fibre route length incl. the link to fibre"),
     Column("kost_total", "int64", "NOK", "total build-out cost"),
     Column("tilbyder", "int64", "NOK", "operator's contribution"),
