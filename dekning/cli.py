@@ -13,11 +13,13 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from dekning import __version__
+from dekning.api.app import Settings, create_app, has_results, service_config
 from dekning.config import Config, load_config, load_default_config
 from dekning.coverage.application.package import write_application
 from dekning.errors import DekningError
@@ -226,10 +228,6 @@ def serve(
     (POST /v1/planlegger/kjor) runs the same analysis into the same folder, in the background.
     Public map: /kart. Planner map: /kart/planlegger?token=... (needs --planner-token).
     """
-    import uvicorn
-
-    from dekning.api.app import Settings, create_app, has_results, service_config
-
     settings = Settings(config_path=config, out_dir=out_dir, planner_token=planner_token)
     cfg = service_config(settings)
     if not has_results(out_dir):
