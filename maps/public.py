@@ -211,12 +211,13 @@ def public_map(
         The small-group threshold (:func:`dekning.privacy.is_small`): cells and areas with
         fewer addresses (households) show no figure of their own.
     title
-        The page title.
+        Shown in the browser tab.
 
     Raises
     ------
     InputError
-        When a frame is not in EPSG:25833 or lacks a column the map reads (naming the frame).
+        A frame in another CRS than EPSG:25833, or without a column this map reads; the
+        message names the frame.
     """
     web = web_frame(classified, ADDRESSES)
     areas_web = web_frame(areas, AREAS)
