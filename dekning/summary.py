@@ -13,6 +13,24 @@ from dekning.rules import CofundingRule, EligibilityRule
 from dekning.schema import MOBILE_ANY_COLUMN, TARGET_DOWN_KBPS
 
 
+def _rules(eligibility: EligibilityRule, cofunding: CofundingRule) -> dict[str, Any]:
+    """The rules in force, with their sources and whether they are verified."""
+    return {
+        "stotteordning_aar": eligibility.year,
+        "stotteregel": {
+            "grense_kbps": eligibility.eligible_below_kbps,
+            "kilde": eligibility.source,
+            "verifisert": eligibility.verified,
+        },
+        "egenandelsregel": {
+            "regel": cofunding.rule,
+            "pct": cofunding.pct,
+            "region": cofunding.region,
+            "kilde": cofunding.source,
+        },
+    }
+
+
 def build_summary(
     municipality: str,
     classified: gpd.GeoDataFrame,
@@ -52,18 +70,7 @@ def build_summary(
         "valgte_omrader": chosen["area_id"].tolist(),
         "kommunal_egenandel_valgte": int(chosen["kommunal"].sum()),
         "enheter_valgte": int(chosen["enheter"].sum()),
-        "stotteordning_aar": eligibility.year,
-        "stotteregel": {
-            "grense_kbps": eligibility.eligible_below_kbps,
-            "kilde": eligibility.source,
-            "verifisert": eligibility.verified,
-        },
-        "egenandelsregel": {
-            "regel": cofunding.rule,
-            "pct": cofunding.pct,
-            "region": cofunding.region,
-            "kilde": cofunding.source,
-        },
+        **_rules(eligibility, cofunding),
     }
     if MOBILE_ANY_COLUMN in classified:
         summary["husstander_uten_god_mobil"] = int(
