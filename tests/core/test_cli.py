@@ -12,6 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from dekning import __version__
+
 DEKNING = [sys.executable, "-c", "from dekning.cli import main; main()"]
 
 
@@ -208,3 +210,9 @@ def test_run_reports_survey(run_dir, data_dir):
     public = pd.read_csv(out / "ettersporsel_ruter_offentlig.csv", sep=";")
     shown = public[~public["skjult"]]
     assert (shown["svar"] >= 5).all() and public.loc[public["skjult"], "svar"].isna().all()
+
+
+def test_version(tmp_path):
+    proc = _cli("--version", cwd=tmp_path)
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"dekning {__version__}"

@@ -97,3 +97,21 @@ def test_an_empty_existing_folder_is_used(tmp_path: Path):
     with atomic_folder(target) as folder:
         (folder / "a.txt").write_text("1", encoding="utf-8")
     assert (target / "a.txt").read_text(encoding="utf-8") == "1"
+
+
+def test_ground_classes_without_a_klasse_column_name_the_file(default_config, tmp_path):
+    ground = tmp_path / "grunn.geojson"
+    ground.write_text(
+        '{"type": "FeatureCollection", "crs": {"type": "name", "properties": {"name": '
+        '"urn:ogc:def:crs:EPSG::25833"}}, "features": [{"type": "Feature", "properties": '
+        '{"type": "fjell"}, "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], '
+        "[1, 1], [0, 0]]]}}]}",
+        encoding="utf-8",
+    )
+    cfg = default_config.model_copy(
+        update={"input": default_config.input.model_copy(update={"ground": ground})}
+    )
+    with pytest.raises(InputError) as err:
+        analyse(cfg)
+    assert err.value.field == "klasse" and err.value.file == str(ground)
+    assert "the file has: type" in str(err.value)
