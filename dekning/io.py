@@ -302,6 +302,24 @@ def _written_by_dekning(folder: Path) -> bool:
         return False
 
 
+def check_replaceable(target: str | Path) -> None:
+    """Check that an output folder may be written: it does not exist, is empty, or dekning
+    wrote it (it holds a run's ``rapport.json``).
+
+    Raises
+    ------
+    InputError
+        ``target`` is a file, or a folder that dekning did not write.
+    """
+    out = Path(target).resolve()
+    if out.exists() and (not out.is_dir() or not _written_by_dekning(out)):
+        raise InputError(
+            "the output folder exists and was not written by dekning; choose a new or empty "
+            "folder (nothing was changed)",
+            file=out,
+        )
+
+
 @contextmanager
 def atomic_folder(target: str | Path) -> Iterator[Path]:
     """Write a folder in full or not at all.
@@ -317,12 +335,7 @@ def atomic_folder(target: str | Path) -> Iterator[Path]:
         ``target`` exists and is a file, or a folder that dekning did not write.
     """
     out = Path(target).resolve()
-    if out.exists() and (not out.is_dir() or not _written_by_dekning(out)):
-        raise InputError(
-            "the output folder exists and was not written by dekning; choose a new or empty "
-            "folder (nothing was changed)",
-            file=out,
-        )
+    check_replaceable(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     tmp.chmod(0o755)

@@ -17,7 +17,7 @@ import pandas as pd
 
 from dekning import stages
 from dekning.config import Config
-from dekning.io import atomic_folder
+from dekning.io import atomic_folder, check_replaceable
 from dekning.outputs import write_maps, write_tables
 from dekning.report import RunReport
 from dekning.result import RunResult
@@ -98,8 +98,10 @@ def run(cfg: Config, out_dir: str | Path, step: Step | None = None) -> RunResult
     Raises
     ------
     DekningError
-        Any input, configuration or planning problem; nothing is written then.
+        Any input, configuration or planning problem, or an output folder that dekning did not
+        write (checked before the analysis starts); nothing is written then.
     """
+    check_replaceable(out_dir)
     result = analyse(cfg, step)
     with atomic_folder(out_dir) as folder:
         for stage in OUTPUT_STAGES:

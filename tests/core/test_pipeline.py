@@ -115,3 +115,14 @@ def test_ground_classes_without_a_klasse_column_name_the_file(default_config, tm
         analyse(cfg)
     assert err.value.field == "klasse" and err.value.file == str(ground)
     assert "the file has: type" in str(err.value)
+
+
+def test_run_refuses_a_foreign_folder_before_analysing(default_config, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine", encoding="utf-8")
+    seen: list[str] = []
+    with pytest.raises(InputError, match="was not written by dekning"):
+        run(default_config, mine, seen.append)
+    assert seen == []  # no stage ran
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
