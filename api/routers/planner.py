@@ -4,40 +4,22 @@ re-runs."""
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any, Literal, get_args
+import re
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
+
+from dekning.coverage.application.package import PACKAGE_FILES
 
 from ..deps import ResultsDep, ServiceDep, planner
 from ..errors import UnknownId
 from ..models import Discrepancy, JobStatus, PlannerAnswers, Problem
 from ..state import PLANNER_MAP
 
-PackageFile = Literal[
-    "adresser.csv",
-    "adresser.xlsx",
-    "omrade.gpkg",
-    "omrade.geojson",
-    "kostnad_og_finansiering.xlsx",
-    "sammendrag.html",
-]
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-MEDIA_TYPES: dict[str, str] = dict(
-    zip(
-        get_args(PackageFile),
-        (
-            "text/csv",
-            XLSX,
-            "application/geopackage+sqlite3",
-            "application/geo+json",
-            XLSX,
-            "text/html",
-        ),
-        strict=True,
-    )
-)
+PACKAGE_FILE = "^(" + "|".join(re.escape(name) for name in PACKAGE_FILES) + ")$"
+"""The file names of an application package (:data:`PACKAGE_FILES`)."""
 AREA_ID = r"^[A-Za-z0-9_.-]{1,40}$"
 ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": Problem}, 403: {"model": Problem}}
 
@@ -67,7 +49,7 @@ async def discrepancies(results: ResultsDep) -> list[Discrepancy]:
     "/v1/planlegger/omrader/{area_id}/{fil}",
     response_class=FileResponse,
     responses={
-        200: {"content": {t: {} for t in sorted(set(MEDIA_TYPES.values()))}},
+        200: {"content": {t: {} for t in sorted(set(PACKAGE_FILES.values()))}},
         404: {"model": Problem},
         409: {"model": Problem},
     },
@@ -75,14 +57,14 @@ async def discrepancies(results: ResultsDep) -> list[Discrepancy]:
 def package_file(
     held: ServiceDep,
     area_id: Annotated[str, PathParam(pattern=AREA_ID)],
-    fil: Annotated[PackageFile, PathParam()],
+    fil: Annotated[str, PathParam(pattern=PACKAGE_FILE)],
 ) -> FileResponse:
     """A file of an area's application package (built from the run's results when the run
     did not write it)."""
     if area_id not in held.results.area_ids:
         raise UnknownId(f"ukjent område {area_id!r}")
     path = held.package_file(area_id, fil)
-    return FileResponse(path, media_type=MEDIA_TYPES[fil], filename=f"{area_id}_{fil}")
+    return FileResponse(path, media_type=PACKAGE_FILES[fil], filename=f"{area_id}_{fil}")
 
 
 @router.post(

@@ -28,6 +28,18 @@ from dekning.crs import WEB_CRS, require_crs
 from dekning.errors import PlanningError
 from dekning.schema import require
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PACKAGE_FILES: dict[str, str] = {
+    "adresser.csv": "text/csv",
+    "adresser.xlsx": XLSX,
+    "adresser.geojson": "application/geo+json",
+    "omrade.gpkg": "application/geopackage+sqlite3",
+    "omrade.geojson": "application/geo+json",
+    "kostnad_og_finansiering.xlsx": XLSX,
+    "sammendrag.html": "text/html",
+}
+"""Every file of a package, with its media type."""
+
 AREA_LAYER = [
     "area_id",
     "hus",

@@ -11,6 +11,8 @@ import pyogrio
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from dekning.coverage.application.package import PACKAGE_FILES
+
 
 def _cells(path):
     wb = load_workbook(path)  # formulas as written, not cached values
@@ -53,3 +55,15 @@ def test_package_of_an_area_not_chosen(results_copy, make_app, planner_headers, 
     assert area["kommunal"] == other["kommunal"] and area["kost_total"] == other["kost_total"]
     listed = gpd.read_file(folder / "omrade.gpkg", layer="adresser")
     assert len(listed) == other["adresser"]
+
+
+def test_every_package_file_is_served_with_its_media_type(results_copy, make_app, planner_headers):
+    chosen = sorted(p.name for p in (results_copy / "soknad").iterdir())[0]
+    c = TestClient(make_app(results_copy))
+    for name, media in PACKAGE_FILES.items():
+        r = c.get(f"/v1/planlegger/omrader/{chosen}/{name}", headers=planner_headers)
+        assert r.status_code == 200, name
+        assert r.headers["content-type"].split(";")[0] == media, name
+        assert r.content == (results_copy / "soknad" / chosen / name).read_bytes(), name
+    r = c.get(f"/v1/planlegger/omrader/{chosen}/rapport.json", headers=planner_headers)
+    assert r.status_code == 422

@@ -8,17 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from dekning.cli import app
+from dekning.coverage.application.package import PACKAGE_FILES
 from dekning.money import nok
 
-FILES = {
-    "adresser.csv",
-    "adresser.xlsx",
-    "adresser.geojson",
-    "omrade.gpkg",
-    "omrade.geojson",
-    "kostnad_og_finansiering.xlsx",
-    "sammendrag.html",
-}
+FILES = set(PACKAGE_FILES)
 WORKBOOK = {
     "Total prosjektkostnad": "kost_total",
     "Tilbyders bidrag": "tilbyder",

@@ -13,21 +13,13 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from dekning.coverage.application.package import write_application
+from dekning.coverage.application.package import PACKAGE_FILES, write_application
 from dekning.errors import InputError, PlanningError
 from dekning.money import nok
 from dekning.pipeline import run
 
 REPO = Path(__file__).resolve().parents[3]
-FILES = {
-    "adresser.csv",
-    "adresser.xlsx",
-    "adresser.geojson",
-    "omrade.gpkg",
-    "omrade.geojson",
-    "kostnad_og_finansiering.xlsx",
-    "sammendrag.html",
-}
+FILES = set(PACKAGE_FILES)
 
 
 def _compare_outputs():
