@@ -17,7 +17,7 @@ import pandas as pd
 
 from dekning import stages
 from dekning.config import Config
-from dekning.io import atomic_folder, check_replaceable
+from dekning.outfolder import atomic_folder, check_replaceable
 from dekning.outputs import write_maps, write_tables
 from dekning.report import RunReport
 from dekning.result import RunResult

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dekning.errors import InputError
-from dekning.io import atomic_folder
+from dekning.outfolder import atomic_folder
 from dekning.pipeline import LABELS, OUTPUT_STAGES, STAGES, analyse, run
 from dekning.report import RunReport
 

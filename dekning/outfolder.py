@@ -1,0 +1,159 @@
+"""Write an output folder in full or not at all, and never delete what dekning did not write.
+
+A run writes into a hidden temporary folder next to the target (``.<name>.<random>``) and swaps
+it into place at the end:
+
+- on Linux the two folders are exchanged in one atomic ``renameat2(RENAME_EXCHANGE)``, so at
+  every instant either the old or the new output is in place, even when the process is killed;
+- elsewhere (or on a file system without it) the old folder is first renamed to ``.<name>.old``
+  and the next run puts it back if a crash left no output in place.
+
+Runs into the same parent folder hold an exclusive lock on it while they swap, so the hidden
+folders left by a killed run are recognised as leftovers and removed by the next run. A folder
+is replaced only when it is empty or holds a run's ``rapport.json``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import errno
+import fcntl
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from dekning.errors import InputError
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _written_by_dekning(folder: Path) -> bool:
+    """True when ``folder`` is empty or holds a run's ``rapport.json`` (a folder dekning wrote)."""
+    if not any(folder.iterdir()):
+        return True
+    report = folder / "rapport.json"
+    try:
+        return "dekning_versjon" in json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def check_replaceable(target: str | Path) -> None:
+    """Check that an output folder may be written: it does not exist, is empty, or dekning
+    wrote it (it holds a run's ``rapport.json``).
+
+    Raises
+    ------
+    InputError
+        ``target`` is a file, or a folder that dekning did not write.
+    """
+    out = Path(target).resolve()
+    if out.exists() and (not out.is_dir() or not _written_by_dekning(out)):
+        raise InputError(
+            "the output folder exists and was not written by dekning; choose a new or empty "
+            "folder (nothing was changed)",
+            file=out,
+        )
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two existing paths in one atomic step (Linux ``renameat2``).
+
+    Returns False, changing nothing, where the system or file system cannot do it.
+    """
+    libc_name = ctypes.util.find_library("c")
+    if libc_name is None:
+        return False
+    libc = ctypes.CDLL(libc_name, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    done = renameat2(
+        _AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), ctypes.c_uint(_RENAME_EXCHANGE)
+    )
+    if done == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(a))
+
+
+def leftovers(out: Path) -> list[Path]:
+    """Hidden folders a killed run into ``out`` left behind (``.<name>.<8 random>``)."""
+    pattern = re.compile(rf"^\.{re.escape(out.name)}\.[A-Za-z0-9_]{{8}}$")
+    return sorted(p for p in out.parent.iterdir() if p.is_dir() and pattern.match(p.name))
+
+
+@contextmanager
+def _locked(parent: Path) -> Iterator[None]:
+    """An exclusive lock on ``parent`` shared by every dekning run writing there."""
+    fd = os.open(parent, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _recover(out: Path) -> None:
+    """Put back the old output a crash between two renames left as ``.<name>.old``."""
+    old = out.with_name(f".{out.name}.old")
+    if old.is_dir() and _written_by_dekning(old):
+        if out.exists():
+            shutil.rmtree(old)
+        else:
+            old.rename(out)
+
+
+def _swap(tmp: Path, out: Path) -> None:
+    """Put ``tmp`` in place of ``out``; the old output ends in ``tmp``'s place or is gone."""
+    if not out.exists():
+        tmp.rename(out)
+    elif exchange(tmp, out):
+        shutil.rmtree(tmp)
+    else:
+        old = out.with_name(f".{out.name}.old")
+        out.rename(old)
+        tmp.rename(out)
+        shutil.rmtree(old)
+
+
+@contextmanager
+def atomic_folder(target: str | Path) -> Iterator[Path]:
+    """Write a folder in full or not at all.
+
+    Yields a temporary folder next to ``target``; when the block ends without an error it
+    takes ``target``'s place (see the module's notes), and when it fails it is removed and
+    ``target`` is left as it was. Leftovers of killed runs into ``target`` are removed first.
+
+    Raises
+    ------
+    InputError
+        ``target`` exists and is a file, or a folder that dekning did not write.
+    """
+    out = Path(target).resolve()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(out.parent):
+        _recover(out)
+        check_replaceable(out)
+        for stale in leftovers(out):
+            shutil.rmtree(stale, ignore_errors=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+        tmp.chmod(0o755)
+        try:
+            yield tmp
+            _swap(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+
+
+__all__ = ["atomic_folder", "check_replaceable", "exchange", "leftovers"]
