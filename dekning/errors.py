@@ -17,8 +17,18 @@ class ConfigError(DekningError):
     """The configuration file or a parameter is wrong (unknown key, wrong type, absurd value)."""
 
 
+def data_line(position: int) -> int:
+    """The line a spreadsheet or editor shows for the 0-based data row ``position``.
+
+    The header is line 1, so the first data row is line 2.
+    """
+    return position + 2
+
+
 class InputError(DekningError):
     """An input file is wrong.
+
+    The message reads ``fil, linje N, felt 'x': melding``.
 
     Parameters
     ----------
@@ -26,10 +36,14 @@ class InputError(DekningError):
         What is wrong and, where possible, what to do about it.
     file
         The file that was read.
-    row
-        1-based data row number (the header is row 0), if the problem is in one row.
+    line
+        Line number as the user's spreadsheet or editor shows it (the header is line 1, the
+        first data row line 2; see :func:`data_line`), or, for vector files, the 1-based
+        feature number, if the problem is in one row.
     field
         The column (field) name, if the problem is in one field.
+    feature
+        True when ``line`` counts features of a vector file (printed as ``objekt N``).
     """
 
     def __init__(
@@ -37,23 +51,30 @@ class InputError(DekningError):
         message: str,
         *,
         file: str | Path | None = None,
-        row: int | None = None,
+        line: int | None = None,
         field: str | None = None,
+        feature: bool = False,
     ) -> None:
         self.message = message
         self.file = str(file) if file is not None else None
-        self.row = row
+        self.line = line
         self.field = field
+        self.feature = feature
         super().__init__(self.__str__())
+
+    @property
+    def row(self) -> int | None:
+        """Alias of :attr:`line` (kept for callers written before lines were numbered)."""
+        return self.line
 
     def __str__(self) -> str:
         where = []
         if self.file is not None:
             where.append(self.file)
-        if self.row is not None:
-            where.append(f"row {self.row}")
+        if self.line is not None:
+            where.append(f"{'objekt' if self.feature else 'linje'} {self.line}")
         if self.field is not None:
-            where.append(f"field '{self.field}'")
+            where.append(f"felt '{self.field}'")
         return f"{', '.join(where)}: {self.message}" if where else self.message
 
 

@@ -8,11 +8,7 @@ GDAL reads, reprojected to EPSG:25833.
 from __future__ import annotations
 
 import csv
-import json
-import shutil
-import tempfile
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +23,7 @@ import pyogrio.errors
 import shapely
 
 from dekning.crs import WORK_CRS
-from dekning.errors import InputError
+from dekning.errors import InputError, data_line
 
 
 def sniff_encoding(raw: bytes) -> str:
@@ -187,7 +183,12 @@ def require_columns(
 
 
 def to_numbers(
-    series: pd.Series, *, file: str | Path, field: str, integer: bool = False
+    series: pd.Series,
+    *,
+    file: str | Path,
+    field: str,
+    integer: bool = False,
+    feature: bool = False,
 ) -> pd.Series:
     """Parse a column of numbers written with decimal point or comma; fail naming the first bad row.
 
@@ -202,26 +203,42 @@ def to_numbers(
     Raises
     ------
     InputError
-        A value that is not a number, an empty value or a fraction where a whole number is
-        needed; with the 1-based data row and ``field``.
+        A value that is not a number (or infinite), an empty value or a fraction where a whole
+        number is needed; with the line (:func:`~dekning.errors.data_line`; with ``feature``
+        the 1-based feature number of a vector file) and ``field``.
     """
+    where = _where(feature)
     if pd.api.types.is_numeric_dtype(series):
         values = series.to_numpy(dtype="float64", na_value=np.nan)
     else:
-        values = _parse_text(series, file=file, field=field)
+        values = _parse_text(series, file=file, field=field, feature=feature)
+    if np.isinf(values).any():
+        pos = int(np.flatnonzero(np.isinf(values))[0])
+        raise InputError(
+            f"ikke et endelig tall: {series.iloc[pos]!r}", file=file, field=field, **where(pos)
+        )
     if integer:
         bad = np.isnan(values) | (values != np.floor(values))
         if bad.any():
             pos = int(np.flatnonzero(bad)[0])
-            problem = (
-                "empty value" if np.isnan(values[pos]) else f"not a whole number: {values[pos]:g}"
-            )
-            raise InputError(problem, file=file, row=pos + 1, field=field)
+            problem = "tom verdi" if np.isnan(values[pos]) else f"ikke et heltall: {values[pos]:g}"
+            raise InputError(problem, file=file, field=field, **where(pos))
         return pd.Series(values.astype("int64"), index=series.index)
     return pd.Series(values, index=series.index)
 
 
-def _parse_text(series: pd.Series, *, file: str | Path, field: str) -> np.ndarray:
+def _where(feature: bool) -> Callable[[int], dict[str, Any]]:
+    """``line`` and ``feature`` keywords of :class:`InputError` for a 0-based row position."""
+
+    def where(pos: int) -> dict[str, Any]:
+        return {"line": pos + 1 if feature else data_line(pos), "feature": feature}
+
+    return where
+
+
+def _parse_text(
+    series: pd.Series, *, file: str | Path, field: str, feature: bool = False
+) -> np.ndarray:
     """float64 values of a text column (decimal comma, spaces as thousands separators; empty is
     NaN). Raises :class:`InputError` at the first value that is not a number."""
     text = series.astype(str).to_numpy(dtype=object) if series.dtype == object else series
@@ -238,7 +255,7 @@ def _parse_text(series: pd.Series, *, file: str | Path, field: str) -> np.ndarra
         bad = pd.to_numeric(cleaned, errors="coerce").isna() & (cleaned != "")
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         raise InputError(
-            f"not a number: {series.iloc[pos]!r}", file=file, row=pos + 1, field=field
+            f"ikke et tall: {series.iloc[pos]!r}", file=file, field=field, **_where(feature)(pos)
         ) from None
     return np.asarray(parsed, dtype="float64")  # nulls (empty values) become NaN
 
@@ -289,67 +306,3 @@ def read_lines(path: str | Path, what: str) -> gpd.GeoDataFrame:
             f"{what}: no line geometries (found {', '.join(gdf.geom_type.unique())})", file=path
         )
     return lines[["geometry"]].reset_index(drop=True)
-
-
-def _written_by_dekning(folder: Path) -> bool:
-    """True when ``folder`` is empty or holds a run's ``rapport.json`` (a folder dekning wrote)."""
-    if not any(folder.iterdir()):
-        return True
-    report = folder / "rapport.json"
-    try:
-        return "dekning_versjon" in json.loads(report.read_text(encoding="utf-8"))
-    except (OSError, ValueError, TypeError):
-        return False
-
-
-def check_replaceable(target: str | Path) -> None:
-    """Check that an output folder may be written: it does not exist, is empty, or dekning
-    wrote it (it holds a run's ``rapport.json``).
-
-    Raises
-    ------
-    InputError
-        ``target`` is a file, or a folder that dekning did not write.
-    """
-    out = Path(target).resolve()
-    if out.exists() and (not out.is_dir() or not _written_by_dekning(out)):
-        raise InputError(
-            "the output folder exists and was not written by dekning; choose a new or empty "
-            "folder (nothing was changed)",
-            file=out,
-        )
-
-
-@contextmanager
-def atomic_folder(target: str | Path) -> Iterator[Path]:
-    """Write a folder in full or not at all.
-
-    Yields a temporary folder next to ``target``; when the block ends without an error it
-    replaces ``target`` in two renames, and when it fails it is removed and ``target`` is left
-    as it was. An existing ``target`` is replaced only when dekning wrote it (it is empty or
-    holds a run's ``rapport.json``): a user's own folder is never deleted.
-
-    Raises
-    ------
-    InputError
-        ``target`` exists and is a file, or a folder that dekning did not write.
-    """
-    out = Path(target).resolve()
-    check_replaceable(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    tmp.chmod(0o755)
-    try:
-        yield tmp
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old")
-            if old.exists():
-                shutil.rmtree(old)
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

@@ -277,7 +277,11 @@ def _polygon_ids(gdf: gpd.GeoDataFrame, path: Path) -> pd.Series:
     if ids.duplicated().any():
         pos = int(np.flatnonzero(ids.duplicated().to_numpy())[0])
         raise InputError(
-            f"område-id {ids.iloc[pos]!r} finnes to ganger", file=path, row=pos + 1, field=col
+            f"område-id {ids.iloc[pos]!r} finnes to ganger",
+            file=path,
+            line=pos + 1,
+            field=col,
+            feature=True,
         )
     return ids
 
@@ -305,7 +309,8 @@ def read_area_polygons(path: str | Path) -> gpd.GeoDataFrame:
         raise InputError(
             f"ikke et polygon: {gdf.geom_type.iloc[bad]}",
             file=path,
-            row=bad + 1,
+            line=bad + 1,
+            feature=True,
             field="geometry",
         )
     ids = _polygon_ids(gdf, path)

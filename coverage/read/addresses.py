@@ -20,7 +20,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from dekning.crs import WORK_CRS
-from dekning.errors import InputError
+from dekning.errors import InputError, data_line
 from dekning.io import find_column, read_table, read_vector, require_columns, to_numbers
 from dekning.report import RunReport
 
@@ -50,6 +50,9 @@ COUNT_COLUMNS: dict[str, tuple[str, ...]] = {
     "naering": ("naering", "næring", "bedrifter", "virksomheter"),
     "offentlig": ("offentlig", "offentlige_bygg", "public"),
 }
+MAX_COUNT_PER_ADDRESS = 10_000
+"""Most households, persons, holiday homes, businesses or public buildings one address may
+have; a larger count is a typo or a corrupt file."""
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".parquet", ".fgb", ".shp")
 """Registers read as vector layers; anything else is read as a table with coordinate columns."""
 NORTH_COLUMNS = ("Nord", "nord", "northing", "y", "nord_utm")
@@ -81,7 +84,7 @@ def _check_norway(
             f"'{xfield}' holds {x[pos]:.0f}, a northing. Swap the two columns "
             f"({int(swapped.sum())} rows affected).",
             file=file,
-            row=pos + 1,
+            line=data_line(pos),
             field=yfield,
         )
     if not inside.any():
@@ -138,7 +141,7 @@ def _coordinate_columns(
     if empty.any():
         pos = int(np.flatnonzero(empty)[0])
         field = xfield if np.isnan(x[pos]) else yfield
-        raise InputError("empty coordinate", file=file, row=pos + 1, field=field)
+        raise InputError("empty coordinate", file=file, line=data_line(pos), field=field)
     return x, y, epsg, (xfield, yfield), epsg_col
 
 
@@ -164,14 +167,14 @@ def _points_from_columns(
             crs = CRS.from_epsg(int(code))
         except CRSError:
             raise InputError(
-                f"unknown EPSG code {code}", file=file, row=first + 1, field=epsg_col
+                f"unknown EPSG code {code}", file=file, line=data_line(first), field=epsg_col
             ) from None
         # Latitude must lie in 55-73 for Norway; a swap shows as 'latitude' 4-32.
         if crs.is_geographic and _lat_lon_swapped(x[sel], y[sel]):
             raise InputError(
                 "coordinates look swapped: latitude and longitude are in each other's column",
                 file=file,
-                row=first + 1,
+                line=data_line(first),
                 field=fields[1],
             )
         tr = Transformer.from_crs(crs, WORK_CRS, always_xy=True)
@@ -229,10 +232,10 @@ def _address_ids(df: pd.DataFrame, *, file: Path) -> np.ndarray:
         pos = int(np.flatnonzero(dup)[0])
         first = int(np.flatnonzero(ids == ids[pos])[0])
         raise InputError(
-            f"duplicate address id {int(ids[pos])} (first seen in row {first + 1}; "
+            f"duplicate address id {int(ids[pos])} (first seen on line {data_line(first)}; "
             f"{int(dup.sum())} duplicate rows in all)",
             file=file,
-            row=pos + 1,
+            line=data_line(pos),
             field=col,
         )
     return ids
@@ -359,26 +362,39 @@ def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd
             out[field] = 0
             continue
         values = to_numbers(df[col], file=path, field=col).fillna(0.0)  # empty means none
+        absurd = values > MAX_COUNT_PER_ADDRESS
+        if absurd.any():
+            pos = int(np.flatnonzero(absurd.to_numpy())[0])
+            raise InputError(
+                f"usannsynlig antall {values.iloc[pos]:g}: over {MAX_COUNT_PER_ADDRESS} på én "
+                "adresse",
+                file=path,
+                line=data_line(pos),
+                field=col,
+            )
         frac = values != np.floor(values)
         if frac.any():
             pos = int(np.flatnonzero(frac.to_numpy())[0])
             raise InputError(
-                f"not a whole number: {values.iloc[pos]:g}", file=path, row=pos + 1, field=col
+                f"ikke et heltall: {values.iloc[pos]:g}",
+                file=path,
+                line=data_line(pos),
+                field=col,
             )
         values = values.astype("int64")
         if (values < 0).any():
             pos = int(np.flatnonzero(values.to_numpy() < 0)[0])
             raise InputError(
-                f"negative count {values.iloc[pos]}", file=path, row=pos + 1, field=col
+                f"negativt antall {values.iloc[pos]}", file=path, line=data_line(pos), field=col
             )
         out[field] = values
     dup = out["adrid"].duplicated()
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])
         raise InputError(
-            f"duplicate address id {out['adrid'].iloc[pos]}",
+            f"adresse-id {out['adrid'].iloc[pos]} finnes to ganger",
             file=path,
-            row=pos + 1,
+            line=data_line(pos),
             field=cols["adrid"],
         )
     return out

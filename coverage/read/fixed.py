@@ -6,13 +6,14 @@ Speeds are kbit/s as Nkom publishes them; technologies are normalised to Nkom's 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from dekning.crs import WORK_CRS, require_crs
-from dekning.errors import InputError
+from dekning.errors import InputError, data_line
 from dekning.io import find_column, read_table, read_vector, require_columns, to_numbers
 from dekning.report import RunReport
 
@@ -46,6 +47,8 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
     "opp": ("opp", "opplasting", "up"),
 }
 """Accepted column names of each field of Nkom's per-address rows (and of coverage polygons)."""
+MAX_SPEED_KBPS = 100_000_000
+"""Highest plausible speed (kbit/s): 100 Gbit/s, beyond any offer to a home or business."""
 HC_COLUMNS = ("hc", "homes_connected")
 HC_TRUE = ("true", "1", "ja", "yes", "t")
 
@@ -111,7 +114,9 @@ def read_fixed_coverage(
     return _fastest_of_duplicates(out, report, file=path)
 
 
-def technologies(values: pd.Series, *, file: Path, field: str) -> pd.Categorical[str]:
+def technologies(
+    values: pd.Series, *, file: Path, field: str, feature: bool = False
+) -> pd.Categorical[str]:
     """Technology codes normalised to Nkom's vocabulary (:data:`TECHNOLOGIES`).
 
     Each distinct code is cleaned once (there are few), the rows keep categorical codes.
@@ -132,8 +137,9 @@ def technologies(values: pd.Series, *, file: Path, field: str) -> pd.Categorical
             f"unknown technology code {values.iloc[pos]!r} (unknown codes: {listed}); "
             f"expected one of {', '.join(TECHNOLOGIES)}",
             file=file,
-            row=pos + 1,
+            line=pos + 1 if feature else data_line(pos),
             field=field,
+            feature=feature,
         )
     index = np.array([TECHNOLOGIES.index(str(t)) for t in known], dtype="int64")
     return pd.Categorical.from_codes(index[codes], categories=pd.Index(TECHNOLOGIES))
@@ -155,28 +161,46 @@ def _speeds(
     *,
     file: Path,
     speed_unit: str,
+    feature: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Download and upload (int64, kbit/s, rounded) of every row.
+
+    ``feature`` numbers rows as features of a vector file instead of lines.
 
     Raises
     ------
     InputError
-        An empty, non-numeric or negative speed, or kbit/s speeds that look like Mbit/s.
+        An empty, non-numeric, negative or implausibly high (over :data:`MAX_SPEED_KBPS`)
+        speed, or kbit/s speeds that look like Mbit/s.
     """
     speeds = {}
+
+    def where(pos: int) -> dict[str, Any]:
+        return {"line": pos + 1 if feature else data_line(pos), "feature": feature}
+
     for field in ("ned", "opp"):
-        v = to_numbers(df[cols[field]], file=file, field=cols[field]).to_numpy()
+        v = to_numbers(df[cols[field]], file=file, field=cols[field], feature=feature).to_numpy()
         if np.isnan(v).any():
             pos = int(np.flatnonzero(np.isnan(v))[0])
-            raise InputError("empty speed", file=file, row=pos + 1, field=cols[field])
+            raise InputError("tom hastighet", file=file, field=cols[field], **where(pos))
         if (v < 0).any():
             pos = int(np.flatnonzero(v < 0)[0])
             raise InputError(
-                f"negative speed {v[pos]:g}", file=file, row=pos + 1, field=cols[field]
+                f"negativ hastighet {v[pos]:g}", file=file, field=cols[field], **where(pos)
             )
-        speeds[field] = v * 1000.0 if speed_unit == "Mbit/s" else v
+        v = v * 1000.0 if speed_unit == "Mbit/s" else v
+        if (v > MAX_SPEED_KBPS).any():
+            pos = int(np.flatnonzero(v > MAX_SPEED_KBPS)[0])
+            raise InputError(
+                f"usannsynlig hastighet {df[cols[field]].iloc[pos]!s} {speed_unit}: over "
+                f"{MAX_SPEED_KBPS / 1e6:g} Gbit/s, mer enn noe reelt tilbud",
+                file=file,
+                field=cols[field],
+                **where(pos),
+            )
+        speeds[field] = v
     if speed_unit != "Mbit/s":
-        _check_kbps(speeds["ned"], np.asarray(tek), file=file, field=cols["ned"])
+        _check_kbps(speeds["ned"], np.asarray(tek), file=file, field=cols["ned"], feature=feature)
     return (
         np.round(speeds["ned"]).astype("int64"),
         np.round(speeds["opp"]).astype("int64"),
@@ -209,7 +233,9 @@ def _fastest_of_duplicates(out: pd.DataFrame, report: RunReport, *, file: Path) 
     return out.iloc[np.sort(order[last_of_key])].reset_index(drop=True)
 
 
-def _check_kbps(ned: np.ndarray, tek: np.ndarray, *, file: Path, field: str) -> None:
+def _check_kbps(
+    ned: np.ndarray, tek: np.ndarray, *, file: Path, field: str, feature: bool = False
+) -> None:
     """Stop when download speeds look like Mbit/s although kbit/s is expected.
 
     Nkom's data are in kbit/s, so fibre and cable offers are ≥ 100 000. When the fastest fibre,
@@ -231,8 +257,9 @@ def _check_kbps(ned: np.ndarray, tek: np.ndarray, *, file: Path, field: str) -> 
             f"speeds look like Mbit/s (fastest offer {ned.max():g}); Nkom data are in kbit/s. "
             'Multiply by 1000, or set classify.fixed_speed_unit = "Mbit/s" in the configuration',
             file=file,
-            row=pos + 1,
+            line=pos + 1 if feature else data_line(pos),
             field=field,
+            feature=feature,
         )
 
 
@@ -273,8 +300,8 @@ def read_coverage_polygons(
             f"{path.name}: invalid polygons repaired",
             poly.attrs["repaired"],
         )
-    tek = technologies(poly[cols["tek"]], file=path, field=cols["tek"])
-    ned, opp = _speeds(poly, cols, tek, file=path, speed_unit="kbit/s")
+    tek = technologies(poly[cols["tek"]], file=path, field=cols["tek"], feature=True)
+    ned, opp = _speeds(poly, cols, tek, file=path, speed_unit="kbit/s", feature=True)
     offers = gpd.GeoDataFrame(
         {"tilb": _operators(poly[cols["tilb"]]), "tek": tek, "ned": ned, "opp": opp},
         geometry=poly.geometry.to_numpy(),

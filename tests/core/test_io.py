@@ -60,7 +60,7 @@ def test_missing_empty_and_unreadable_tables(tmp_path):
     with pytest.raises(InputError) as exc:
         read_table(ragged, what="fixed coverage")
     assert exc.value.message.startswith("cannot read fixed coverage: CSV parse error")
-    assert exc.value.file == str(ragged) and exc.value.row is None and exc.value.field is None
+    assert exc.value.file == str(ragged) and exc.value.line is None and exc.value.field is None
 
 
 @pytest.mark.parametrize(
@@ -79,18 +79,18 @@ def test_number_errors_name_row_and_field():
     with pytest.raises(InputError) as exc:
         to_numbers(pd.Series(["1", "2", "tre"]), file="f.csv", field="hus")
     err = exc.value
-    assert (err.message, err.file, err.row, err.field) == ("not a number: 'tre'", "f.csv", 3, "hus")
+    assert (err.message, err.file, err.line, err.field) == ("ikke et tall: 'tre'", "f.csv", 4, "hus")
     with pytest.raises(InputError) as exc:
         to_numbers(pd.Series(["1", ""]), file="f.csv", field="adrid", integer=True)
     err = exc.value
-    assert (err.message, err.file, err.row, err.field) == ("empty value", "f.csv", 2, "adrid")
+    assert (err.message, err.file, err.line, err.field) == ("tom verdi", "f.csv", 3, "adrid")
     with pytest.raises(InputError) as exc:
         to_numbers(pd.Series([1.0, 2.5]), file="f.csv", field="adrid", integer=True)
     err = exc.value
-    assert (err.message, err.row, err.field) == ("not a whole number: 2.5", 2, "adrid")
+    assert (err.message, err.line, err.field) == ("ikke et heltall: 2.5", 3, "adrid")
     with pytest.raises(InputError) as exc:
         to_numbers(pd.Series(["7", "1,5"]), file="f.csv", field="adrid", integer=True)
-    assert (exc.value.message, exc.value.row) == ("not a whole number: 1.5", 2)
+    assert (exc.value.message, exc.value.line) == ("ikke et heltall: 1.5", 3)
     whole = to_numbers(pd.Series(["7", "8"]), file="f.csv", field="adrid", integer=True)
     assert whole.dtype == "int64" and whole.tolist() == [7, 8]
 
@@ -110,7 +110,7 @@ def test_columns_by_any_accepted_name():
     assert err.message == (
         "counts: missing column(s) pers (one of: pers, bosatte); the file has: AdresseId, Hus"
     )
-    assert (err.file, err.row, err.field) == ("c.csv", None, "pers")
+    assert (err.file, err.line, err.field) == ("c.csv", None, "pers")
 
 
 def test_map_values():
@@ -145,7 +145,7 @@ def test_vector_errors(tmp_path):
     with pytest.raises(InputError) as exc:
         read_vector(no_crs, "ducts")
     assert exc.value.message.startswith("ducts has no CRS") and exc.value.file == str(no_crs)
-    assert exc.value.row is None and exc.value.field is None
+    assert exc.value.line is None and exc.value.field is None
 
 
 def test_lines_only(tmp_path):
@@ -163,4 +163,4 @@ def test_lines_only(tmp_path):
     with pytest.raises(InputError) as exc:
         read_lines(points, "roads")
     assert exc.value.message == "roads: no line geometries (found Point)"
-    assert exc.value.file == str(points) and exc.value.row is None and exc.value.field is None
+    assert exc.value.file == str(points) and exc.value.line is None and exc.value.field is None

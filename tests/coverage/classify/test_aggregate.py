@@ -71,11 +71,11 @@ def test_frame_in_lonlat_is_refused(classified):
     assert exc.value.message.startswith(
         "classified addresses (aggregate): the geometry is in EPSG:4326, expected EPSG:25833"
     )
-    assert exc.value.file is None and exc.value.row is None and exc.value.field == "crs"
+    assert exc.value.file is None and exc.value.line is None and exc.value.field == "crs"
 
 
 def test_unknown_grouping_column(classified):
     with pytest.raises(InputError) as exc:
         aggregate(classified, "fylke")
     assert exc.value.message.startswith("classified addresses (aggregate): missing column(s) fylke")
-    assert exc.value.file is None and exc.value.row is None and exc.value.field == "fylke"
+    assert exc.value.file is None and exc.value.line is None and exc.value.field == "fylke"

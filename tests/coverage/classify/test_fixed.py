@@ -153,7 +153,7 @@ def test_addresses_in_lonlat_are_refused(world):
     assert exc.value.message.startswith(
         "addresses (classification): the geometry is in EPSG:4326, expected EPSG:25833"
     )
-    assert exc.value.file is None and exc.value.row is None and exc.value.field == "crs"
+    assert exc.value.file is None and exc.value.line is None and exc.value.field == "crs"
 
 
 def test_bands_are_the_first_limit_below(world):

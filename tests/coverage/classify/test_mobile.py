@@ -102,7 +102,7 @@ def test_class_raster_values_checked(tmp_path):
             [MobileRaster(operator="ice", technology="5g", path=p, values="class")],
             ClassifyConfig(),
         )
-    assert exc.value.file == str(p) and exc.value.row is None and exc.value.field is None
+    assert exc.value.file == str(p) and exc.value.line is None and exc.value.field is None
 
 
 def _four_addresses() -> gpd.GeoDataFrame:
@@ -149,7 +149,7 @@ def test_addresses_in_lonlat_are_refused(tmp_path):
     assert exc.value.message.startswith(
         "addresses (mobile sampling): the geometry is in EPSG:4326, expected EPSG:25833"
     )
-    assert exc.value.file is None and exc.value.row is None and exc.value.field == "crs"
+    assert exc.value.file is None and exc.value.line is None and exc.value.field == "crs"
 
 
 def test_unreadable_raster_names_the_file(tmp_path):
@@ -158,7 +158,7 @@ def test_unreadable_raster_names_the_file(tmp_path):
     with pytest.raises(InputError) as exc:
         sample_raster(p, np.array([1.0]), np.array([1.0]))
     assert exc.value.message.startswith("cannot open mobile coverage raster:")
-    assert exc.value.file == str(p) and exc.value.row is None and exc.value.field is None
+    assert exc.value.file == str(p) and exc.value.line is None and exc.value.field is None
     with pytest.raises(InputError) as exc:
         class_grids([MobileRaster(operator="t", technology="4g", path=p)], ClassifyConfig())
     assert exc.value.message.startswith("cannot open mobile coverage raster:")
@@ -183,4 +183,4 @@ def test_class_raster_declared_as_dbm(tmp_path):
             addr, [MobileRaster(operator="ice", technology="5g", path=p)], ClassifyConfig()
         )
     assert exc.value.message.startswith("raster values are all ≥ 0: this looks like a class raster")
-    assert exc.value.file == str(p) and exc.value.row is None and exc.value.field is None
+    assert exc.value.file == str(p) and exc.value.line is None and exc.value.field is None

@@ -210,7 +210,7 @@ def test_bad_user_polygons_name_row_and_field(tmp_path):
     gpd.GeoDataFrame({"id": [1]}, geometry=shapely.points([10.0], [63.0]), crs=4326).to_file(pts)
     with pytest.raises(InputError, match="ikke et polygon: Point") as exc:
         read_area_polygons(pts)
-    assert (exc.value.row, exc.value.field) == (1, "geometry")
+    assert (exc.value.line, exc.value.field) == (1, "geometry")
     twice = tmp_path / "twice.geojson"
     gpd.GeoDataFrame(
         {"omrade": ["A", "B", "A"]},
@@ -219,4 +219,4 @@ def test_bad_user_polygons_name_row_and_field(tmp_path):
     ).to_file(twice)
     with pytest.raises(InputError, match="område-id 'A' finnes to ganger") as exc:
         read_area_polygons(twice)
-    assert (exc.value.row, exc.value.field) == (3, "omrade")
+    assert (exc.value.line, exc.value.field) == (3, "omrade")

@@ -89,7 +89,7 @@ def test_swapped_axes_are_an_error(tmp_path):
     with pytest.raises(InputError) as exc:
         read_addresses(p)
     assert "coordinates look swapped: 'Nord' holds 270000" in str(exc.value)
-    assert exc.value.file == str(p) and exc.value.row == 1 and exc.value.field == "Nord"
+    assert exc.value.file == str(p) and exc.value.line == 2 and exc.value.field == "Nord"
 
 
 def test_addresses_outside_norway_are_counted_and_dropped(tmp_path):
@@ -114,8 +114,8 @@ def test_duplicate_ids_name_the_row(tmp_path):
     )
     with pytest.raises(InputError) as exc:
         read_addresses(p)
-    assert exc.value.file == str(p) and exc.value.row == 3 and exc.value.field == "adresseId"
-    assert "duplicate address id 1 (first seen in row 1; 1 duplicate rows in all)" in str(exc.value)
+    assert exc.value.file == str(p) and exc.value.line == 4 and exc.value.field == "adresseId"
+    assert "duplicate address id 1 (first seen on line 2; 1 duplicate rows in all)" in str(exc.value)
 
 
 def test_missing_id_column_lists_what_the_file_has(tmp_path):
@@ -128,7 +128,7 @@ def test_missing_id_column_lists_what_the_file_has(tmp_path):
         InputError, match=r"missing column.*adresseId.*the file has: adressenavn"
     ) as exc:
         read_addresses(p)
-    assert exc.value.file == str(p) and exc.value.row is None and exc.value.field == "adrid"
+    assert exc.value.file == str(p) and exc.value.line is None and exc.value.field == "adrid"
 
 
 def test_coordinates_without_crs_need_config(tmp_path):
@@ -141,7 +141,7 @@ def test_coordinates_without_crs_need_config(tmp_path):
         InputError, match=r"add an 'EPSG-kode' column or set input\.addresses_epsg"
     ) as exc:
         read_addresses(p)
-    assert exc.value.file == str(p) and exc.value.row is None and exc.value.field == "Nord"
+    assert exc.value.file == str(p) and exc.value.line is None and exc.value.field == "Nord"
     assert read_addresses(p, epsg=25833).geometry.x.iloc[0] == 270_000
 
 
@@ -174,21 +174,21 @@ def test_no_coordinate_columns(tmp_path):
     p = _csv(tmp_path, ["1;A;1;;7395"], header="adresseId;adressenavn;nummer;bokstav;postnummer")
     err = _raises(p)
     assert "no coordinate columns: expected 'Nord' and 'Øst'" in err.message
-    assert err.file == str(p) and err.row is None and err.field is None
+    assert err.file == str(p) and err.line is None and err.field is None
 
 
 def test_empty_coordinate_names_row_and_field(tmp_path):
     p = _csv(tmp_path, ["1;A;1;;7395;25833;7000000;270000", "2;A;2;;7395;25833;;270010"])
     err = _raises(p)
     assert err.message == "empty coordinate"
-    assert err.file == str(p) and err.row == 2 and err.field == "Nord"
+    assert err.file == str(p) and err.line == 3 and err.field == "Nord"
 
 
 def test_unknown_epsg_code(tmp_path):
     p = _csv(tmp_path, ["1;A;1;;7395;25833;7000000;270000", "2;A;2;;7395;99999;7000000;270010"])
     err = _raises(p)
     assert err.message == "unknown EPSG code 99999"
-    assert err.file == str(p) and err.row == 2 and err.field == "EPSG-kode"
+    assert err.file == str(p) and err.line == 3 and err.field == "EPSG-kode"
 
 
 def test_latitude_and_longitude_swapped(tmp_path):
@@ -196,7 +196,7 @@ def test_latitude_and_longitude_swapped(tmp_path):
     p = _csv(tmp_path, ["1;A;1;;7395;10.4;63.4", "2;A;2;;7395;10.5;63.5"], header=header)
     err = _raises(p)
     assert "latitude and longitude are in each other's column" in err.message
-    assert err.file == str(p) and err.row == 1 and err.field == "lat"
+    assert err.file == str(p) and err.line == 2 and err.field == "lat"
 
 
 def test_lat_lon_columns_are_reprojected(tmp_path):
@@ -211,7 +211,7 @@ def test_no_address_in_norway(tmp_path):
     p = _csv(tmp_path, ["1;A;1;;7395;25833;5000000;270000"])
     err = _raises(p)
     assert err.message.startswith("no address lies in Norway after reprojection to EPSG:25833")
-    assert err.file == str(p) and err.row is None and err.field == "Nord"
+    assert err.file == str(p) and err.line is None and err.field == "Nord"
 
 
 def test_vector_register_missing_unreadable_or_without_crs(tmp_path):
@@ -222,14 +222,14 @@ def test_vector_register_missing_unreadable_or_without_crs(tmp_path):
     broken.write_text("not a geopackage", encoding="utf-8")
     err = _raises(broken)
     assert err.message.startswith("cannot read address register:") and err.file == str(broken)
-    assert err.row is None and err.field is None
+    assert err.line is None and err.field is None
     no_crs = tmp_path / "nocrs.parquet"
     gpd.GeoDataFrame(
         {"adresseId": [1]}, geometry=shapely.points([270_000], [7_000_000])
     ).to_parquet(no_crs)
     err = _raises(no_crs)
     assert err.message.startswith("address layer has no CRS") and err.file == str(no_crs)
-    assert err.row is None and err.field == "crs"
+    assert err.line is None and err.field == "crs"
 
 
 def test_polygon_register_uses_a_point_inside(tmp_path):
@@ -254,18 +254,18 @@ def test_count_errors_name_row_and_field(tmp_path):
     frac = _counts(tmp_path, "adrid;hus\n10;2\n11;1,5\n")
     with pytest.raises(InputError) as exc:
         read_address_counts(frac)
-    assert exc.value.message == "not a whole number: 1.5"
-    assert exc.value.file == str(frac) and exc.value.row == 2 and exc.value.field == "hus"
+    assert exc.value.message == "ikke et heltall: 1.5"
+    assert exc.value.file == str(frac) and exc.value.line == 3 and exc.value.field == "hus"
     neg = _counts(tmp_path, "adrid;hus;fritid\n10;2;0\n11;1;-1\n")
     with pytest.raises(InputError) as exc:
         read_address_counts(neg)
-    assert exc.value.message == "negative count -1"
-    assert exc.value.file == str(neg) and exc.value.row == 2 and exc.value.field == "fritid"
+    assert exc.value.message == "negativt antall -1"
+    assert exc.value.file == str(neg) and exc.value.line == 3 and exc.value.field == "fritid"
     dup = _counts(tmp_path, "adrid;hus\n10;2\n11;1\n10;3\n")
     with pytest.raises(InputError) as exc:
         read_address_counts(dup)
-    assert exc.value.message == "duplicate address id 10"
-    assert exc.value.file == str(dup) and exc.value.row == 3 and exc.value.field == "adrid"
+    assert exc.value.message == "adresse-id 10 finnes to ganger"
+    assert exc.value.file == str(dup) and exc.value.line == 4 and exc.value.field == "adrid"
 
 
 def test_counts_per_address(tmp_path):
@@ -281,4 +281,4 @@ def test_errors_of_lat_lon_files_name_their_columns(tmp_path):
     p = _csv(tmp_path, ["1;A;1;;7395;40,0;10,0"], header=header)  # in the Mediterranean
     err = _raises(p)
     assert err.message.startswith("no address lies in Norway")
-    assert err.file == str(p) and err.row is None and err.field == "breddegrad"
+    assert err.file == str(p) and err.line is None and err.field == "breddegrad"

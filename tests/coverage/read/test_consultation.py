@@ -23,7 +23,7 @@ def test_list_without_an_id_column(tmp_path):
     with pytest.raises(InputError) as exc:
         read_consultation_list(p)
     assert "consultation list: missing column(s) adrid (one of: adresseid" in exc.value.message
-    assert exc.value.file == str(p) and exc.value.row is None and exc.value.field == "adrid"
+    assert exc.value.file == str(p) and exc.value.line is None and exc.value.field == "adrid"
 
 
 def test_id_that_is_not_a_number(tmp_path):
@@ -31,5 +31,5 @@ def test_id_that_is_not_a_number(tmp_path):
     p.write_text("lokalid;postnr\n10;7395\nx12;7395\n", encoding="utf-8")
     with pytest.raises(InputError) as exc:
         read_consultation_list(p)
-    assert exc.value.message == "not a number: 'x12'"
-    assert exc.value.file == str(p) and exc.value.row == 2 and exc.value.field == "lokalid"
+    assert exc.value.message == "ikke et tall: 'x12'"
+    assert exc.value.file == str(p) and exc.value.line == 3 and exc.value.field == "lokalid"

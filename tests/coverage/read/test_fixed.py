@@ -43,17 +43,17 @@ def test_unknown_technology_names_row_and_field(tmp_path):
     )
     with pytest.raises(InputError) as exc:
         read_fixed_coverage(p)
-    assert exc.value.row == 2 and exc.value.field == "tek" and "'laser'" in str(exc.value)
+    assert exc.value.line == 3 and exc.value.field == "tek" and "'laser'" in str(exc.value)
 
 
 def test_negative_and_non_numeric_speeds(tmp_path):
-    with pytest.raises(InputError, match="negative speed"):
+    with pytest.raises(InputError, match="negativ hastighet"):
         read_fixed_coverage(_fbb(tmp_path, ["1;T;fiber;1000000;-5;true"]))
     with pytest.raises(InputError) as exc:
         read_fixed_coverage(
             _fbb(tmp_path, ["1;T;fiber;1000000;1000000;true", "2;T;fiber;fast;1;true"])
         )
-    assert exc.value.row == 2 and exc.value.field == "ned"
+    assert exc.value.line == 3 and exc.value.field == "ned"
 
 
 def test_duplicate_coverage_rows_keep_fastest_and_are_counted(tmp_path):
@@ -114,23 +114,23 @@ def test_error_details(tmp_path):
     p = _fbb(tmp_path, ["1;T;fiber;1000000;1000000;true", "2;T;fiber;1000000;-5;true"])
     with pytest.raises(InputError) as exc:
         read_fixed_coverage(p)
-    assert exc.value.message == "negative speed -5"
-    assert exc.value.file == str(p) and exc.value.row == 2 and exc.value.field == "opp"
+    assert exc.value.message == "negativ hastighet -5"
+    assert exc.value.file == str(p) and exc.value.line == 3 and exc.value.field == "opp"
     p = _fbb(tmp_path, ["1;T;fiber;1000000;1000000;true", "2;T;fiber;;1000;true"])
     with pytest.raises(InputError) as exc:
         read_fixed_coverage(p)
-    assert exc.value.message == "empty speed"
-    assert exc.value.file == str(p) and exc.value.row == 2 and exc.value.field == "ned"
+    assert exc.value.message == "tom hastighet"
+    assert exc.value.file == str(p) and exc.value.line == 3 and exc.value.field == "ned"
     p = _fbb(tmp_path, ["1;T;fiber;1000;1000;true", "2;T;dsl;20;2;false"])
     with pytest.raises(InputError) as exc:
         read_fixed_coverage(p)
     assert exc.value.message.startswith("speeds look like Mbit/s (fastest offer 1000)")
-    assert exc.value.file == str(p) and exc.value.row == 1 and exc.value.field == "ned"
+    assert exc.value.file == str(p) and exc.value.line == 2 and exc.value.field == "ned"
     p = _fbb(tmp_path, ["1;T;fiber;1000000;1000000;true", "2;T;laser;100000;100000;false"])
     with pytest.raises(InputError) as exc:
         read_fixed_coverage(p)
     assert exc.value.message.startswith("unknown technology code 'laser' (unknown codes: laser)")
-    assert exc.value.file == str(p) and exc.value.row == 2 and exc.value.field == "tek"
+    assert exc.value.file == str(p) and exc.value.line == 3 and exc.value.field == "tek"
 
 
 def _polygons(tmp_path: Path, tek: str = "fiber", ned: int = 1_000_000) -> Path:
@@ -151,7 +151,7 @@ def test_polygons_need_addresses_in_the_work_crs(tmp_path):
     assert exc.value.message.startswith(
         "addresses (coverage polygons): the geometry is in EPSG:4326, expected EPSG:25833"
     )
-    assert exc.value.file is None and exc.value.row is None and exc.value.field == "crs"
+    assert exc.value.file is None and exc.value.line is None and exc.value.field == "crs"
 
 
 def test_polygon_errors_name_row_and_field(tmp_path):
@@ -162,9 +162,9 @@ def test_polygon_errors_name_row_and_field(tmp_path):
     with pytest.raises(InputError) as exc:
         read_coverage_polygons(p, addr)
     assert exc.value.message.startswith("unknown technology code 'laser'")
-    assert exc.value.file == str(p) and exc.value.row == 1 and exc.value.field == "tek"
+    assert exc.value.file == str(p) and exc.value.line == 1 and exc.value.field == "tek"
     p = _polygons(tmp_path, ned=-1)
     with pytest.raises(InputError) as exc:
         read_coverage_polygons(p, addr)
-    assert exc.value.message == "negative speed -1"
-    assert exc.value.file == str(p) and exc.value.row == 1 and exc.value.field == "ned"
+    assert exc.value.message == "negativ hastighet -1"
+    assert exc.value.file == str(p) and exc.value.line == 1 and exc.value.field == "ned"
