@@ -6,6 +6,7 @@ message and the command exits with status 2; they never show a traceback.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Hashable
 from functools import wraps
 from pathlib import Path
@@ -13,13 +14,15 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-import uvicorn
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from dekning import __version__
 from dekning.api.app import Settings, create_app, has_results, service_config
+from dekning.api.server import serve as serve_app
+from dekning.api.settings import TOKEN_ENV, read_token
 from dekning.config import Config, load_config, load_default_config
 from dekning.coverage.application.package import write_application
 from dekning.errors import DekningError
@@ -37,8 +40,10 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
-out = Console()
+# Text from input (names, addresses, file paths) is printed literally: no rich markup, emoji
+# codes or highlighting is ever read from it.
+err = Console(stderr=True, markup=False, emoji=False, highlight=False)
+out = Console(markup=False, emoji=False, highlight=False)
 
 ConfigOpt = Annotated[
     Path | None,
@@ -54,7 +59,7 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except DekningError as e:
-            err.print(f"[bold red]Feil:[/bold red] {e}", highlight=False, soft_wrap=True)
+            err.print(Text.assemble(("Feil:", "bold red"), f" {e}"), soft_wrap=True)
             raise typer.Exit(code=2) from None
 
     return wrapper
@@ -212,29 +217,56 @@ def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     access_log: Annotated[
-        bool, typer.Option("--access-log/--no-access-log", help="Log every request.")
-    ] = False,
-    planner_token: Annotated[
-        str | None,
+        bool,
         typer.Option(
-            envvar="DEKNING_PLANNER_TOKEN",
-            help="Token for planner endpoints (planner map, answers).",
+            "--access-log/--no-access-log", help="Log every request (a ?token= is hidden)."
+        ),
+    ] = False,
+    planner_token_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="File whose first line is the token of the planner endpoints (planner map, "
+            f"answers). Without it: the environment variable {TOKEN_ENV}; neither: planner "
+            "endpoints answer 403. Never on the command line, where ps shows it.",
         ),
     ] = None,
+    trusted_proxy: Annotated[
+        list[str] | None,
+        typer.Option(
+            envvar="DEKNING_TRUSTED_PROXIES",
+            help="Address of a reverse proxy whose X-Forwarded-For names the client (repeat "
+            "the option; the variable takes them separated by spaces). Default none: "
+            "X-Forwarded-For is ignored.",
+        ),
+    ] = None,
+    max_header_bytes: Annotated[
+        int, typer.Option(min=1024, help="Longest request head (request line and headers).")
+    ] = 16_384,
+    keep_alive: Annotated[
+        int, typer.Option(min=1, help="Seconds an idle connection is kept after an answer.")
+    ] = 5,
 ) -> None:
     """Serve the API and the maps (uvicorn) over the results of a run.
 
     When the output folder holds no results yet, the analysis runs first. A planner's re-run
     (POST /v1/planlegger/kjor) runs the same analysis into the same folder, in the background.
-    Public map: /kart. Planner map: /kart/planlegger?token=... (needs --planner-token).
+    Public map: /kart. Planner map: /kart/planlegger (token as Authorization: Bearer, or
+    ?token=...).
     """
-    settings = Settings(config_path=config, out_dir=out_dir, planner_token=planner_token)
+    settings = Settings(
+        config_path=config,
+        out_dir=out_dir,
+        planner_token=read_token(planner_token_file, os.environ),
+        trusted_proxies=tuple(trusted_proxy or ()),
+        max_header_bytes=max_header_bytes,
+        keep_alive_s=keep_alive,
+    )
     cfg = service_config(settings)
     if not has_results(out_dir):
         err.print(f"Fant ingen resultater i {out_dir}: kjører analysen først", highlight=False)
         run_pipeline(cfg, out_dir)
     service = create_app(settings, runner=lambda: run_pipeline(cfg, out_dir))
-    uvicorn.run(service, host=host, port=port, log_level="info", access_log=access_log)
+    serve_app(service, settings, host, port, access_log=access_log)
 
 
 def main() -> None:  # pragma: no cover - console entry point

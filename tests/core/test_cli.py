@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -146,7 +147,7 @@ def test_bad_input_names_file_row_and_field(tmp_path, data_dir):
     cfg.write_text('[input]\naddresses = "adresser.csv"\n', encoding="utf-8")
     proc = _cli("run", "--config", str(cfg), "--out", "ut", cwd=tmp_path)
     assert proc.returncode == 2
-    assert "adresser.csv, row 3, field 'Nord'" in proc.stderr
+    assert "adresser.csv, linje 4, felt 'Nord'" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert not (tmp_path / "ut").exists()
 
@@ -216,3 +217,23 @@ def test_version(tmp_path):
     proc = _cli("--version", cwd=tmp_path)
     assert proc.returncode == 0
     assert proc.stdout.strip() == f"dekning {__version__}"
+
+
+def test_text_from_input_is_printed_literally(tmp_path, data_dir):
+    data = tmp_path / "data"
+    shutil.copytree(data_dir, data, ignore=shutil.ignore_patterns("__pycache__", "generator"))
+    cfg = data / "dekning.toml"
+    text = cfg.read_text(encoding="utf-8")
+    assert 'name = "Fjelldal (syntetisk)"' in text
+    cfg.write_text(
+        text.replace('name = "Fjelldal (syntetisk)"', 'name = "[bold]Fjell[/bold] :smile:"'),
+        encoding="utf-8",
+    )
+    proc = _cli("run", "--config", str(cfg), "--out", "ut", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "Kommune: [bold]Fjell[/bold] :smile:" in proc.stdout
+    bad = tmp_path / "k.toml"
+    bad.write_text("[input]\naddresses = '[red]finnes-ikke[/red].csv'\n", encoding="utf-8")
+    proc = _cli("run", "--config", str(bad), "--out", "ut2", cwd=tmp_path)
+    assert proc.returncode == 2
+    assert "Feil:" in proc.stderr and "[red]finnes-ikke[/red].csv" in proc.stderr, proc.stderr
