@@ -20,6 +20,7 @@ import pandas as pd
 import shapely
 from affine import Affine
 from branca.element import MacroElement, Template
+from folium.template import Template as FoliumTemplate
 from pyproj import Transformer
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
@@ -246,6 +247,62 @@ def _to_web_mercator(grid: ClassGrid) -> tuple[np.ndarray, Any]:
         resampling=Resampling.nearest,
     )
     return dst, dst_transform
+
+
+SAFE_DETAIL = """
+    function(layer){
+    let div = L.DomUtil.create('div');
+    {% if this.fields %}
+    let fields = {{ this.fields | tojson | safe }};
+    let aliases = {{ this.aliases | tojson | safe }};
+    let table = document.createElement('table');
+    fields.forEach(function(v, i) {
+        let tr = document.createElement('tr');
+        {% if this.labels %}
+        let th = document.createElement('th'); th.textContent = aliases[i]; tr.appendChild(th);
+        {% endif %}
+        let x = layer.feature.properties[v];
+        let td = document.createElement('td');
+        td.textContent = (x === null || x === undefined) ? ''
+            : (typeof x === 'object' ? JSON.stringify(x) : String(x));
+        tr.appendChild(td); table.appendChild(tr);
+    });
+    div.appendChild(table);
+    {% endif %}
+    return div
+    }
+    """
+"""Folium's tooltip/popup body with every label and value set as text (``textContent``), never
+parsed as HTML: an address or area id from the input is shown as written."""
+
+
+class SafeTooltip(folium.GeoJsonTooltip):
+    """:class:`folium.GeoJsonTooltip` that shows the feature properties as text (folium's own
+    puts them into ``innerHTML``)."""
+
+    _template = FoliumTemplate(
+        """
+    {% macro script(this, kwargs) %}
+    {{ this._parent.get_name() }}.bindTooltip("""
+        + SAFE_DETAIL
+        + """,{{ this.tooltip_options | tojavascript }});
+    {% endmacro %}
+    """
+    )
+
+
+class SafePopup(folium.GeoJsonPopup):
+    """:class:`folium.GeoJsonPopup` that shows the feature properties as text."""
+
+    _template = FoliumTemplate(
+        """
+    {% macro script(this, kwargs) %}
+    {{ this._parent.get_name() }}.bindPopup("""
+        + SAFE_DETAIL
+        + """,{{ this.popup_options | tojavascript }});
+    {% endmacro %}
+    """
+    )
 
 
 RASTER_PANE = "dekning_raster"

@@ -10,6 +10,7 @@ builders take frames :func:`planner_map` has checked at its door (EPSG:25833, th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,8 @@ from dekning.maps.layers import (
     MOBILE_COLOURS,
     SPEED_COLOURS,
     Legend,
+    SafePopup,
+    SafeTooltip,
     base_map,
     cell_layer_frame,
     cell_style,
@@ -122,7 +125,7 @@ def _cells_layer(classified: gpd.GeoDataFrame) -> folium.FeatureGroup:
         True,
         cells[[*fields, "geometry"]],
         style_function=cell_style,
-        tooltip=folium.GeoJsonTooltip(fields, aliases=aliases),
+        tooltip=SafeTooltip(fields, aliases=aliases),
     )
 
 
@@ -140,7 +143,7 @@ def _eligible_layer(classified: gpd.GeoDataFrame) -> folium.FeatureGroup:
         elig[[*columns, "geometry"]],
         marker=folium.CircleMarker(radius=3, weight=0.5, fill=True, fill_opacity=0.9),
         style_function=_eligible_style,
-        tooltip=folium.GeoJsonTooltip(
+        tooltip=SafeTooltip(
             ["adressetekst", "hus", "best_down_kbps", "band"],
             aliases=["Adresse", "Husstander", "Beste ned (kbit/s)", "Klasse"],
         ),
@@ -165,10 +168,10 @@ def _areas_layer(areas: gpd.GeoDataFrame) -> folium.FeatureGroup:
         True,
         area_popup_frame(areas),
         style_function=_area_style,
-        popup=folium.GeoJsonPopup(
+        popup=SafePopup(
             list(POPUP_FIELDS), aliases=list(POPUP_FIELDS.values()), labels=True, max_width=420
         ),
-        tooltip=folium.GeoJsonTooltip(["area_id"], aliases=["Område"]),
+        tooltip=SafeTooltip(["area_id"], aliases=["Område"]),
     )
 
 
@@ -196,7 +199,7 @@ def _demand_layer(per_cell: pd.DataFrame | None) -> folium.FeatureGroup | None:
         False,
         cells[["ssb_rute_250", "svar", "andel", "geometry"]],
         style_function=_demand_style,
-        tooltip=folium.GeoJsonTooltip(
+        tooltip=SafeTooltip(
             ["svar", "andel"], aliases=["Svar", "Andel som ønsker fiber (-1: ikke spurt)"]
         ),
     )
@@ -237,7 +240,7 @@ def _discrepancy_layer(
         pts[["adressetekst", "avvik", "operatorer", "antall", "geometry"]],
         marker=folium.CircleMarker(radius=5, weight=1.5, fill=True, fill_opacity=0.9),
         style_function=lambda _f: {"fillColor": DISCREPANCY_COLOUR, "color": "#000000"},
-        tooltip=folium.GeoJsonTooltip(
+        tooltip=SafeTooltip(
             ["adressetekst", "avvik", "operatorer"], aliases=["Adresse", "Avvik", "Operatør"]
         ),
     )
@@ -252,7 +255,7 @@ def _routes_layer(routes: gpd.GeoDataFrame | None) -> folium.FeatureGroup | None
         True,
         routes.to_crs(WEB_CRS)[["area_id", "metode", "geometry"]],
         style_function=lambda _f: {"color": ROUTE_COLOUR, "weight": 2.5, "opacity": 0.9},
-        tooltip=folium.GeoJsonTooltip(["area_id", "metode"], aliases=["Område", "Trasé"]),
+        tooltip=SafeTooltip(["area_id", "metode"], aliases=["Område", "Trasé"]),
     )
 
 
@@ -266,7 +269,8 @@ def _mobile_overlays(
             techs = "/".join(
                 dict.fromkeys(lay.technology.upper() for lay in layers if lay.operator == op)
             )
-            name = f"Mobildekning {operator_label(op)} ({techs})"
+            # Leaflet's layer control shows names as HTML: the operator's name is escaped.
+            name = escape(f"Mobildekning {operator_label(op)} ({techs})")
             overlays.append(raster_overlay(grids[op], MOBILE_COLOURS, name=name))
     return overlays
 

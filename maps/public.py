@@ -4,9 +4,9 @@ short plain-language explanation. No household counts or survey answers per addr
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from functools import reduce
+from html import escape
 from typing import Any
 
 import folium
@@ -19,6 +19,7 @@ from dekning.maps.layers import (
     AREA_FILL,
     MOBILE_WORDS,
     Legend,
+    SafeTooltip,
     base_map,
     cell_layer_frame,
     cell_style,
@@ -29,6 +30,7 @@ from dekning.maps.layers import (
 )
 from dekning.privacy import is_small
 from dekning.schema import SPEED_CLASS_LABELS, MobileLayer, operator_column, operators, require
+from dekning.textsafe import script_json
 
 ADDRESS_COLUMNS = ("adressetekst", "postnummer", "speed_class")
 """Columns of the classified addresses the address search reads (with each operator's
@@ -80,7 +82,10 @@ def address_index(
 
 class AddressSearch(MacroElement):
     """Keyboard-usable address search (input + result buttons) that zooms to the address and
-    opens a popup with its coverage."""
+    opens a popup with its coverage.
+
+    The addresses are embedded as :func:`~dekning.textsafe.script_json` and shown with
+    ``textContent`` only: an address text is never parsed as HTML."""
 
     _template = Template(
         """
@@ -115,13 +120,18 @@ class AddressSearch(MacroElement):
           var input = document.getElementById('dekning-q');
           var list = document.getElementById('dekning-results');
           var show = function(r) {
-            list.innerHTML = ''; input.value = r[0] + ', ' + r[1];
+            list.replaceChildren(); input.value = r[0] + ', ' + r[1];
             map.setView([r[2], r[3]], 16);
-            L.popup().setLatLng([r[2], r[3]]).setContent(
-              '<b>' + r[0] + '</b><br>Fast bredbånd: ' + r[4] + '<br>Mobil: ' + r[5]).openOn(map);
+            var box = document.createElement('div'); var name = document.createElement('b');
+            name.textContent = r[0]; box.appendChild(name);
+            [['Fast bredbånd: ', r[4]], ['Mobil: ', r[5]]].forEach(function(line) {
+              box.appendChild(document.createElement('br'));
+              box.appendChild(document.createTextNode(line[0] + line[1]));
+            });
+            L.popup().setLatLng([r[2], r[3]]).setContent(box).openOn(map);
           };
           input.addEventListener('input', function() {
-            var q = norm(input.value); list.innerHTML = '';
+            var q = norm(input.value); list.replaceChildren();
             if (q.length < 3) { return; }
             var n = 0;
             for (var i = 0; i < data.length && n < 8; i++) {
@@ -145,8 +155,8 @@ class AddressSearch(MacroElement):
     def __init__(self, data: list[list[object]], explanation: str = EXPLANATION) -> None:
         super().__init__()
         self._name = "AddressSearch"
-        self.data = json.dumps(data, ensure_ascii=False)
-        self.explanation = explanation
+        self.data = script_json(data)
+        self.explanation = escape(explanation)
 
 
 def _cells_layer(classified: gpd.GeoDataFrame, min_count: int) -> folium.FeatureGroup:
@@ -157,7 +167,7 @@ def _cells_layer(classified: gpd.GeoDataFrame, min_count: int) -> folium.Feature
         True,
         cells[["klasse", "geometry"]].assign(tekst=cells["klasse"].map(SPEED_CLASS_LABELS)),
         style_function=cell_style,
-        tooltip=folium.GeoJsonTooltip(["tekst"], aliases=["De fleste kan få"]),
+        tooltip=SafeTooltip(["tekst"], aliases=["De fleste kan få"]),
     )
 
 
@@ -183,7 +193,7 @@ def _planned_layer(areas_web: gpd.GeoDataFrame, min_count: int) -> folium.Featur
         True,
         planned.assign(tekst=tekst)[["area_id", "tekst", "geometry"]],
         style_function=_planned_style,
-        tooltip=folium.GeoJsonTooltip(["tekst"], labels=False),
+        tooltip=SafeTooltip(["tekst"], labels=False),
     )
 
 

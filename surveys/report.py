@@ -1,4 +1,9 @@
-"""``dekning validate SURVEY --mapping M``: the validation and geocoding report of one export."""
+"""``dekning validate SURVEY --mapping M``: the validation and geocoding report of one export.
+
+Text from the export (and its file name) is printed as written: rich markup such as ``[bold]`` or
+``[link=…]`` and terminal escape sequences in it are shown, never applied
+(:func:`dekning.textsafe.terminal_text`).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ from dekning.config import Config
 from dekning.coverage.read.addresses import read_addresses, read_boundary
 from dekning.surveys.geocode import geocode
 from dekning.surveys.read import load_mapping, read_survey
+from dekning.textsafe import terminal_text
 
 
 def validate_survey_cli(path: Path, mapping: Path | None, cfg: Config, console: Console) -> None:
@@ -50,7 +56,9 @@ def validate_survey_cli(path: Path, mapping: Path | None, cfg: Config, console: 
     )
     n_rej = read.rejected["row"].nunique()
     console.print(
-        f"[bold]{path}[/bold] ({m.tool or 'ukjent verktøy'}, {m.source})", highlight=False
+        f"[bold]{terminal_text(path)}[/bold] "
+        f"({terminal_text(m.tool or 'ukjent verktøy')}, {terminal_text(m.source)})",
+        highlight=False,
     )
     console.print(
         f"Rader: {read.total}   godkjent: {len(read.answers)}   avvist: {n_rej}", highlight=False
@@ -72,8 +80,9 @@ def validate_survey_cli(path: Path, mapping: Path | None, cfg: Config, console: 
 
 
 def _table(title: str, headers: tuple[str, ...], frame: pd.DataFrame) -> Table:
-    """A rich table of ``frame``'s rows as text, under bokmål ``headers``."""
+    """A rich table of ``frame``'s rows as text (:func:`dekning.textsafe.terminal_text`), under
+    bokmål ``headers``."""
     table = Table(*headers, title=title)
     for line in frame.astype(str).to_numpy():
-        table.add_row(*line)
+        table.add_row(*map(terminal_text, line))
     return table

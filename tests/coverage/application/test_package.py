@@ -17,6 +17,7 @@ from dekning.coverage.application.package import PACKAGE_FILES, write_applicatio
 from dekning.errors import InputError, PlanningError
 from dekning.money import nok
 from dekning.pipeline import run
+from dekning.textsafe import from_spreadsheet_frame
 
 REPO = Path(__file__).resolve().parents[3]
 FILES = set(PACKAGE_FILES)
@@ -178,7 +179,11 @@ def test_text_from_the_input_is_data(hostile, tmp_path):
         assert cells[text].data_type == "s", text  # stored as text: shown, never run
     assert not [c for c in cells.values() if c.data_type != "s"]
     csv = pd.read_csv(out / "adresser.csv", sep=";", dtype=str)
-    assert FORMULA in set(csv["adresse"]) and set(csv["poststed"]) == {SCRIPT}
+    # In the CSV a formula-like text gets a leading ' (OWASP): a spreadsheet shows it as text.
+    assert "'" + FORMULA in set(csv["adresse"]) and FORMULA not in set(csv["adresse"])
+    assert FORMULA in set(from_spreadsheet_frame(csv)["adresse"])
+    assert set(csv["poststed"]) == {SCRIPT}
+    assert csv["husstander"].map(int).ge(0).all()  # numbers stay numbers
     html = (out / "sammendrag.html").read_text(encoding="utf-8")
     assert "<script" not in html and "<b>" not in html
     assert "O-004&lt;script&gt;alert(1)&lt;/script&gt;" in html and "Fjell&lt;b&gt;dal" in html

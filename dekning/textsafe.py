@@ -1,0 +1,125 @@
+"""Text from the input is data: never a formula, markup or script in an output.
+
+One function per kind of output that could run or interpret text:
+
+- :func:`spreadsheet_text` / :func:`spreadsheet_frame` — CSV files bound for a spreadsheet. A
+  text that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return would be read as a
+  formula by Excel or LibreOffice (OWASP, "CSV Injection"); it gets a leading apostrophe
+  (``'=HYPERLINK(...)``), which spreadsheets show as text. Text that already starts with
+  apostrophes before one of those characters gets one more, so :func:`from_spreadsheet_text`
+  gives back exactly the original text. Only text is touched: numbers (``-2``) stay numbers.
+- :func:`script_json` — JSON embedded in an HTML ``<script>`` element: ``<``, ``>``, ``&``,
+  ``'`` and U+2028/U+2029 are written as ``\\uXXXX`` escapes, so no input text can close the
+  element (``</script>``) or start markup.
+- :func:`terminal_text` — text printed with rich: markup (``[bold]``, ``[link=…]``) is shown as
+  written, and control characters (escape sequences, terminal hyperlinks) are shown as ``\\xNN``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+from rich.markup import escape as escape_markup
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""Characters that make a spreadsheet read a CSV cell as a formula (OWASP)."""
+QUOTE = "'"
+"""The prefix that makes a spreadsheet read a cell as text."""
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+_QUOTED = re.compile(r"^'+[=+\-@\t\r]")
+_TEXTUAL = ("string", "mixed", "mixed-integer", "empty")
+"""Inferred column types (:func:`pandas.api.types.infer_dtype`) that may hold text."""
+_SCRIPT_UNSAFE = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "'": "\\u0027",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
+def spreadsheet_text(value: str) -> str:
+    """``value`` as a spreadsheet shows it as text: a leading ``'`` when it starts (after any
+    apostrophes) with a character of :data:`FORMULA_START`; otherwise unchanged.
+
+    >>> spreadsheet_text('=HYPERLINK("http://x","y")')
+    '\\'=HYPERLINK("http://x","y")'
+    >>> spreadsheet_text("Storgata 5")
+    'Storgata 5'
+    """
+    return QUOTE + value if _FORMULA.match(value) else value
+
+
+def from_spreadsheet_text(value: str) -> str:
+    """The text :func:`spreadsheet_text` was given (its inverse): one leading ``'`` less
+    before a character of :data:`FORMULA_START`; otherwise unchanged."""
+    return value[1:] if _QUOTED.match(value) else value
+
+
+def _text_columns(frame: pd.DataFrame) -> list[str]:
+    """Columns of ``frame`` that may hold text (object or string dtype)."""
+    return [
+        str(name)
+        for name in frame.columns
+        if (pd.api.types.is_object_dtype(frame[name]) or pd.api.types.is_string_dtype(frame[name]))
+        and pd.api.types.infer_dtype(frame[name], skipna=True) in _TEXTUAL
+    ]
+
+
+def _map_text(frame: pd.DataFrame, pattern: re.Pattern[str], add: bool) -> pd.DataFrame:
+    """A copy of ``frame`` with the string values matching ``pattern`` given a leading
+    :data:`QUOTE` (``add``) or one less; vectorised per column."""
+    out = frame.copy()
+    for name in _text_columns(frame):  # a loop over columns; each is replaced at once
+        col = frame[name]
+        hit = col.str.match(pattern.pattern).fillna(False).astype(bool).to_numpy()
+        if hit.any():
+            values = col.to_numpy(dtype=object, copy=True)
+            texts = col[hit].astype(str)
+            values[hit] = (QUOTE + texts if add else texts.str[1:]).to_numpy(dtype=object)
+            out[name] = pd.Series(values, index=col.index, name=col.name, dtype=col.dtype)
+    return out
+
+
+def spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` for a CSV file: every text value through :func:`spreadsheet_text`.
+
+    Only string values are touched; numbers, booleans and missing values (also in columns that
+    mix them with text) stay as they are.
+    """
+    return _map_text(frame, _FORMULA, add=True)
+
+
+def from_spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of a table read back from a CSV :func:`spreadsheet_frame` wrote: every text value
+    through :func:`from_spreadsheet_text`."""
+    return _map_text(frame, _QUOTED, add=False)
+
+
+def script_json(value: object) -> str:
+    """``value`` as JSON that is safe inside an HTML ``<script>`` element (see the module)."""
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    return re.sub("[<>&'\u2028\u2029]", lambda m: _SCRIPT_UNSAFE[m.group(0)], text)
+
+
+def terminal_text(value: object) -> str:
+    """``str(value)`` for :meth:`rich.console.Console.print`: rich markup escaped (shown as
+    written) and control characters (newline and escape sequences included) shown as
+    ``\\xNN``, so the text can neither style the terminal nor make a hyperlink."""
+    text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", str(value))
+    return escape_markup(text)
+
+
+__all__ = [
+    "FORMULA_START",
+    "from_spreadsheet_frame",
+    "from_spreadsheet_text",
+    "script_json",
+    "spreadsheet_frame",
+    "spreadsheet_text",
+    "terminal_text",
+]
