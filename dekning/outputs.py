@@ -16,7 +16,7 @@ from dekning.maps.planner import planner_map, write_map
 from dekning.maps.public import public_map
 from dekning.result import RunResult
 from dekning.summary import format_summary
-from dekning.textsafe import spreadsheet_frame
+from dekning.textsafe import write_spreadsheet_csv
 
 SURVEY_FILES = {
     "svar": "sporreundersokelse_svar_PERSONOPPLYSNINGER.csv",
@@ -54,8 +54,8 @@ def write_maps(result: RunResult, cfg: Config, folder: Path) -> None:
 
 def _csv(frame: pd.DataFrame, path: Path) -> None:
     """A table as ``;``-separated UTF-8, text that a spreadsheet would take for a formula
-    neutralised (:func:`dekning.textsafe.spreadsheet_frame`)."""
-    spreadsheet_frame(frame).to_csv(path, sep=";", index=False)
+    neutralised (:func:`dekning.textsafe.write_spreadsheet_csv`)."""
+    write_spreadsheet_csv(frame, path)
 
 
 def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:

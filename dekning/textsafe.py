@@ -2,7 +2,7 @@
 
 One function per kind of output that could run or interpret text:
 
-- :func:`spreadsheet_text` / :func:`spreadsheet_frame` — CSV files bound for a spreadsheet. A
+- :func:`spreadsheet_text` / :func:`spreadsheet_frame` / :func:`write_spreadsheet_csv` — CSV files bound for a spreadsheet. A
   text that starts with ``=``, ``+``, ``-``, ``@``, tab or carriage return would be read as a
   formula by Excel or LibreOffice (OWASP, "CSV Injection"); it gets a leading apostrophe
   (``'=HYPERLINK(...)``), which spreadsheets show as text. Text that already starts with
@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pandas as pd
 from rich.markup import escape as escape_markup
@@ -100,6 +101,20 @@ def from_spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return _map_text(frame, _QUOTED, add=False)
 
 
+def write_spreadsheet_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Write ``frame`` as a ``;``-separated UTF-8 CSV for spreadsheets, without its index:
+    text through :func:`spreadsheet_frame`.
+
+    Lines end in ``\\n``; when a text holds a carriage return the file's lines end in
+    ``\\r\\n`` instead, so that such a text is quoted (Python's CSV writer quotes only the
+    characters of the line ending) and a spreadsheet does not break the row there.
+    """
+    safe = spreadsheet_frame(frame)
+    columns = _text_columns(safe)
+    has_cr = any(safe[c].str.contains("\r", regex=False).fillna(False).any() for c in columns)
+    safe.to_csv(path, sep=";", index=False, lineterminator="\r\n" if has_cr else "\n")
+
+
 def script_json(value: object) -> str:
     """``value`` as JSON that is safe inside an HTML ``<script>`` element (see the module)."""
     text = json.dumps(value, ensure_ascii=False, allow_nan=False)
@@ -122,4 +137,5 @@ __all__ = [
     "spreadsheet_frame",
     "spreadsheet_text",
     "terminal_text",
+    "write_spreadsheet_csv",
 ]

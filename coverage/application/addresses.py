@@ -3,7 +3,7 @@ columns the county's address template asks for, as CSV, Excel, GeoPackage and Ge
 
 Text from the input (address text, street names, post towns) is data: in Excel it is stored as
 text, never as a formula, whatever it starts with; in the CSV, text a spreadsheet would take for a
-formula gets a leading ``'`` (:func:`dekning.textsafe.spreadsheet_frame`).
+formula gets a leading ``'`` (:func:`dekning.textsafe.write_spreadsheet_csv`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pandas as pd
 from dekning.coverage.application.cells import excel_text, store_as_text
 from dekning.crs import WEB_CRS, require_crs
 from dekning.schema import require
-from dekning.textsafe import spreadsheet_frame
+from dekning.textsafe import write_spreadsheet_csv
 
 ADDRESS_COLUMNS = {
     "adrid": "adresse_id",
@@ -80,7 +80,7 @@ def write_address_files(addresses: gpd.GeoDataFrame, folder: Path) -> None:
     """
     require_crs(addresses, "write_address_files(addresses)")
     table = pd.DataFrame(addresses.drop(columns="geometry"))
-    spreadsheet_frame(table).to_csv(folder / "adresser.csv", sep=";", index=False)
+    write_spreadsheet_csv(table, folder / "adresser.csv")
     with pd.ExcelWriter(folder / "adresser.xlsx", engine="openpyxl") as writer:
         excel_text(table).to_excel(writer, index=False, sheet_name=SHEET)
         store_as_text(writer.sheets[SHEET])
