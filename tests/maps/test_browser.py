@@ -9,12 +9,14 @@ import os
 import shutil
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from playwright.sync_api import sync_playwright
 from pyproj import Transformer
 
 from dekning.maps.planner import planner_map, write_map
-from dekning.schema import SPEED_CLASS_LABELS
+from dekning.maps.public import public_map
+from dekning.schema import SPEED_CLASS_LABELS, MobileLayer
 
 pytestmark = pytest.mark.browser
 
@@ -40,8 +42,10 @@ def browser():
         b.close()
 
 
-def _open(browser, path: Path, width: int = 1280, height: int = 800):
+def _open(browser, path: Path, width: int = 1280, height: int = 800, on_dialog=None):
     page = browser.new_page(viewport={"width": width, "height": height})
+    if on_dialog is not None:
+        page.on("dialog", on_dialog)
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.on(
@@ -211,4 +215,122 @@ def test_public_map_unknown_address_says_so(browser, maps_dir):
     page.locator("#dekning-q").fill("finnes ikke 999")
     assert page.locator("#dekning-results").inner_text().strip() == "Fant ingen adresse"
     _shot(page, "kart_offentlig.png")
+    page.close()
+
+
+PWN = "window.__pwned = (window.__pwned || 0) + 1; alert(1)"
+HOSTILE_ADDRESS = f"</script><script>{PWN}</script>"
+HOSTILE_ATTR = f'"><img src=x onerror="{PWN}">'
+HOSTILE_OPERATOR = f"Ice<img src=x onerror='{PWN}'>"
+HOSTILE_AREA = f"O-2</script><script>{PWN}</script>"
+HOSTILE_ROUTE = f"<svg onload='{PWN}'>"
+SHOW_ALL = """(name => {
+  const m = window[name]; const texts = [];
+  const groups = []; m.eachLayer(l => { if (l.getTooltip && l.getTooltip() || l.getPopup && l.getPopup()) groups.push(l); });
+  for (const g of groups) {
+    const subs = g.eachLayer ? g.getLayers() : [g];
+    for (const s of subs) {
+      const at = s.getLatLng ? s.getLatLng() : s.getBounds().getCenter();
+      for (const [ev, sel] of [['mouseover', '.leaflet-tooltip'], ['click', '.leaflet-popup-content']]) {
+        if (!(ev === 'mouseover' ? g.getTooltip() : g.getPopup())) continue;
+        s.fire(ev, {latlng: at}, true);
+        const shown = document.querySelectorAll(sel);
+        if (shown.length) texts.push(shown[shown.length - 1].textContent);
+        if (ev === 'mouseover') s.fire('mouseout', {latlng: at}, true); else m.closePopup();
+      }
+    }
+  }
+  return texts;
+})"""
+
+
+@pytest.fixture
+def hostile_maps(tmp_path, make_addresses, small_areas, small_routes, small_grids):
+    """Both maps of hand-made results whose texts are script: addresses, a postnummer, area
+    ids, a route method, an operator's name, survey discrepancies."""
+    layers = (
+        MobileLayer(HOSTILE_OPERATOR, "4g"),
+        MobileLayer("telenor", "4g"),
+        MobileLayer("telenor", "5g"),
+    )
+    cells = [(250_000, 6_990_000, 6), (250_250, 6_990_000, 6)]
+    cls = make_addresses(cells, best_down_kbps=[20_000] * 6 + [1_000_000] * 6, layers=layers)
+    cls.loc[0, "adressetekst"] = HOSTILE_ADDRESS
+    cls.loc[1, "adressetekst"] = HOSTILE_ATTR
+    cls.loc[0, "postnummer"] = HOSTILE_ATTR
+    cls["poststed"] = HOSTILE_ATTR
+    areas = small_areas.copy()
+    areas.loc[areas["area_id"] == "O-2", "area_id"] = HOSTILE_AREA
+    routes = small_routes.assign(area_id=HOSTILE_AREA, metode=HOSTILE_ROUTE)
+    grids = {HOSTILE_OPERATOR: small_grids["Ice-Net"], **small_grids}
+    survey = {
+        "avvik": pd.DataFrame(
+            {"adrid": [1, 1, 2], "avvik": [HOSTILE_ROUTE, "x", "y"], "operator": HOSTILE_OPERATOR}
+        ),
+        "ettersporsel_ruter": pd.DataFrame(
+            {"ssb_rute_250": [cls["ssb_rute_250"][0]], "svar": [3], "andel_interessert": [0.5]}
+        ),
+    }
+    planner = planner_map(
+        cls, areas, mobile_layers=layers, mobile_grids=grids, routes=routes, survey=survey
+    )
+    public = public_map(cls, areas, mobile_layers=layers, min_cell_count=5)
+    return (
+        write_map(planner, tmp_path / "kart_planlegger.html"),
+        write_map(public, tmp_path / "kart_offentlig.html"),
+    )
+
+
+def _guarded(browser, path: Path):
+    """The page opened with a dialog handler; returns it, its dialogs and its errors."""
+    dialogs: list[str] = []
+    page, errors = _open(
+        browser, path, on_dialog=lambda d: (dialogs.append(d.message), d.dismiss())
+    )
+    return page, dialogs, errors
+
+
+def test_hostile_text_never_runs_in_the_planner_map(browser, hostile_maps):
+    path = hostile_maps[0]
+    html = path.read_text(encoding="utf-8")
+    assert "</script><script>window.__pwned" not in html and "<img src=x" not in html
+    page, dialogs, errors = _guarded(browser, path)
+    for box in page.locator(".leaflet-control-layers-selector").all():
+        box.check()  # every layer on, the operator's too
+    name = page.evaluate("Object.keys(window).find(k => k.startsWith('map_'))")
+    texts = page.evaluate(f"{SHOW_ALL}('{name}')")
+    page.wait_for_timeout(300)
+    shown = "\n".join(texts)
+    for hostile in (HOSTILE_ADDRESS, HOSTILE_ATTR, HOSTILE_AREA, HOSTILE_ROUTE, HOSTILE_OPERATOR):
+        assert hostile in shown, hostile  # shown as written
+    labels = page.locator(".leaflet-control-layers").inner_text()
+    assert f"Mobildekning {HOSTILE_OPERATOR} (4G)" in labels
+    _shot(page, "kart_planlegger_injeksjon.png")
+    assert page.evaluate("window.__pwned") is None
+    assert dialogs == [] and errors == []
+    page.close()
+
+
+def test_hostile_text_never_runs_in_the_public_map(browser, hostile_maps):
+    path = hostile_maps[1]
+    html = path.read_text(encoding="utf-8")
+    assert "</script><script>window.__pwned" not in html and "<img src=x" not in html
+    page, dialogs, errors = _guarded(browser, path)
+    for hostile, postnummer in ((HOSTILE_ADDRESS, HOSTILE_ATTR), (HOSTILE_ATTR, "0001")):
+        page.locator("#dekning-q").fill(f"{hostile} {postnummer}")
+        first = page.locator("#dekning-results button").first
+        first.wait_for(timeout=2000)
+        assert first.inner_text() == f"{hostile}, {postnummer}"  # the result list, as written
+        first.click()
+        popup = page.locator(".leaflet-popup-content").last
+        popup.wait_for(timeout=3000)
+        text = popup.inner_text()
+        assert text.startswith(hostile) and f"{HOSTILE_OPERATOR}: " in text
+    name = page.evaluate("Object.keys(window).find(k => k.startsWith('map_'))")
+    texts = page.evaluate(f"{SHOW_ALL}('{name}')")
+    assert any(HOSTILE_AREA in t for t in texts)  # the planned area's tooltip
+    _shot(page, "kart_offentlig_injeksjon.png")
+    page.wait_for_timeout(300)
+    assert page.evaluate("window.__pwned") is None
+    assert dialogs == [] and errors == []
     page.close()
