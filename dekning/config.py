@@ -78,11 +78,60 @@ class InputConfig(_Section):
     """CRS of address coordinates when the file does not say (CSV without ``EPSG-kode``)."""
 
 
+COUNTIES = (
+    "agder",
+    "akershus",
+    "buskerud",
+    "finnmark",
+    "innlandet",
+    "more_og_romsdal",
+    "nordland",
+    "oslo",
+    "rogaland",
+    "telemark",
+    "troms",
+    "trondelag",
+    "vestfold",
+    "vestland",
+    "ostfold",
+    # 2020-2023
+    "viken",
+    "vestfold_og_telemark",
+    "troms_og_finnmark",
+    # before 2020
+    "aust_agder",
+    "vest_agder",
+    "hedmark",
+    "oppland",
+    "hordaland",
+    "sogn_og_fjordane",
+    "nord_trondelag",
+    "sor_trondelag",
+)
+"""Keys of Norway's counties since 2018 (``Møre og Romsdal`` → ``more_og_romsdal``); a county
+without an entry in ``dekning/rules/cofunding.toml`` gets the national rule."""
+
+
+def county_key(county: str) -> str:
+    """The key of a county name: ``Møre og Romsdal`` → ``more_og_romsdal``."""
+    key = county.strip().lower().replace("ø", "o").replace("å", "a").replace("æ", "ae")
+    return key.replace("-", "_").replace(" ", "_")
+
+
 class MunicipalityConfig(_Section):
     name: str = "Ukjent kommune"
     kommunenummer: Annotated[str, Field(pattern=r"^\d{4}$")] | None = None
     county: str = "trondelag"
-    """County key used to pick the co-funding rule (see ``dekning/rules/cofunding.toml``)."""
+    """County name or key (one of :data:`COUNTIES`, e.g. ``Trøndelag`` or ``trondelag``) used to
+    pick the co-funding rule (see ``dekning/rules/cofunding.toml``); an unknown county is an
+    error, never a silent fall-back to the national rule."""
+
+    @field_validator("county")
+    @classmethod
+    def _known_county(cls, v: str) -> str:
+        if county_key(v) not in COUNTIES:
+            raise ValueError(f"ukjent fylke; kjente fylker: {', '.join(sorted(COUNTIES))}")
+        return v
 
 
 class ClassifyConfig(_Section):
@@ -269,19 +318,48 @@ def parse_config(raw: dict, base: Path, source: str = "<config>") -> Config:
         raise ConfigError(_format_validation_error(err, source)) from None
 
 
+def _decode(raw: bytes, path: Path) -> str:
+    """The text of a configuration file: UTF-8 (a byte-order mark is dropped), else Windows-1252
+    (Notepad's "ANSI", as the input tables are read).
+
+    Raises
+    ------
+    ConfigError
+        The bytes are neither (e.g. UTF-16 or binary).
+    """
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = raw.decode("cp1252")
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{path}: the configuration file is neither UTF-8 nor Windows-1252 text "
+            f"(byte {err.start}); save it as UTF-8"
+        ) from None
+    if "\x00" in text:
+        raise ConfigError(f"{path}: the configuration file is not text; save it as UTF-8")
+    return text
+
+
 def load_config(path: str | Path) -> Config:
     """Read and validate a TOML configuration file.
 
     Raises
     ------
     ConfigError
-        The file is missing, is not valid TOML, or has an unknown key or a wrong value.
+        The file is missing, not UTF-8 or Windows-1252 text, not valid TOML, or has an
+        unknown key or a wrong value.
     """
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        raw_bytes = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: configuration file not found") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the configuration file: {err.strerror}") from None
+    text = _decode(raw_bytes, path)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:

@@ -78,7 +78,7 @@ def read_table(
         if suffix == ".parquet":
             return pd.read_parquet(path)
         if suffix in (".xlsx", ".xlsm"):
-            return pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+            return _read_xlsx(path, what)
         with path.open("rb") as fh:
             head = fh.read(1 << 20)
         if not head.strip():
@@ -89,6 +89,27 @@ def read_table(
         df = _read_csv(path, sniff_delimiter(first), encoding, columns, numeric)
     except (ValueError, OSError, pd.errors.ParserError) as err:
         raise InputError(f"cannot read {what}: {err}", file=path) from None
+    df.columns = pd.Index([str(c).strip() for c in df.columns])
+    return df
+
+
+def _read_xlsx(path: Path, what: str) -> pd.DataFrame:
+    """The first sheet of a workbook, as strings.
+
+    Raises
+    ------
+    InputError
+        The file is not a readable workbook (not a zip, a damaged or encrypted one).
+    """
+    try:
+        df = pd.read_excel(path, dtype=str, keep_default_na=False, engine="openpyxl")
+    except Exception as err:  # openpyxl raises many kinds on a damaged workbook:
+        # (BadZipFile, KeyError, XML ParseError, InvalidFileException, ValueError, ...)
+        raise InputError(
+            f"kan ikke lese {what} som Excel-arbeidsbok (skadet eller ikke .xlsx): "
+            f"{type(err).__name__}: {str(err)[:200]}",
+            file=path,
+        ) from None
     df.columns = pd.Index([str(c).strip() for c in df.columns])
     return df
 
@@ -241,7 +262,10 @@ def _parse_text(
 ) -> np.ndarray:
     """float64 values of a text column (decimal comma, spaces as thousands separators; empty is
     NaN). Raises :class:`InputError` at the first value that is not a number."""
-    text = series.astype(str).to_numpy(dtype=object) if series.dtype == object else series
+    if series.dtype == object:  # None/NaN (e.g. null in GeoJSON) are empty values
+        text = series.where(series.notna(), "").astype(str).to_numpy(dtype=object)
+    else:
+        text = series.astype("string").fillna("").to_numpy(dtype=object)
     arr = pc.utf8_trim_whitespace(pa.array(text, type=pa.string()))
     if pc.any(pc.match_substring(arr, ",")).as_py():
         arr = pc.replace_substring(arr, ",", ".")

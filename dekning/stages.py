@@ -11,7 +11,12 @@ import pandas as pd
 from dekning.config import Config
 from dekning.coverage.classify.aggregate import GROUPINGS, aggregate
 from dekning.coverage.classify.fixed import classify
-from dekning.coverage.classify.mobile import class_grids, layers_of, sample_mobile
+from dekning.coverage.classify.mobile import (
+    MAP_MARGIN_M,
+    class_grids,
+    layers_of,
+    sample_mobile,
+)
 from dekning.coverage.planning.areas import (
     areas_from_polygons,
     build_areas,
@@ -70,16 +75,41 @@ def read_register(cfg: Config, f: Frames, report: RunReport) -> Frames:
     addresses = read_addresses(inp.addresses, report, epsg=inp.addresses_epsg)
     boundary = read_boundary(inp.boundary, report) if inp.boundary is not None else None
     if boundary is not None:
-        inside = addresses.within(boundary.union_all())
-        report.warn(
-            "read",
-            "addresses_outside_boundary",
-            "addresses outside the municipality boundary (kept)",
-            int((~inside).sum()),
-            addresses.loc[~inside, "adrid"].tolist(),
-        )
+        addresses = _inside_boundary(addresses, boundary, inp.boundary, inp.addresses, report)
     counts = read_address_counts(inp.address_counts, report) if inp.address_counts else None
     return {"addresses": addresses, "boundary": boundary, "counts": counts}
+
+
+def _inside_boundary(
+    addresses: gpd.GeoDataFrame,
+    boundary: gpd.GeoDataFrame,
+    boundary_file: Any,
+    address_file: Any,
+    report: RunReport,
+) -> gpd.GeoDataFrame:
+    """The addresses inside (or on) the municipality boundary; those outside are left out of the
+    analysis, counted and listed in the report.
+
+    Raises
+    ------
+    InputError
+        No address lies inside the boundary (wrong boundary or wrong file).
+    """
+    inside = addresses.intersects(boundary.union_all()).to_numpy()
+    if not inside.any():
+        raise InputError(
+            f"ingen av de {len(addresses)} adressene i {address_file} ligger innenfor "
+            "kommunegrensen; sjekk at grensen og adresseregisteret gjelder samme kommune",
+            file=boundary_file,
+        )
+    report.warn(
+        "read",
+        "addresses_outside_boundary",
+        "addresses outside the municipality boundary (left out of the analysis)",
+        int((~inside).sum()),
+        addresses.loc[~inside, "adrid"].tolist(),
+    )
+    return addresses.loc[inside].reset_index(drop=True)
 
 
 def read_fixed(cfg: Config, f: Frames, report: RunReport) -> Frames:
@@ -104,8 +134,20 @@ def read_mobile(cfg: Config, f: Frames, report: RunReport) -> Frames:
     return {
         "mobile": sample_mobile(f["addresses"], rasters, cfg.classify, report) if rasters else None,
         "mobile_layers": layers_of(rasters),
-        "mobile_grids": class_grids(rasters, cfg.classify),
+        "mobile_grids": class_grids(rasters, cfg.classify, _map_bounds(f)),
     }
+
+
+def _map_bounds(f: Frames) -> tuple[float, float, float, float]:
+    """The addresses' and the boundary's extent (EPSG:25833) grown by ``MAP_MARGIN_M``: the maps
+    need the mobile class grids there only."""
+    minx, miny, maxx, maxy = f["addresses"].total_bounds
+    boundary = f.get("boundary")
+    if boundary is not None:
+        bx0, by0, bx1, by1 = boundary.total_bounds
+        minx, miny, maxx, maxy = min(minx, bx0), min(miny, by0), max(maxx, bx1), max(maxy, by1)
+    m = MAP_MARGIN_M
+    return (float(minx - m), float(miny - m), float(maxx + m), float(maxy + m))
 
 
 # ---------------------------------------------------------------- classify
@@ -144,7 +186,14 @@ def make_areas(cfg: Config, f: Frames, report: RunReport) -> Frames:
 
 
 def _ground(cfg: Config) -> gpd.GeoDataFrame | None:
-    """Ground classes (polygons with a ``klasse`` column), when configured."""
+    """Ground classes (polygons with a ``klasse`` column), when configured.
+
+    Raises
+    ------
+    InputError
+        No ``klasse`` column, or a polygon whose class (or empty class) has no price in
+        ``costs.ground_cost_per_metre_nok``: it would silently be costed at the ordinary rate.
+    """
     path = cfg.input.ground
     if path is None:
         return None
@@ -155,6 +204,22 @@ def _ground(cfg: Config) -> gpd.GeoDataFrame | None:
             file=path,
             field="klasse",
         )
+    prices = cfg.costs.ground_cost_per_metre_nok
+    classes = ground["klasse"].astype("string").fillna("").str.strip()
+    unpriced = ~classes.isin(list(prices)).to_numpy()
+    if unpriced.any():
+        pos = int(unpriced.nonzero()[0][0])
+        missing = sorted(set(classes[unpriced]))
+        raise InputError(
+            f"grunnklasse {classes.iloc[pos]!r} har ingen pris i "
+            f"costs.ground_cost_per_metre_nok (uten pris: {', '.join(map(repr, missing[:5]))}; "
+            f"med pris: {', '.join(sorted(prices)) or 'ingen'}); legg den til i konfigurasjonen",
+            file=path,
+            line=pos + 1,
+            field="klasse",
+            feature=True,
+        )
+    ground["klasse"] = classes.to_numpy(dtype=object)
     return ground
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Iterable
-from collections.abc import Mapping as AnyMapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -54,6 +53,15 @@ SPEED_PATTERN = (
 )
 """A typed speed in Mbit/s after normalisation: ``12,5``, ``ca 10``, ``100 mbit/s``."""
 PROBLEM_COLUMNS = ["row", "field", "value", "reason"]
+"""Columns of the rejected rows; ``row`` is the line as a spreadsheet shows it (header line 1)."""
+CODES: dict[str, tuple[str, ...]] = {
+    "technology": ("fiber", "kabel", "dsl", "ftb", "satellitt", "ingen"),
+    "dwelling": ("helaar", "fritid", "naering"),
+    "interest_fibre": ("ja", "nei", "har"),
+    "mobile": ("0", "2", "3"),
+}
+"""The codes of each coded field (``""`` means no answer everywhere); willingness to pay takes
+amounts in NOK."""
 
 
 def answer_column(operator: str, place: str) -> str:
@@ -109,7 +117,7 @@ def _mapping_text(spec: str | Path) -> tuple[str, str]:
     Raises
     ------
     ConfigError
-        The file does not exist.
+        The file does not exist, cannot be read or is neither UTF-8 nor Windows-1252 text.
     """
     name = str(spec)
     if name in SHIPPED:
@@ -117,11 +125,21 @@ def _mapping_text(spec: str | Path) -> tuple[str, str]:
         return package.read_text(encoding="utf-8"), f"shipped mapping '{name}'"
     path = Path(spec)
     try:
-        return path.read_text(encoding="utf-8"), str(path)
+        raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
             f"{path}: mapping file not found (shipped mappings: {', '.join(SHIPPED)})"
         ) from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot read the mapping file: {err.strerror}") from None
+    try:
+        return raw.decode("utf-8-sig"), str(path)
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), str(path)
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: the mapping is not UTF-8 text; save it as UTF-8") from None
 
 
 def _mobile_questions(table: object, source: str) -> tuple[MobileQuestion, ...]:
@@ -153,7 +171,34 @@ def _mobile_questions(table: object, source: str) -> tuple[MobileQuestion, ...]:
     return tuple(questions)
 
 
-def _answer_lookups(table: AnyMapping[str, object], source: str) -> dict[str, dict[str, str]]:
+def _check_code(fld: str, code: str, source: str) -> None:
+    """Stop at a code the field does not know (it would silently count as no answer).
+
+    Raises
+    ------
+    ConfigError
+        Naming the field, the code and the known codes.
+    """
+    if code == "":
+        return
+    if fld == "willingness_to_pay":
+        try:
+            ok = 0 <= float(code) < 1e9
+        except ValueError:
+            ok = False
+        if not ok:
+            raise ConfigError(
+                f"{source}: [answers.willingness_to_pay] {code!r} must be an amount in NOK"
+            )
+        return
+    if code not in CODES[fld]:
+        raise ConfigError(
+            f"{source}: [answers.{fld}] unknown code {code!r}; codes: "
+            f'{", ".join(CODES[fld])} and "" (no answer)'
+        )
+
+
+def _answer_lookups(table: object, source: str) -> dict[str, dict[str, str]]:
     """``[answers.<field>]``: normalised answer → code, per coded field.
 
     Raises
@@ -161,6 +206,8 @@ def _answer_lookups(table: AnyMapping[str, object], source: str) -> dict[str, di
     ConfigError
         A field that is not coded, or a code whose answers are not a list of strings.
     """
+    if not isinstance(table, dict):
+        raise ConfigError(f"{source}: [answers] must be a table of [answers.<field>] tables")
     lookups: dict[str, dict[str, str]] = {}
     for fld, codes in table.items():
         if fld not in (*CODED, "mobile") or not isinstance(codes, dict):
@@ -171,6 +218,7 @@ def _answer_lookups(table: AnyMapping[str, object], source: str) -> dict[str, di
         for code, words in codes.items():
             if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
                 raise ConfigError(f"{source}: [answers.{fld}] {code!r} must be a list of strings")
+            _check_code(fld, code, source)
             lookup.update(dict.fromkeys(normalise_answers(pd.Series(words, dtype=object)), code))
         lookups[fld] = lookup
     return lookups
@@ -194,8 +242,13 @@ def load_mapping(spec: str | Path) -> Mapping:
     unknown = set(raw) - {"tool", "columns", "answers"}
     if unknown:
         raise ConfigError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}")
+    if not isinstance(raw.get("columns", {}), dict):
+        raise ConfigError(f"{source}: [columns] must be a table of field = column name")
     cols = dict(raw.get("columns", {}))
     mobile = _mobile_questions(cols.pop("mobile", {}), source)
+    not_text = [k for k, v in cols.items() if not isinstance(v, str) or not v.strip()]
+    if not_text:
+        raise ConfigError(f"{source}: [columns] {not_text[0]} must be a column name (text)")
     bad = set(cols) - set(FIELDS)
     if bad:
         raise ConfigError(
@@ -245,7 +298,8 @@ class SurveyRead:
     """Validated answers and rejected rows of one export."""
 
     answers: pd.DataFrame
-    """One row per accepted answer: ``row`` (1-based data row in the file) and dekning's fields;
+    """One row per accepted answer: ``row`` (the line in the file as a spreadsheet shows it, the
+    header being line 1) and dekning's fields;
     mobile columns (:func:`answer_column`) hold 0 (none), 2 (weak), 3 (good) or NaN."""
     rejected: pd.DataFrame
     """``row``, ``field``, ``value``, ``reason`` for every rejected row (one line per problem)."""
@@ -254,12 +308,12 @@ class SurveyRead:
 
 
 def _problems(bad: pd.Series, field: str, values: pd.Series, reason: pd.Series) -> pd.DataFrame:
-    """One problem line per row where ``bad`` holds: ``row`` (1-based), ``field``, the raw
+    """One problem line per row where ``bad`` holds: ``row`` (the line, header = 1), ``field``, the raw
     ``value`` and the ``reason``."""
     mask = bad.to_numpy(dtype=bool)
     return pd.DataFrame(
         {
-            "row": np.flatnonzero(mask) + 1,
+            "row": np.flatnonzero(mask) + 2,
             "field": field,
             "value": values.to_numpy(dtype=object)[mask],
             "reason": reason.to_numpy(dtype=object)[mask],
@@ -297,7 +351,7 @@ def _coded(
 def _validate(export: _Export) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
     """Every field of the export, parsed, and the problems found (one frame per check)."""
     mapping, n = export.mapping, len(export.df)
-    out = pd.DataFrame({"row": np.arange(1, n + 1)})
+    out = pd.DataFrame({"row": np.arange(2, n + 2)})  # lines: the header is line 1
     problems: list[pd.DataFrame] = []
     for fld in TEXT:
         out[fld] = export.field(fld).str.strip().to_numpy()

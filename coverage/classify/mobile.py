@@ -15,6 +15,7 @@ code  name        meaning
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,10 +23,12 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
+from affine import Affine
 from pyproj import Transformer
-from rasterio.errors import RasterioIOError
-from rasterio.warp import Resampling, reproject
-from rasterio.windows import Window
+from rasterio.crs import CRS
+from rasterio.errors import RasterioError, RasterioIOError
+from rasterio.warp import Resampling, reproject, transform_bounds
+from rasterio.windows import Window, from_bounds
 
 from dekning.config import ClassifyConfig, MobileRaster
 from dekning.crs import WORK_CRS, require_crs
@@ -74,16 +77,29 @@ def sample_raster(
         out = np.full(len(rows), np.nan)
         if not inside.any():
             return out
-        r0, r1 = rows[inside].min(), rows[inside].max() + 1
-        c0, c1 = cols[inside].min(), cols[inside].max() + 1
-        window = Window(c0, r0, c1 - c0, r1 - r0)
-        band = src.read(1, window=window)
-        vals = band[rows[inside] - r0, cols[inside] - c0].astype("float64")
-        del band
+        try:
+            vals = _cells(src, rows[inside], cols[inside])
+        except RasterioError as err:
+            raise InputError(f"cannot read mobile coverage raster: {err}", file=path) from None
         if src.nodata is not None:
             vals[vals == src.nodata] = np.nan
         out[inside] = vals
     return out
+
+
+def _cells(src: rasterio.io.DatasetReader, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Band 1 at the cells (``rows``, ``cols``; inside the raster) as float64: one window over
+    them all, or each cell alone when that window is larger than :data:`MAX_WINDOW_CELLS`."""
+    r0, r1 = int(rows.min()), int(rows.max()) + 1
+    c0, c1 = int(cols.min()), int(cols.max()) + 1
+    if (r1 - r0) * (c1 - c0) <= MAX_WINDOW_CELLS:
+        band = src.read(1, window=Window(c0, r0, c1 - c0, r1 - r0))
+        return np.asarray(band[rows - r0, cols - c0], dtype="float64")
+    # points spread over a huge raster: read each point's cell alone
+    return np.array(
+        [src.read(1, window=Window(c, r, 1, 1))[0, 0] for r, c in zip(rows, cols, strict=True)],
+        dtype="float64",
+    )
 
 
 def levels_to_class(dbm: np.ndarray, cfg: ClassifyConfig) -> np.ndarray:
@@ -205,32 +221,164 @@ def _add_summaries(out: pd.DataFrame, by_operator: dict[str, list[str]], need: i
     out[MOBILE_ALL_COLUMN] = np.all(ok, axis=1)
 
 
-def class_grids(rasters: Sequence[MobileRaster], cfg: ClassifyConfig) -> dict[str, ClassGrid]:
+MAX_GRID_SIDE = 2_000
+"""Most cells per side of a class grid made for the maps: a finer raster is read decimated
+(nearest cell), so memory and time stay bounded whatever the raster's size."""
+MAX_WINDOW_CELLS = 16_000_000
+"""Most cells :func:`sample_raster` reads in one window; beyond it each point is read alone."""
+MAX_SOURCE_CELLS = 400_000_000
+"""Most raster cells a class grid may be made from (20 000 × 20 000): a larger raster within the
+area of interest is refused with a message, as even a decimated read of it takes minutes."""
+MAP_MARGIN_M = 10_000.0
+"""Margin (metres) around the area of interest within which class grids are made."""
+
+
+def _target_grid(
+    path: str | Path, bounds: tuple[float, float, float, float] | None
+) -> tuple[tuple[int, int], Affine, CRS] | None:
+    """Shape, transform and CRS of the class grids: the first raster's grid, cut to ``bounds``
+    (EPSG:25833) and coarsened to at most :data:`MAX_GRID_SIDE` cells a side. None when the
+    raster does not overlap ``bounds``.
+
+    Raises
+    ------
+    InputError
+        The raster cannot be opened, has no CRS or a rotated grid.
+    """
+    with _open(path) as ref:
+        _check_grid(ref, path)
+        window = _window(ref, bounds)
+        if window is None:
+            return None
+        _check_size(window, path)
+        transform = ref.window_transform(window)
+    h, w = int(window.height), int(window.width)
+    step = max(1, math.ceil(max(h, w) / MAX_GRID_SIDE))
+    shape = (math.ceil(h / step), math.ceil(w / step))
+    return shape, transform * Affine.scale(w / shape[1], h / shape[0]), ref.crs
+
+
+def _check_grid(src: rasterio.io.DatasetReader, path: str | Path) -> None:
+    """Stop at a raster without CRS or with a rotated grid (the reads here assume north-up)."""
+    if src.crs is None:
+        raise InputError(
+            "raster has no CRS; assign one (e.g. gdal_edit.py -a_srs EPSG:25833)", file=path
+        )
+    if src.transform.b != 0 or src.transform.d != 0:
+        raise InputError(
+            "raster grid is rotated; warp it north-up (gdalwarp) before use", file=path
+        )
+
+
+def _window(
+    src: rasterio.io.DatasetReader, bounds: tuple[float, float, float, float] | None
+) -> Window | None:
+    """The window of ``src`` inside ``bounds`` (EPSG:25833, reprojected to the raster's CRS);
+    the whole raster without ``bounds``; None when they do not overlap."""
+    full = Window(0, 0, src.width, src.height)
+    if bounds is None:
+        return full
+    b = bounds if src.crs == WORK_CRS else transform_bounds(WORK_CRS, src.crs, *bounds)
+    win = from_bounds(*b, transform=src.transform)
+    col0 = max(0, math.floor(win.col_off))
+    row0 = max(0, math.floor(win.row_off))
+    col1 = min(src.width, math.ceil(win.col_off + win.width))
+    row1 = min(src.height, math.ceil(win.row_off + win.height))
+    if col1 <= col0 or row1 <= row0:
+        return None
+    return Window(col0, row0, col1 - col0, row1 - row0)
+
+
+def _check_size(window: Window, path: str | Path) -> None:
+    """Refuse a window of more than :data:`MAX_SOURCE_CELLS` cells.
+
+    Raises
+    ------
+    InputError
+        Naming the size and what to do.
+    """
+    h, w = int(window.height), int(window.width)
+    if h * w > MAX_SOURCE_CELLS:
+        raise InputError(
+            f"mobildekningsrasteret er for stort: {w} × {h} celler innenfor området som "
+            f"analyseres (høyst {MAX_SOURCE_CELLS // 1_000_000} millioner); klipp det til "
+            "kommunen eller bruk større celler (f.eks. gdalwarp -tr 10 10)",
+            file=path,
+        )
+
+
+def _read_decimated(
+    src: rasterio.io.DatasetReader,
+    bounds: tuple[float, float, float, float] | None,
+    path: str | Path,
+) -> tuple[np.ndarray, Affine] | None:
+    """Band 1 inside ``bounds`` as float64 (NaN at nodata), read at most
+    :data:`MAX_GRID_SIDE` cells a side, and its transform; None when nothing overlaps.
+
+    Raises
+    ------
+    InputError
+        The window is larger than :data:`MAX_SOURCE_CELLS`, or its data cannot be read.
+    """
+    window = _window(src, bounds)
+    if window is None:
+        return None
+    _check_size(window, path)
+    h, w = int(window.height), int(window.width)
+    step = max(1, math.ceil(max(h, w) / MAX_GRID_SIDE))
+    out_shape = (math.ceil(h / step), math.ceil(w / step))
+    try:
+        band = src.read(1, window=window, out_shape=out_shape, masked=True, boundless=False)
+    except RasterioError as err:
+        raise InputError(f"cannot read mobile coverage raster: {err}", file=path) from None
+    transform = src.window_transform(window) * Affine.scale(w / out_shape[1], h / out_shape[0])
+    return band.astype("float64").filled(np.nan), transform
+
+
+def class_grids(
+    rasters: Sequence[MobileRaster],
+    cfg: ClassifyConfig,
+    bounds: tuple[float, float, float, float] | None = None,
+) -> dict[str, ClassGrid]:
     """Coverage class per raster cell, for the maps: each operator's best class, and the number
     of operators reaching the satisfactory class (key ``""``).
 
-    Every grid lies on the grid of the first raster (its CRS and transform); the other rasters
-    are resampled to it (nearest cell). Empty when no raster is configured.
+    Every grid lies on the grid of the first raster (its CRS and cell edges) inside ``bounds``
+    (EPSG:25833 ``minx, miny, maxx, maxy``; None: the whole raster), coarsened to at most
+    :data:`MAX_GRID_SIDE` cells a side; every raster is read only there, decimated to at most
+    that many cells a side, and resampled to it (nearest cell). Memory is thus bounded
+    (a 100 000 × 100 000 raster is read as 2 000 × 2 000). Empty when no raster is configured
+    or none overlaps ``bounds``.
+
+    Raises
+    ------
+    InputError
+        A raster cannot be opened, has no CRS or a rotated grid.
     """
     if not rasters:
         return {}
-    with _open(rasters[0].path) as ref:
-        shape, transform, crs = (ref.height, ref.width), ref.transform, ref.crs
+    target = _target_grid(rasters[0].path, bounds)
+    if target is None:
+        return {}
+    shape, transform, crs = target
     best: dict[str, np.ndarray] = {}
     for raster in rasters:
+        data = np.full(shape, np.nan, dtype="float64")
         with _open(raster.path) as src:
-            data = np.full(shape, np.nan, dtype="float64")
-            reproject(
-                src.read(1, masked=True).astype("float64").filled(np.nan),
-                data,
-                src_transform=src.transform,
-                src_crs=src.crs,
-                dst_transform=transform,
-                dst_crs=crs,
-                src_nodata=np.nan,
-                dst_nodata=np.nan,
-                resampling=Resampling.nearest,
-            )
+            _check_grid(src, raster.path)
+            read = _read_decimated(src, bounds, raster.path)
+            if read is not None:
+                reproject(
+                    read[0],
+                    data,
+                    src_transform=read[1],
+                    src_crs=src.crs,
+                    dst_transform=transform,
+                    dst_crs=crs,
+                    src_nodata=np.nan,
+                    dst_nodata=np.nan,
+                    resampling=Resampling.nearest,
+                )
         cls = levels_to_class(data, cfg) if raster.values == "dbm" else np.nan_to_num(data)
         cls = cls.astype("int8")
         best[raster.operator] = np.maximum(best.get(raster.operator, np.zeros(shape, "int8")), cls)

@@ -27,6 +27,9 @@ from dekning.report import RunReport
 from dekning.schema import AREA_COLUMNS, TARGET_DOWN_KBPS, require
 
 AREA_BUFFER_M = 75.0
+AREA_ID_PATTERN = r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,39}"
+"""An area id from a user's areas file: it names the area's application folder, so 1-40 safe
+file-name characters, not starting with '.' (no ``..``, no path)."""
 """Areas drawn by dekning are the concave hull of their addresses grown by this (metres)."""
 
 _NAMES = [c.name for c in AREA_COLUMNS]
@@ -165,6 +168,11 @@ def road_split_labels(
     """Refine straight-line groups: keep a link between two addresses (within ``max_gap_m``,
     metres) only when drop + road distance + drop between them is at most ``max_road_m``.
 
+    Two addresses that are both farther than ``max_road_m`` from every road vertex (e.g. cabins
+    on an island) have no way along the roads at all: their straight-line link is kept, so such
+    a group stays one area, grouped as without roads. An off-road address is never linked to
+    one near a road.
+
     Parameters
     ----------
     x, y
@@ -189,6 +197,10 @@ def road_split_labels(
     keep = np.zeros(len(pairs), dtype=bool)
     for sel in np.split(order, np.flatnonzero(np.diff(group[order])) + 1):
         keep[sel] = _road_links(xy, pairs[sel], drop, node, rg, max_road_m)
+    # Addresses no road comes near (cabins on an island): no way along roads exists, so two of
+    # them stay linked by the straight line alone, as without roads.
+    off_road = drop > max_road_m
+    keep |= off_road[pairs[:, 0]] & off_road[pairs[:, 1]]
     return _components(pairs[keep], len(x))
 
 
@@ -266,16 +278,30 @@ def _polygon_ids(gdf: gpd.GeoDataFrame, path: Path) -> pd.Series:
     Raises
     ------
     InputError
-        Two polygons share an id (names the row and the field).
+        An id that is not a safe folder name (:data:`AREA_ID_PATTERN`; empty, a path, `..`,
+        over 40 characters) or that two polygons share (also in other letter case); naming the
+        feature and the field.
     """
     col = next((c for c in ("area_id", "omrade", "område", "id", "navn") if c in gdf.columns), None)
     ids = (
-        gdf[col].astype(str).str.strip()
+        gdf[col].astype("string").fillna("").str.strip().astype(object)
         if col
         else pd.Series([f"B-{i:03d}" for i in range(1, len(gdf) + 1)])
     )
-    if ids.duplicated().any():
-        pos = int(np.flatnonzero(ids.duplicated().to_numpy())[0])
+    safe = ids.str.fullmatch(AREA_ID_PATTERN).fillna(False).to_numpy(dtype=bool)
+    if not safe.all():
+        pos = int(np.flatnonzero(~safe)[0])
+        raise InputError(
+            f"område-id {ids.iloc[pos]!r} kan ikke brukes som mappenavn: bruk 1-40 tegn av "
+            "A-Z, a-z, 0-9, '_', '.' og '-', og ikke '.' først",
+            file=path,
+            line=pos + 1,
+            field=col,
+            feature=True,
+        )
+    folded = ids.str.lower()  # one folder on a case-insensitive file system
+    if folded.duplicated().any():
+        pos = int(np.flatnonzero(folded.duplicated().to_numpy())[0])
         raise InputError(
             f"område-id {ids.iloc[pos]!r} finnes to ganger",
             file=path,

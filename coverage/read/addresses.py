@@ -317,9 +317,30 @@ def read_boundary(path: str | Path, report: RunReport | None = None) -> gpd.GeoD
 
     Invalid polygons (common in simplified lon/lat files) are repaired with
     :func:`shapely.make_valid` and counted in the report.
+
+    Raises
+    ------
+    InputError
+        The file is unreadable, has no features, or a feature is empty, missing or has no area
+        (a point or a line cannot bound addresses).
     """
     path = Path(path)
     gdf = read_vector(path, "boundary", repair=True)
+    geoms = gdf.geometry.to_numpy()
+    if len(gdf) == 0:
+        raise InputError("kommunegrensen har ingen objekter", file=path, field="geometry")
+    usable = ~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)
+    usable &= shapely.area(shapely.make_valid(geoms)) > 0
+    if not usable.all():
+        pos = int(np.flatnonzero(~usable)[0])
+        kind = "tom" if shapely.is_missing(geoms[pos]) else gdf.geom_type.iloc[pos]
+        raise InputError(
+            f"kommunegrensen må være polygoner med areal; fant {kind}",
+            file=path,
+            line=pos + 1,
+            field="geometry",
+            feature=True,
+        )
     if report is not None:
         report.warn(
             "read",

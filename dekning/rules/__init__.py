@@ -100,7 +100,8 @@ def eligibility_rule(year: int) -> EligibilityRule:
 
 def _county_key(county: str) -> str:
     """The key of a county in ``cofunding.toml``: ``Trøndelag`` → ``trondelag``."""
-    return county.lower().replace("ø", "o").replace("å", "a").replace(" ", "_")
+    key = county.strip().lower().replace("ø", "o").replace("å", "a").replace("æ", "ae")
+    return key.replace("-", "_").replace(" ", "_")
 
 
 def cofunding_rule(year: int, county: str = "national") -> CofundingRule:

@@ -79,7 +79,12 @@ def test_number_errors_name_row_and_field():
     with pytest.raises(InputError) as exc:
         to_numbers(pd.Series(["1", "2", "tre"]), file="f.csv", field="hus")
     err = exc.value
-    assert (err.message, err.file, err.line, err.field) == ("ikke et tall: 'tre'", "f.csv", 4, "hus")
+    assert (err.message, err.file, err.line, err.field) == (
+        "ikke et tall: 'tre'",
+        "f.csv",
+        4,
+        "hus",
+    )
     with pytest.raises(InputError) as exc:
         to_numbers(pd.Series(["1", ""]), file="f.csv", field="adrid", integer=True)
     err = exc.value

@@ -48,8 +48,8 @@ def test_default_export_validation(data_dir):
         encoding="utf-8-sig",
     )
     assert read.total == len(raw) == 320
-    empty_address = set(np.flatnonzero(raw["Adresse"].str.strip() == "") + 1)
-    impossible = set(np.flatnonzero(raw["Målt nedlastingshastighet (Mbit/s)"] == "50000") + 1)
+    empty_address = set(np.flatnonzero(raw["Adresse"].str.strip() == "") + 2)
+    impossible = set(np.flatnonzero(raw["Målt nedlastingshastighet (Mbit/s)"] == "50000") + 2)
     rejected = read.rejected.groupby("row")["reason"].first()
     assert set(rejected.index) == empty_address | impossible
     assert all("empty address" in rejected[r] for r in empty_address)
@@ -57,10 +57,10 @@ def test_default_export_validation(data_dir):
     assert len(read.answers) == 320 - len(empty_address | impossible)
     # Decimal commas were read: "12,5" style answers became numbers.
     comma = raw["Målt nedlastingshastighet (Mbit/s)"].str.fullmatch(r"\d+,\d")
-    first = int(np.flatnonzero(comma)[0]) + 1
+    first = int(np.flatnonzero(comma)[0]) + 2
     got = read.answers.set_index("row").loc[first, "down_mbps"]
     assert got == pytest.approx(
-        float(raw.loc[first - 1, "Målt nedlastingshastighet (Mbit/s)"].replace(",", "."))
+        float(raw.loc[first - 2, "Målt nedlastingshastighet (Mbit/s)"].replace(",", "."))
     )
 
 
@@ -104,11 +104,11 @@ def test_microsoft_forms_xlsx(tmp_path):
         crs=25833,
     )
     read = read_survey(p, load_mapping("microsoft_forms"))
-    assert read.rejected["row"].tolist() == [3] and "Brevdue" in read.rejected["reason"].iloc[0]
+    assert read.rejected["row"].tolist() == [4] and "Brevdue" in read.rejected["reason"].iloc[0]
     ans = read.answers.set_index("row")
-    assert ans.loc[2, "technology"] == "dsl" and ans.loc[2, "down_mbps"] == 4.5
-    assert ans.loc[2, "interest_fibre"] == "ja" and ans.loc[2, "willingness_to_pay"] == 5000
-    assert ans.loc[2, "dwelling"] == "fritid" and ans.loc[1, "mob_telenor_inne"] == 3
+    assert ans.loc[3, "technology"] == "dsl" and ans.loc[3, "down_mbps"] == 4.5
+    assert ans.loc[3, "interest_fibre"] == "ja" and ans.loc[3, "willingness_to_pay"] == 5000
+    assert ans.loc[3, "dwelling"] == "fritid" and ans.loc[2, "mob_telenor_inne"] == 3
     assert geocode(read.answers, register).answers["adrid"].tolist() == [1, 8]
 
 
@@ -155,7 +155,7 @@ def test_missing_export_column_names_file_and_field(tmp_path, data_dir):
         read_survey(export, wrong)
     assert exc.value.message.startswith("column(s) named in the mapping")
     assert "are missing: 'Gate'; the export has: '$submission_id'" in exc.value.message
-    assert exc.value.file == str(export) and exc.value.row is None and exc.value.field == "Gate"
+    assert exc.value.file == str(export) and exc.value.line is None and exc.value.field == "Gate"
 
 
 @pytest.mark.parametrize(
@@ -210,15 +210,15 @@ def test_ice_net_answers_and_rejected_rows(tmp_path):
     )
     read = read_survey(export, load_mapping(mapping))
     assert read.total == 5
-    assert read.answers["row"].tolist() == [1, 5]
+    assert read.answers["row"].tolist() == [2, 6]
     assert read.answers["mob_Ice-Net_inne"].tolist()[0] == 3
     assert np.isnan(read.answers["mob_Ice-Net_inne"].iloc[1])
     assert read.answers["satisfaction"].tolist() == [5.0, 2.0]
     assert read.rejected.to_dict("records") == [
-        {"row": 2, "field": "Fornøyd", "value": "7", "reason": "satisfaction must be 1-5, got '7'"},
-        {"row": 3, "field": "Adresse", "value": "", "reason": "empty address"},
+        {"row": 3, "field": "Fornøyd", "value": "7", "reason": "satisfaction must be 1-5, got '7'"},
+        {"row": 4, "field": "Adresse", "value": "", "reason": "empty address"},
         {
-            "row": 4,
+            "row": 5,
             "field": "Ice-Net inne",
             "value": "kanskje",
             "reason": "unknown answer 'kanskje' for mobile coverage",

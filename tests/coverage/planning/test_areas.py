@@ -119,13 +119,15 @@ def test_a_river_without_a_bridge_splits_an_area(make_world):
 def exhaustive_road_labels(
     xy: np.ndarray, rg: RoadGraph, max_gap_m: float, max_road_m: float
 ) -> np.ndarray:
-    """The reference: every pair within the gap, road distance on the whole graph."""
+    """The reference: every pair within the gap, road distance on the whole graph; two
+    addresses both farther than ``max_road_m`` from every road vertex keep the straight line."""
     drop, node = rg.tree.query(xy)
     pairs = cKDTree(xy).query_pairs(r=max_gap_m, output_type="ndarray")
     sources, row = np.unique(node[pairs[:, 0]], return_inverse=True)
     dist = dijkstra(rg.csr, directed=False, indices=sources)
     a, b = pairs[:, 0], pairs[:, 1]
-    keep = pairs[drop[a] + dist[row, node[b]] + drop[b] <= max_road_m]
+    off_road = (drop[a] > max_road_m) & (drop[b] > max_road_m)
+    keep = pairs[(drop[a] + dist[row, node[b]] + drop[b] <= max_road_m) | off_road]
     n = len(xy)
     graph = coo_matrix((np.ones(len(keep)), (keep[:, 0], keep[:, 1])), shape=(n, n))
     return connected_components(graph, directed=False)[1]

@@ -115,7 +115,9 @@ def test_duplicate_ids_name_the_row(tmp_path):
     with pytest.raises(InputError) as exc:
         read_addresses(p)
     assert exc.value.file == str(p) and exc.value.line == 4 and exc.value.field == "adresseId"
-    assert "duplicate address id 1 (first seen on line 2; 1 duplicate rows in all)" in str(exc.value)
+    assert "duplicate address id 1 (first seen on line 2; 1 duplicate rows in all)" in str(
+        exc.value
+    )
 
 
 def test_missing_id_column_lists_what_the_file_has(tmp_path):
