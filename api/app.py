@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from dekning import __version__
 
 from .errors import install
+from .headers import SecurityHeaders
 from .limits import BodyLimit
 from .routers import planner, public
 from .service import Runner, Service
@@ -59,7 +60,10 @@ def create_app(settings: Settings | None = None, runner: Runner | None = None) -
     service = Service(settings, service_config(settings), runner)
     app = FastAPI(title="dekning", version=__version__, description=DESCRIPTION, lifespan=_lifespan)
     app.state.service = service
-    app.add_middleware(BodyLimit, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimit, limit=settings.max_body_bytes, header_limit=settings.max_header_bytes
+    )
+    app.add_middleware(SecurityHeaders)  # added last: outermost, so every answer has them
     install(app)
     app.include_router(public.router)
     app.include_router(planner.router)

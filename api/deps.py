@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 
 from .errors import NotAuthenticated, PlannerAccessOff
+from .limits import client_address
 from .service import Service
 from .settings import Settings
 from .state import Results
@@ -61,7 +62,8 @@ async def planner(
     """
     if not config.planner_token:
         raise PlannerAccessOff(
-            "planleggertilgang er slått av: start med --planner-token / DEKNING_PLANNER_TOKEN"
+            "planleggertilgang er slått av: start med DEKNING_PLANNER_TOKEN eller "
+            "--planner-token-file"
         )
     given = token or (authorization or "").removeprefix("Bearer ").strip()
     if not hmac.compare_digest(given.encode(), config.planner_token.encode()):
@@ -70,4 +72,4 @@ async def planner(
 
 async def submission_slot(request: Request, held: ServiceDep) -> None:
     """Count one survey submission of the client (429 over the limit)."""
-    held.limiter.check(request.client.host if request.client else "ukjent")
+    held.limiter.check(client_address(request.scope, held.settings.trusted_proxies))

@@ -19,7 +19,7 @@ from pydantic import TypeAdapter
 from scipy.spatial import cKDTree
 
 from dekning.crs import WEB_CRS, require_crs
-from dekning.privacy import suppress
+from dekning.privacy import is_small, suppress
 from dekning.schema import SPEED_CLASS_LABELS, MobileLayer
 
 from .models import AddressHit, AreaCollection, Coverage, StatisticsRow
@@ -104,9 +104,17 @@ def hit_records(addresses: gpd.GeoDataFrame) -> pd.DataFrame:
     )
 
 
-def areas_json(areas: gpd.GeoDataFrame) -> bytes:
+AREA_FIGURES = ("hus", "naering", "fritid")
+"""Counts of an area the public sees only when they are not small (:func:`areas_json`)."""
+
+
+def areas_json(areas: gpd.GeoDataFrame, min_count: int) -> bytes:
     """The public areas as a GeoJSON FeatureCollection in EPSG:4326 (checked by
     :class:`AreaCollection`).
+
+    The privacy minimum holds per figure: a count of households, businesses or holiday homes
+    under ``min_count`` (:func:`dekning.privacy.is_small`) is null, and so is every count of an
+    area with fewer than ``min_count`` addresses; ``skjult`` says whether any was hidden.
 
     Raises
     ------
@@ -115,6 +123,13 @@ def areas_json(areas: gpd.GeoDataFrame) -> bytes:
     """
     require_crs(areas, "omrader.gpkg")
     public = areas[[*AREA_PROPERTIES, "geometry"]].to_crs(WEB_CRS)
+    small_area = is_small(areas["adresser"], min_count)
+    hidden = np.zeros(len(areas), dtype=bool)
+    for name in AREA_FIGURES:
+        small = small_area | is_small(areas[name], min_count)
+        public[name] = public[name].astype("Int64").mask(small)
+        hidden |= small
+    public["skjult"] = hidden
     text = public.to_json(drop_id=True, ensure_ascii=False)
     return AreaCollection.model_validate_json(text).model_dump_json().encode()
 

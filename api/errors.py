@@ -8,6 +8,7 @@ Problems with the request are 4xx and say what was wrong (bokmål). Failures ins
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,9 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dekning.errors import ConfigError, InputError, PlanningError, ReconciliationError, RuleError
+from dekning.surveys.store import StoreUnavailable
+
+from .models import SURROGATE
 
 log = logging.getLogger("dekning.api")
 
@@ -59,12 +63,20 @@ class TooLarge(RequestProblem):
     """The request body is over the limit."""
 
 
+class HeadersTooLarge(RequestProblem):
+    """The request's headers are over the limit."""
+
+
 class TooManyRequests(RequestProblem):
     """The client sent more survey answers than the limit allows."""
 
 
 class NoRunner(RequestProblem):
     """The service was started without a way to re-run the analysis."""
+
+
+RETRY_AFTER_S = 30
+"""``Retry-After`` (seconds) while the survey store cannot be reached."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +89,8 @@ class Row:
     message: str | None
     """None: the exception's own message is the detail (request problems); else the short
     message shown instead (internal failures; the exception itself is logged)."""
+    headers: tuple[tuple[str, str], ...] = ()
+    """Response headers of every answer of this row."""
 
 
 ERROR_TABLE: tuple[Row, ...] = (
@@ -86,8 +100,15 @@ ERROR_TABLE: tuple[Row, ...] = (
     Row(PlannerAccessOff, 403, None),
     Row(Busy, 409, None),
     Row(TooLarge, 413, None),
+    Row(HeadersTooLarge, 431, None),
     Row(TooManyRequests, 429, None),
     Row(NoRunner, 503, None),
+    Row(
+        StoreUnavailable,
+        503,
+        "svarlageret er ikke tilgjengelig akkurat nå; prøv igjen senere",
+        (("Retry-After", str(RETRY_AFTER_S)),),
+    ),
     Row(InputError, 422, None),
     Row(PlanningError, 409, None),
     Row(ConfigError, 500, "feil i oppsettet av tjenesten; se tjenerloggen"),
@@ -109,9 +130,24 @@ def row_of(exc: BaseException) -> Row:
     return next(row for row in ERROR_TABLE if isinstance(exc, row.kind))
 
 
+def printable(value: Any) -> Any:
+    """``value`` with everything JSON cannot carry made printable: numbers that are not finite
+    (NaN, Infinity, 1e400) become their text, lone surrogates in texts (and keys) become
+    U+FFFD. A validation error echoes the client's input; this keeps its answer encodable."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str):
+        return SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [printable(v) for v in value]
+    return value
+
+
 def _detail(exc: BaseException) -> Any:
     if isinstance(exc, RequestValidationError):
-        return jsonable_encoder(exc.errors())
+        return printable(jsonable_encoder(exc.errors()))
     if isinstance(exc, RequestProblem):
         return exc.message
     if isinstance(exc, InputError):  # the shape of a validation error: one 422 schema
@@ -127,13 +163,15 @@ def error_response(exc: BaseException) -> JSONResponse:
     """The answer to ``exc`` by :data:`ERROR_TABLE`; internal failures are logged."""
     row = row_of(exc)
     status = row.status
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = dict(row.headers)
     if isinstance(exc, StarletteHTTPException):
         status = exc.status_code
         headers = dict(exc.headers or {})
     if isinstance(exc, RequestProblem):
         headers = exc.headers
-    if row.message is not None:
+    if row.message is not None and status == 503:  # expected outage: one line, no traceback
+        log.warning("%s: %s", type(exc).__name__, exc)
+    elif row.message is not None:
         log.error("%s: %s", type(exc).__name__, exc, exc_info=exc)
     detail = row.message if row.message is not None else _detail(exc)
     return JSONResponse({"detail": detail}, status_code=status or 500, headers=headers)
@@ -152,6 +190,7 @@ def install(app: FastAPI) -> None:
 __all__ = [
     "ERROR_TABLE",
     "Busy",
+    "HeadersTooLarge",
     "NoRunner",
     "NotAuthenticated",
     "PlannerAccessOff",

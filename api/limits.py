@@ -1,33 +1,43 @@
-"""Request limits: the body size (ASGI middleware) and survey submissions per client."""
+"""Request limits: the body size (ASGI middleware), survey submissions per client, and who the
+client is (forwarded headers only from trusted proxies)."""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Collection
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import TooLarge, TooManyRequests, error_response
+from .errors import HeadersTooLarge, TooLarge, TooManyRequests, error_response
 
 
 class BodyLimit:
-    """ASGI middleware: refuse request bodies over ``limit`` bytes (413).
+    """ASGI middleware: refuse request bodies over ``limit`` bytes (413), and requests whose
+    headers take more than ``header_limit`` bytes (431; ``dekning serve``'s parser refuses
+    a head much longer than that before it is read whole).
 
     A declared ``Content-Length`` over the limit is refused before the body is read; a body
     sent without one (``Transfer-Encoding: chunked``) is read up to the limit first and handed
     on only when it fits.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(self, app: ASGIApp, limit: int, header_limit: int = 16_384) -> None:
         self.app = app
         self.limit = limit
+        self.header_limit = header_limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = dict(scope.get("headers") or [])
+        raw = scope.get("headers") or []
+        if sum(len(k) + len(v) + 4 for k, v in raw) > self.header_limit:
+            problem = HeadersTooLarge(f"hodene er for store (maks {self.header_limit} byte)")
+            await error_response(problem)(scope, receive, send)
+            return
+        headers = dict(raw)
         length = headers.get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > self.limit):
             await self._refuse(scope, receive, send)
@@ -62,6 +72,25 @@ class BodyLimit:
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         problem = TooLarge(f"forespørselen er for stor (maks {self.limit} byte)")
         await error_response(problem)(scope, receive, send)
+
+
+def client_address(scope: Scope, trusted_proxies: Collection[str]) -> str:
+    """The address a request counts against: the peer that connected, unless that peer is one
+    of ``trusted_proxies``; then the last address in ``X-Forwarded-For`` that is not a trusted
+    proxy (what the nearest untrusted hop told the proxy; anything to the left of it is the
+    client's own claim and can be forged)."""
+    peer = scope.get("client")
+    host = str(peer[0]) if peer else "ukjent"
+    if host not in trusted_proxies:
+        return host
+    forwarded: list[str] = []
+    for key, value in scope.get("headers") or []:
+        if key == b"x-forwarded-for":
+            forwarded += [part.strip() for part in value.decode("latin-1").split(",")]
+    for hop in reversed(forwarded):
+        if hop and hop not in trusted_proxies:
+            return hop
+    return host
 
 
 class RateLimiter:

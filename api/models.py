@@ -6,12 +6,16 @@ are, and ``null`` where the small-group rule hides them.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from dekning.surveys.read import MAX_MBPS
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+"""A UTF-16 surrogate: JSON can name one (``"\\ud800"``), UTF-8 cannot encode it alone."""
 
 Group = Literal["kommunenummer", "postnummer", "grunnkrets", "ssb_rute_250", "omrade"]
 """Groupings of :class:`StatisticsRow`."""
@@ -58,10 +62,15 @@ class Coverage(BaseModel):
 
 
 class AreaProperties(BaseModel):
+    """What the public sees of an area. A count under the privacy minimum
+    (``privacy.min_cell_count``), and every count of an area with fewer addresses than that,
+    is null; ``skjult`` is true when any count is hidden."""
+
     area_id: str
-    hus: int
-    naering: int
-    fritid: int
+    hus: int | None
+    naering: int | None
+    fritid: int | None
+    skjult: bool
     valgt: bool
     aar: int
     rang: int
@@ -92,10 +101,31 @@ class StatisticsRow(BaseModel):
     skjult: bool
 
 
-class SurveyAnswerIn(BaseModel):
-    """One resident's answer, in the same codes as the survey mappings (see README)."""
+def _has_surrogate(value: Any) -> bool:
+    if isinstance(value, str):
+        return SURROGATE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_surrogate(v) for v in value)
+    return False
 
-    model_config = ConfigDict(extra="forbid")
+
+class SurveyAnswerIn(BaseModel):
+    """One resident's answer, in the same codes as the survey mappings (see README).
+
+    Numbers must be finite (NaN, Infinity and 1e400 are refused) and texts valid Unicode (a
+    lone surrogate such as ``"\\ud800"`` is refused): what is stored can be read back."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _valid_unicode(cls, data: Any) -> Any:
+        if _has_surrogate(data):
+            raise ValueError("teksten inneholder ugyldige tegn (enslig surrogat)")
+        return data
+
     adresse: str = Field("", max_length=200, description="Gateadresse, f.eks. 'Storgata 5'")
     postnummer: str = Field("", pattern=r"^(\d{4})?$")
     lat: float | None = Field(None, ge=57.0, le=72.0)

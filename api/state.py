@@ -216,7 +216,7 @@ def load_results(cfg: Config, out_dir: Path) -> Results:
         area_ids=frozenset(areas["area_id"].astype(str)),
         lookup=Lookup.build(addresses, layers),
         index=AddressIndex.build(addresses),
-        areas_geojson=areas_json(areas),
+        areas_geojson=areas_json(areas, cfg.privacy.min_cell_count),
         statistics=_statistics(out_dir, areas, cfg.privacy.min_cell_count),
         answers=records(out_dir / ANSWERS, ("id", "postnummer", "area_id", "address")),
         discrepancies=records(

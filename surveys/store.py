@@ -5,6 +5,11 @@ SQLite (WAL journal, one transaction per answer) by default; PostgreSQL when the
 run reads them together with the survey export. Reading takes the fields apart in SQL
 (``json_extract`` / ``->>``, and ``json_each`` / ``jsonb_each_text`` for the ``mobil`` object),
 so no answer is parsed row by row in Python.
+
+An answer is acknowledged (:meth:`SurveyStore.add` returns its id) only after its transaction
+is committed and synced (SQLite ``synchronous=FULL``; PostgreSQL's commit). A database that
+cannot be reached raises :class:`StoreUnavailable` (the API answers 503); every call opens its
+own connection, so the store recovers by itself when the database is back.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from dekning.errors import ConfigError
+from dekning.errors import ConfigError, DekningError
 
 HAS_PSYCOPG = importlib.util.find_spec("psycopg") is not None
 """PostgreSQL support is the optional extra ``dekning[postgres]``."""
@@ -66,6 +71,21 @@ _MOBILE = {
 }
 
 
+CONNECT_TIMEOUT_S = 5
+"""Longest wait for a PostgreSQL connection before the store counts as unavailable."""
+
+
+class StoreUnavailable(DekningError):
+    """The survey store cannot be reached or written just now (database down, locked, disk
+    full); trying again later may work."""
+
+
+def _unavailable(url: str, err: Exception) -> StoreUnavailable:
+    where = "PostgreSQL-databasen" if is_postgres(url) else f"SQLite-fila {url}"
+    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return StoreUnavailable(f"svarlageret ({where}) er ikke tilgjengelig: {first}")
+
+
 def is_postgres(url: str | Path) -> bool:
     """Whether ``url`` names a PostgreSQL database (else it is a SQLite file)."""
     return str(url).startswith(("postgresql://", "postgres://"))
@@ -83,6 +103,9 @@ class SurveyStore:
     ------
     ConfigError
         A PostgreSQL URL without psycopg installed.
+    StoreUnavailable
+        The SQLite file cannot be opened or made. (A PostgreSQL server is first reached by the
+        first answer stored or read: a service can start while its database is down.)
     """
 
     def __init__(self, url: str | Path) -> None:
@@ -90,60 +113,97 @@ class SurveyStore:
         self.is_pg = is_postgres(self.url)
         self._kind = "pg" if self.is_pg else "sqlite"
         self._lock = threading.Lock()
+        self._schema_made = False
         if self.is_pg and not HAS_PSYCOPG:
             raise ConfigError(
                 "svarlageret i PostgreSQL trenger psycopg: pip install 'dekning[postgres]'"
             )
-        if self.is_pg:
-            with psycopg.connect(self.url, autocommit=True) as pg:
-                pg.execute(SCHEMA_PG)
-        else:
-            Path(self.url).parent.mkdir(parents=True, exist_ok=True)
-            con = self._sqlite()
+        if not self.is_pg:
             try:
-                con.execute("PRAGMA journal_mode=WAL")
-                con.execute(SCHEMA_SQLITE)
-            finally:
-                con.close()
+                Path(self.url).parent.mkdir(parents=True, exist_ok=True)
+                con = self._sqlite()
+                try:
+                    con.execute("PRAGMA journal_mode=WAL")
+                    con.execute(SCHEMA_SQLITE)
+                finally:
+                    con.close()
+            except (sqlite3.Error, OSError) as e:
+                raise _unavailable(self.url, e) from None
+            self._schema_made = True
 
     def _sqlite(self) -> sqlite3.Connection:
         con = sqlite3.connect(self.url, timeout=10, isolation_level=None)
         con.execute("PRAGMA synchronous=FULL")
         return con
 
+    def _pg(self, *, autocommit: bool = False) -> psycopg.Connection:
+        """A new PostgreSQL connection; the table is made by the first one."""
+        pg = psycopg.connect(self.url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S)
+        if not self._schema_made:
+            with pg.transaction():
+                pg.execute(SCHEMA_PG)
+            self._schema_made = True
+        return pg
+
     def add(self, answer: dict[str, object]) -> int:
-        """Store one answer in its own transaction; returns its id."""
+        """Store one answer in its own transaction; returns its id once it is committed.
+
+        Raises
+        ------
+        StoreUnavailable
+            The database cannot be reached or written (nothing was stored).
+        """
         now = datetime.now(UTC)
         payload = json.dumps(answer, ensure_ascii=False)
         if self.is_pg:
-            with psycopg.connect(self.url) as pg, pg.transaction():
-                row = pg.execute(
-                    "INSERT INTO svar (mottatt, data) VALUES (%s, %s::jsonb) RETURNING id",
-                    (now, payload),
-                ).fetchone()
+            try:
+                with self._pg() as pg, pg.transaction():
+                    row = pg.execute(
+                        "INSERT INTO svar (mottatt, data) VALUES (%s, %s::jsonb) RETURNING id",
+                        (now, payload),
+                    ).fetchone()
+            except psycopg.OperationalError as e:
+                raise _unavailable(self.url, e) from None
             return int(row[0]) if row is not None else 0
         with self._lock:  # one writer per process; SQLite's own lock between processes
-            con = self._sqlite()
             try:
-                # autocommit: the single INSERT is its own transaction, synced to disk (FULL)
-                cur = con.execute(
-                    "INSERT INTO svar (mottatt, data) VALUES (?, ?)", (now.isoformat(), payload)
-                )
-            finally:
-                con.close()
+                con = self._sqlite()
+                try:
+                    # autocommit: the single INSERT is its own transaction, synced (FULL)
+                    cur = con.execute(
+                        "INSERT INTO svar (mottatt, data) VALUES (?, ?)",
+                        (now.isoformat(), payload),
+                    )
+                finally:
+                    con.close()
+            except sqlite3.OperationalError as e:
+                raise _unavailable(self.url, e) from None
         return int(cur.lastrowid or 0)
 
     def _query(self, sql: str, columns: Sequence[str]) -> pd.DataFrame:
+        """Rows of ``sql`` (built from this module's constants only).
+
+        Raises
+        ------
+        StoreUnavailable
+            The database cannot be reached.
+        """
         if self.is_pg:
-            with psycopg.connect(self.url) as pg:
-                # the SQL is built from this module's constants only; bytes, as psycopg accepts
-                rows = pg.execute(sql.encode()).fetchall()
-        else:
-            con = self._sqlite()
             try:
-                rows = con.execute(sql).fetchall()
-            finally:
-                con.close()
+                with self._pg() as pg:
+                    # bytes, as psycopg accepts for SQL that is not a literal string
+                    rows = pg.execute(sql.encode()).fetchall()
+            except psycopg.OperationalError as e:
+                raise _unavailable(self.url, e) from None
+        else:
+            try:
+                con = self._sqlite()
+                try:
+                    rows = con.execute(sql).fetchall()
+                finally:
+                    con.close()
+            except sqlite3.OperationalError as e:
+                raise _unavailable(self.url, e) from None
         return pd.DataFrame(rows, columns=list(columns))
 
     def fields(self, *, with_mobile: bool = False) -> pd.DataFrame:
@@ -186,6 +246,11 @@ def answers_for_analysis(store_url: str | Path) -> pd.DataFrame:
     The ``mobil`` answers become columns ``mob_<operator>_<inne|ute>`` (0, 2, 3 or NaN), for
     whatever operators the answers name. An absent SQLite file means no answers (an empty
     frame).
+
+    Raises
+    ------
+    StoreUnavailable
+        The database cannot be reached.
     """
     if not is_postgres(store_url) and not Path(store_url).exists():
         return pd.DataFrame()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from pathlib import Path
 
 import pytest
 from fastapi import APIRouter
@@ -15,7 +16,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from dekning.api.errors import (
     ERROR_TABLE,
+    RETRY_AFTER_S,
     Busy,
+    HeadersTooLarge,
     NoRunner,
     NotAuthenticated,
     PlannerAccessOff,
@@ -25,6 +28,7 @@ from dekning.api.errors import (
     row_of,
 )
 from dekning.errors import ConfigError, InputError, PlanningError, ReconciliationError, RuleError
+from dekning.surveys.store import StoreUnavailable
 
 ANSWER = {"adresse": "Storgata 3", "postnummer": "7395"}
 
@@ -71,6 +75,7 @@ def walk(results_copy, make_app, planner_headers):
         UnknownId: c.get("/v1/dekning/1"),
         NotAuthenticated: c.get("/v1/planlegger/avvik", params={"token": "feil"}),
         TooLarge: c.post("/v1/svar", content=b" " * 20_000),
+        HeadersTooLarge: c.get("/v1/health", headers={"X-Pad": "a" * 20_000}),
         InputError: c.post("/v1/svar", json={**ANSWER, "mobil": {"ukjent_inne": 3}}),
         PlanningError: c.get("/test/planlegging"),
         ReconciliationError: c.get("/test/avstemming"),
@@ -95,6 +100,11 @@ def walk(results_copy, make_app, planner_headers):
     got[PlannerAccessOff] = no_token.get("/v1/planlegger/avvik")
     no_runner = TestClient(make_app(results_copy))
     got[NoRunner] = no_runner.post("/v1/planlegger/kjor", headers=planner_headers)
+    store = Path(no_runner.app.state.service.store.url)  # type: ignore[attr-defined]
+    for part in store.parent.glob(store.name + "*"):
+        part.unlink()
+    store.mkdir()  # a folder where the SQLite file was: the store cannot be opened
+    got[StoreUnavailable] = no_runner.post("/v1/svar", json=ANSWER)
     return got, busy_package
 
 
@@ -131,6 +141,7 @@ def test_request_problems_say_what_was_wrong(walk):
     assert got[StarletteHTTPException].json()["detail"] == "finnes ikke"
     assert got[TooManyRequests].headers["retry-after"] == "60"
     assert got[NotAuthenticated].headers["www-authenticate"] == "Bearer"
+    assert got[StoreUnavailable].headers["retry-after"] == str(RETRY_AFTER_S)
 
 
 def test_internal_failures_are_logged_with_their_traceback(results_copy, make_app, caplog):

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -38,7 +39,8 @@ def test_serve_runs_first_then_reruns_in_the_background(tmp_path: Path):
     base = f"http://127.0.0.1:{port}"
     cmd = [sys.executable, "-m", "dekning.cli", "serve", "--out", "ut", "--port", str(port)]
     server = subprocess.Popen(
-        [*cmd, "--planner-token", "hemmelig"],
+        cmd,
+        env={**os.environ, "DEKNING_PLANNER_TOKEN": "hemmelig"},
         cwd=tmp_path,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -67,3 +69,67 @@ def test_serve_runs_first_then_reruns_in_the_background(tmp_path: Path):
         _, err = server.communicate(timeout=30)
     assert "Fant ingen resultater i ut: kjører analysen først" in err
     assert "Traceback" not in err
+
+
+def _start(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[subprocess.Popen, str]:
+    port = _free_port()
+    cmd = [sys.executable, "-m", "dekning.cli", "serve", "--port", str(port), *args]
+    server = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            _call(f"{base}/v1/health")
+            return server, base
+        except OSError:
+            if server.poll() is not None:
+                break
+            time.sleep(0.3)
+    server.kill()
+    raise AssertionError(server.communicate()[0])
+
+
+@pytest.mark.slow
+def test_token_from_a_file_never_in_the_log(results_copy: Path, tmp_path: Path):
+    secret = "s3cr3t-7f1c"
+    (tmp_path / "token").write_text(secret + "\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "DEKNING_PLANNER_TOKEN"}
+    args = ["--out", str(results_copy), "--access-log", "--planner-token-file", "token"]
+    server, base = _start(args, tmp_path, env)
+    try:
+        with urllib.request.urlopen(f"{base}/kart/planlegger?token={secret}", timeout=5) as r:
+            assert r.status == 200
+        status, _ = _call(f"{base}/v1/planlegger/avvik?a=1&token={secret}")
+        assert status == 200
+        assert _call(f"{base}/v1/planlegger/avvik?token=feil")[0] == 401
+        assert secret not in " ".join(server.args)  # not on the command line (ps)
+    finally:
+        server.terminate()
+        log, _ = server.communicate(timeout=30)
+    assert "GET /kart/planlegger?token=[skjult]" in log
+    assert "/v1/planlegger/avvik?a=1&token=[skjult]" in log
+    assert secret not in log and "Traceback" not in log
+
+
+def test_the_token_is_not_a_command_line_option(tmp_path: Path):
+    done = subprocess.run(
+        [sys.executable, "-m", "dekning.cli", "serve", "--planner-token", "x"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "--planner-token" in done.stderr
+    empty = tmp_path / "tom"
+    empty.write_text("\n", encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "dekning.cli", "serve", "--planner-token-file", str(empty)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2 and "tokenfila er tom" in done.stderr
+    assert "Traceback" not in done.stderr

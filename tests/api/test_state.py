@@ -103,4 +103,4 @@ def test_encoders_check_the_crs(results_copy):
         Lookup.build(addresses, [MobileLayer("telenor", "4g")])
     areas = gpd.read_file(results_copy / "omrader.gpkg", layer="omrader").to_crs(4326)
     with pytest.raises(InputError, match=r"omrader\.gpkg"):
-        areas_json(areas)
+        areas_json(areas, 5)
