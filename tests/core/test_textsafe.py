@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 import json
+import shutil
+import subprocess
+from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 from hypothesis import given
@@ -12,6 +17,8 @@ from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 from rich.console import Console
 
+from dekning.config import default_data_dir, load_config
+from dekning.pipeline import run
 from dekning.textsafe import (
     FORMULA_START,
     from_spreadsheet_frame,
@@ -132,3 +139,145 @@ def test_terminal_text_shows_control_characters():
 def test_csv_lines_end_in_newline_without_carriage_returns(tmp_path):
     write_spreadsheet_csv(pd.DataFrame({"a": ["=1", "x\ny"], "n": [-1, 2]}), tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_bytes() == b'a;n\n\'=1;-1\n"x\ny";2\n'
+
+
+# End to end: a run on a copy of the default data with hostile texts, read by LibreOffice.
+
+SOFFICE = Path("/usr/bin/soffice")
+FORMULAS = ['=HYPERLINK("http://x","y")', "@SUM(1)", "+1", "-2+3"]
+COMMENTS = ['=HYPERLINK("http://x","y")', "@SUM(1)", "-2+3", "+47 99 99 99 99"]
+
+
+def _cells(path: Path) -> list[list[str]]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh, delimiter=";"))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.fixture(scope="module")
+def hostile_run(tmp_path_factory, default_result):
+    """``dekning run`` on the default data where four addresses of chosen areas, a post town
+    and survey comments, addresses and answers start like formulas."""
+    root = tmp_path_factory.mktemp("hostile")
+    data = root / "data"
+    shutil.copytree(default_data_dir(), data, ignore=shutil.ignore_patterns("generator"))
+    cls, areas = default_result.classified, default_result.areas
+    chosen = cls[cls["eligible"] & cls["area_id"].isin(areas.loc[areas["valgt"], "area_id"])]
+    victims = dict(zip(chosen["adrid"].head(len(FORMULAS)), FORMULAS, strict=True))
+    register = pd.read_csv(data / "adresser.csv", sep=";", dtype=str, keep_default_na=False)
+    hit = register["adresseId"].astype(int).isin(victims)
+    for column in ("adresseTekst", "adresseTekstUtenAdressetilleggsnavn"):
+        register.loc[hit, column] = register.loc[hit, "adresseId"].astype(int).map(victims)
+    register.loc[hit, "poststed"] = "=1+2"
+    register.to_csv(data / "adresser.csv", sep=";", index=False)
+    survey_path = data / "sporreundersokelse_nettskjema.csv"
+    survey = pd.read_csv(
+        survey_path, sep=";", dtype=str, keep_default_na=False, encoding="utf-8-sig"
+    )
+    survey.loc[: len(COMMENTS) - 1, "Kommentar"] = COMMENTS
+    extra = survey.iloc[[0, 1]].copy()
+    extra["Adresse"] = ["-2+3", "Storgata 1"]
+    extra["$submission_id"] = ["9999991", "9999992"]
+    extra.iloc[1, survey.columns.get_loc("Målt nedlastingshastighet (Mbit/s)")] = "=1+1"
+    pd.concat([survey, extra]).to_csv(survey_path, sep=";", index=False)
+    run(load_config(data / "dekning.toml"), root / "ut")
+    return root / "ut", victims
+
+
+@pytest.mark.slow
+def test_no_csv_of_a_run_holds_a_formula(hostile_run):
+    out, _ = hostile_run
+    files = sorted(out.rglob("*.csv"))
+    assert len(files) > 10
+    for path in files:
+        for row in _cells(path):
+            for cell in row:
+                if cell.startswith(FORMULA_START):
+                    assert _is_number(cell), (path.name, cell)
+
+
+@pytest.mark.slow
+def test_hostile_texts_are_kept_as_text(hostile_run):
+    out, victims = hostile_run
+    table = pd.read_csv(out / "adresser_klassifisert.csv", sep=";", dtype={"adressetekst": str})
+    shown = dict(zip(table["adrid"], table["adressetekst"], strict=True))
+    assert {shown[a] for a in victims} == {"'" + f for f in FORMULAS}
+    assert table["best_down_kbps"].dtype.kind in "if"  # numbers stay numbers
+    back = from_spreadsheet_frame(table)
+    assert {back.set_index("adrid").loc[a, "adressetekst"] for a in victims} == set(FORMULAS)
+    answers = pd.read_csv(out / "sporreundersokelse_svar_PERSONOPPLYSNINGER.csv", sep=";")
+    assert {"'" + c for c in COMMENTS} <= set(answers["comment"].dropna())
+    missing = pd.read_csv(out / "sporreundersokelse_ikke_funnet.csv", sep=";")
+    assert "'-2+3" in set(missing["address"])
+    rejected = pd.read_csv(out / "sporreundersokelse_avvist.csv", sep=";", dtype=str)
+    assert "'=1+1" in set(rejected["value"])
+    packages = [p for p in (out / "soknad").glob("*/adresser.csv")]
+    in_packages = set()
+    for path in packages:
+        package = pd.read_csv(path, sep=";", dtype=str)
+        in_packages |= set(package["adresse"]) | set(package["poststed"])
+        ws = openpyxl.load_workbook(path.with_suffix(".xlsx")).active
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                    assert cell.data_type == "s"  # text in the workbook, as written
+                    assert cell.value in {*FORMULAS, "=1+2"}
+    assert {"'" + f for f in FORMULAS} | {"'=1+2"} <= in_packages
+
+
+@pytest.mark.slow
+def test_libreoffice_reads_the_csv_as_text(hostile_run, tmp_path):
+    """LibreOffice opens the run's CSV with formula evaluation on: the hostile cells stay text,
+    while the same texts without the apostrophe (a control file) become formulas."""
+    if not SOFFICE.exists():
+        pytest.skip("LibreOffice is not installed (/usr/bin/soffice)")
+    out, _ = hostile_run
+    package = next(p for p in (out / "soknad").glob("*/adresser.csv") if "'" in p.read_text())
+    control = tmp_path / "kontroll.csv"
+    control.write_text(
+        "adresse;n\n" + "".join(f'"{f.replace(chr(34), 2 * chr(34))}";-1\n' for f in FORMULAS),
+        encoding="utf-8",
+    )
+    mine = tmp_path / "adresser.csv"
+    shutil.copy(package, mine)
+    subprocess.run(
+        [
+            str(SOFFICE),
+            f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+            "--headless",
+            "--infilter=CSV:59,34,76,1,,1033,false,false,false,false,false,true",
+            "--convert-to",
+            "xlsx",
+            "--outdir",
+            str(tmp_path / "xlsx"),
+            str(mine),
+            str(control),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    ws = openpyxl.load_workbook(tmp_path / "xlsx" / "adresser.xlsx").active
+    header = [c.value for c in ws[1]]
+    cells = [row[header.index("adresse")] for row in ws.iter_rows(min_row=2)]
+    hostile = [
+        c
+        for c in cells
+        if isinstance(c.value, str) and c.value.lstrip("'").startswith(FORMULA_START)
+    ]
+    assert len(hostile) >= 1
+    for cell in hostile:
+        assert cell.data_type == "s", cell.value
+        assert cell.value.lstrip("'") in {*FORMULAS}
+    counts = [row[header.index("husstander")].value for row in ws.iter_rows(min_row=2)]
+    assert all(isinstance(v, int | float) for v in counts)  # numbers stay numbers
+    ctl = openpyxl.load_workbook(tmp_path / "xlsx" / "kontroll.xlsx").active
+    kinds = {c.value: c.data_type for (c,) in ctl.iter_rows(min_row=2, max_col=1)}
+    assert "f" in kinds.values(), kinds  # without the apostrophe LibreOffice makes formulas
