@@ -11,8 +11,9 @@ One function per kind of output that could run or interpret text:
 - :func:`script_json` — JSON embedded in an HTML ``<script>`` element: ``<``, ``>``, ``&``,
   ``'`` and U+2028/U+2029 are written as ``\\uXXXX`` escapes, so no input text can close the
   element (``</script>``) or start markup.
-- :func:`terminal_text` — text printed with rich: markup (``[bold]``, ``[link=…]``) is shown as
-  written, and control characters (escape sequences, terminal hyperlinks) are shown as ``\\xNN``.
+- :func:`terminal_text` — text printed with rich: a :class:`rich.text.Text`, so markup
+  (``[bold]``, ``[link=…]``) is shown as written, and control characters (escape sequences,
+  terminal hyperlinks) are shown as ``\\xNN``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import re
 from pathlib import Path
 
 import pandas as pd
-from rich.markup import escape as escape_markup
+from rich.text import Text
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """Characters that make a spreadsheet read a CSV cell as a formula (OWASP)."""
@@ -121,12 +122,13 @@ def script_json(value: object) -> str:
     return re.sub("[<>&'\u2028\u2029]", lambda m: _SCRIPT_UNSAFE[m.group(0)], text)
 
 
-def terminal_text(value: object) -> str:
-    """``str(value)`` for :meth:`rich.console.Console.print`: rich markup escaped (shown as
-    written) and control characters (newline and escape sequences included) shown as
-    ``\\xNN``, so the text can neither style the terminal nor make a hyperlink."""
+def terminal_text(value: object, style: str = "") -> Text:
+    """``str(value)`` as a :class:`rich.text.Text` for printing: never read as rich markup,
+    emoji codes or highlighting, whatever the console's settings, and with control characters
+    (newline and escape sequences included) shown as ``\\xNN``, so the text can neither
+    style the terminal nor make a hyperlink."""
     text = _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}", str(value))
-    return escape_markup(text)
+    return Text(text, style=style)
 
 
 __all__ = [

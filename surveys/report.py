@@ -2,7 +2,7 @@
 
 Text from the export (and its file name) is printed as written: rich markup such as ``[bold]`` or
 ``[link=…]`` and terminal escape sequences in it are shown, never applied
-(:func:`dekning.textsafe.terminal_text`).
+(:func:`dekning.textsafe.terminal_text`), with any console.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from dekning.config import Config
 from dekning.coverage.read.addresses import read_addresses, read_boundary
@@ -55,11 +56,8 @@ def validate_survey_cli(path: Path, mapping: Path | None, cfg: Config, console: 
         snap_m=cfg.surveys.snap_m,
     )
     n_rej = read.rejected["row"].nunique()
-    console.print(
-        f"[bold]{terminal_text(path)}[/bold] "
-        f"({terminal_text(m.tool or 'ukjent verktøy')}, {terminal_text(m.source)})",
-        highlight=False,
-    )
+    tool = f" ({m.tool or 'ukjent verktøy'}, {m.source})"
+    console.print(Text.assemble(terminal_text(path, "bold"), terminal_text(tool)))
     console.print(
         f"Rader: {read.total}   godkjent: {len(read.answers)}   avvist: {n_rej}", highlight=False
     )

@@ -117,23 +117,27 @@ def test_script_json_refuses_nan():
         script_json([float("nan")])
 
 
-def test_terminal_text_is_printed_as_written():
-    hostile = "[bold]x[/bold] [link=http://evil]y[/link]"
-    console = Console(record=True, width=200, force_terminal=True, color_system="truecolor")
-    console.print(terminal_text(hostile), highlight=False)
-    assert console.export_text() == hostile + "\n"
+@pytest.mark.parametrize("markup", [True, False])
+def test_terminal_text_is_printed_as_written(markup):
+    hostile = "[bold]x[/bold] [link=http://evil]y[/link] :smile: 1.2.3.4"
+    console = Console(
+        record=True, width=200, force_terminal=True, color_system="truecolor", markup=markup
+    )
+    console.print(terminal_text(hostile))
+    assert console.export_text(clear=False) == hostile + "\n"
     raw = console.export_text(styles=True)
-    assert "\x1b]8;" not in raw and "\x1b[1m" not in raw
+    assert "\x1b" not in raw  # no style, colour or hyperlink at all
 
 
 def test_terminal_text_shows_control_characters():
     link = "\x1b]8;;http://evil\x1b\\y\x1b]8;;\x1b\\"
-    shown = terminal_text(link + "\nz\x9b")
-    assert "\x1b" not in shown and "\n" not in shown and "\x9b" not in shown
+    shown = terminal_text(link + "\nz\x9b\x07", style="bold")
+    assert shown.style == "bold"
     console = Console(record=True, width=200, force_terminal=True)
-    console.print(shown, highlight=False)
-    assert console.export_text() == r"\x1b]8;;http://evil\x1b\y\x1b]8;;\x1b\\x0az\x9b" + "\n"
-    assert terminal_text("tab\there") == "tab\there"
+    console.print(shown)
+    printed = console.export_text()
+    assert printed == r"\x1b]8;;http://evil\x1b\y\x1b]8;;\x1b\\x0az\x9b\x07" + "\n"
+    assert terminal_text("tab\there").plain == "tab\there"
 
 
 def test_csv_lines_end_in_newline_without_carriage_returns(tmp_path):

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pandas as pd
 import pytest
 from rich.console import Console
@@ -36,26 +41,57 @@ def test_unknown_mapping_is_a_config_error(default_config, data_dir, tmp_path):
 
 
 HOSTILE_ADDRESS = "[bold]x[/bold] [link=http://evil]y[/link]"
+HOSTILE_NAME = "svar [bold]ut[red] :smile:.csv"
 
 
-def test_input_text_is_printed_as_written(default_config, data_dir, tmp_path):
-    """Markup, a terminal hyperlink and escape sequences from the export (and its file name)
-    are shown literally: nothing styles the terminal or becomes a link."""
+@pytest.fixture
+def hostile_export(data_dir, tmp_path):
+    """The first answer of the default export three times: with :data:`HOSTILE_ADDRESS` (not
+    found), with a rejected speed in markup, and with a terminal hyperlink (OSC 8) as the
+    address; in a file named with markup and an emoji code."""
     raw = (data_dir / "sporreundersokelse_nettskjema.csv").read_text(encoding="utf-8-sig")
     header, first, *_ = raw.splitlines()
     fields = first.split(";")
     unmatched = [*fields[:2], HOSTILE_ADDRESS, "7395", *fields[4:]]
     rejected = [*fields[:2], "Stølsvegen 1", "7395", *fields[4:7], "[red]5[/red]", *fields[8:]]
     osc = [*fields[:2], '"\x1b]8;;http://evil\x1b\\z\x1b]8;;\x1b\\"', "7395", *fields[4:]]
-    export = tmp_path / "svar [bold]ut[red].csv"
+    export = tmp_path / HOSTILE_NAME
     rows = [header, *(";".join(r) for r in (unmatched, rejected, osc))]
     export.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    console = Console(record=True, width=300, force_terminal=True, color_system="truecolor")
-    validate_survey_cli(export, None, default_config, console)
-    styled = console.export_text(styles=True, clear=False)
-    text = console.export_text()
+    return export
+
+
+def _literal(text: str) -> None:
     assert HOSTILE_ADDRESS in text
     assert "[red]5[/red]" in text
-    assert "svar [bold]ut[red].csv" in text
+    assert HOSTILE_NAME in text
     assert r"\x1b]8;;http://evil\x1b\z" in text
+
+
+@pytest.mark.parametrize("markup", [True, False])
+def test_input_text_is_printed_as_written(default_config, hostile_export, markup):
+    """Markup, a terminal hyperlink and escape sequences from the export (and its file name)
+    are shown literally, with or without markup on the console: nothing styles the terminal or
+    becomes a link."""
+    console = Console(
+        record=True, width=300, force_terminal=True, color_system="truecolor", markup=markup
+    )
+    validate_survey_cli(hostile_export, None, default_config, console)
+    styled = console.export_text(styles=True, clear=False)
+    _literal(console.export_text())
     assert "\x1b]8;" not in styled  # no terminal hyperlink (OSC 8) anywhere
+
+
+def test_dekning_validate_prints_input_text_as_written(hostile_export):
+    env = {**os.environ, "COLUMNS": "300", "TERM": "xterm-256color"}
+    dekning = Path(sys.executable).with_name("dekning")
+    done = subprocess.run(
+        [str(dekning), "validate", str(hostile_export)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    _literal(done.stdout)
+    assert "\x1b" not in done.stdout and "Traceback" not in done.stderr
