@@ -3,7 +3,9 @@
 openpyxl makes a formula of any string that starts with ``=`` and an error value of ``#N/A``
 and its kind; an address called ``=HYPERLINK("http://x","y")`` would then run in Excel. Here only
 a :class:`Formula` is a formula; every other string is stored as text (``data_type = "s"``),
-and characters XML cannot hold become U+FFFD instead of stopping the run.
+and characters XML cannot hold become U+FFFD instead of stopping the run. A text that starts like
+a formula (:data:`dekning.textsafe.FORMULA_START`) also gets the cell's quote prefix, as typing
+``'`` before it in Excel would: it stays text when someone edits the cell.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 
 import pandas as pd
 from openpyxl.worksheet.worksheet import Worksheet
+
+from dekning.textsafe import FORMULA_START
 
 XML_ILLEGAL = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"
 """Characters an Excel workbook (XML 1.0) cannot hold: control characters but tab and newlines."""
@@ -29,6 +33,7 @@ def put(ws: Worksheet, row: int, column: int, value: object) -> None:
     if isinstance(value, str) and not isinstance(value, Formula):
         cell = ws.cell(row=row, column=column, value=re.sub(XML_ILLEGAL, REPLACEMENT, value))
         cell.data_type = "s"
+        cell.quotePrefix = value.startswith(FORMULA_START)
     else:
         ws.cell(row=row, column=column, value=value)
 
@@ -47,11 +52,14 @@ def excel_text(table: pd.DataFrame) -> pd.DataFrame:
 
 def store_as_text(ws: Worksheet) -> None:
     """Store every cell of a data sheet that openpyxl took for a formula or an error value as
-    the text it is (for sheets written by pandas, which has no formulas of its own)."""
+    the text it is (for sheets written by pandas, which has no formulas of its own); text that
+    starts like a formula gets the quote prefix."""
     for row in ws.iter_rows():
         for cell in row:
             if cell.data_type in ("f", "e"):
                 cell.data_type = "s"
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                cell.quotePrefix = True
 
 
 __all__ = ["XML_ILLEGAL", "Formula", "excel_text", "put", "store_as_text"]

@@ -232,6 +232,7 @@ def test_hostile_texts_are_kept_as_text(hostile_run):
             for cell in row:
                 if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
                     assert cell.data_type == "s"  # text in the workbook, as written
+                    assert cell.quotePrefix  # and it stays text when someone edits it
                     assert cell.value in {*FORMULAS, "=1+2"}
     assert {"'" + f for f in FORMULAS} | {"'=1+2"} <= in_packages
 

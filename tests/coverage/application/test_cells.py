@@ -27,6 +27,7 @@ def test_put_writes_formulas_numbers_and_text(tmp_path):
         ("a\ufffdb\ufffdc\td", "s"),  # XML cannot hold \x00 or \x1f; a tab it can
         (2.5, "n"),
     ]
+    assert [c.quotePrefix for c in row] == [False, True, False, False, False]
 
 
 def test_excel_text_cleans_text_only():
@@ -52,14 +53,22 @@ def test_excel_text_cleans_text_only():
 def test_store_as_text_turns_formulas_pandas_wrote_into_text(tmp_path):
     path = tmp_path / "a.xlsx"
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
-        pd.DataFrame({"adresse": ["=2*3", "#DIV/0!", "Storgata 1"], "n": [1, 2, 3]}).to_excel(
-            writer, index=False, sheet_name="A"
-        )
+        table = {"adresse": ["=2*3", "#DIV/0!", "Storgata 1", "@SUM(1)"], "n": [1, 2, 3, -4]}
+        pd.DataFrame(table).to_excel(writer, index=False, sheet_name="A")
         store_as_text(writer.sheets["A"])
     ws = openpyxl.load_workbook(path).active
     assert [(c.value, c.data_type) for c in ws["A"]][1:] == [
         ("=2*3", "s"),
         ("#DIV/0!", "s"),
         ("Storgata 1", "s"),
+        ("@SUM(1)", "s"),
     ]
-    assert [c.data_type for c in ws["B"]][1:] == ["n", "n", "n"]
+    # Formula-like text keeps Excel's quote prefix, so editing the cell leaves it text.
+    assert [c.quotePrefix for c in ws["A"]][1:] == [True, False, False, True]
+    assert [(c.value, c.data_type) for c in ws["B"]][1:] == [
+        (1, "n"),
+        (2, "n"),
+        (3, "n"),
+        (-4, "n"),
+    ]
+    assert not any(c.quotePrefix for c in ws["B"])
