@@ -231,7 +231,9 @@ class SurveyStore:
         """Every stored answer: ``id``, ``mottatt``, one column per field and ``mobil`` (a dict
         per answer: what the planner sees)."""
         df = self.fields(with_mobile=True)
-        nested = [json.loads(text) if text else {} for text in df["mobil"]]
+        nested = [
+            json.loads(text) if isinstance(text, str) and text else {} for text in df["mobil"]
+        ]
         df["mobil"] = pd.Series(nested, index=df.index, dtype=object)
         return df
 

@@ -14,6 +14,7 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
+from dekning.api.errors import RETRY_AFTER_S
 from dekning.api.headers import API_CSP, DOCS_CSP, MAP_CSP, policy
 from dekning.api.limits import client_address
 from dekning.api.server import RedactToken, install_redaction, redact, server_options
@@ -283,3 +284,61 @@ def test_forwarded_headers_are_not_applied_by_the_server(server):
         )
         codes.append(int(answer.split(b" ", 2)[1]))
     assert codes.count(201) == 10 and codes.count(429) == 5, codes
+
+
+# --- the survey store's database down ---------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_database_down_is_503_and_recovers(results_copy, make_app, throwaway_pg, caplog):
+    c = TestClient(make_app(results_copy, database_url=throwaway_pg.url))
+    assert c.post("/v1/svar", json=GOOD).status_code == 201
+    throwaway_pg.stop()
+    with caplog.at_level(logging.INFO):
+        down = c.post("/v1/svar", json=GOOD)
+        listed = c.get("/v1/planlegger/svar", headers={"Authorization": "Bearer hemmelig"})
+        # a service started while the database is down starts, and serves what it can
+        late = TestClient(make_app(results_copy, database_url=throwaway_pg.url))
+        assert late.get("/v1/health").status_code == 200
+        assert late.post("/v1/svar", json=GOOD).status_code == 503
+    for r in (down, listed):
+        assert r.status_code == 503, r.text
+        assert r.headers["retry-after"] == str(RETRY_AFTER_S)
+        assert r.json() == {
+            "detail": "svarlageret er ikke tilgjengelig akkurat nå; prøv igjen senere"
+        }
+    assert not [rec for rec in caplog.records if rec.exc_info]  # one line each, no traceback
+    assert any("StoreUnavailable" in rec.getMessage() for rec in caplog.records)
+    throwaway_pg.start()
+    assert c.post("/v1/svar", json=GOOD).status_code == 201
+    assert late.post("/v1/svar", json=GOOD).status_code == 201
+    assert c.app.state.service.store.count() == 3  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres
+def test_a_database_crash_loses_no_acknowledged_answer(results_copy, make_app, throwaway_pg):
+    """Answers acknowledged (201) while the database server crashes (``pg_ctl -m immediate``:
+    no shutdown checkpoint) are all there after it restarts."""
+    c = TestClient(make_app(results_copy, database_url=throwaway_pg.url))
+    acknowledged: list[int] = []
+    codes: list[int] = []
+    stop = threading.Event()
+
+    def post() -> None:
+        while not stop.is_set():
+            r = c.post("/v1/svar", json=GOOD)
+            codes.append(r.status_code)
+            if r.status_code == 201:
+                acknowledged.append(r.json()["id"])
+
+    writer = threading.Thread(target=post)
+    writer.start()
+    time.sleep(1.0)
+    throwaway_pg.stop("immediate")
+    time.sleep(0.5)
+    stop.set()
+    writer.join(30)
+    throwaway_pg.start()
+    assert len(acknowledged) > 10 and 503 in codes and set(codes) <= {201, 503}
+    stored = set(c.app.state.service.store.all()["id"])  # type: ignore[attr-defined]
+    assert set(acknowledged) <= stored

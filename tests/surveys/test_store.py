@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
+import signal
 import sqlite3
+import subprocess
+import sys
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -11,7 +15,7 @@ import pytest
 
 from dekning.errors import ConfigError
 from dekning.surveys import store as store_module
-from dekning.surveys.store import FIELDS, SurveyStore, answers_for_analysis
+from dekning.surveys.store import FIELDS, StoreUnavailable, SurveyStore, answers_for_analysis
 
 GOOD = {
     "adresse": "Storgata 3",
@@ -104,3 +108,77 @@ def test_store_on_a_real_postgresql_server():
     if not url:
         pytest.skip("DEKNING_TEST_PG_URL not set (bash .ci/run starts a PostgreSQL server)")
     _check_round_trip(SurveyStore(url))
+
+
+def test_unreachable_stores_are_store_unavailable(tmp_path):
+    folder = tmp_path / "en-mappe"
+    folder.mkdir()
+    with pytest.raises(StoreUnavailable, match=r"SQLite-fila .*en-mappe.* er ikke tilgjengelig"):
+        SurveyStore(folder)  # a folder, not a database file
+    store = SurveyStore(tmp_path / "svar.sqlite")
+    (tmp_path / "svar.sqlite").unlink()
+    for part in tmp_path.glob("svar.sqlite-*"):
+        part.unlink()
+    (tmp_path / "svar.sqlite").mkdir()
+    with pytest.raises(StoreUnavailable):
+        store.add(GOOD)
+    with pytest.raises(StoreUnavailable):
+        store.count()
+
+
+def test_unreachable_postgresql_is_store_unavailable():
+    pytest.importorskip("psycopg")
+    store = SurveyStore("postgresql://postgres@127.0.0.1:1/postgres")  # nothing listens on 1
+    with pytest.raises(
+        StoreUnavailable, match=r"svarlageret \(PostgreSQL-databasen\) er ikke tilgjengelig"
+    ):
+        store.add(GOOD)
+    with pytest.raises(StoreUnavailable):
+        answers_for_analysis(store.url)
+
+
+WRITER = """
+import sys
+from dekning.surveys.store import SurveyStore
+store = SurveyStore(sys.argv[1])
+print("klar", flush=True)
+i = 0
+while True:
+    i += 1
+    answer_id = store.add({"adresse": f"Storgata {i}", "kommentar": "kill -9"})
+    print(answer_id, flush=True)
+"""
+
+
+def _killed_writer(url: str, seconds: float = 2.0) -> list[int]:
+    """Ids a writer process acknowledged before it was killed with SIGKILL mid-way."""
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, url], stdout=subprocess.PIPE, text=True, bufsize=1
+    )
+    assert writer.stdout is not None
+    assert writer.stdout.readline().strip() == "klar"
+    time.sleep(seconds)
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(30)
+    acknowledged = [int(line) for line in writer.stdout.read().split() if line.strip()]
+    writer.stdout.close()
+    return acknowledged
+
+
+def test_kill_9_loses_no_acknowledged_answer_sqlite(tmp_path):
+    url = str(tmp_path / "svar.sqlite")
+    acknowledged = _killed_writer(url)
+    assert len(acknowledged) > 20
+    stored = set(SurveyStore(url).all()["id"])
+    assert set(acknowledged) <= stored
+    assert len(stored) - len(acknowledged) <= 1  # at most the one being written when killed
+
+
+@pytest.mark.postgres
+def test_kill_9_loses_no_acknowledged_answer_postgresql():
+    url = os.environ.get("DEKNING_TEST_PG_URL")
+    if not url:
+        pytest.skip("DEKNING_TEST_PG_URL not set (bash .ci/run starts a PostgreSQL server)")
+    acknowledged = _killed_writer(url)
+    assert len(acknowledged) > 20
+    assert set(acknowledged) <= set(SurveyStore(url).all()["id"])
