@@ -258,6 +258,7 @@ def hostile_maps(tmp_path, make_addresses, small_areas, small_routes, small_grid
     cls.loc[0, "adressetekst"] = HOSTILE_ADDRESS
     cls.loc[1, "adressetekst"] = HOSTILE_ATTR
     cls.loc[0, "postnummer"] = HOSTILE_ATTR
+    cls.loc[2, "adressetekst"] = "Linje\u2028skift\u2029vegen 3"  # JS line terminators
     cls["poststed"] = HOSTILE_ATTR
     areas = small_areas.copy()
     areas.loc[areas["area_id"] == "O-2", "area_id"] = HOSTILE_AREA
@@ -294,6 +295,7 @@ def test_hostile_text_never_runs_in_the_planner_map(browser, hostile_maps):
     path = hostile_maps[0]
     html = path.read_text(encoding="utf-8")
     assert "</script><script>window.__pwned" not in html and "<img src=x" not in html
+    assert "\u2028" not in html and "\u2029" not in html
     page, dialogs, errors = _guarded(browser, path)
     for box in page.locator(".leaflet-control-layers-selector").all():
         box.check()  # every layer on, the operator's too
@@ -315,6 +317,7 @@ def test_hostile_text_never_runs_in_the_public_map(browser, hostile_maps):
     path = hostile_maps[1]
     html = path.read_text(encoding="utf-8")
     assert "</script><script>window.__pwned" not in html and "<img src=x" not in html
+    assert "\u2028" not in html and "\u2029" not in html
     page, dialogs, errors = _guarded(browser, path)
     for hostile, postnummer in ((HOSTILE_ADDRESS, HOSTILE_ATTR), (HOSTILE_ATTR, "0001")):
         page.locator("#dekning-q").fill(f"{hostile} {postnummer}")
