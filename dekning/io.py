@@ -235,9 +235,8 @@ def to_numbers(
         values = _parse_text(series, file=file, field=field, feature=feature)
     if np.isinf(values).any():
         pos = int(np.flatnonzero(np.isinf(values))[0])
-        raise InputError(
-            f"ikke et endelig tall: {series.iloc[pos]!r}", file=file, field=field, **where(pos)
-        )
+        shown = series.iloc[pos] if series.dtype == object else f"{values[pos]:g}"
+        raise InputError(f"ikke et endelig tall: {shown}", file=file, field=field, **where(pos))
     if integer:
         bad = np.isnan(values) | (values != np.floor(values))
         if bad.any():

@@ -210,9 +210,14 @@ def _answer_lookups(table: object, source: str) -> dict[str, dict[str, str]]:
         raise ConfigError(f"{source}: [answers] must be a table of [answers.<field>] tables")
     lookups: dict[str, dict[str, str]] = {}
     for fld, codes in table.items():
-        if fld not in (*CODED, "mobile") or not isinstance(codes, dict):
+        if fld not in (*CODED, "mobile"):
             raise ConfigError(
                 f"{source}: [answers.{fld}] is not a coded field ({', '.join((*CODED, 'mobile'))})"
+            )
+        if not isinstance(codes, dict):
+            raise ConfigError(
+                f"{source}: [answers.{fld}] must be a table of code = list of answers "
+                f'(e.g. 3 = ["god"]), not {type(codes).__name__}'
             )
         lookup: dict[str, str] = {}
         for code, words in codes.items():

@@ -255,7 +255,7 @@ def _target_grid(
     h, w = int(window.height), int(window.width)
     step = max(1, math.ceil(max(h, w) / MAX_GRID_SIDE))
     shape = (math.ceil(h / step), math.ceil(w / step))
-    return shape, transform * Affine.scale(w / shape[1], h / shape[0]), ref.crs
+    return shape, transform @ Affine.scale(w / shape[1], h / shape[0]), ref.crs
 
 
 def _check_grid(src: rasterio.io.DatasetReader, path: str | Path) -> None:
@@ -331,7 +331,7 @@ def _read_decimated(
         band = src.read(1, window=window, out_shape=out_shape, masked=True, boundless=False)
     except RasterioError as err:
         raise InputError(f"cannot read mobile coverage raster: {err}", file=path) from None
-    transform = src.window_transform(window) * Affine.scale(w / out_shape[1], h / out_shape[0])
+    transform = src.window_transform(window) @ Affine.scale(w / out_shape[1], h / out_shape[0])
     return band.astype("float64").filled(np.nan), transform
 
 
