@@ -276,33 +276,31 @@ SAFE_DETAIL = """
 parsed as HTML: an address or area id from the input is shown as written."""
 
 
+def _bind_safely(method: str, options: str) -> FoliumTemplate:
+    """The script that binds :data:`SAFE_DETAIL` to the parent GeoJson with ``method``
+    (``bindTooltip``/``bindPopup``) and the element's ``options``."""
+    return FoliumTemplate(
+        "{% macro script(this, kwargs) %}\n{{ this._parent.get_name() }}."
+        + method
+        + "("
+        + SAFE_DETAIL
+        + ",{{ this."
+        + options
+        + " | tojavascript }});\n{% endmacro %}"
+    )
+
+
 class SafeTooltip(folium.GeoJsonTooltip):
     """:class:`folium.GeoJsonTooltip` that shows the feature properties as text (folium's own
     puts them into ``innerHTML``)."""
 
-    _template = FoliumTemplate(
-        """
-    {% macro script(this, kwargs) %}
-    {{ this._parent.get_name() }}.bindTooltip("""
-        + SAFE_DETAIL
-        + """,{{ this.tooltip_options | tojavascript }});
-    {% endmacro %}
-    """
-    )
+    _template = _bind_safely("bindTooltip", "tooltip_options")
 
 
 class SafePopup(folium.GeoJsonPopup):
     """:class:`folium.GeoJsonPopup` that shows the feature properties as text."""
 
-    _template = FoliumTemplate(
-        """
-    {% macro script(this, kwargs) %}
-    {{ this._parent.get_name() }}.bindPopup("""
-        + SAFE_DETAIL
-        + """,{{ this.popup_options | tojavascript }});
-    {% endmacro %}
-    """
-    )
+    _template = _bind_safely("bindPopup", "popup_options")
 
 
 RASTER_PANE = "dekning_raster"
