@@ -283,23 +283,23 @@ def hostile_maps(tmp_path, make_addresses, small_areas, small_routes, small_grid
 
 
 def _guarded(browser, path: Path):
-    """The page opened with a dialog handler; returns it, its dialogs and its errors."""
+    """The page opened with a dialog handler, after checking that no hostile text is raw in
+    its HTML; returns the page, its dialogs, its errors and the map's name."""
+    html = path.read_text(encoding="utf-8")
+    assert "</script><script>window.__pwned" not in html and "<img src=x" not in html
+    assert "\u2028" not in html and "\u2029" not in html
     dialogs: list[str] = []
     page, errors = _open(
         browser, path, on_dialog=lambda d: (dialogs.append(d.message), d.dismiss())
     )
-    return page, dialogs, errors
+    name = page.evaluate("Object.keys(window).find(k => k.startsWith('map_'))")
+    return page, dialogs, errors, name
 
 
 def test_hostile_text_never_runs_in_the_planner_map(browser, hostile_maps):
-    path = hostile_maps[0]
-    html = path.read_text(encoding="utf-8")
-    assert "</script><script>window.__pwned" not in html and "<img src=x" not in html
-    assert "\u2028" not in html and "\u2029" not in html
-    page, dialogs, errors = _guarded(browser, path)
+    page, dialogs, errors, name = _guarded(browser, hostile_maps[0])
     for box in page.locator(".leaflet-control-layers-selector").all():
         box.check()  # every layer on, the operator's too
-    name = page.evaluate("Object.keys(window).find(k => k.startsWith('map_'))")
     texts = page.evaluate(f"{SHOW_ALL}('{name}')")
     page.wait_for_timeout(300)
     shown = "\n".join(texts)
@@ -314,11 +314,7 @@ def test_hostile_text_never_runs_in_the_planner_map(browser, hostile_maps):
 
 
 def test_hostile_text_never_runs_in_the_public_map(browser, hostile_maps):
-    path = hostile_maps[1]
-    html = path.read_text(encoding="utf-8")
-    assert "</script><script>window.__pwned" not in html and "<img src=x" not in html
-    assert "\u2028" not in html and "\u2029" not in html
-    page, dialogs, errors = _guarded(browser, path)
+    page, dialogs, errors, name = _guarded(browser, hostile_maps[1])
     for hostile, postnummer in ((HOSTILE_ADDRESS, HOSTILE_ATTR), (HOSTILE_ATTR, "0001")):
         page.locator("#dekning-q").fill(f"{hostile} {postnummer}")
         first = page.locator("#dekning-results button").first
@@ -329,7 +325,6 @@ def test_hostile_text_never_runs_in_the_public_map(browser, hostile_maps):
         popup.wait_for(timeout=3000)
         text = popup.inner_text()
         assert text.startswith(hostile) and f"{HOSTILE_OPERATOR}: " in text
-    name = page.evaluate("Object.keys(window).find(k => k.startsWith('map_'))")
     texts = page.evaluate(f"{SHOW_ALL}('{name}')")
     assert any(HOSTILE_AREA in t for t in texts)  # the planned area's tooltip
     _shot(page, "kart_offentlig_injeksjon.png")
