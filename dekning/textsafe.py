@@ -118,7 +118,7 @@ def write_spreadsheet_csv(frame: pd.DataFrame, path: str | Path) -> None:
 
 def script_json(value: object) -> str:
     """``value`` as JSON that is safe inside an HTML ``<script>`` element (see the module)."""
-    text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+    text = json.dumps(value, ensure_ascii=False)  # NaN stays NaN, a JavaScript literal
     return re.sub("[<>&'\u2028\u2029]", lambda m: _SCRIPT_UNSAFE[m.group(0)], text)
 
 
