@@ -125,6 +125,17 @@ FRAMEWORK_DETAIL = {404: "finnes ikke", 405: "metoden er ikke tillatt her"}
 """Bokmål for the framework's own answers (an unknown path, a wrong method)."""
 
 
+UNREADABLE_BODY = [
+    {
+        "type": "json_invalid",
+        "loc": ["body"],
+        "msg": "forespørselen kan ikke leses: ugyldig JSON eller ikke UTF-8",
+    }
+]
+"""The detail of a body the framework cannot read (it says 400; an invalid request is 422
+here, in the shape of every validation error)."""
+
+
 def row_of(exc: BaseException) -> Row:
     """The first row of :data:`ERROR_TABLE` that ``exc`` is an instance of."""
     return next(row for row in ERROR_TABLE if isinstance(exc, row.kind))
@@ -167,6 +178,8 @@ def error_response(exc: BaseException) -> JSONResponse:
     if isinstance(exc, StarletteHTTPException):
         status = exc.status_code
         headers = dict(exc.headers or {})
+        if status == 400:  # FastAPI's "error parsing the body": a request that cannot be read
+            return JSONResponse({"detail": UNREADABLE_BODY}, status_code=422, headers=headers)
     if isinstance(exc, RequestProblem):
         headers = exc.headers
     if row.message is not None and status == 503:  # expected outage: one line, no traceback

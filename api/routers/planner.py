@@ -31,7 +31,7 @@ async def planner_map(results: ResultsDep) -> FileResponse:
     return FileResponse(results.file(PLANNER_MAP), media_type="text/html")
 
 
-@router.get("/v1/planlegger/svar")
+@router.get("/v1/planlegger/svar", responses={503: {"model": Problem}})
 def answers(held: ServiceDep) -> PlannerAnswers:
     """Individual answers: from the survey export (matched to addresses) and from the API."""
     stored = held.store.all()

@@ -141,11 +141,12 @@ def check_mobile_keys(keys: list[str], known: tuple[str, ...]) -> None:
     "/v1/svar",
     status_code=201,
     dependencies=[Depends(submission_slot)],
-    responses={413: {"model": Problem}, 429: {"model": Problem}},
+    responses={413: {"model": Problem}, 429: {"model": Problem}, 503: {"model": Problem}},
 )
 def submit(answer: SurveyAnswerIn, held: ServiceDep) -> SubmissionOut:
     """Store one survey answer (validated with the same rules as survey exports); it is
-    included in the next analysis run."""
+    included in the next analysis run. 503 (with ``Retry-After``) while the answer store cannot
+    be reached: nothing was stored, send it again later."""
     results = held.results
     check_mobile_keys(list(answer.mobil), results.operators)
     probe = pd.DataFrame(

@@ -107,6 +107,15 @@ def test_hostile_numbers_and_texts_are_422_without_a_traceback(
     assert c.app.state.service.store.count() == 0  # type: ignore[attr-defined]
 
 
+def test_a_body_that_is_not_utf8_is_422(results_copy, make_app):
+    c = TestClient(make_app(results_copy))
+    r = c.post(
+        "/v1/svar", content=b'{"adresse": "\xff\xfe"}', headers={"content-type": "application/json"}
+    )
+    assert r.status_code == 422
+    assert r.json()["detail"][0]["msg"].startswith("forespørselen kan ikke leses")
+
+
 def test_hostile_query_numbers_are_422(results_copy, make_app):
     c = TestClient(make_app(results_copy), raise_server_exceptions=False)
     for lat in ("nan", "inf", "1e400"):
