@@ -74,3 +74,45 @@ def test_not_toml(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "none.toml")
+
+
+@pytest.mark.parametrize(
+    "county", ["trondelag", "Trøndelag", "Møre og Romsdal", " Vestfold og Telemark"]
+)
+def test_known_counties_by_name_or_key(tmp_path, county):
+    text = f'[input]\naddresses = "a.csv"\n[municipality]\ncounty = "{county}"\n'
+    assert load_config(write(tmp_path, text)).municipality.county == county
+
+
+def test_unknown_county_is_an_error_listing_the_known_ones(tmp_path):
+    """A typo must not silently fall back to the national co-funding rule."""
+    text = '[input]\naddresses = "a.csv"\n[municipality]\ncounty = "atlantis"\n'
+    with pytest.raises(ConfigError) as exc:
+        load_config(write(tmp_path, text))
+    message = str(exc.value)
+    assert "'municipality.county'" in message and "ukjent fylke" in message
+    assert "trondelag" in message and "more_og_romsdal" in message and "'atlantis'" in message
+
+
+def test_utf8_with_bom_and_windows_1252_are_read(tmp_path):
+    text = '[input]\naddresses = "a.csv"\n[municipality]\nname = "Bø i Telemark"\n'
+    p = tmp_path / "bom.toml"
+    p.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert load_config(p).municipality.name == "Bø i Telemark"
+    p = tmp_path / "ansi.toml"
+    p.write_bytes(text.encode("cp1252"))
+    assert load_config(p).municipality.name == "Bø i Telemark"
+
+
+def test_configuration_that_is_not_text(tmp_path):
+    p = tmp_path / "c.toml"
+    p.write_bytes(b'[input]\naddresses = "\x81\x8d.csv"\n')  # neither UTF-8 nor Windows-1252
+    with pytest.raises(ConfigError, match="neither UTF-8 nor Windows-1252 text"):
+        load_config(p)
+    p.write_bytes('[input]\naddresses = "a.csv"\n'.encode("utf-16"))
+    with pytest.raises(ConfigError, match="not text; save it as UTF-8"):
+        load_config(p)
+    folder = tmp_path / "mappe.toml"
+    folder.mkdir()
+    with pytest.raises(ConfigError, match="cannot read the configuration file"):
+        load_config(folder)

@@ -36,3 +36,8 @@ def test_unknown_years_are_clear_errors():
         eligibility_rule(2018)
     with pytest.raises(RuleError, match=r"ingen regel for lokale bidrag i 2030 \(fylke 'Nordland'"):
         cofunding_rule(2030, "Nordland")
+
+
+def test_county_names_with_letters_and_spaces():
+    assert cofunding_rule(2024, "Møre og Romsdal").region == "national"
+    assert cofunding_rule(2024, " TRØNDELAG ").region == "trondelag"

@@ -461,3 +461,19 @@ def test_configuration_is_a_folder(hostile: Hostile):
     hostile.config.unlink()
     hostile.config.mkdir()
     hostile.refused("dekning.toml")
+
+
+# ------------------------------------------------------------------ safe to go on with
+
+
+def test_addresses_outside_the_boundary_are_left_out_and_listed(hostile: Hostile):
+    """An address moved to Sweden is left out of the analysis, counted and listed."""
+    moved = hostile.set_line(ADDR, 4, _field(OST, "420000.0"))
+    adrid = moved.read_text(encoding="utf-8").splitlines()[3].split(";")[ADRID]
+    outcome = hostile.run()  # replaces the previous output: it is a run of dekning
+    assert outcome.code == 0, outcome.text
+    report = json.loads((hostile.out / "rapport.json").read_text(encoding="utf-8"))
+    warning = next(w for w in report["advarsler"] if w["code"] == "addresses_outside_boundary")
+    assert warning["count"] == 1 and warning["examples"] == [adrid]
+    classified = (hostile.out / "adresser_klassifisert.csv").read_text(encoding="utf-8")
+    assert adrid not in classified

@@ -224,3 +224,19 @@ def test_ice_net_answers_and_rejected_rows(tmp_path):
             "reason": "unknown answer 'kanskje' for mobile coverage",
         },
     ]
+
+
+def test_mapping_in_windows_1252_or_with_bom(tmp_path):
+    text = '[columns]\naddress = "Gateadresse på stedet"\n'
+    ansi = tmp_path / "ansi.toml"
+    ansi.write_bytes(text.encode("cp1252"))
+    assert load_mapping(ansi).columns["address"] == "Gateadresse på stedet"
+    bom = tmp_path / "bom.toml"
+    bom.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    assert load_mapping(bom).columns["address"] == "Gateadresse på stedet"
+    bad = tmp_path / "bad.toml"
+    bad.write_bytes(b'[columns]\naddress = "\x81"\n')
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        load_mapping(bad)
+    with pytest.raises(ConfigError, match="cannot read the mapping file"):
+        load_mapping(tmp_path)

@@ -8,8 +8,10 @@ import numpy as np
 import pytest
 import rasterio
 import shapely
+from affine import Affine
 from pyproj import Transformer
 from rasterio.transform import from_origin
+from rasterio.windows import Window
 
 from dekning.config import ClassifyConfig, MobileRaster
 from dekning.coverage.classify.mobile import class_grids, layers_of, sample_mobile, sample_raster
@@ -184,3 +186,64 @@ def test_class_raster_declared_as_dbm(tmp_path):
         )
     assert exc.value.message.startswith("raster values are all ≥ 0: this looks like a class raster")
     assert exc.value.file == str(p) and exc.value.line is None and exc.value.field is None
+
+
+def _huge_header(path, cell_m: float = 10.0):
+    """A 100 000 × 100 000 GeoTIFF (1 MB on disk: sparse tiles) with one written tile of
+    -90 dBm at cells (9 000-9 255, 7 000-7 255)."""
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=100_000,
+        height=100_000,
+        count=1,
+        dtype="int16",
+        crs="EPSG:25833",
+        transform=from_origin(200_000, 7_100_000, cell_m, cell_m),
+        nodata=-32768,
+        tiled=True,
+        compress="deflate",
+        sparse_ok=True,
+    ) as dst:
+        dst.write(np.full((256, 256), -90, "int16"), 1, window=Window(7_000, 9_000, 256, 256))
+
+
+def test_class_grids_of_a_huge_raster_are_read_decimated_in_the_area(tmp_path):
+    p = tmp_path / "huge.tif"
+    _huge_header(p)
+    raster = [MobileRaster(operator="x", technology="4g", path=p)]
+    # 40 × 20 km around a municipality: 4 000 × 2 000 cells of 10 m, read as 2 000 × 1 000
+    grids = class_grids(raster, ClassifyConfig(), (250_000, 6_990_000, 290_000, 7_010_000))
+    assert grids["x"].values.shape == (1_000, 2_000) and grids[""].values.shape == (1_000, 2_000)
+    assert grids["x"].transform[0] == 20.0 and grids["x"].transform[4] == -20.0
+    # the written tile (x 270 000-272 560, y 7 007 440-7 010 000) is there, at 20 m cells
+    assert (grids["x"].values == 3).sum() == pytest.approx(128 * 128, rel=0.02)
+    # 200 × 200 km: 20 000 × 20 000 cells, the most accepted, read as 2 000 × 2 000
+    grids = class_grids(raster, ClassifyConfig(), (200_000, 6_900_000, 400_000, 7_100_000))
+    assert grids["x"].values.shape == (2_000, 2_000)
+    # the whole raster (10^10 cells) is refused with a message, not read for minutes
+    with pytest.raises(InputError, match="for stort: 100000 × 100000 celler") as exc:
+        class_grids(raster, ClassifyConfig())
+    assert exc.value.file == str(p)
+    # an area the raster does not reach: no grids
+    assert class_grids(raster, ClassifyConfig(), (900_000, 6_000_000, 910_000, 6_010_000)) == {}
+
+
+def test_points_spread_over_a_huge_raster_are_read_cell_by_cell(tmp_path):
+    p = tmp_path / "huge.tif"
+    _huge_header(p)
+    # 10 m cells; the points are 900 km apart, so one window would hold 9·10^9 cells
+    x = np.array([270_005.0, 1_100_000.0, 205_000.0])
+    y = np.array([7_009_995.0, 6_200_005.0, 7_095_000.0])
+    values = sample_raster(p, x, y)
+    assert values[0] == -90 and np.isnan(values[1]) and np.isnan(values[2])
+
+
+def test_rotated_raster_is_refused(tmp_path):
+    p = tmp_path / "rotated.tif"
+    rotated = from_origin(270_000, 7_000_000, 10, 10) @ Affine.rotation(10)
+    _raster(p, np.full((5, 5), -90, "int16"), "EPSG:25833", rotated)
+    raster = [MobileRaster(operator="x", technology="4g", path=p)]
+    with pytest.raises(InputError, match="rotated"):
+        class_grids(raster, ClassifyConfig())

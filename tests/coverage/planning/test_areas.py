@@ -222,3 +222,27 @@ def test_bad_user_polygons_name_row_and_field(tmp_path):
     with pytest.raises(InputError, match="område-id 'A' finnes to ganger") as exc:
         read_area_polygons(twice)
     assert (exc.value.line, exc.value.field) == (3, "omrade")
+
+
+def test_cabins_on_an_island_far_from_every_road(make_world):
+    """Three cabins on an island 3 km off the only road, 80-150 m apart: no way along roads
+    exists, so they stay one area (straight-line grouping) and get a straight-line route; two
+    homes by the road, 1 km apart along it, stay two areas."""
+    from dekning.config import CostConfig
+    from dekning.coverage.planning.costs import estimate_costs
+
+    x0, y0 = 270_000.0, 7_000_000.0
+    roads = gpd.GeoDataFrame(geometry=[shapely.LineString([(x0, y0), (x0 + 2_000, y0)])], crs=25833)
+    w = make_world(
+        [x0 + 500, x0 + 580, x0 + 650, x0, x0 + 1_000],
+        [y0 + 3_000, y0 + 3_000, y0 + 3_100, y0 + 20, y0 + 20],
+    )
+    rg = build_road_graph(roads)
+    areas, area_of = build_areas(w, AreasConfig(max_gap_m=600, max_road_gap_m=1_500), rg)
+    assert area_of.iloc[0] == area_of.iloc[1] == area_of.iloc[2]
+    assert len({area_of.iloc[0], area_of.iloc[3], area_of.iloc[4]}) == 3
+    island = areas.set_index("area_id").loc[area_of.iloc[0]]
+    assert island["adresser"] == 3
+    costs, routes = estimate_costs(areas, w, area_of, CostConfig(), roads=rg)
+    assert len(costs) == 3 and (costs["kost_total"] > 0).all()
+    assert routes.geometry.notna().all()
