@@ -31,6 +31,7 @@ from dekning.pipeline import LABELS, analyse
 from dekning.pipeline import run as run_pipeline
 from dekning.summary import format_summary
 from dekning.surveys.report import validate_survey_cli
+from dekning.textsafe import terminal_text
 
 app = typer.Typer(
     name="dekning",
@@ -59,7 +60,7 @@ def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except DekningError as e:
-            err.print(Text.assemble(("Feil:", "bold red"), f" {e}"), soft_wrap=True)
+            err.print(Text.assemble(("Feil: ", "bold red"), terminal_text(e)), soft_wrap=True)
             raise typer.Exit(code=2) from None
 
     return wrapper
@@ -139,7 +140,7 @@ def run(
     if result.report.warnings:
         out.print(f"Advarsler: {len(result.report.warnings)} (se rapport.json)", highlight=False)
         for w in result.report.warnings:
-            out.print(f"  - {w.message}: {w.count}", highlight=False)
+            out.print(terminal_text(f"  - {w.message}: {w.count}"))
     out.print(f"Resultater: {result.out_dir}", highlight=False)
 
 
