@@ -1,8 +1,8 @@
 """The service under uvicorn, as ``dekning serve`` runs it: limits, timeouts and logs.
 
-- The request head (request line and headers) is read by h11 up to ``max_header_bytes``; a
-  longer one is refused before the app sees it (httptools, uvicorn's default parser when
-  installed, has no such limit).
+- A request head much longer than ``max_header_bytes`` is refused while it is being read
+  (uvicorn's httptools parser has no limit of its own); the app refuses headers over
+  ``max_header_bytes`` exactly (431).
 - A new connection must send its first request head within ``first_request_s`` seconds (uvicorn
   itself waits for ever); an idle connection after an answer is closed after ``keep_alive_s``;
   at most ``max_connections`` connections and requests at once (503 above).
@@ -20,7 +20,7 @@ from typing import Any
 
 import uvicorn
 from fastapi import FastAPI
-from uvicorn.protocols.http.h11_impl import H11Protocol
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from .settings import Settings
 
@@ -58,12 +58,24 @@ def install_redaction() -> None:
             logger.addFilter(RedactToken())
 
 
-class FirstRequestDeadline(H11Protocol):
-    """uvicorn's h11 protocol, closing a connection that sends no complete request head within
-    :attr:`first_request_s` of connecting."""
+class Guarded(HttpToolsProtocol):
+    """uvicorn's httptools protocol (its fastest; it has no limit of its own on the request
+    head), with two guards:
+
+    - a connection that sends no complete request head within :attr:`first_request_s` of
+      connecting is closed (uvicorn itself waits for ever);
+    - a request head that goes on past :attr:`max_head_bytes` bytes is refused (400) and the
+      connection closed, before more of it is read. The count is of raw bytes received while
+      the head is being read; the bound is the app's header limit plus one read of 64 KiB (a
+      body may share a read with its head), and the app itself refuses headers over its limit
+      exactly (431).
+    """
 
     first_request_s: float = 10.0
+    max_head_bytes: int = 16_384 + 65_536
     _deadline: asyncio.TimerHandle | None = None
+    _head_bytes: int = 0
+    _in_head: bool = True
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -78,21 +90,38 @@ class FirstRequestDeadline(H11Protocol):
             self._deadline.cancel()
         super().connection_lost(exc)
 
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            self._head_bytes += len(data)
+            if self._head_bytes > self.max_head_bytes:
+                self.logger.warning("Request head too long: connection closed.")
+                self.send_400_response("Request head too long.")
+                return
+        super().data_received(data)
 
-def protocol(settings: Settings) -> type[FirstRequestDeadline]:
-    """:class:`FirstRequestDeadline` with the deadline of ``settings``."""
-    return type(
-        "FirstRequestDeadline",
-        (FirstRequestDeadline,),
-        {"first_request_s": settings.first_request_s},
-    )
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_head = True
+        self._head_bytes = 0
+
+
+def protocol(settings: Settings) -> type[Guarded]:
+    """:class:`Guarded` with the deadline and head limit of ``settings``."""
+    limits = {
+        "first_request_s": settings.first_request_s,
+        "max_head_bytes": settings.max_header_bytes + 65_536,
+    }
+    return type("Guarded", (Guarded,), limits)
 
 
 def server_options(settings: Settings) -> dict[str, Any]:
     """The uvicorn options of the limits in ``settings`` (see the module's docstring)."""
     return {
         "http": protocol(settings),
-        "h11_max_incomplete_event_size": settings.max_header_bytes,
         "timeout_keep_alive": settings.keep_alive_s,
         "limit_concurrency": settings.max_connections,
         "proxy_headers": False,
