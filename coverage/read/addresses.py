@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -64,8 +65,20 @@ COORD_COLUMNS = (*NORTH_COLUMNS, *EAST_COLUMNS, *LAT_COLUMNS, *LON_COLUMNS, *EPS
 """Every accepted name of a coordinate or CRS column (case-insensitive)."""
 
 
+def _where(pos: int, feature: bool) -> dict[str, Any]:
+    """``line`` and ``feature`` keywords of :class:`InputError` for 0-based row ``pos``: the
+    line of a table (header line 1) or the 1-based feature of a vector file."""
+    return {"line": pos + 1 if feature else data_line(pos), "feature": feature}
+
+
 def _check_norway(
-    x: np.ndarray, y: np.ndarray, *, file: Path, xfield: str, yfield: str
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    file: Path,
+    xfield: str,
+    yfield: str,
+    feature: bool = False,
 ) -> np.ndarray:
     """A mask of the points inside Norway's bounding box (EPSG:25833 metres).
 
@@ -80,17 +93,17 @@ def _check_norway(
     if swapped.sum() > 0 and swapped.sum() >= 0.5 * (~inside).sum():
         pos = int(np.flatnonzero(swapped)[0])
         raise InputError(
-            f"coordinates look swapped: '{yfield}' holds {y[pos]:.0f}, which is an easting, and "
-            f"'{xfield}' holds {x[pos]:.0f}, a northing. Swap the two columns "
-            f"({int(swapped.sum())} rows affected).",
+            f"koordinatene ser ombyttet ut: '{yfield}' har {y[pos]:.0f}, som er en østkoordinat, "
+            f"og '{xfield}' har {x[pos]:.0f}, en nordkoordinat. Bytt om de to kolonnene "
+            f"({int(swapped.sum())} rader berørt).",
             file=file,
-            line=data_line(pos),
             field=yfield,
+            **_where(pos, feature),
         )
     if not inside.any():
         raise InputError(
-            "no address lies in Norway after reprojection to EPSG:25833: check the CRS "
-            "(EPSG-kode column or input.addresses_epsg)",
+            "ingen adresse ligger i Norge etter omregning til EPSG:25833: sjekk "
+            "koordinatsystemet (kolonnen EPSG-kode eller input.addresses_epsg)",
             file=file,
             field=yfield,
         )
@@ -122,8 +135,8 @@ def _coordinate_columns(
             epsg = np.full(len(df), epsg_default)
         else:
             raise InputError(
-                "coordinates without a CRS: add an 'EPSG-kode' column or set "
-                "input.addresses_epsg in the configuration",
+                "koordinater uten koordinatsystem: legg til kolonnen 'EPSG-kode' eller sett "
+                "input.addresses_epsg i konfigurasjonen",
                 file=file,
                 field=north,
             )
@@ -132,7 +145,7 @@ def _coordinate_columns(
         epsg = np.full(len(df), 4326)
     else:
         raise InputError(
-            "no coordinate columns: expected 'Nord' and 'Øst' (Kartverket), or 'lat' and 'lon'",
+            "ingen koordinatkolonner: ventet 'Nord' og 'Øst' (Kartverket) eller 'lat' og 'lon'",
             file=file,
         )
     x = to_numbers(df[xfield], file=file, field=xfield).to_numpy()
@@ -141,7 +154,7 @@ def _coordinate_columns(
     if empty.any():
         pos = int(np.flatnonzero(empty)[0])
         field = xfield if np.isnan(x[pos]) else yfield
-        raise InputError("empty coordinate", file=file, line=data_line(pos), field=field)
+        raise InputError("tom koordinat", file=file, line=data_line(pos), field=field)
     return x, y, epsg, (xfield, yfield), epsg_col
 
 
@@ -167,12 +180,12 @@ def _points_from_columns(
             crs = CRS.from_epsg(int(code))
         except CRSError:
             raise InputError(
-                f"unknown EPSG code {code}", file=file, line=data_line(first), field=epsg_col
+                f"ukjent EPSG-kode {code}", file=file, line=data_line(first), field=epsg_col
             ) from None
         # Latitude must lie in 55-73 for Norway; a swap shows as 'latitude' 4-32.
         if crs.is_geographic and _lat_lon_swapped(x[sel], y[sel]):
             raise InputError(
-                "coordinates look swapped: latitude and longitude are in each other's column",
+                "koordinatene ser ombyttet ut: breddegrad og lengdegrad står i hverandres kolonne",
                 file=file,
                 line=data_line(first),
                 field=fields[1],
@@ -208,7 +221,9 @@ def _read_vector_addresses(path: Path) -> tuple[pd.DataFrame, np.ndarray, np.nda
         raise InputError(f"cannot read address register: {err}", file=path) from None
     if gdf.crs is None:
         raise InputError(
-            "address layer has no CRS; set one (EPSG:25833 expected)", file=path, field="crs"
+            "adresselaget har ikke koordinatsystem; sett ett (EPSG:25833 ventet)",
+            file=path,
+            field="crs",
         )
     points = gdf.geometry.to_crs(WORK_CRS)
     if not (points.geom_type == "Point").all():
@@ -217,7 +232,7 @@ def _read_vector_addresses(path: Path) -> tuple[pd.DataFrame, np.ndarray, np.nda
     return df, points.x.to_numpy(), points.y.to_numpy()
 
 
-def _address_ids(df: pd.DataFrame, *, file: Path) -> np.ndarray:
+def _address_ids(df: pd.DataFrame, *, file: Path, feature: bool = False) -> np.ndarray:
     """The ``adrid`` (int64) of every row.
 
     Raises
@@ -226,17 +241,18 @@ def _address_ids(df: pd.DataFrame, *, file: Path) -> np.ndarray:
         No id column, a non-integer id, or an id that occurs twice (naming both rows).
     """
     col = require_columns(df, ID_COLUMNS, file=file, what="address register")["adrid"]
-    ids = to_numbers(df[col], file=file, field=col, integer=True).to_numpy()
+    ids = to_numbers(df[col], file=file, field=col, integer=True, feature=feature).to_numpy()
     dup = pd.Series(ids).duplicated(keep="first").to_numpy()
     if dup.any():
         pos = int(np.flatnonzero(dup)[0])
         first = int(np.flatnonzero(ids == ids[pos])[0])
         raise InputError(
-            f"duplicate address id {int(ids[pos])} (first seen on line {data_line(first)}; "
-            f"{int(dup.sum())} duplicate rows in all)",
+            f"adresse-id {int(ids[pos])} finnes to ganger (første gang på "
+            f"{'objekt' if feature else 'linje'} {_where(first, feature)['line']}; "
+            f"{int(dup.sum())} gjentatte rader i alt)",
             file=file,
-            line=data_line(pos),
             field=col,
+            **_where(pos, feature),
         )
     return ids
 
@@ -288,25 +304,29 @@ def read_addresses(
     ------
     InputError
         Unreadable file, missing or duplicate ids, bad or swapped coordinates, or no address
-        in Norway; with the row and field where there is one.
+        in Norway; with the line (the feature of a vector file) and field where there is one.
     """
     path = Path(path)
     report = report if report is not None else RunReport()
-    if path.suffix.lower() in VECTOR_SUFFIXES:
+    feature = path.suffix.lower() in VECTOR_SUFFIXES
+    if feature:
         df, x, y = _read_vector_addresses(path)
         xfield, yfield = "geometry.x", "geometry.y"
     else:
         wanted = (*ID_COLUMNS["adrid"], *chain(*OPTIONAL_ADDRESS_COLUMNS.values()), *COORD_COLUMNS)
         df = read_table(path, what="address register", columns=wanted, numeric=COORD_COLUMNS)
         x, y, (xfield, yfield) = _points_from_columns(df, file=path, epsg_default=epsg)
-    out = _address_fields(df, _address_ids(df, file=path))
-    inside = _check_norway(x, y, file=path, xfield=xfield, yfield=yfield)
+    out = _address_fields(df, _address_ids(df, file=path, feature=feature))
+    inside = _check_norway(x, y, file=path, xfield=xfield, yfield=yfield, feature=feature)
     report.warn(
         "read",
         "addresses_outside_norway",
-        f"{path.name}: addresses outside Norway dropped (rows listed)",
+        f"{path.name}: addresses outside Norway dropped (lines listed)",
         int((~inside).sum()),
-        [f"row {i + 1}" for i in np.flatnonzero(~inside)],
+        [
+            f"{'objekt' if feature else 'linje'} {_where(int(i), feature)['line']}"
+            for i in np.flatnonzero(~inside)[:10]
+        ],
     )
     gdf = gpd.GeoDataFrame(out, geometry=shapely.points(x, y), crs=WORK_CRS)
     return gdf[inside].reset_index(drop=True)

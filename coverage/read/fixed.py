@@ -134,8 +134,8 @@ def technologies(
         pos = int(np.flatnonzero(np.isin(codes, unknown))[0])
         listed = ", ".join(sorted({clean[i] for i in unknown})[:5])
         raise InputError(
-            f"unknown technology code {values.iloc[pos]!r} (unknown codes: {listed}); "
-            f"expected one of {', '.join(TECHNOLOGIES)}",
+            f"ukjent teknologikode {values.iloc[pos]!r} (ukjente koder: {listed}); "
+            f"ventet en av {', '.join(TECHNOLOGIES)}",
             file=file,
             line=pos + 1 if feature else data_line(pos),
             field=field,
@@ -254,8 +254,9 @@ def _check_kbps(
     if looks_mbps:
         pos = int(ned.argmax())
         raise InputError(
-            f"speeds look like Mbit/s (fastest offer {ned.max():g}); Nkom data are in kbit/s. "
-            'Multiply by 1000, or set classify.fixed_speed_unit = "Mbit/s" in the configuration',
+            f"hastighetene ser ut til å være i Mbit/s (raskeste tilbud {ned.max():g}); Nkoms data "
+            'er i kbit/s. Gang med 1000, eller sett classify.fixed_speed_unit = "Mbit/s" i '
+            "konfigurasjonen",
             file=file,
             line=pos + 1 if feature else data_line(pos),
             field=field,

@@ -63,11 +63,11 @@ NORD, OST, EPSG, ADRID = 17, 18, 16, 23
     ("index", "value", "expected"),
     [
         (NORD, "7000012.5abc", ["linje 4", "felt 'Nord'", "ikke et tall"]),
-        (NORD, "", ["linje 4", "felt 'Nord'", "empty coordinate"]),
+        (NORD, "", ["linje 4", "felt 'Nord'", "tom koordinat"]),
         (OST, "inf", ["linje 4", "felt 'Øst'", "ikke et endelig tall: inf"]),
         (EPSG, "99999", ["linje 4", "felt 'EPSG-kode'", "99999"]),
         (EPSG, "25833.5", ["linje 4", "felt 'EPSG-kode'", "heltall"]),
-        (ADRID, "300000001", ["linje 4", "felt 'adresseId'", "duplicate address id"]),
+        (ADRID, "300000001", ["linje 4", "felt 'adresseId'", "finnes to ganger"]),
         (ADRID, "abc", ["linje 4", "felt 'adresseId'"]),
     ],
 )
@@ -105,7 +105,7 @@ def test_address_register_swapped_axes(hostile: Hostile):
     lines = p.read_text(encoding="utf-8").splitlines()
     lines = [lines[0]] + [";".join(swap(line.split(";"))) for line in lines[1:]]
     p.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    hostile.refused(ADDR, "linje 2", "felt 'Nord'", "swapped")
+    hostile.refused(ADDR, "linje 2", "felt 'Nord'", "ombyttet")
 
 
 def test_address_register_geojson_without_points(hostile: Hostile):
@@ -150,7 +150,7 @@ def test_counts_without_households(hostile: Hostile):
         (3, "-5", "ned", "negativ hastighet"),
         (3, "", "ned", "tom hastighet"),
         (3, "fast", "ned", "ikke et tall"),
-        (2, "laser", "tek", "unknown technology code 'laser'"),
+        (2, "laser", "tek", "ukjent teknologikode 'laser'"),
     ],
 )
 def test_fixed_coverage(hostile: Hostile, index, value, field, expected):
@@ -167,7 +167,7 @@ def test_fixed_coverage_in_mbps(hostile: Hostile):
         f[3], f[4] = str(int(f[3]) // 1000), str(int(f[4]) // 1000)
         out.append(";".join(f))
     p.write_text("\n".join(out) + "\n", encoding="utf-8")
-    hostile.refused(FBB, "felt 'ned'", "Mbit/s")
+    hostile.refused(FBB, "linje 3", "felt 'ned'", "Mbit/s")
 
 
 def test_fixed_coverage_without_operator(hostile: Hostile):

@@ -88,7 +88,7 @@ def test_swapped_axes_are_an_error(tmp_path):
     )
     with pytest.raises(InputError) as exc:
         read_addresses(p)
-    assert "coordinates look swapped: 'Nord' holds 270000" in str(exc.value)
+    assert "koordinatene ser ombyttet ut: 'Nord' har 270000" in str(exc.value)
     assert exc.value.file == str(p) and exc.value.line == 2 and exc.value.field == "Nord"
 
 
@@ -101,6 +101,21 @@ def test_addresses_outside_norway_are_counted_and_dropped(tmp_path):
     gdf = read_addresses(p, report)
     assert gdf["adrid"].tolist() == [1]
     assert "addresses_outside_norway" in report.codes()
+    assert report.warnings[0].examples == ["linje 3"]  # as the spreadsheet numbers it
+
+
+def test_vector_register_names_the_feature(tmp_path):
+    gdf = gpd.GeoDataFrame(
+        {"adresseId": [1, 2, 1]},
+        geometry=shapely.points([270_000, 270_100, 270_200], [7_000_000] * 3),
+        crs=25833,
+    )
+    p = tmp_path / "adr.geojson"
+    gdf.to_file(p)
+    with pytest.raises(InputError) as exc:
+        read_addresses(p)
+    assert str(exc.value).startswith(f"{p}, objekt 3, felt 'adresseId': adresse-id 1 finnes")
+    assert "første gang på objekt 1" in str(exc.value)
 
 
 def test_duplicate_ids_name_the_row(tmp_path):
@@ -115,7 +130,7 @@ def test_duplicate_ids_name_the_row(tmp_path):
     with pytest.raises(InputError) as exc:
         read_addresses(p)
     assert exc.value.file == str(p) and exc.value.line == 4 and exc.value.field == "adresseId"
-    assert "duplicate address id 1 (first seen on line 2; 1 duplicate rows in all)" in str(
+    assert "adresse-id 1 finnes to ganger (første gang på linje 2; 1 gjentatte rader i alt)" in str(
         exc.value
     )
 
@@ -140,7 +155,7 @@ def test_coordinates_without_crs_need_config(tmp_path):
         header="adresseId;adressenavn;nummer;bokstav;postnummer;Nord;Øst",
     )
     with pytest.raises(
-        InputError, match=r"add an 'EPSG-kode' column or set input\.addresses_epsg"
+        InputError, match=r"legg til kolonnen 'EPSG-kode' eller sett input\.addresses_epsg"
     ) as exc:
         read_addresses(p)
     assert exc.value.file == str(p) and exc.value.line is None and exc.value.field == "Nord"
@@ -175,21 +190,21 @@ def _raises(path: Path, **kwargs) -> InputError:
 def test_no_coordinate_columns(tmp_path):
     p = _csv(tmp_path, ["1;A;1;;7395"], header="adresseId;adressenavn;nummer;bokstav;postnummer")
     err = _raises(p)
-    assert "no coordinate columns: expected 'Nord' and 'Øst'" in err.message
+    assert "ingen koordinatkolonner: ventet 'Nord' og 'Øst'" in err.message
     assert err.file == str(p) and err.line is None and err.field is None
 
 
 def test_empty_coordinate_names_row_and_field(tmp_path):
     p = _csv(tmp_path, ["1;A;1;;7395;25833;7000000;270000", "2;A;2;;7395;25833;;270010"])
     err = _raises(p)
-    assert err.message == "empty coordinate"
+    assert err.message == "tom koordinat"
     assert err.file == str(p) and err.line == 3 and err.field == "Nord"
 
 
 def test_unknown_epsg_code(tmp_path):
     p = _csv(tmp_path, ["1;A;1;;7395;25833;7000000;270000", "2;A;2;;7395;99999;7000000;270010"])
     err = _raises(p)
-    assert err.message == "unknown EPSG code 99999"
+    assert err.message == "ukjent EPSG-kode 99999"
     assert err.file == str(p) and err.line == 3 and err.field == "EPSG-kode"
 
 
@@ -197,7 +212,7 @@ def test_latitude_and_longitude_swapped(tmp_path):
     header = "adresseId;adressenavn;nummer;bokstav;postnummer;lat;lon"
     p = _csv(tmp_path, ["1;A;1;;7395;10.4;63.4", "2;A;2;;7395;10.5;63.5"], header=header)
     err = _raises(p)
-    assert "latitude and longitude are in each other's column" in err.message
+    assert "breddegrad og lengdegrad står i hverandres kolonne" in err.message
     assert err.file == str(p) and err.line == 2 and err.field == "lat"
 
 
@@ -212,7 +227,7 @@ def test_lat_lon_columns_are_reprojected(tmp_path):
 def test_no_address_in_norway(tmp_path):
     p = _csv(tmp_path, ["1;A;1;;7395;25833;5000000;270000"])
     err = _raises(p)
-    assert err.message.startswith("no address lies in Norway after reprojection to EPSG:25833")
+    assert err.message.startswith("ingen adresse ligger i Norge etter omregning til EPSG:25833")
     assert err.file == str(p) and err.line is None and err.field == "Nord"
 
 
@@ -230,7 +245,9 @@ def test_vector_register_missing_unreadable_or_without_crs(tmp_path):
         {"adresseId": [1]}, geometry=shapely.points([270_000], [7_000_000])
     ).to_parquet(no_crs)
     err = _raises(no_crs)
-    assert err.message.startswith("address layer has no CRS") and err.file == str(no_crs)
+    assert err.message.startswith("adresselaget har ikke koordinatsystem") and err.file == str(
+        no_crs
+    )
     assert err.line is None and err.field == "crs"
 
 
@@ -282,5 +299,5 @@ def test_errors_of_lat_lon_files_name_their_columns(tmp_path):
     header = "adresseId;adressenavn;nummer;bokstav;postnummer;breddegrad;lengdegrad"
     p = _csv(tmp_path, ["1;A;1;;7395;40,0;10,0"], header=header)  # in the Mediterranean
     err = _raises(p)
-    assert err.message.startswith("no address lies in Norway")
+    assert err.message.startswith("ingen adresse ligger i Norge")
     assert err.file == str(p) and err.line is None and err.field == "breddegrad"

@@ -33,7 +33,7 @@ def test_speeds_in_mbps_are_detected(tmp_path):
     p = _fbb(tmp_path, ["1;Telenor;fiber;1000;1000;true", "2;Telenor;dsl;20;2;false"])
     with pytest.raises(InputError) as exc:
         read_fixed_coverage(p)
-    assert "look like Mbit/s" in str(exc.value) and exc.value.field == "ned"
+    assert "ut til å være i Mbit/s" in str(exc.value) and exc.value.field == "ned"
     assert read_fixed_coverage(p, speed_unit="Mbit/s")["ned"].tolist() == [1_000_000, 20_000]
 
 
@@ -124,12 +124,14 @@ def test_error_details(tmp_path):
     p = _fbb(tmp_path, ["1;T;fiber;1000;1000;true", "2;T;dsl;20;2;false"])
     with pytest.raises(InputError) as exc:
         read_fixed_coverage(p)
-    assert exc.value.message.startswith("speeds look like Mbit/s (fastest offer 1000)")
+    assert exc.value.message.startswith(
+        "hastighetene ser ut til å være i Mbit/s (raskeste tilbud 1000)"
+    )
     assert exc.value.file == str(p) and exc.value.line == 2 and exc.value.field == "ned"
     p = _fbb(tmp_path, ["1;T;fiber;1000000;1000000;true", "2;T;laser;100000;100000;false"])
     with pytest.raises(InputError) as exc:
         read_fixed_coverage(p)
-    assert exc.value.message.startswith("unknown technology code 'laser' (unknown codes: laser)")
+    assert exc.value.message.startswith("ukjent teknologikode 'laser' (ukjente koder: laser)")
     assert exc.value.file == str(p) and exc.value.line == 3 and exc.value.field == "tek"
 
 
@@ -161,7 +163,7 @@ def test_polygon_errors_name_row_and_field(tmp_path):
     p = _polygons(tmp_path, tek="laser")
     with pytest.raises(InputError) as exc:
         read_coverage_polygons(p, addr)
-    assert exc.value.message.startswith("unknown technology code 'laser'")
+    assert exc.value.message.startswith("ukjent teknologikode 'laser'")
     assert exc.value.file == str(p) and exc.value.line == 1 and exc.value.field == "tek"
     p = _polygons(tmp_path, ned=-1)
     with pytest.raises(InputError) as exc:
