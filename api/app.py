@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from starlette.types import ASGIApp
 
 from dekning import __version__
 
@@ -25,6 +26,14 @@ from .settings import Settings, service_config
 from .state import has_results
 
 DESCRIPTION = "Bredbånd- og mobildekning per adresse, utbyggingsområder og spørreundersøkelse."
+
+
+class _App(FastAPI):
+    """FastAPI with :class:`SecurityHeaders` outside everything, the handler of unexpected
+    failures (500) included: every answer has the security headers."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
 
 
 @asynccontextmanager
@@ -58,12 +67,11 @@ def create_app(settings: Settings | None = None, runner: Runner | None = None) -
     """
     settings = settings or Settings()
     service = Service(settings, service_config(settings), runner)
-    app = FastAPI(title="dekning", version=__version__, description=DESCRIPTION, lifespan=_lifespan)
+    app = _App(title="dekning", version=__version__, description=DESCRIPTION, lifespan=_lifespan)
     app.state.service = service
     app.add_middleware(
         BodyLimit, limit=settings.max_body_bytes, header_limit=settings.max_header_bytes
     )
-    app.add_middleware(SecurityHeaders)  # added last: outermost, so every answer has them
     install(app)
     app.include_router(public.router)
     app.include_router(planner.router)

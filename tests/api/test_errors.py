@@ -119,6 +119,8 @@ def test_every_row_of_the_table(walk, caplog):
         if row.message is not None:
             assert body["detail"] == row.message
         assert "Traceback" not in response.text and "hemmelig" not in response.text
+        assert response.headers["x-content-type-options"] == "nosniff", row  # 500s too
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"], row
     assert busy_package.status_code == 409
     assert busy_package.json()["detail"] == "en analyse kjører; prøv igjen når den er ferdig"
 
