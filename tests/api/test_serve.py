@@ -14,6 +14,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
+
+from dekning import cli
 
 
 def _free_port() -> int:
@@ -133,3 +136,27 @@ def test_the_token_is_not_a_command_line_option(tmp_path: Path):
     )
     assert done.returncode == 2 and "tokenfila er tom" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serve_options_reach_the_settings(results_copy: Path, tmp_path: Path, monkeypatch):
+    seen: dict = {}
+
+    def fake_serve(app, settings, host, port, *, access_log):
+        seen.update(settings=settings, host=host, port=port, access_log=access_log)
+
+    monkeypatch.setattr(cli, "serve_app", fake_serve)
+    (tmp_path / "token").write_text("fra-fila\n", encoding="utf-8")
+    args = ["serve", "--out", str(results_copy), "--max-header-bytes", "4096", "--keep-alive", "2"]
+    env = {"DEKNING_PLANNER_TOKEN": "fra-miljoet", "DEKNING_TRUSTED_PROXIES": "10.0.0.1 10.0.0.2"}
+    done = CliRunner().invoke(cli.app, args, env=env)
+    assert done.exit_code == 0, done.output
+    settings = seen["settings"]
+    assert settings.planner_token == "fra-miljoet"
+    assert settings.trusted_proxies == ("10.0.0.1", "10.0.0.2")
+    assert (settings.max_header_bytes, settings.keep_alive_s) == (4096, 2)
+    assert seen["access_log"] is False and seen["host"] == "127.0.0.1"
+    args += ["--planner-token-file", str(tmp_path / "token"), "--trusted-proxy", "192.0.2.1"]
+    done = CliRunner().invoke(cli.app, args, env={"DEKNING_PLANNER_TOKEN": "fra-miljoet"})
+    assert done.exit_code == 0, done.output
+    assert seen["settings"].planner_token == "fra-fila"
+    assert seen["settings"].trusted_proxies == ("192.0.2.1",)
