@@ -299,8 +299,13 @@ def read_vector(path: str | Path, what: str, *, repair: bool = False) -> gpd.Geo
         raise InputError(f"{what} file not found", file=path)
     try:
         gdf = pyogrio.read_dataframe(path)
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as err:
-        raise InputError(f"cannot read {what}: {err}", file=path) from None
+    except (
+        pyogrio.errors.DataSourceError,
+        pyogrio.errors.DataLayerError,
+        shapely.errors.GEOSException,  # a malformed geometry (a line of one point)
+        OSError,
+    ) as err:
+        raise InputError(f"cannot read {what}: {str(err).strip()}", file=path) from None
     if gdf.crs is None:
         raise InputError(f"{what} has no CRS; set one (EPSG:25833 expected)", file=path)
     repaired = 0
@@ -319,13 +324,18 @@ def read_lines(path: str | Path, what: str) -> gpd.GeoDataFrame:
     Raises
     ------
     InputError
-        As :func:`read_vector`, or the file holds no line geometry.
+        As :func:`read_vector`, or the file holds no line geometry of any length (empty and
+        zero-length lines are left out).
     """
     path = Path(path)
     gdf = read_vector(path, what).explode(ignore_index=True)
-    lines = gdf[gdf.geom_type == "LineString"]
+    geoms = gdf.geometry.to_numpy()
+    # empty and zero-length lines carry no way: left out
+    lines = gdf[(gdf.geom_type == "LineString").to_numpy() & (shapely.length(geoms) > 0)]
     if lines.empty:
         raise InputError(
-            f"{what}: no line geometries (found {', '.join(gdf.geom_type.unique())})", file=path
+            f"{what}: no line geometries of any length (found "
+            f"{', '.join(map(str, gdf.geom_type.unique())) or 'no features'})",
+            file=path,
         )
     return lines[["geometry"]].reset_index(drop=True)

@@ -29,7 +29,7 @@ from dekning.coverage.planning.routing import RoadGraph, build_road_graph
 from dekning.coverage.read.addresses import read_address_counts, read_addresses, read_boundary
 from dekning.coverage.read.consultation import read_consultation_list
 from dekning.coverage.read.fixed import read_coverage_polygons, read_fixed_coverage
-from dekning.errors import InputError
+from dekning.errors import InputError, PlanningError
 from dekning.io import read_lines, read_vector
 from dekning.report import RunReport
 from dekning.rules import eligibility_rule
@@ -77,7 +77,29 @@ def read_register(cfg: Config, f: Frames, report: RunReport) -> Frames:
     if boundary is not None:
         addresses = _inside_boundary(addresses, boundary, inp.boundary, inp.addresses, report)
     counts = read_address_counts(inp.address_counts, report) if inp.address_counts else None
+    if counts is not None:
+        _check_matches(counts["adrid"], addresses, inp.address_counts, "adressebruksfila")
     return {"addresses": addresses, "boundary": boundary, "counts": counts}
+
+
+def _check_matches(ids: pd.Series, addresses: gpd.GeoDataFrame, file: Any, what: str) -> None:
+    """Stop when a file about the addresses has no row, or no row for any address in the
+    register (another municipality, or the wrong id column): going on would count every
+    address as having nothing.
+
+    Raises
+    ------
+    InputError
+        Naming the file.
+    """
+    if len(ids) == 0:
+        raise InputError(f"{what} har ingen rader", file=file)
+    if not ids.isin(addresses["adrid"]).any():
+        raise InputError(
+            f"ingen av de {len(ids)} radene i {what} gjelder en adresse i adresseregisteret "
+            f"(adresse-id som {ids.iloc[0]}); sjekk at filene gjelder samme kommune",
+            file=file,
+        )
 
 
 def _inside_boundary(
@@ -118,7 +140,9 @@ def read_fixed(cfg: Config, f: Frames, report: RunReport) -> Frames:
     parts = []
     if inp.fixed_coverage is not None:
         unit = cfg.classify.fixed_speed_unit
-        parts.append(read_fixed_coverage(inp.fixed_coverage, report, speed_unit=unit))
+        fixed = read_fixed_coverage(inp.fixed_coverage, report, speed_unit=unit)
+        _check_matches(fixed["adrid"], f["addresses"], inp.fixed_coverage, "dekningsfila")
+        parts.append(fixed)
     if inp.coverage_polygons is not None:
         parts.append(read_coverage_polygons(inp.coverage_polygons, f["addresses"], report))
     consultation = inp.consultation_list
@@ -178,7 +202,10 @@ def make_areas(cfg: Config, f: Frames, report: RunReport) -> Frames:
     classified = f["classified"]
     if inp.areas is not None:
         polygons = read_area_polygons(inp.areas)
-        areas, area_of = areas_from_polygons(classified, polygons, cfg.areas, report)
+        try:
+            areas, area_of = areas_from_polygons(classified, polygons, cfg.areas, report)
+        except PlanningError as err:
+            raise InputError(str(err), file=inp.areas) from None
     else:
         areas, area_of = build_areas(classified, cfg.areas, road_graph)
     classified["area_id"] = area_of.to_numpy()
@@ -203,6 +230,16 @@ def _ground(cfg: Config) -> gpd.GeoDataFrame | None:
             f"missing column 'klasse'; the file has: {', '.join(map(str, ground.columns))}",
             file=path,
             field="klasse",
+        )
+    polygonal = ground.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if not polygonal.all():
+        pos = int((~polygonal).nonzero()[0][0])
+        raise InputError(
+            f"grunnklasser må være polygoner; fant {ground.geom_type.iloc[pos]}",
+            file=path,
+            line=pos + 1,
+            field="geometry",
+            feature=True,
         )
     prices = cfg.costs.ground_cost_per_metre_nok
     classes = ground["klasse"].astype("string").fillna("").str.strip()

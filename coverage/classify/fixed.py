@@ -56,6 +56,9 @@ def operator_lists(
         codes, uniques = pd.factorize(np.asarray(operator), sort=True)
         names = np.asarray(uniques, dtype=object)
     addr_codes, addr_ids = pd.factorize(np.asarray(adrid))
+    if len(addr_codes) == 0:
+        empty = pd.Index(np.asarray(adrid), name="adrid")
+        return pd.Series([], index=empty, dtype="int64"), pd.Series([], index=empty, dtype=object)
     key = np.sort(addr_codes.astype("int64") * (len(names) + 1) + codes)
     key = key[np.r_[True, key[1:] != key[:-1]]]
     pair_addr = key // (len(names) + 1)

@@ -167,5 +167,5 @@ def test_lines_only(tmp_path):
     gpd.GeoDataFrame({"id": [1]}, geometry=[shapely.Point(0, 0)], crs=25833).to_file(points)
     with pytest.raises(InputError) as exc:
         read_lines(points, "roads")
-    assert exc.value.message == "roads: no line geometries (found Point)"
+    assert exc.value.message == "roads: no line geometries of any length (found Point)"
     assert exc.value.file == str(points) and exc.value.line is None and exc.value.field is None

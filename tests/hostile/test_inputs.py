@@ -463,6 +463,68 @@ def test_configuration_is_a_folder(hostile: Hostile):
     hostile.refused("dekning.toml")
 
 
+# ------------------------------------------------------------------ files about other addresses
+
+
+def _header_only(hostile: Hostile, name: str) -> None:
+    p = hostile.path(name)
+    p.write_text(p.read_text(encoding="utf-8-sig").splitlines()[0] + "\n", encoding="utf-8")
+
+
+def test_counts_without_rows(hostile: Hostile):
+    _header_only(hostile, COUNTS)
+    hostile.refused(COUNTS, "ingen rader")
+
+
+def test_fixed_coverage_without_rows(hostile: Hostile):
+    """No row would make every address look unserved, hence eligible."""
+    _header_only(hostile, FBB)
+    hostile.refused(FBB, "ingen rader")
+
+
+@pytest.mark.parametrize("name", [COUNTS, FBB])
+def test_rows_of_another_municipality(hostile: Hostile, name):
+    p = hostile.path(name)
+    lines = p.read_text(encoding="utf-8").splitlines()
+    p.write_text("\n".join([lines[0], *("9" + line for line in lines[1:])]) + "\n", "utf-8")
+    hostile.refused(name, "gjelder en adresse i adresseregisteret")
+
+
+# ------------------------------------------------------------------ more broken geometry
+
+
+def test_road_of_one_point(hostile: Hostile):
+    road = '{"type": "LineString", "coordinates": [[270000, 7000000]]}'
+    hostile.path("veger.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, '
+        f'"geometry": {road}}}]}}',
+        encoding="utf-8",
+    )
+    hostile.refused("veger.geojson", "cannot read roads")
+
+
+def test_roads_of_zero_length(hostile: Hostile):
+    line = {"type": "LineString", "coordinates": [[270000, 7000000], [270000, 7000000]]}
+    _geojson(hostile.path("veger.geojson"), [({}, line), ({}, None)])
+    hostile.refused("veger.geojson", "no line geometries of any length")
+
+
+@pytest.mark.parametrize(
+    ("geometry", "expected"),
+    [({"type": "Point", "coordinates": [270000, 7000000]}, "Point"), (None, "None")],
+)
+def test_ground_classes_that_are_not_polygons(hostile: Hostile, geometry, expected):
+    _geojson(hostile.path("grunn.geojson"), [({"klasse": "fjell"}, geometry)])
+    hostile.refused("grunn.geojson", "objekt 1", "felt 'geometry'", expected)
+
+
+def test_areas_with_no_eligible_address(hostile: Hostile):
+    far = [[[0, 0], [10, 0], [10, 10], [0, 0]]]
+    p = _geojson(hostile.path("omrader.geojson"), [({"area_id": "A"}, _poly(far))])
+    hostile.add_input("areas", f'"{p.name}"')
+    hostile.refused(p.name, "ingen av de tegnede områdene")
+
+
 # ------------------------------------------------------------------ safe to go on with
 
 
