@@ -145,10 +145,13 @@ def read_fixed(cfg: Config, f: Frames, report: RunReport) -> Frames:
         parts.append(fixed)
     if inp.coverage_polygons is not None:
         parts.append(read_coverage_polygons(inp.coverage_polygons, f["addresses"], report))
-    consultation = inp.consultation_list
+    listed = None
+    if inp.consultation_list is not None:
+        listed = read_consultation_list(inp.consultation_list, report)
+        _check_matches(listed["adrid"], f["addresses"], inp.consultation_list, "høringslista")
     return {
         "fixed": pd.concat(parts, ignore_index=True) if parts else None,
-        "consultation": read_consultation_list(consultation, report) if consultation else None,
+        "consultation": listed,
     }
 
 

@@ -180,8 +180,9 @@ def sample_mobile(
     Raises
     ------
     InputError
-        ``addresses`` is not in EPSG:25833, or a raster cannot be read or holds values that do
-        not fit its declared kind (dBm or class).
+        ``addresses`` is not in EPSG:25833, or a raster cannot be read, has no value at any
+        address (it lies elsewhere, or holds only nodata there) or holds values that do not
+        fit its declared kind (dBm or class).
     """
     require_crs(addresses, "addresses (mobile sampling)")
     x = addresses.geometry.x.to_numpy()
@@ -190,6 +191,12 @@ def sample_mobile(
     by_operator: dict[str, list[str]] = {}
     for raster, layer in zip(rasters, layers_of(rasters), strict=True):
         values = sample_raster(raster.path, x, y)
+        if len(values) and np.isnan(values).all():
+            raise InputError(
+                "ingen adresse har en verdi i rasteret: det dekker ikke adressene (feil fil "
+                "eller koordinatsystem?) eller har bare nodata der",
+                file=raster.path,
+            )
         classes = _classes(values, raster, cfg)
         if raster.values == "dbm":
             out[layer.dbm_column] = values

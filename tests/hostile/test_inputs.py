@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 import rasterio
 from rasterio.transform import from_origin
+from rasterio.windows import Window
 
 if TYPE_CHECKING:
     from tests.hostile.conftest import Hostile
@@ -266,8 +267,8 @@ def test_huge_mobile_raster_is_refused_quickly(hostile: Hostile):
         tiled=True,
         compress="deflate",
         sparse_ok=True,
-    ):
-        pass
+    ) as dst:  # one tile of data, at the first address (Storgata 1), so that sampling works
+        dst.write(np.full((256, 256), -90, "int16"), 1, window=Window(39_400, 29_900, 256, 256))
     hostile.refused("telia_5g.tif", "for stort")
 
 
@@ -488,6 +489,23 @@ def test_rows_of_another_municipality(hostile: Hostile, name):
     lines = p.read_text(encoding="utf-8").splitlines()
     p.write_text("\n".join([lines[0], *("9" + line for line in lines[1:])]) + "\n", "utf-8")
     hostile.refused(name, "gjelder en adresse i adresseregisteret")
+
+
+def test_consultation_list_of_another_municipality(hostile: Hostile):
+    p = hostile.path("hoering.csv")
+    p.write_text("adrid;Mangler_100Mbit\n1;1\n2;1\n", encoding="utf-8")
+    hostile.add_input("consultation_list", f'"{p.name}"')
+    hostile.refused(p.name, "gjelder en adresse i adresseregisteret")
+
+
+def test_mobile_raster_elsewhere(hostile: Hostile):
+    p = hostile.path("mobil/ice_4g.tif")
+    with rasterio.open(p) as src:
+        profile, band = src.profile, src.read(1)
+    profile["transform"] = from_origin(600_000, 6_700_000, 100, 100)
+    with rasterio.open(p, "w", **profile) as dst:
+        dst.write(band, 1)
+    hostile.refused("ice_4g.tif", "ingen adresse har en verdi i rasteret")
 
 
 # ------------------------------------------------------------------ more broken geometry

@@ -179,3 +179,10 @@ def test_mobile_columns_are_carried_over(world):
     mobile = pd.DataFrame({layer.column: [3, 2, 1, 0, 0]}, index=addr.index)
     out = classify(addr, fixed, ClassifyConfig(), counts=counts, mobile=mobile)
     assert out["mob_Ice-Net_5g"].tolist() == [3, 2, 1, 0, 0]
+
+
+def test_coverage_for_no_known_address_leaves_every_address_without_offer(world):
+    addr, fixed, counts = world
+    stray = fixed.iloc[:1].assign(adrid=999)
+    out = classify(addr, stray, ClassifyConfig(), counts=counts)
+    assert (out["best_down_kbps"] == 0).all() and (out["operators"] == "").all()
