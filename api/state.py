@@ -23,6 +23,7 @@ from dekning.errors import ConfigError
 from dekning.money import FUNDING_PARTS, reconcile
 from dekning.schema import MobileLayer, operators, require
 from dekning.surveys.geocode import AddressIndex
+from dekning.textsafe import from_spreadsheet_frame
 
 from .encode import Lookup, areas_json, statistics_json
 
@@ -83,7 +84,9 @@ def read_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
 
 
 def read_csv(path: Path, text: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A result table (``;``); ``text`` columns stay text (leading zeros kept, empty: "").
+    """A result table (``;``); ``text`` columns stay text (leading zeros kept, empty: ""), and
+    the spreadsheet protection of formula-like text is undone
+    (:func:`dekning.textsafe.from_spreadsheet_frame`): the API answers with the text as given.
 
     Raises
     ------
@@ -96,7 +99,7 @@ def read_csv(path: Path, text: tuple[str, ...] = ()) -> pd.DataFrame:
         raise _unreadable(path, err) from None
     present = [c for c in text if c in table.columns]
     table[present] = table[present].fillna("")
-    return table
+    return from_spreadsheet_frame(table)
 
 
 def read_summary(path: Path) -> dict[str, Any]:

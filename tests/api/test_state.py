@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 
 import geopandas as gpd
+import pandas as pd
 import pyogrio
 import pytest
 from fastapi.testclient import TestClient
 
 from dekning.api.encode import Lookup, areas_json
 from dekning.api.settings import Settings, service_config
-from dekning.api.state import load_results
+from dekning.api.state import load_results, read_csv
 from dekning.config import MobileRaster
 from dekning.errors import ConfigError, InputError, ReconciliationError
 from dekning.schema import MobileLayer
+from dekning.textsafe import write_spreadsheet_csv
 
 
 def _load(out_dir, tmp_path, **changes):
@@ -104,3 +106,14 @@ def test_encoders_check_the_crs(results_copy):
     areas = gpd.read_file(results_copy / "omrader.gpkg", layer="omrader").to_crs(4326)
     with pytest.raises(InputError, match=r"omrader\.gpkg"):
         areas_json(areas, 5)
+
+
+def test_result_tables_give_back_the_text_as_given(tmp_path):
+    texts = ['=HYPERLINK("http://x","y")', "@SUM(1)", "-2+3", "Storgata 1", "'=allerede"]
+    frame = pd.DataFrame({"kommentar": texts, "tall": [-2, 1, 0, 3, 4]})
+    path = tmp_path / "svar.csv"
+    write_spreadsheet_csv(frame, path)
+    assert "'=HYPERLINK" in path.read_text(encoding="utf-8")  # protected in the file
+    back = read_csv(path, ("kommentar",))
+    assert back["kommentar"].tolist() == texts
+    assert back["tall"].tolist() == [-2, 1, 0, 3, 4]
