@@ -191,7 +191,9 @@ class AddressIndex:
         x, y = _TO_WORK.transform(
             answers.loc[todo, "lon"].to_numpy(), answers.loc[todo, "lat"].to_numpy()
         )
-        inside = (
+        finite = np.isfinite(x) & np.isfinite(y)  # impossible coordinates project to inf
+        x, y = np.where(finite, x, 0.0), np.where(finite, y, 0.0)
+        inside = finite & (
             np.ones(len(x), dtype=bool) if boundary is None else shapely.contains_xy(boundary, x, y)
         )
         dist, near = self.tree.query(np.column_stack([x, y]))

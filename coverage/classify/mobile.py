@@ -16,6 +16,7 @@ code  name        meaning
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +27,7 @@ import rasterio
 from affine import Affine
 from pyproj import Transformer
 from rasterio.crs import CRS
-from rasterio.errors import RasterioError, RasterioIOError
+from rasterio.errors import NotGeoreferencedWarning, RasterioError, RasterioIOError
 from rasterio.warp import Resampling, reproject, transform_bounds
 from rasterio.windows import Window, from_bounds
 
@@ -399,6 +400,8 @@ def class_grids(
 def _open(path: str | Path) -> rasterio.io.DatasetReader:
     """Open a raster for reading, with the file named in the error."""
     try:
-        return rasterio.open(path)
+        with warnings.catch_warnings():  # a raster without georeferencing is refused below
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            return rasterio.open(path)
     except RasterioIOError as err:
         raise InputError(f"cannot open mobile coverage raster: {err}", file=path) from None

@@ -103,7 +103,7 @@ class Hostile:
         text in its message. Returns the message."""
         outcome = self.run()
         assert outcome.code == 2, outcome.text
-        assert "Traceback" not in outcome.text
+        assert "Traceback" not in outcome.text and "Warning:" not in outcome.text
         assert outcome.text.startswith("Feil:"), outcome.text
         for want in expected:
             assert want in outcome.text, f"{want!r} not in {outcome.text!r}"

@@ -240,6 +240,16 @@ def test_mobile_raster_without_crs(hostile: Hostile):
     hostile.refused("telenor_4g.tif", "CRS")
 
 
+@pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
+def test_mobile_raster_without_georeferencing(hostile: Hostile):
+    """A PNG named .tif: no grid, no CRS; refused without a Python warning on the way."""
+    p = hostile.path("mobil/ice_4g.tif")
+    p.unlink()
+    with rasterio.open(p, "w", driver="PNG", width=8, height=8, count=1, dtype="uint8") as dst:
+        dst.write(np.zeros((8, 8), "uint8"), 1)
+    hostile.refused("ice_4g.tif", "no CRS")
+
+
 def test_mobile_class_raster_declared_as_dbm(hostile: Hostile):
     p = hostile.path("mobil/telenor_5g.tif")
     with rasterio.open(p) as src:

@@ -87,6 +87,15 @@ def test_coordinates_are_checked_against_the_municipality(register):
     assert res.answers["match"].tolist() == ["coordinates", "outside"]
 
 
+def test_impossible_coordinates_are_not_matched(register):
+    """A latitude of 7395 (a postnummer in the lat column) projects to infinity."""
+    answers = pd.DataFrame(
+        {"row": [2], "address": [""], "postnummer": [""], "lat": [7395.0], "lon": [7395.0]}
+    )
+    res = geocode(answers, register)
+    assert res.answers["adrid"].tolist() == [-1] and res.answers["match"].tolist() == ["outside"]
+
+
 def test_default_export_geocodes_against_the_register(data_dir, default_result):
     cls = default_result.classified
     read = read_survey(data_dir / "sporreundersokelse_nettskjema.csv", load_mapping("nettskjema"))
