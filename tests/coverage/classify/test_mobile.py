@@ -247,3 +247,37 @@ def test_rotated_raster_is_refused(tmp_path):
     raster = [MobileRaster(operator="x", technology="4g", path=p)]
     with pytest.raises(InputError, match="rotated"):
         class_grids(raster, ClassifyConfig())
+
+
+def test_raster_with_damaged_data_names_the_file(tmp_path):
+    """The header reads, the tiles do not (a file cut in half by a failed copy)."""
+    p = tmp_path / "cut.tif"
+    with rasterio.open(
+        p,
+        "w",
+        driver="GTiff",
+        width=512,
+        height=512,
+        count=1,
+        dtype="int16",
+        crs="EPSG:25833",
+        transform=from_origin(270_000, 7_000_000, 10, 10),
+        tiled=True,
+        compress="deflate",
+    ) as dst:
+        dst.write(np.random.default_rng(1).integers(-120, -60, (512, 512), dtype="int16"), 1)
+    data = p.read_bytes()
+    p.write_bytes(data[: len(data) // 2])
+    with pytest.raises(InputError, match="cannot read mobile coverage raster") as exc:
+        sample_raster(p, np.array([271_000.0, 274_000.0]), np.array([6_999_000.0, 6_996_000.0]))
+    assert exc.value.file == str(p)
+    raster = [MobileRaster(operator="x", technology="4g", path=p)]
+    with pytest.raises(InputError, match="cannot read mobile coverage raster"):
+        class_grids(raster, ClassifyConfig())
+
+
+def test_class_grids_of_a_raster_without_crs(tmp_path):
+    p = tmp_path / "nocrs.tif"
+    _raster(p, np.full((5, 5), -90, "int16"), None, from_origin(270_000, 7_000_000, 10, 10))
+    with pytest.raises(InputError, match="raster has no CRS"):
+        class_grids([MobileRaster(operator="x", technology="4g", path=p)], ClassifyConfig())
