@@ -72,7 +72,7 @@ def read_table(
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{what} file not found", file=path)
+        raise InputError(f"fant ikke fila ({what})", file=path)
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
@@ -82,13 +82,13 @@ def read_table(
         with path.open("rb") as fh:
             head = fh.read(1 << 20)
         if not head.strip():
-            raise InputError(f"{what} file is empty", file=path)
+            raise InputError(f"fila er tom ({what})", file=path)
         # Decide the encoding on the first MiB; a late non-UTF-8 byte is caught below.
         encoding = sniff_encoding(head[: head.rfind(b"\n") + 1] or head)
         first = head.decode(encoding, errors="replace").splitlines()[0]
         df = _read_csv(path, sniff_delimiter(first), encoding, columns, numeric)
     except (ValueError, OSError, pd.errors.ParserError) as err:
-        raise InputError(f"cannot read {what}: {err}", file=path) from None
+        raise InputError(f"kan ikke lese {what}: {err}", file=path) from None
     df.columns = pd.Index([str(c).strip() for c in df.columns])
     return df
 
@@ -194,9 +194,9 @@ def require_columns(
     found = {name: find_column(df, cands) for name, cands in wanted.items()}
     missing = [name for name, col in found.items() if col is None]
     if missing:
-        listed = "; ".join(f"{name} (one of: {', '.join(wanted[name])})" for name in missing)
+        listed = "; ".join(f"{name} (en av: {', '.join(wanted[name])})" for name in missing)
         raise InputError(
-            f"{what}: missing column(s) {listed}; the file has: {', '.join(map(str, df.columns))}",
+            f"{what}: mangler kolonne(r) {listed}; fila har: {', '.join(map(str, df.columns))}",
             file=file,
             field=missing[0],
         )
@@ -296,7 +296,7 @@ def read_vector(path: str | Path, what: str, *, repair: bool = False) -> gpd.Geo
     """
     path = Path(path)
     if not path.exists():
-        raise InputError(f"{what} file not found", file=path)
+        raise InputError(f"fant ikke fila ({what})", file=path)
     try:
         gdf = pyogrio.read_dataframe(path)
     except (
@@ -305,9 +305,11 @@ def read_vector(path: str | Path, what: str, *, repair: bool = False) -> gpd.Geo
         shapely.errors.GEOSException,  # a malformed geometry (a line of one point)
         OSError,
     ) as err:
-        raise InputError(f"cannot read {what}: {str(err).strip()}", file=path) from None
+        raise InputError(f"kan ikke lese {what}: {str(err).strip()}", file=path) from None
     if gdf.crs is None:
-        raise InputError(f"{what} has no CRS; set one (EPSG:25833 expected)", file=path)
+        raise InputError(
+            f"{what}: ikke noe koordinatsystem; sett ett (EPSG:25833 ventet)", file=path
+        )
     repaired = 0
     if repair:
         invalid = ~shapely.is_valid(gdf.geometry.to_numpy())
@@ -334,8 +336,8 @@ def read_lines(path: str | Path, what: str) -> gpd.GeoDataFrame:
     lines = gdf[(gdf.geom_type == "LineString").to_numpy() & (shapely.length(geoms) > 0)]
     if lines.empty:
         raise InputError(
-            f"{what}: no line geometries of any length (found "
-            f"{', '.join(map(str, gdf.geom_type.unique())) or 'no features'})",
+            f"{what}: ingen linjer med lengde (fant "
+            f"{', '.join(map(str, gdf.geom_type.unique())) or 'ingen objekter'})",
             file=path,
         )
     return lines[["geometry"]].reset_index(drop=True)

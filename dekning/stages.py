@@ -201,7 +201,7 @@ def make_areas(cfg: Config, f: Frames, report: RunReport) -> Frames:
     """Build-out areas: drawn by the user, or grouped from eligible addresses (along roads when
     roads are given)."""
     inp = cfg.input
-    road_graph = build_road_graph(read_lines(inp.roads, "roads")) if inp.roads else None
+    road_graph = build_road_graph(read_lines(inp.roads, "vegene")) if inp.roads else None
     classified = f["classified"]
     if inp.areas is not None:
         polygons = read_area_polygons(inp.areas)
@@ -227,7 +227,7 @@ def _ground(cfg: Config) -> gpd.GeoDataFrame | None:
     path = cfg.input.ground
     if path is None:
         return None
-    ground = read_vector(path, "ground classes")
+    ground = read_vector(path, "grunnklassene")
     if "klasse" not in ground.columns:
         raise InputError(
             f"missing column 'klasse'; the file has: {', '.join(map(str, ground.columns))}",
@@ -266,7 +266,7 @@ def _ground(cfg: Config) -> gpd.GeoDataFrame | None:
 def cost_and_fund(cfg: Config, f: Frames, report: RunReport) -> Frames:
     """Route, cost and the funding plan of every area, in whole kroner."""
     inp = cfg.input
-    ducts = read_lines(inp.ducts, "ducts") if inp.ducts is not None else None
+    ducts = read_lines(inp.ducts, "trekkrørene") if inp.ducts is not None else None
     costs, routes = estimate_costs(
         f["areas"],
         f["classified"],

@@ -419,7 +419,7 @@ def read_survey(path: str | Path, mapping: Mapping) -> SurveyRead:
         first missing column).
     """
     path = Path(path)
-    df = read_table(path, what="survey export").reset_index(drop=True)
+    df = read_table(path, what="spørreundersøkelsen").reset_index(drop=True)
     named = [*mapping.columns.values(), *(q.source for q in mapping.mobile)]
     missing = [c for c in named if c not in df.columns]
     if missing:

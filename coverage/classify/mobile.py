@@ -62,7 +62,8 @@ def sample_raster(
     with _open(path) as src:
         if src.crs is None:
             raise InputError(
-                "raster has no CRS; assign one (e.g. gdal_edit.py -a_srs EPSG:25833)", file=path
+                "rasteret har ikke noe koordinatsystem; sett ett (f.eks. gdal_edit.py -a_srs EPSG:25833)",
+                file=path,
             )
         if src.crs != crs:
             tr = Transformer.from_crs(crs, src.crs, always_xy=True)
@@ -81,7 +82,7 @@ def sample_raster(
         try:
             vals = _cells(src, rows[inside], cols[inside])
         except RasterioError as err:
-            raise InputError(f"cannot read mobile coverage raster: {err}", file=path) from None
+            raise InputError(f"kan ikke lese mobildekningsrasteret: {err}", file=path) from None
         if src.nodata is not None:
             vals[vals == src.nodata] = np.nan
         out[inside] = vals
@@ -135,8 +136,8 @@ def _classes(values: np.ndarray, raster: MobileRaster, cfg: ClassifyConfig) -> n
     if raster.values == "dbm":
         if np.nanmax(values, initial=-np.inf) > 0 and np.nanmin(values, initial=np.inf) >= 0:
             raise InputError(
-                "raster values are all ≥ 0: this looks like a class raster, not dBm; "
-                'set values = "class" for it in [input].mobile',
+                "alle verdiene i rasteret er ≥ 0: det ser ut som et klasseraster, ikke dBm; "
+                'sett values = "class" for det i [input].mobile',
                 file=raster.path,
             )
         return levels_to_class(values, cfg)
@@ -144,8 +145,8 @@ def _classes(values: np.ndarray, raster: MobileRaster, cfg: ClassifyConfig) -> n
     bad = ~np.isin(cls, (0, 1, 2, 3))
     if bad.any():
         raise InputError(
-            f"class raster holds {cls[bad][0]:g}; expected 0 (none), 1 (antenna), 2 (outdoor), "
-            "3 (indoor)",
+            f"klasserasteret har verdien {cls[bad][0]:g}; ventet 0 (ingen), 1 (antenne), "
+            "2 (ute), 3 (inne)",
             file=raster.path,
         )
     return cls.astype("int8")
@@ -270,11 +271,12 @@ def _check_grid(src: rasterio.io.DatasetReader, path: str | Path) -> None:
     """Stop at a raster without CRS or with a rotated grid (the reads here assume north-up)."""
     if src.crs is None:
         raise InputError(
-            "raster has no CRS; assign one (e.g. gdal_edit.py -a_srs EPSG:25833)", file=path
+            "rasteret har ikke noe koordinatsystem; sett ett (f.eks. gdal_edit.py -a_srs EPSG:25833)",
+            file=path,
         )
     if src.transform.b != 0 or src.transform.d != 0:
         raise InputError(
-            "raster grid is rotated; warp it north-up (gdalwarp) before use", file=path
+            "rasterets rutenett er rotert; gjør det nord-opp med gdalwarp først", file=path
         )
 
 
@@ -338,7 +340,7 @@ def _read_decimated(
     try:
         band = src.read(1, window=window, out_shape=out_shape, masked=True, boundless=False)
     except RasterioError as err:
-        raise InputError(f"cannot read mobile coverage raster: {err}", file=path) from None
+        raise InputError(f"kan ikke lese mobildekningsrasteret: {err}", file=path) from None
     transform = src.window_transform(window) @ Affine.scale(w / out_shape[1], h / out_shape[0])
     return band.astype("float64").filled(np.nan), transform
 
@@ -404,4 +406,4 @@ def _open(path: str | Path) -> rasterio.io.DatasetReader:
             warnings.simplefilter("ignore", NotGeoreferencedWarning)
             return rasterio.open(path)
     except RasterioIOError as err:
-        raise InputError(f"cannot open mobile coverage raster: {err}", file=path) from None
+        raise InputError(f"kan ikke åpne mobildekningsrasteret: {err}", file=path) from None

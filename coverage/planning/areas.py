@@ -328,7 +328,7 @@ def read_area_polygons(path: str | Path) -> gpd.GeoDataFrame:
         The file cannot be read, a geometry is not a polygon, or an id repeats.
     """
     path = Path(path)
-    gdf = read_vector(path, "area polygons", repair=True)
+    gdf = read_vector(path, "områdepolygonene", repair=True)
     polygonal = gdf.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     if not polygonal.all():
         bad = int(np.flatnonzero(~polygonal)[0])

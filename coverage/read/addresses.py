@@ -210,7 +210,7 @@ def _read_vector_addresses(path: Path) -> tuple[pd.DataFrame, np.ndarray, np.nda
         The file is missing or unreadable, or its layer has no CRS.
     """
     if not path.exists():
-        raise InputError("address register file not found", file=path)
+        raise InputError("fant ikke fila (adresseregisteret)", file=path)
     try:
         if path.suffix.lower() == ".parquet":
             gdf = gpd.read_parquet(path)
@@ -218,7 +218,7 @@ def _read_vector_addresses(path: Path) -> tuple[pd.DataFrame, np.ndarray, np.nda
             gdf = pyogrio.read_dataframe(path)
     except (DataSourceError, DataLayerError, OSError, ValueError) as err:
         # GDAL's or Arrow's message names the cause
-        raise InputError(f"cannot read address register: {err}", file=path) from None
+        raise InputError(f"kan ikke lese adresseregisteret: {err}", file=path) from None
     if gdf.crs is None:
         raise InputError(
             "adresselaget har ikke koordinatsystem; sett ett (EPSG:25833 ventet)",
@@ -240,7 +240,7 @@ def _address_ids(df: pd.DataFrame, *, file: Path, feature: bool = False) -> np.n
     InputError
         No id column, a non-integer id, or an id that occurs twice (naming both rows).
     """
-    col = require_columns(df, ID_COLUMNS, file=file, what="address register")["adrid"]
+    col = require_columns(df, ID_COLUMNS, file=file, what="adresseregisteret")["adrid"]
     ids = to_numbers(df[col], file=file, field=col, integer=True, feature=feature).to_numpy()
     dup = pd.Series(ids).duplicated(keep="first").to_numpy()
     if dup.any():
@@ -314,7 +314,7 @@ def read_addresses(
         xfield, yfield = "geometry.x", "geometry.y"
     else:
         wanted = (*ID_COLUMNS["adrid"], *chain(*OPTIONAL_ADDRESS_COLUMNS.values()), *COORD_COLUMNS)
-        df = read_table(path, what="address register", columns=wanted, numeric=COORD_COLUMNS)
+        df = read_table(path, what="adresseregisteret", columns=wanted, numeric=COORD_COLUMNS)
         x, y, (xfield, yfield) = _points_from_columns(df, file=path, epsg_default=epsg)
     out = _address_fields(df, _address_ids(df, file=path, feature=feature))
     inside = _check_norway(x, y, file=path, xfield=xfield, yfield=yfield, feature=feature)
@@ -345,7 +345,7 @@ def read_boundary(path: str | Path, report: RunReport | None = None) -> gpd.GeoD
         (a point or a line cannot bound addresses).
     """
     path = Path(path)
-    gdf = read_vector(path, "boundary", repair=True)
+    gdf = read_vector(path, "kommunegrensen", repair=True)
     geoms = gdf.geometry.to_numpy()
     if len(gdf) == 0:
         raise InputError("kommunegrensen har ingen objekter", file=path, field="geometry")
@@ -385,14 +385,14 @@ def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd
     path = Path(path)
     df = read_table(
         path,
-        what="address counts",
+        what="adressebruksfila",
         numeric=("adrid", "adresseId", "hus", "pers", "fritid", "naering"),
     )
     cols = require_columns(
         df,
         {"adrid": ID_COLUMNS["adrid"], "hus": COUNT_COLUMNS["hus"]},
         file=path,
-        what="address counts",
+        what="adressebruksfila",
     )
     out = pd.DataFrame(
         {"adrid": to_numbers(df[cols["adrid"]], file=path, field=cols["adrid"], integer=True)}

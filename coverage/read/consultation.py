@@ -23,12 +23,12 @@ def read_consultation_list(path: str | Path, report: RunReport | None = None) ->
         ``adrid`` (int64), one row per listed address.
     """
     path = Path(path)
-    df = read_table(path, what="consultation list")
+    df = read_table(path, what="høringslista")
     cols = require_columns(
         df,
         {"adrid": ("adresseid", "adresseId", "adrid", "lokalid", "adresse_id")},
         file=path,
-        what="consultation list",
+        what="høringslista",
     )
     ids = to_numbers(df[cols["adrid"]], file=path, field=cols["adrid"], integer=True)
     return pd.DataFrame({"adrid": ids.drop_duplicates().to_numpy()})

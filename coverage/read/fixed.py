@@ -87,10 +87,10 @@ def read_fixed_coverage(
     report = report if report is not None else RunReport()
     df = read_table(
         path,
-        what="fixed coverage",
+        what="dekningsfila",
         numeric=("adrid", "adresseId", "ned", "opp", "nedlasting", "opplasting", "down", "up"),
     )
-    cols = require_columns(df, COLUMN_NAMES, file=path, what="fixed coverage")
+    cols = require_columns(df, COLUMN_NAMES, file=path, what="dekningsfila")
     tek = technologies(df[cols["tek"]], file=path, field=cols["tek"])
     ned, opp = _speeds(df, cols, tek, file=path, speed_unit=speed_unit)
     hc_col = find_column(df, HC_COLUMNS)
@@ -291,9 +291,9 @@ def read_coverage_polygons(
     """
     require_crs(addresses, "addresses (coverage polygons)")
     path = Path(path)
-    poly = read_vector(path, "coverage polygons", repair=True)
+    poly = read_vector(path, "dekningspolygonene", repair=True)
     wanted = {k: v for k, v in COLUMN_NAMES.items() if k != "adrid"}
-    cols = require_columns(poly, wanted, file=path, what="coverage polygons")
+    cols = require_columns(poly, wanted, file=path, what="dekningspolygonene")
     if report is not None:
         report.warn(
             "read",

@@ -49,17 +49,17 @@ def test_missing_empty_and_unreadable_tables(tmp_path):
     missing = tmp_path / "none.csv"
     with pytest.raises(InputError) as exc:
         read_table(missing, what="address counts")
-    assert exc.value.message == "address counts file not found" and exc.value.file == str(missing)
+    assert exc.value.message == "fant ikke fila (address counts)" and exc.value.file == str(missing)
     empty = tmp_path / "empty.csv"
     empty.write_text("  \n", encoding="utf-8")
     with pytest.raises(InputError) as exc:
         read_table(empty, what="survey export")
-    assert exc.value.message == "survey export file is empty" and exc.value.file == str(empty)
+    assert exc.value.message == "fila er tom (survey export)" and exc.value.file == str(empty)
     ragged = tmp_path / "ragged.csv"
     ragged.write_text("a;b\n1;2\n3;4;5\n", encoding="utf-8")
     with pytest.raises(InputError) as exc:
         read_table(ragged, what="fixed coverage")
-    assert exc.value.message.startswith("cannot read fixed coverage: CSV parse error")
+    assert exc.value.message.startswith("kan ikke lese fixed coverage: CSV parse error")
     assert exc.value.file == str(ragged) and exc.value.line is None and exc.value.field is None
 
 
@@ -113,7 +113,7 @@ def test_columns_by_any_accepted_name():
         )
     err = exc.value
     assert err.message == (
-        "counts: missing column(s) pers (one of: pers, bosatte); the file has: AdresseId, Hus"
+        "counts: mangler kolonne(r) pers (en av: pers, bosatte); fila har: AdresseId, Hus"
     )
     assert (err.file, err.line, err.field) == ("c.csv", None, "pers")
 
@@ -137,19 +137,21 @@ def test_vector_errors(tmp_path):
     missing = tmp_path / "none.gpkg"
     with pytest.raises(InputError) as exc:
         read_vector(missing, "roads")
-    assert exc.value.message == "roads file not found" and exc.value.file == str(missing)
+    assert exc.value.message == "fant ikke fila (roads)" and exc.value.file == str(missing)
     broken = tmp_path / "broken.gpkg"
     broken.write_text("no", encoding="utf-8")
     with pytest.raises(InputError) as exc:
         read_vector(broken, "roads")
-    assert exc.value.message.startswith("cannot read roads:") and exc.value.file == str(broken)
+    assert exc.value.message.startswith("kan ikke lese roads:") and exc.value.file == str(broken)
     no_crs = tmp_path / "nocrs.gpkg"
     line = gpd.GeoDataFrame({"id": [1]}, geometry=[shapely.LineString([(0, 0), (1, 1)])])
     with pytest.warns(UserWarning, match="'crs' was not provided"):
         line.to_file(no_crs)
     with pytest.raises(InputError) as exc:
         read_vector(no_crs, "ducts")
-    assert exc.value.message.startswith("ducts has no CRS") and exc.value.file == str(no_crs)
+    assert exc.value.message.startswith(
+        "ducts: ikke noe koordinatsystem"
+    ) and exc.value.file == str(no_crs)
     assert exc.value.line is None and exc.value.field is None
 
 
@@ -167,5 +169,5 @@ def test_lines_only(tmp_path):
     gpd.GeoDataFrame({"id": [1]}, geometry=[shapely.Point(0, 0)], crs=25833).to_file(points)
     with pytest.raises(InputError) as exc:
         read_lines(points, "roads")
-    assert exc.value.message == "roads: no line geometries of any length (found Point)"
+    assert exc.value.message == "roads: ingen linjer med lengde (fant Point)"
     assert exc.value.file == str(points) and exc.value.line is None and exc.value.field is None

@@ -79,7 +79,7 @@ def test_address_register_fields(hostile: Hostile, index, value, expected):
 
 def test_address_register_without_id_column(hostile: Hostile):
     hostile.edit(ADDR, lambda t: t.replace(";adresseId;", ";nr;", 1).replace("lokalId;", "lid;", 1))
-    hostile.refused(ADDR, "felt 'adrid'", "missing column")
+    hostile.refused(ADDR, "felt 'adrid'", "mangler kolonne")
 
 
 def test_address_register_empty(hostile: Hostile):
@@ -94,7 +94,7 @@ def test_address_register_binary(hostile: Hostile):
 
 def test_address_register_missing(hostile: Hostile):
     hostile.path(ADDR).unlink()
-    hostile.refused(ADDR, "not found")
+    hostile.refused(ADDR, "fant ikke fila")
 
 
 def test_address_register_swapped_axes(hostile: Hostile):
@@ -173,7 +173,7 @@ def test_fixed_coverage_in_mbps(hostile: Hostile):
 
 def test_fixed_coverage_without_operator(hostile: Hostile):
     hostile.edit(FBB, lambda t: t.replace("adrid;tilb;", "adrid;leverandor_x;", 1))
-    hostile.refused(FBB, "felt 'tilb'", "missing column")
+    hostile.refused(FBB, "felt 'tilb'", "mangler kolonne")
 
 
 # ------------------------------------------------------------------ coverage polygons
@@ -237,7 +237,7 @@ def test_mobile_raster_without_crs(hostile: Hostile):
     p.unlink()
     with rasterio.open(p, "w", **profile) as dst:
         dst.write(band, 1)
-    hostile.refused("telenor_4g.tif", "CRS")
+    hostile.refused("telenor_4g.tif", "koordinatsystem")
 
 
 @pytest.mark.filterwarnings("ignore::rasterio.errors.NotGeoreferencedWarning")
@@ -247,7 +247,7 @@ def test_mobile_raster_without_georeferencing(hostile: Hostile):
     p.unlink()
     with rasterio.open(p, "w", driver="PNG", width=8, height=8, count=1, dtype="uint8") as dst:
         dst.write(np.zeros((8, 8), "uint8"), 1)
-    hostile.refused("ice_4g.tif", "no CRS")
+    hostile.refused("ice_4g.tif", "koordinatsystem")
 
 
 def test_mobile_class_raster_declared_as_dbm(hostile: Hostile):
@@ -256,7 +256,7 @@ def test_mobile_class_raster_declared_as_dbm(hostile: Hostile):
         profile, band = src.profile, src.read(1)
     with rasterio.open(p, "w", **profile) as dst:
         dst.write(np.full_like(band, 3), 1)
-    hostile.refused("telenor_5g.tif", "class raster")
+    hostile.refused("telenor_5g.tif", "klasseraster")
 
 
 def test_huge_mobile_raster_is_refused_quickly(hostile: Hostile):
@@ -320,7 +320,7 @@ def test_boundary_garbage(hostile: Hostile):
 
 def test_roads_without_lines(hostile: Hostile):
     _geojson(hostile.path("veger.geojson"), [({}, {"type": "Point", "coordinates": [1, 2]})])
-    hostile.refused("veger.geojson", "no line geometries")
+    hostile.refused("veger.geojson", "ingen linjer med lengde")
 
 
 def test_roads_garbage(hostile: Hostile):
@@ -330,7 +330,7 @@ def test_roads_garbage(hostile: Hostile):
 
 def test_ducts_without_lines(hostile: Hostile):
     _geojson(hostile.path("trekkror.geojson"), [({}, _poly())])
-    hostile.refused("trekkror.geojson", "no line geometries")
+    hostile.refused("trekkror.geojson", "ingen linjer med lengde")
 
 
 # ------------------------------------------------------------------ ground classes
@@ -453,7 +453,7 @@ def test_survey_mapping_missing(hostile: Hostile):
         ("max_gap_m = 600", "max_gap_mm = 600", ["unknown key 'areas.max_gap_mm'"]),
         ("[costs]", "[costs\n", ["not valid TOML"]),
         ("fjell = 1100", "fjell = -1100", ["costs.ground_cost_per_metre_nok"]),
-        ('"adresser.csv"', '"finnes_ikke.csv"', ["finnes_ikke.csv", "not found"]),
+        ('"adresser.csv"', '"finnes_ikke.csv"', ["finnes_ikke.csv", "fant ikke fila"]),
         ("municipal_budget_nok = 5_000_000", "municipal_budget_nok = 1e400", ["municipal_budget"]),
     ],
 )
@@ -528,13 +528,13 @@ def test_road_of_one_point(hostile: Hostile):
         f'"geometry": {road}}}]}}',
         encoding="utf-8",
     )
-    hostile.refused("veger.geojson", "cannot read roads")
+    hostile.refused("veger.geojson", "kan ikke lese vegene")
 
 
 def test_roads_of_zero_length(hostile: Hostile):
     line = {"type": "LineString", "coordinates": [[270000, 7000000], [270000, 7000000]]}
     _geojson(hostile.path("veger.geojson"), [({}, line), ({}, None)])
-    hostile.refused("veger.geojson", "no line geometries of any length")
+    hostile.refused("veger.geojson", "ingen linjer med lengde")
 
 
 @pytest.mark.parametrize(

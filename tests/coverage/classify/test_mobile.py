@@ -80,7 +80,7 @@ def test_mobile_classes_and_nodata(tmp_path):
 def test_raster_without_crs_is_an_error(tmp_path):
     p = tmp_path / "nocrs.tif"
     _raster(p, np.zeros((2, 2), dtype="int16") - 90, None, from_origin(0, 2, 1, 1))
-    with pytest.raises(InputError, match="no CRS") as exc:
+    with pytest.raises(InputError, match="ikke noe koordinatsystem") as exc:
         sample_raster(p, np.array([1.0]), np.array([1.0]))
     assert exc.value.file == str(p)
 
@@ -98,7 +98,7 @@ def test_class_raster_values_checked(tmp_path):
         geometry=shapely.points([270_050, 270_150], [7_000_050, 7_000_050]),
         crs=25833,
     )
-    with pytest.raises(InputError, match="class raster holds 7") as exc:
+    with pytest.raises(InputError, match="klasserasteret har verdien 7") as exc:
         sample_mobile(
             addr,
             [MobileRaster(operator="ice", technology="5g", path=p, values="class")],
@@ -159,11 +159,11 @@ def test_unreadable_raster_names_the_file(tmp_path):
     p.write_text("not a raster", encoding="utf-8")
     with pytest.raises(InputError) as exc:
         sample_raster(p, np.array([1.0]), np.array([1.0]))
-    assert exc.value.message.startswith("cannot open mobile coverage raster:")
+    assert exc.value.message.startswith("kan ikke åpne mobildekningsrasteret:")
     assert exc.value.file == str(p) and exc.value.line is None and exc.value.field is None
     with pytest.raises(InputError) as exc:
         class_grids([MobileRaster(operator="t", technology="4g", path=p)], ClassifyConfig())
-    assert exc.value.message.startswith("cannot open mobile coverage raster:")
+    assert exc.value.message.startswith("kan ikke åpne mobildekningsrasteret:")
     assert exc.value.file == str(p)
 
 
@@ -184,7 +184,9 @@ def test_class_raster_declared_as_dbm(tmp_path):
         sample_mobile(
             addr, [MobileRaster(operator="ice", technology="5g", path=p)], ClassifyConfig()
         )
-    assert exc.value.message.startswith("raster values are all ≥ 0: this looks like a class raster")
+    assert exc.value.message.startswith(
+        "alle verdiene i rasteret er ≥ 0: det ser ut som et klasseraster"
+    )
     assert exc.value.file == str(p) and exc.value.line is None and exc.value.field is None
 
 
@@ -245,7 +247,7 @@ def test_rotated_raster_is_refused(tmp_path):
     rotated = from_origin(270_000, 7_000_000, 10, 10) @ Affine.rotation(10)
     _raster(p, np.full((5, 5), -90, "int16"), "EPSG:25833", rotated)
     raster = [MobileRaster(operator="x", technology="4g", path=p)]
-    with pytest.raises(InputError, match="rotated"):
+    with pytest.raises(InputError, match="rotert"):
         class_grids(raster, ClassifyConfig())
 
 
@@ -268,16 +270,16 @@ def test_raster_with_damaged_data_names_the_file(tmp_path):
         dst.write(np.random.default_rng(1).integers(-120, -60, (512, 512), dtype="int16"), 1)
     data = p.read_bytes()
     p.write_bytes(data[: len(data) // 2])
-    with pytest.raises(InputError, match="cannot read mobile coverage raster") as exc:
+    with pytest.raises(InputError, match="kan ikke lese mobildekningsrasteret") as exc:
         sample_raster(p, np.array([271_000.0, 274_000.0]), np.array([6_999_000.0, 6_996_000.0]))
     assert exc.value.file == str(p)
     raster = [MobileRaster(operator="x", technology="4g", path=p)]
-    with pytest.raises(InputError, match="cannot read mobile coverage raster"):
+    with pytest.raises(InputError, match="kan ikke lese mobildekningsrasteret"):
         class_grids(raster, ClassifyConfig())
 
 
 def test_class_grids_of_a_raster_without_crs(tmp_path):
     p = tmp_path / "nocrs.tif"
     _raster(p, np.full((5, 5), -90, "int16"), None, from_origin(270_000, 7_000_000, 10, 10))
-    with pytest.raises(InputError, match="raster has no CRS"):
+    with pytest.raises(InputError, match="rasteret har ikke noe koordinatsystem"):
         class_grids([MobileRaster(operator="x", technology="4g", path=p)], ClassifyConfig())

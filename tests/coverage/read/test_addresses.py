@@ -142,7 +142,7 @@ def test_missing_id_column_lists_what_the_file_has(tmp_path):
         header="adressenavn;nummer;bokstav;postnummer;EPSG-kode;Nord;Øst",
     )
     with pytest.raises(
-        InputError, match=r"missing column.*adresseId.*the file has: adressenavn"
+        InputError, match=r"mangler kolonne.*adresseId.*fila har: adressenavn"
     ) as exc:
         read_addresses(p)
     assert exc.value.file == str(p) and exc.value.line is None and exc.value.field == "adrid"
@@ -234,11 +234,11 @@ def test_no_address_in_norway(tmp_path):
 def test_vector_register_missing_unreadable_or_without_crs(tmp_path):
     missing = tmp_path / "none.gpkg"
     err = _raises(missing)
-    assert err.message == "address register file not found" and err.file == str(missing)
+    assert err.message == "fant ikke fila (adresseregisteret)" and err.file == str(missing)
     broken = tmp_path / "broken.gpkg"
     broken.write_text("not a geopackage", encoding="utf-8")
     err = _raises(broken)
-    assert err.message.startswith("cannot read address register:") and err.file == str(broken)
+    assert err.message.startswith("kan ikke lese adresseregisteret:") and err.file == str(broken)
     assert err.line is None and err.field is None
     no_crs = tmp_path / "nocrs.parquet"
     gpd.GeoDataFrame(

@@ -22,7 +22,7 @@ def test_list_without_an_id_column(tmp_path):
     p.write_text("adressenavn;postnr\nA;7395\n", encoding="utf-8")
     with pytest.raises(InputError) as exc:
         read_consultation_list(p)
-    assert "consultation list: missing column(s) adrid (one of: adresseid" in exc.value.message
+    assert "høringslista: mangler kolonne(r) adrid (en av: adresseid" in exc.value.message
     assert exc.value.file == str(p) and exc.value.line is None and exc.value.field == "adrid"
 
 

@@ -68,7 +68,7 @@ def test_duplicate_coverage_rows_keep_fastest_and_are_counted(tmp_path):
 def test_missing_coverage_column(tmp_path):
     p = tmp_path / "f.csv"
     p.write_text("adrid;tilb;ned;opp\n1;T;1;1\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"missing column.*tek"):
+    with pytest.raises(InputError, match=r"mangler kolonne.*tek"):
         read_fixed_coverage(p)
 
 
