@@ -50,15 +50,15 @@ def require_crs(
     crs = frame.crs
     if crs is None:
         raise InputError(
-            f"{what}: the geometry has no coordinate reference system; expected {expected}",
+            f"{what}: geometrien har ikke noe koordinatsystem; forventet {expected}",
             file=file,
             field="crs",
         )
     if CRS.from_user_input(crs) != CRS.from_user_input(expected):
         found = crs.to_string() if hasattr(crs, "to_string") else str(crs)
         raise InputError(
-            f"{what}: the geometry is in {found}, expected {expected} "
-            f"(reproject with to_crs({expected!r}) first)",
+            f"{what}: geometrien er i {found}, forventet {expected} "
+            f"(projiser først med to_crs({expected!r}))",
             file=file,
             field="crs",
         )

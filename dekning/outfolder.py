@@ -57,8 +57,8 @@ def check_replaceable(target: str | Path) -> None:
     out = Path(target).resolve()
     if out.exists() and (not out.is_dir() or not _written_by_dekning(out)):
         raise InputError(
-            "the output folder exists and was not written by dekning; choose a new or empty "
-            "folder (nothing was changed)",
+            "utmappa finnes og er ikke skrevet av dekning; velg en ny eller tom mappe "
+            "(ingenting er endret)",
             file=out,
         )
 

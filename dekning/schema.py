@@ -171,7 +171,7 @@ def require(frame: pd.DataFrame, names: Iterable[str], what: str) -> None:
     missing = [n for n in names if n not in frame.columns]
     if missing:
         raise InputError(
-            f"{what}: missing column(s) {', '.join(missing)}; the frame has: "
+            f"{what}: mangler kolonne(r) {', '.join(missing)}; tabellen har: "
             f"{', '.join(map(str, frame.columns))}",
             field=missing[0],
         )

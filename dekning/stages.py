@@ -230,7 +230,7 @@ def _ground(cfg: Config) -> gpd.GeoDataFrame | None:
     ground = read_vector(path, "grunnklassene")
     if "klasse" not in ground.columns:
         raise InputError(
-            f"missing column 'klasse'; the file has: {', '.join(map(str, ground.columns))}",
+            f"mangler kolonnen 'klasse'; fila har: {', '.join(map(str, ground.columns))}",
             file=path,
             field="klasse",
         )

@@ -24,19 +24,19 @@ def test_another_crs_is_refused_with_the_frame_named():
     with pytest.raises(InputError) as err:
         require_crs(_points("EPSG:4326"), "areas", file="omrader.gpkg")
     text = str(err.value)
-    assert text.startswith("omrader.gpkg, field 'crs': areas: the geometry is in EPSG:4326")
-    assert "expected EPSG:25833" in text and "to_crs('EPSG:25833')" in text
+    assert text.startswith("omrader.gpkg, felt 'crs': areas: geometrien er i EPSG:4326")
+    assert "forventet EPSG:25833" in text and "to_crs('EPSG:25833')" in text
     assert err.value.field == "crs"
 
 
 def test_missing_crs_is_refused():
-    with pytest.raises(InputError, match="addresses: the geometry has no coordinate reference"):
+    with pytest.raises(InputError, match="addresses: geometrien har ikke noe koordinatsystem"):
         require_crs(_points(None), "addresses")
 
 
 def test_expected_crs_can_be_the_web_crs():
     require_crs(_points("EPSG:4326"), "web", expected="EPSG:4326")
-    with pytest.raises(InputError, match="is in EPSG:25833, expected EPSG:4326"):
+    with pytest.raises(InputError, match="er i EPSG:25833, forventet EPSG:4326"):
         require_crs(_points(WORK_CRS), "web", expected="EPSG:4326")
 
 

@@ -72,6 +72,6 @@ def test_a_foreign_folder_is_refused_before_anything_is_removed(tmp_path):
     (mine / "brev.docx").write_text("viktig", "utf-8")
     stale = tmp_path / ".mine.abcd1234"
     stale.mkdir()
-    with pytest.raises(InputError, match="was not written by dekning"), atomic_folder(mine):
+    with pytest.raises(InputError, match="er ikke skrevet av dekning"), atomic_folder(mine):
         pass
     assert (mine / "brev.docx").read_text("utf-8") == "viktig"

@@ -66,7 +66,7 @@ def test_a_folder_dekning_did_not_write_is_never_replaced(tmp_path):
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "letter.docx").write_text("important", encoding="utf-8")
-    with pytest.raises(InputError, match="was not written by dekning"), atomic_folder(mine):
+    with pytest.raises(InputError, match="er ikke skrevet av dekning"), atomic_folder(mine):
         pass
     assert (mine / "letter.docx").read_text(encoding="utf-8") == "important"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
@@ -75,7 +75,7 @@ def test_a_folder_dekning_did_not_write_is_never_replaced(tmp_path):
 def test_a_file_in_the_way_is_never_replaced(tmp_path):
     target = tmp_path / "ut"
     target.write_text("not a folder", encoding="utf-8")
-    with pytest.raises(InputError, match="was not written by dekning"), atomic_folder(target):
+    with pytest.raises(InputError, match="er ikke skrevet av dekning"), atomic_folder(target):
         pass
     assert target.read_text(encoding="utf-8") == "not a folder"
 
@@ -114,7 +114,7 @@ def test_ground_classes_without_a_klasse_column_name_the_file(default_config, tm
     with pytest.raises(InputError) as err:
         analyse(cfg)
     assert err.value.field == "klasse" and err.value.file == str(ground)
-    assert "the file has: type" in str(err.value)
+    assert "fila har: type" in str(err.value)
 
 
 def test_run_refuses_a_foreign_folder_before_analysing(default_config, tmp_path):
@@ -122,7 +122,7 @@ def test_run_refuses_a_foreign_folder_before_analysing(default_config, tmp_path)
     mine.mkdir()
     (mine / "notes.txt").write_text("mine", encoding="utf-8")
     seen: list[str] = []
-    with pytest.raises(InputError, match="was not written by dekning"):
+    with pytest.raises(InputError, match="er ikke skrevet av dekning"):
         run(default_config, mine, seen.append)
     assert seen == []  # no stage ran
     assert [p.name for p in mine.iterdir()] == ["notes.txt"]

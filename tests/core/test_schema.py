@@ -65,4 +65,4 @@ def test_require_names_the_frame_and_the_missing_column():
     with pytest.raises(InputError) as err:
         require(pd.DataFrame({"a": [1]}), ["a", "hus"], "classified addresses")
     assert err.value.field == "hus"
-    assert "classified addresses: missing column(s) hus; the frame has: a" in str(err.value)
+    assert "classified addresses: mangler kolonne(r) hus; tabellen har: a" in str(err.value)

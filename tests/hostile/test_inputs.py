@@ -348,7 +348,7 @@ def test_ground_class_empty(hostile: Hostile):
 
 def test_ground_without_class_column(hostile: Hostile):
     hostile.edit("grunn.geojson", lambda t: t.replace('"klasse"', '"type"'))
-    hostile.refused("grunn.geojson", "felt 'klasse'", "missing column")
+    hostile.refused("grunn.geojson", "felt 'klasse'", "mangler kolonne")
 
 
 # ------------------------------------------------------------------ areas drawn by the user

@@ -37,6 +37,6 @@ def test_the_area_s_eligible_addresses_sorted_and_renamed():
 def test_crs_and_columns_are_checked():
     with pytest.raises(InputError, match=r"address_list\(classified\).*EPSG:4326"):
         address_list(_register().to_crs(4326), "O-001")
-    with pytest.raises(InputError, match=r"address_list\(classified\): missing column") as exc:
+    with pytest.raises(InputError, match=r"address_list\(classified\): mangler kolonne") as exc:
         address_list(_register().drop(columns="area_id"), "O-001")
     assert exc.value.field == "area_id"

@@ -81,7 +81,7 @@ def test_a_failed_package_leaves_the_old_one_and_no_temporary(
     folder.mkdir()
     (folder / "gammel.txt").write_text("fra før", encoding="utf-8")
     broken = default_result.classified.drop(columns="adressetekst")
-    with pytest.raises(InputError, match=r"address_list\(classified\): missing column") as exc:
+    with pytest.raises(InputError, match=r"address_list\(classified\): mangler kolonne") as exc:
         write_application(broken, default_result.areas, "O-006", default_config, folder)
     assert exc.value.field == "adressetekst"
     assert [p.name for p in tmp_path.iterdir()] == ["pakke"]  # the temporary folder is gone
@@ -139,7 +139,7 @@ def test_frames_in_another_crs_are_refused(default_result, default_config, tmp_p
     for name, (cls, areas, routes) in cases.items():
         with pytest.raises(InputError, match=rf"write_application\({name}\).*EPSG:4326"):
             write_application(cls, areas, "O-004", default_config, tmp_path / "x", routes=routes)
-    with pytest.raises(InputError, match=r"write_application\(areas\): missing column") as exc:
+    with pytest.raises(InputError, match=r"write_application\(areas\): mangler kolonne") as exc:
         write_application(
             r.classified, r.areas.drop(columns="statlig"), "O-004", default_config, tmp_path
         )

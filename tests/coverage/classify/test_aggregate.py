@@ -69,7 +69,7 @@ def test_frame_in_lonlat_is_refused(classified):
     with pytest.raises(InputError) as exc:
         aggregate(classified.to_crs(4326), "postnummer")
     assert exc.value.message.startswith(
-        "classified addresses (aggregate): the geometry is in EPSG:4326, expected EPSG:25833"
+        "classified addresses (aggregate): geometrien er i EPSG:4326, forventet EPSG:25833"
     )
     assert exc.value.file is None and exc.value.line is None and exc.value.field == "crs"
 
@@ -77,5 +77,7 @@ def test_frame_in_lonlat_is_refused(classified):
 def test_unknown_grouping_column(classified):
     with pytest.raises(InputError) as exc:
         aggregate(classified, "fylke")
-    assert exc.value.message.startswith("classified addresses (aggregate): missing column(s) fylke")
+    assert exc.value.message.startswith(
+        "classified addresses (aggregate): mangler kolonne(r) fylke"
+    )
     assert exc.value.file is None and exc.value.line is None and exc.value.field == "fylke"

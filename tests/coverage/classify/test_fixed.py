@@ -151,7 +151,7 @@ def test_addresses_in_lonlat_are_refused(world):
     with pytest.raises(InputError) as exc:
         classify(addr.to_crs(4326), fixed, ClassifyConfig(), counts=counts)
     assert exc.value.message.startswith(
-        "addresses (classification): the geometry is in EPSG:4326, expected EPSG:25833"
+        "addresses (classification): geometrien er i EPSG:4326, forventet EPSG:25833"
     )
     assert exc.value.file is None and exc.value.line is None and exc.value.field == "crs"
 

@@ -149,7 +149,7 @@ def test_addresses_in_lonlat_are_refused(tmp_path):
             ClassifyConfig(),
         )
     assert exc.value.message.startswith(
-        "addresses (mobile sampling): the geometry is in EPSG:4326, expected EPSG:25833"
+        "addresses (mobile sampling): geometrien er i EPSG:4326, forventet EPSG:25833"
     )
     assert exc.value.file is None and exc.value.line is None and exc.value.field == "crs"
 

@@ -80,12 +80,12 @@ def test_geometry_in_another_crs_is_refused(line_world):
     with pytest.raises(InputError, match=r"build_areas\(classified\).*EPSG:4326") as exc:
         build_areas(line_world.to_crs(4326), AreasConfig())
     assert exc.value.field == "crs"
-    with pytest.raises(InputError, match="no coordinate reference system"):
+    with pytest.raises(InputError, match="har ikke noe koordinatsystem"):
         build_areas(line_world.set_crs(None, allow_override=True), AreasConfig())
 
 
 def test_a_missing_column_is_named(line_world):
-    with pytest.raises(InputError, match=r"build_areas\(classified\): missing column") as exc:
+    with pytest.raises(InputError, match=r"build_areas\(classified\): mangler kolonne") as exc:
         build_areas(line_world.drop(columns="eligible_units"), AreasConfig())
     assert exc.value.field == "eligible_units"
 

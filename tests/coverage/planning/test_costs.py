@@ -115,7 +115,7 @@ def test_frames_in_another_crs_or_without_columns_are_refused(line_world):
     with pytest.raises(InputError, match=r"estimate_costs\(roads\)"):
         estimate_costs(areas, line_world, area_of, CostConfig(), roads=roads)
     ground = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1, 1)], crs=25833)
-    with pytest.raises(InputError, match=r"estimate_costs\(ground\): missing column") as exc:
+    with pytest.raises(InputError, match=r"estimate_costs\(ground\): mangler kolonne") as exc:
         estimate_costs(areas, line_world, area_of, CostConfig(), ground=ground)
     assert exc.value.field == "klasse"
     with pytest.raises(InputError, match=r"estimate_costs\(ground\).*EPSG:4326"):

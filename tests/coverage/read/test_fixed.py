@@ -151,7 +151,7 @@ def test_polygons_need_addresses_in_the_work_crs(tmp_path):
     with pytest.raises(InputError) as exc:
         read_coverage_polygons(_polygons(tmp_path), addr)
     assert exc.value.message.startswith(
-        "addresses (coverage polygons): the geometry is in EPSG:4326, expected EPSG:25833"
+        "addresses (coverage polygons): geometrien er i EPSG:4326, forventet EPSG:25833"
     )
     assert exc.value.file is None and exc.value.line is None and exc.value.field == "crs"
 
