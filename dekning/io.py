@@ -8,6 +8,7 @@ GDAL reads, reprojected to EPSG:25833.
 from __future__ import annotations
 
 import csv
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -298,7 +299,11 @@ def read_vector(path: str | Path, what: str, *, repair: bool = False) -> gpd.Geo
     if not path.exists():
         raise InputError(f"fant ikke fila ({what})", file=path)
     try:
-        gdf = pyogrio.read_dataframe(path)
+        with warnings.catch_warnings():
+            # pyogrio warns when a GeoJSON field mixes types (a number and an empty string);
+            # the column stays text and the stage that reads it says what is wrong, in bokmål
+            warnings.filterwarnings("ignore", "Could not parse column", UserWarning)
+            gdf = pyogrio.read_dataframe(path)
     except (
         pyogrio.errors.DataSourceError,
         pyogrio.errors.DataLayerError,

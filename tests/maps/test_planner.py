@@ -100,7 +100,7 @@ def test_area_popup_shows_funding_and_priority(small_areas):
 )
 def test_a_frame_in_another_crs_is_refused_by_name(small_inputs, frame, named):
     inputs = {**small_inputs, frame: small_inputs[frame].to_crs("EPSG:4326")}
-    with pytest.raises(InputError, match=r"EPSG:4326, expected EPSG:25833") as err:
+    with pytest.raises(InputError, match=r"EPSG:4326, forventet EPSG:25833") as err:
         planner_map(**inputs)
     assert named in str(err.value) and err.value.field == "crs"
 

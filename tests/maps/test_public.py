@@ -84,7 +84,7 @@ def test_address_search_shows_each_operator_as_the_input_names_it(make_addresses
 def test_a_frame_in_web_crs_is_refused_by_name(make_addresses, small_areas, frame, named):
     inputs = {"classified": make_addresses([(X0, Y0, 6)]), "areas": small_areas}
     inputs[frame] = inputs[frame].to_crs("EPSG:4326")
-    with pytest.raises(InputError, match=r"EPSG:4326, expected EPSG:25833") as err:
+    with pytest.raises(InputError, match=r"EPSG:4326, forventet EPSG:25833") as err:
         public_map(inputs["classified"], inputs["areas"])
     assert named in str(err.value)
 

@@ -90,7 +90,7 @@ def test_coordinates_snap_inside_the_boundary(register):
 
 
 def test_register_in_another_crs_is_refused(register):
-    with pytest.raises(InputError, match=r"address register.*EPSG:4326.*expected EPSG:25833"):
+    with pytest.raises(InputError, match=r"address register.*EPSG:4326.*forventet EPSG:25833"):
         AddressIndex.build(register.to_crs(4326))
     answers = pd.DataFrame({"row": [1], "address": ["Storgata 12"], "postnummer": ["7395"]})
     with pytest.raises(InputError, match="address register"):
