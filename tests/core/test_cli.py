@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from dekning import __version__
+from dekning.cli import app
 
 DEKNING = [sys.executable, "-c", "from dekning.cli import main; main()"]
 
@@ -237,3 +239,9 @@ def test_text_from_input_is_printed_literally(tmp_path, data_dir):
     proc = _cli("run", "--config", str(bad), "--out", "ut2", cwd=tmp_path)
     assert proc.returncode == 2
     assert "Feil:" in proc.stderr and "[red]finnes-ikke[/red].csv" in proc.stderr, proc.stderr
+
+
+def test_version_in_process():
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"dekning {__version__}"
