@@ -4,9 +4,12 @@ tests are skipped with a loud note at the end of the run, and in CI (CI=true) th
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from dekning.config import Config, default_data_dir, load_default_config
 from dekning.outputs import write_maps
@@ -14,6 +17,7 @@ from dekning.pipeline import RunResult, analyse
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = REPO.parent / "shared" / "data"
+CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
@@ -64,3 +68,17 @@ def maps_dir(
     out = tmp_path_factory.mktemp("maps")
     write_maps(default_result, default_config, out)
     return out
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium, driven by Playwright (no browser download)."""
+    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
+        pytest.skip("Debian chromium is not installed (bash .ci/run installs it)")
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield b
+        b.close()
