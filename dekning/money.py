@@ -24,6 +24,22 @@ Amounts = pd.Series | np.ndarray
 """Amounts (NOK or metres) as a series or an array."""
 
 
+SIGNIFICANT_DIGITS = 15
+"""Excel and LibreOffice round to 15 significant digits before ``ROUND``, ``ROUNDUP`` and
+``ROUNDDOWN`` (so ``ROUNDUP(100*0.07; 0)`` is 7, not 8); dekning does the same."""
+
+
+def snap(values: Amounts) -> np.ndarray:
+    """Values (float64) rounded to :data:`SIGNIFICANT_DIGITS` significant digits, as a
+    spreadsheet sees them: binary noise such as ``7.000000000000001`` becomes ``7.0``."""
+    x = np.asarray(values, dtype="float64")
+    magnitude_ok = (np.abs(x) > 1e-250) & (np.abs(x) < 1e250)  # finite scales only
+    usable = np.isfinite(x) & magnitude_ok
+    magnitude = np.floor(np.log10(np.where(usable, np.abs(x), 1.0)))
+    scale = 10.0 ** (SIGNIFICANT_DIGITS - 1 - magnitude)
+    return np.where(usable, np.round(np.where(usable, x, 0.0) * scale) / scale, x)
+
+
 def round_half_up(x: float, digits: int = 0) -> float:
     """Round as Excel's ``ROUND`` does: halves away from zero.
 
@@ -40,7 +56,7 @@ def round_half_up(x: float, digits: int = 0) -> float:
         The rounded amount, in the unit of ``x``.
     """
     f = 10.0**digits
-    r = math.floor(abs(x) * f + 0.5) / f
+    r = math.floor(float(snap(abs(x) * f)) + 0.5) / f
     return r if x >= 0 else -r
 
 
@@ -61,7 +77,7 @@ def round_half_up_array(values: Amounts, digits: int = 0) -> np.ndarray:
     """
     x = np.asarray(values, dtype="float64")
     f = 10.0**digits
-    r = np.floor(np.abs(x) * f + 0.5) / f
+    r = np.floor(snap(np.abs(x) * f) + 0.5) / f
     return np.where(x >= 0, r, -r)
 
 
@@ -72,13 +88,13 @@ def round_kroner(values: Amounts) -> np.ndarray:
 
 def roundup_kroner(values: Amounts) -> np.ndarray:
     """Whole kroner (int64) of amounts in NOK, as Excel's ``ROUNDUP(x, 0)`` (away from zero)."""
-    x = np.asarray(values, dtype="float64")
+    x = snap(values)
     return np.where(x >= 0, np.ceil(x), np.floor(x)).astype("int64")
 
 
 def rounddown_kroner(values: Amounts) -> np.ndarray:
     """Whole kroner (int64) of amounts in NOK, as Excel's ``ROUNDDOWN(x, 0)`` (towards zero)."""
-    return np.trunc(np.asarray(values, dtype="float64")).astype("int64")
+    return np.trunc(snap(values)).astype("int64")
 
 
 def annuity_factor(years: int, rate: float) -> float:

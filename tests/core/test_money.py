@@ -21,6 +21,7 @@ from dekning.money import (
     round_kroner,
     rounddown_kroner,
     roundup_kroner,
+    snap,
 )
 
 AMOUNTS = st.floats(-1e12, 1e12, allow_nan=False)
@@ -46,8 +47,9 @@ def test_vectorised_rounding_equals_the_scalar_rounding(values, digits):
 @settings(max_examples=300, deadline=None)
 @given(st.lists(AMOUNTS, min_size=1, max_size=30))
 def test_roundup_and_rounddown_as_excel(values):
-    up = [math.ceil(v) if v >= 0 else math.floor(v) for v in values]  # away from zero
-    down = [math.trunc(v) for v in values]  # towards zero
+    seen = [float(snap(v)) for v in values]  # as a spreadsheet sees them (15 digits)
+    up = [math.ceil(v) if v >= 0 else math.floor(v) for v in seen]  # away from zero
+    down = [math.trunc(v) for v in seen]  # towards zero
     assert roundup_kroner(values).tolist() == up
     assert rounddown_kroner(pd.Series(values)).tolist() == down
     assert roundup_kroner(np.array(values)).dtype == rounddown_kroner(values).dtype == "int64"
@@ -74,3 +76,12 @@ def test_reconcile_names_the_first_area_that_does_not_add_up():
         reconcile(plan, total="total", parts=["x", "y"], key="id")
     assert str(exc.value).startswith("område A: x + y = 7 kr, men total = 10 kr (avvik -3 kr;")
     assert "1 område(r) i alt" in str(exc.value)
+
+
+def test_binary_noise_is_rounded_as_libreoffice_does():
+    # each figure checked in LibreOffice Calc 7.4 (headless, xlsx recalculated)
+    assert roundup_kroner([100 * 0.07, 6 * 0.2 / 1.2]).tolist() == [7, 1]
+    assert rounddown_kroner([0.7 * 90]).tolist() == [63]
+    assert round_half_up(1.005, 2) == 1.01 and round_half_up(2.675, 2) == 2.68
+    assert snap(7.000000000000001) == 7.0 and snap(0.0) == 0.0
+    assert snap(1e-300) == 1e-300 and snap(1.5e300) == 1.5e300

@@ -21,7 +21,7 @@ from dekning.coverage.planning.funding import (
     resolve_rule,
 )
 from dekning.errors import ReconciliationError, RuleError
-from dekning.money import FUNDING_PARTS, annuity_factor, reconcile, round_half_up
+from dekning.money import FUNDING_PARTS, annuity_factor, reconcile, round_half_up, snap
 from dekning.rules import CofundingRule
 
 RULE_30 = CofundingRule("national", "pct_of_state_grant", 0.30, "test")
@@ -111,14 +111,14 @@ def _scalar_fund(cost, connections, n_units, cfg, rule):
     private = min(int(round_half_up(cfg.private_per_connection_nok * connections)), cost - operator)
     gap = cost - operator - private
     if rule.rule == "pct_of_state_grant":
-        need = math.ceil(gap * rule.pct / (1 + rule.pct))
+        need = math.ceil(float(snap(gap * rule.pct / (1 + rule.pct))))
     elif rule.rule == "pct_of_total":
-        need = max(0, math.ceil(cost * rule.pct) - private)
+        need = max(0, math.ceil(float(snap(cost * rule.pct))) - private)
     else:
         need = 0
     local_min = min(max(need, 0), gap)
-    state = min(gap - local_min, math.floor(cfg.max_state_share_of_gap * gap))
-    county = min(gap - state, math.floor(cfg.county_share_of_public * gap))
+    state = min(gap - local_min, math.floor(float(snap(cfg.max_state_share_of_gap * gap))))
+    county = min(gap - state, math.floor(float(snap(cfg.county_share_of_public * gap))))
     municipal = gap - state - county
     per_unit = int(round_half_up(cost / n_units)) if n_units else 0
     per_conn = int(round_half_up(municipal / connections)) if connections else 0
