@@ -29,7 +29,7 @@ SIGNIFICANT_DIGITS = 15
 ``ROUNDDOWN`` (so ``ROUNDUP(100*0.07; 0)`` is 7, not 8); dekning does the same."""
 
 
-def snap(values: Amounts) -> np.ndarray:
+def snap(values: Amounts | float) -> np.ndarray:
     """Values (float64) rounded to :data:`SIGNIFICANT_DIGITS` significant digits, as a
     spreadsheet sees them: binary noise such as ``7.000000000000001`` becomes ``7.0``."""
     x = np.asarray(values, dtype="float64")

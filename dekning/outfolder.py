@@ -24,7 +24,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,22 +32,31 @@ from dekning.errors import InputError
 
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+WRITING = ".dekning-skriver"
+"""Marker file in a temporary folder while a run writes it (removed before the swap): only
+hidden folders holding it are cleaned up as leftovers of killed runs."""
+
+Owned = Callable[[Path], bool]
+"""Decides whether an existing, non-empty folder is one dekning wrote (and may replace)."""
+
+
+def _empty(folder: Path) -> bool:
+    return not any(folder.iterdir())
 
 
 def _written_by_dekning(folder: Path) -> bool:
-    """True when ``folder`` is empty or holds a run's ``rapport.json`` (a folder dekning wrote)."""
-    if not any(folder.iterdir()):
-        return True
+    """True when ``folder`` holds a run's ``rapport.json`` (an object with ``dekning_versjon``)."""
     report = folder / "rapport.json"
     try:
-        return "dekning_versjon" in json.loads(report.read_text(encoding="utf-8"))
-    except (OSError, ValueError, TypeError):
+        content = json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return False
+    return isinstance(content, dict) and "dekning_versjon" in content
 
 
-def check_replaceable(target: str | Path) -> None:
+def check_replaceable(target: str | Path, owned: Owned = _written_by_dekning) -> None:
     """Check that an output folder may be written: it does not exist, is empty, or dekning
-    wrote it (it holds a run's ``rapport.json``).
+    wrote it (``owned``; by default: it holds a run's ``rapport.json``).
 
     Raises
     ------
@@ -55,7 +64,7 @@ def check_replaceable(target: str | Path) -> None:
         ``target`` is a file, or a folder that dekning did not write.
     """
     out = Path(target).resolve()
-    if out.exists() and (not out.is_dir() or not _written_by_dekning(out)):
+    if out.exists() and (not out.is_dir() or not (_empty(out) or owned(out))):
         raise InputError(
             "utmappa finnes og er ikke skrevet av dekning; velg en ny eller tom mappe "
             "(ingenting er endret)",
@@ -87,9 +96,14 @@ def exchange(a: Path, b: Path) -> bool:
 
 
 def leftovers(out: Path) -> list[Path]:
-    """Hidden folders a killed run into ``out`` left behind (``.<name>.<8 random>``)."""
+    """Hidden folders a killed run into ``out`` left behind: ``.<name>.<8 random>`` holding the
+    :data:`WRITING` marker (a user's own hidden folder never holds it)."""
     pattern = re.compile(rf"^\.{re.escape(out.name)}\.[A-Za-z0-9_]{{8}}$")
-    return sorted(p for p in out.parent.iterdir() if p.is_dir() and pattern.match(p.name))
+    return sorted(
+        p
+        for p in out.parent.iterdir()
+        if p.is_dir() and pattern.match(p.name) and (p / WRITING).is_file()
+    )
 
 
 @contextmanager
@@ -103,10 +117,10 @@ def _locked(parent: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _recover(out: Path) -> None:
+def _recover(out: Path, owned: Owned) -> None:
     """Put back the old output a crash between two renames left as ``.<name>.old``."""
     old = out.with_name(f".{out.name}.old")
-    if old.is_dir() and _written_by_dekning(old):
+    if old.is_dir() and not _empty(old) and owned(old):
         if out.exists():
             shutil.rmtree(old)
         else:
@@ -127,12 +141,14 @@ def _swap(tmp: Path, out: Path) -> None:
 
 
 @contextmanager
-def atomic_folder(target: str | Path) -> Iterator[Path]:
+def atomic_folder(target: str | Path, owned: Owned = _written_by_dekning) -> Iterator[Path]:
     """Write a folder in full or not at all.
 
     Yields a temporary folder next to ``target``; when the block ends without an error it
     takes ``target``'s place (see the module's notes), and when it fails it is removed and
     ``target`` is left as it was. Leftovers of killed runs into ``target`` are removed first.
+    An existing ``target`` is replaced only when it is empty or ``owned`` says dekning wrote it
+    (default: it holds a run's ``rapport.json``).
 
     Raises
     ------
@@ -142,18 +158,20 @@ def atomic_folder(target: str | Path) -> Iterator[Path]:
     out = Path(target).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
     with _locked(out.parent):
-        _recover(out)
-        check_replaceable(out)
+        _recover(out, owned)
+        check_replaceable(out, owned)
         for stale in leftovers(out):
             shutil.rmtree(stale, ignore_errors=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
         tmp.chmod(0o755)
+        (tmp / WRITING).write_text(f"{os.getpid()}\n", encoding="utf-8")
         try:
             yield tmp
+            (tmp / WRITING).unlink()
             _swap(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
 
 
-__all__ = ["atomic_folder", "check_replaceable", "exchange", "leftovers"]
+__all__ = ["WRITING", "Owned", "atomic_folder", "check_replaceable", "exchange", "leftovers"]

@@ -14,8 +14,6 @@ Written into one folder per area:
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
@@ -26,6 +24,7 @@ from dekning.coverage.application.summary import summary_html
 from dekning.coverage.application.workbook import funding_workbook
 from dekning.crs import WEB_CRS, require_crs
 from dekning.errors import PlanningError
+from dekning.outfolder import atomic_folder
 from dekning.schema import require
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -39,6 +38,13 @@ PACKAGE_FILES: dict[str, str] = {
     "sammendrag.html": "text/html",
 }
 """Every file of a package, with its media type."""
+
+
+def is_package(folder: Path) -> bool:
+    """True when every file in ``folder`` is one a package has (:data:`PACKAGE_FILES`): a folder
+    an earlier package was written to, which may be replaced."""
+    return all(p.is_file() and p.name in PACKAGE_FILES for p in folder.iterdir())
+
 
 AREA_LAYER = [
     "area_id",
@@ -135,15 +141,6 @@ def write_application(
         )
     route = routes[routes["area_id"] == area_id] if routes is not None else None
     out = Path(out_dir).resolve()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    try:
-        tmp.chmod(0o755)
-        _write_package(classified, match, route, cfg, tmp)
-        if out.exists():
-            shutil.rmtree(out)
-        tmp.rename(out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    with atomic_folder(out, owned=is_package) as folder:
+        _write_package(classified, match, route, cfg, folder)
     return out

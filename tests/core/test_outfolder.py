@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from dekning.errors import InputError
-from dekning.outfolder import atomic_folder, exchange, leftovers
+from dekning.outfolder import WRITING, atomic_folder, exchange, leftovers
 
 
 def _output(folder: Path, version: str) -> Path:
@@ -37,9 +37,16 @@ def test_leftovers_of_a_killed_run_are_removed_and_nothing_else(tmp_path):
     for folder in stale:
         folder.mkdir()
         (folder / "kart_offentlig.html").write_text("half", "utf-8")
-    kept = [tmp_path / ".ut.notours", tmp_path / ".andre.abcd1234", tmp_path / "ut.abcd1234"]
+        (folder / WRITING).write_text("123\n", "utf-8")
+    kept = [
+        tmp_path / ".ut.notours",
+        tmp_path / ".andre.abcd1234",
+        tmp_path / "ut.abcd1234",
+        tmp_path / ".ut.backup01",  # the right shape, but a user's: no marker
+    ]
     for folder in kept:
         folder.mkdir()
+        (folder / "keep.txt").write_text("mine", "utf-8")
     assert leftovers(out) == sorted(stale)
     with atomic_folder(out) as folder:
         (folder / "rapport.json").write_text('{"dekning_versjon": "2"}', "utf-8")
@@ -75,3 +82,21 @@ def test_a_foreign_folder_is_refused_before_anything_is_removed(tmp_path):
     with pytest.raises(InputError, match="er ikke skrevet av dekning"), atomic_folder(mine):
         pass
     assert (mine / "brev.docx").read_text("utf-8") == "viktig"
+
+
+def test_a_report_that_is_not_an_object_is_not_dekning_s(tmp_path):
+    folder = tmp_path / "ut"
+    folder.mkdir()
+    (folder / "rapport.json").write_text('"no dekning_versjon here"', "utf-8")
+    (folder / "data.csv").write_text("a;b\n", "utf-8")
+    with pytest.raises(InputError, match="er ikke skrevet av dekning"), atomic_folder(folder):
+        pass
+    assert sorted(p.name for p in folder.iterdir()) == ["data.csv", "rapport.json"]
+
+
+def test_the_new_output_holds_no_marker(tmp_path):
+    out = tmp_path / "ut"
+    with atomic_folder(out) as folder:
+        assert (folder / WRITING).is_file()
+        (folder / "rapport.json").write_text('{"dekning_versjon": "1"}', "utf-8")
+    assert sorted(p.name for p in out.iterdir()) == ["rapport.json"]

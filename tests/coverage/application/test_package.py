@@ -66,12 +66,26 @@ def test_package_files_and_figures(area_id, default_result, default_config, tmp_
 def test_a_package_is_replaced_whole(default_result, default_config, tmp_path):
     folder = tmp_path / "pakke"
     folder.mkdir()
-    (folder / "gammel.txt").write_text("fra før", encoding="utf-8")
+    (folder / "adresser.csv").write_text("gammel pakke", encoding="utf-8")
     write_application(
         default_result.classified, default_result.areas, "O-006", default_config, folder
     )
-    assert {p.name for p in folder.iterdir()} == FILES  # the old file is gone
+    assert {p.name for p in folder.iterdir()} == FILES
+    assert (folder / "adresser.csv").read_text(encoding="utf-8") != "gammel pakke"
     assert list(pyogrio.list_layers(folder / "omrade.gpkg")[:, 0]) == ["omrade", "adresser"]
+    assert [p.name for p in tmp_path.iterdir()] == ["pakke"]
+
+
+def test_a_users_folder_is_never_replaced_by_a_package(default_result, default_config, tmp_path):
+    folder = tmp_path / "dokumenter"
+    folder.mkdir()
+    (folder / "avhandling.docx").write_text("viktig", encoding="utf-8")
+    with pytest.raises(InputError, match="er ikke skrevet av dekning"):
+        write_application(
+            default_result.classified, default_result.areas, "O-006", default_config, folder
+        )
+    assert [p.name for p in folder.iterdir()] == ["avhandling.docx"]
+    assert [p.name for p in tmp_path.iterdir()] == ["dokumenter"]
 
 
 def test_a_failed_package_leaves_the_old_one_and_no_temporary(
@@ -79,13 +93,13 @@ def test_a_failed_package_leaves_the_old_one_and_no_temporary(
 ):
     folder = tmp_path / "pakke"
     folder.mkdir()
-    (folder / "gammel.txt").write_text("fra før", encoding="utf-8")
+    (folder / "adresser.csv").write_text("gammel pakke", encoding="utf-8")
     broken = default_result.classified.drop(columns="adressetekst")
     with pytest.raises(InputError, match=r"address_list\(classified\): mangler kolonne") as exc:
         write_application(broken, default_result.areas, "O-006", default_config, folder)
     assert exc.value.field == "adressetekst"
     assert [p.name for p in tmp_path.iterdir()] == ["pakke"]  # the temporary folder is gone
-    assert [p.name for p in folder.iterdir()] == ["gammel.txt"]
+    assert (folder / "adresser.csv").read_text(encoding="utf-8") == "gammel pakke"
 
 
 @pytest.fixture(scope="module")
