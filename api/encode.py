@@ -19,7 +19,7 @@ from pydantic import TypeAdapter
 from scipy.spatial import cKDTree
 
 from dekning.crs import WEB_CRS, require_crs
-from dekning.privacy import is_small, suppress
+from dekning.privacy import small_figures, suppress
 from dekning.schema import SPEED_CLASS_LABELS, MobileLayer
 
 from .models import AddressHit, AreaCollection, Coverage, StatisticsRow
@@ -123,21 +123,25 @@ def areas_json(areas: gpd.GeoDataFrame, min_count: int) -> bytes:
     """
     require_crs(areas, "omrader.gpkg")
     public = areas[[*AREA_PROPERTIES, "geometry"]].to_crs(WEB_CRS)
-    small_area = is_small(areas["adresser"], min_count)
-    hidden = np.zeros(len(areas), dtype=bool)
+    small = small_figures(areas, "adresser", min_count, AREA_FIGURES)
     for name in AREA_FIGURES:
-        small = small_area | is_small(areas[name], min_count)
-        public[name] = public[name].astype("Int64").mask(small)
-        hidden |= small
-    public["skjult"] = hidden
+        public[name] = public[name].astype("Int64").mask(small[name])
+    public["skjult"] = small.any(axis=1)
     text = public.to_json(drop_id=True, ensure_ascii=False)
     return AreaCollection.model_validate_json(text).model_dump_json().encode()
 
 
 def statistics_json(table: pd.DataFrame, key: str, min_count: int) -> bytes:
     """Rows of one grouping with :func:`dekning.privacy.suppress` applied (figures of groups
-    under ``min_count`` addresses are null, integers stay integers)."""
+    under ``min_count`` addresses are null, integers stay integers). For build-out areas
+    (``key`` ``omrade``) the rule of :func:`areas_json` holds too: each small household,
+    business or holiday-home count is null, and ``skjult`` says whether anything was hidden."""
     shown = suppress(table, "adresser", min_count, keep=[key])
+    if key == "omrade":
+        small = small_figures(table, "adresser", min_count, AREA_FIGURES)
+        for name in AREA_FIGURES:
+            shown[name] = shown[name].mask(small[name])
+        shown["skjult"] = small.any(axis=1)
     text = shown.to_json(orient="records", force_ascii=False)
     STATISTICS_LIST.validate_json(text)
     return text.encode()

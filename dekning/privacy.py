@@ -57,4 +57,22 @@ def suppress(
     return out
 
 
-__all__ = ["is_small", "suppress"]
+def small_figures(
+    table: pd.DataFrame, count_column: str, min_count: int, figures: Sequence[str]
+) -> pd.DataFrame:
+    """Which figures to hide, figure by figure: a count under ``min_count``, and every figure of
+    a group with fewer than ``min_count`` members (``count_column``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Boolean, one column per figure of ``figures``, indexed like ``table``.
+    """
+    small_group = is_small(table[count_column], min_count)
+    return pd.DataFrame(
+        {name: small_group | is_small(table[name], min_count) for name in figures},
+        index=table.index,
+    )
+
+
+__all__ = ["is_small", "small_figures", "suppress"]

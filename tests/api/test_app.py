@@ -294,8 +294,11 @@ def test_area_statistics_suppress_small_areas(client, areas, tmp_path, data_dir)
     }
     by_id = areas.set_index("area_id")
     assert all(
-        rows[a]["hus"] == by_id.loc[a, "hus"] for a in by_id.index if by_id.loc[a, "adresser"] >= 5
+        rows[a]["hus"] == by_id.loc[a, "hus"]
+        for a in by_id.index
+        if by_id.loc[a, "adresser"] >= 5 and by_id.loc[a, "hus"] >= 5
     )
+    assert all(rows[a]["hus"] is None for a in by_id.index if by_id.loc[a, "hus"] < 5)
     # With a stricter minimum (in the configuration the service is started with), small areas
     # are hidden.
     copy = shutil.copytree(data_dir, tmp_path / "data")

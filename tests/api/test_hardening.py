@@ -148,6 +148,27 @@ def test_areas_hide_counts_under_the_minimum(results_copy, make_app):
     assert (big["hus"], big["naering"], big["fritid"], big["skjult"]) == (7, 5, 5, False)
 
 
+def test_area_statistics_hide_the_same_counts_as_the_areas(results_copy, make_app):
+    path = results_copy / "omrader.gpkg"
+    areas = gpd.read_file(path, layer="omrader")
+    areas.loc[0, ["adresser", "hus", "naering", "fritid"]] = [6, 4, 1, 0]
+    areas.loc[1, ["adresser", "hus", "naering", "fritid"]] = [9, 7, 5, 5]
+    areas.to_file(path, layer="omrader")
+    client = TestClient(make_app(results_copy))
+    rows = {r["omrade"]: r for r in client.get("/v1/statistikk?gruppe=omrade").json()}
+    props = {
+        f["properties"]["area_id"]: f["properties"]
+        for f in client.get("/v1/omrader").json()["features"]
+    }
+    small, big = (areas["area_id"].iloc[i] for i in (0, 1))
+    assert (rows[small]["hus"], rows[small]["naering"], rows[small]["fritid"]) == (None, None, None)
+    assert rows[small]["adresser"] == 6 and rows[small]["skjult"] is True
+    assert (rows[big]["hus"], rows[big]["naering"], rows[big]["fritid"]) == (7, 5, 5)
+    for area_id, row in rows.items():
+        for name in ("hus", "naering", "fritid"):
+            assert (row[name] is None) == (props[area_id][name] is None), (area_id, name)
+
+
 # --- security headers -------------------------------------------------------------------------
 
 

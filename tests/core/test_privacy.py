@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from dekning.privacy import is_small, suppress
+from dekning.privacy import is_small, small_figures, suppress
 
 
 def test_is_small_is_strictly_below_the_minimum():
@@ -38,3 +38,10 @@ def test_suppress_as_json_shows_integers_and_nulls():
     table = pd.DataFrame({"k": ["a", "b"], "n": [2, 9]})
     text = suppress(table, "n", 5, keep=["k"]).to_json(orient="records")
     assert text == '[{"k":"a","n":null,"skjult":true},{"k":"b","n":9,"skjult":false}]'
+
+
+def test_small_figures_are_hidden_one_by_one_and_all_in_small_groups():
+    table = pd.DataFrame({"adresser": [6, 4, 9], "hus": [4, 6, 7], "naering": [1, 5, 5]})
+    small = small_figures(table, "adresser", 5, ["hus", "naering"])
+    assert small["hus"].tolist() == [True, True, False]
+    assert small["naering"].tolist() == [True, True, False]
