@@ -96,6 +96,9 @@ def client_address(scope: Scope, trusted_proxies: Collection[str]) -> str:
 class RateLimiter:
     """At most ``per_minute`` events per client in any 60-second window (thread-safe)."""
 
+    MAX_CLIENTS = 1_024
+    """Above this many remembered clients, those with no event in the window are forgotten."""
+
     def __init__(self, per_minute: int, window_s: float = 60.0) -> None:
         self.per_minute = per_minute
         self.window_s = window_s
@@ -112,6 +115,8 @@ class RateLimiter:
         """
         now = time.monotonic()
         with self._lock:
+            if len(self._recent) > self.MAX_CLIENTS:
+                self._forget_quiet(now)
             window = self._recent[client]
             while window and now - window[0] > self.window_s:
                 window.popleft()
@@ -121,3 +126,13 @@ class RateLimiter:
                     headers={"Retry-After": str(round(self.window_s))},
                 )
             window.append(now)
+
+    def _forget_quiet(self, now: float) -> None:
+        """Drop clients whose last event left the window (memory stays bounded)."""
+        quiet = [c for c, w in self._recent.items() if not w or now - w[-1] > self.window_s]
+        for client in quiet:
+            del self._recent[client]
+
+    def __len__(self) -> int:
+        """Clients remembered now."""
+        return len(self._recent)

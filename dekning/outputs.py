@@ -1,5 +1,5 @@
 """Publish a run: the maps, the tables, the application packages of the chosen areas, the
-report and the summary, written into one folder (see :func:`dekning.io.atomic_folder`)."""
+report and the summary, written into one folder (see :func:`dekning.outfolder.atomic_folder`)."""
 
 from __future__ import annotations
 
@@ -52,19 +52,13 @@ def write_maps(result: RunResult, cfg: Config, folder: Path) -> None:
     write_map(public, folder / "kart_offentlig.html")
 
 
-def _csv(frame: pd.DataFrame, path: Path) -> None:
-    """A table as ``;``-separated UTF-8, text that a spreadsheet would take for a formula
-    neutralised (:func:`dekning.textsafe.write_spreadsheet_csv`)."""
-    write_spreadsheet_csv(frame, path)
-
-
 def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
     """Addresses, areas, routes, aggregates, scenarios, survey results, application packages of
     the chosen areas, the report and the summary."""
     cls = result.classified
     cls.to_file(folder / "adresser_klassifisert.gpkg", layer="adresser", driver="GPKG")
     table = pd.DataFrame(cls.drop(columns="geometry"))
-    _csv(
+    write_spreadsheet_csv(
         table.assign(ost=cls.geometry.x.round(2), nord=cls.geometry.y.round(2)),
         folder / "adresser_klassifisert.csv",
     )
@@ -73,14 +67,14 @@ def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
     if result.routes is not None:
         result.routes.to_file(folder / "omrader.gpkg", layer="traseer", driver="GPKG")
     areas.to_crs(WEB_CRS).to_file(folder / "omrader.geojson", driver="GeoJSON")
-    _csv(pd.DataFrame(areas.drop(columns="geometry")), folder / "finansiering.csv")
+    write_spreadsheet_csv(pd.DataFrame(areas.drop(columns="geometry")), folder / "finansiering.csv")
     if result.scenarios is not None:
-        _csv(result.scenarios, folder / "scenarioer.csv")
+        write_spreadsheet_csv(result.scenarios, folder / "scenarioer.csv")
     for by, df in result.aggregates.items():
-        _csv(df, folder / f"aggregat_{by}.csv")
+        write_spreadsheet_csv(df, folder / f"aggregat_{by}.csv")
     for key, name in SURVEY_FILES.items():
         if key in result.survey:
-            _csv(result.survey[key], folder / name)
+            write_spreadsheet_csv(result.survey[key], folder / name)
     for area_id in areas.loc[areas["valgt"], "area_id"]:
         write_application(
             cls, areas, area_id, cfg, folder / "soknad" / area_id, routes=result.routes

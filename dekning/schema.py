@@ -33,6 +33,10 @@ SPEED_CLASS_LABELS = {
     "none": "ingen fast tilbud",
 }
 
+AREA_ID_PATTERN = r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,39}"
+"""A build-out area id: 1–40 of ``A–Z a–z 0–9 _ . -``, not starting with ``.``. It names the
+area's package folder, so it can never be a path (``..``, ``/x``) or a hidden name."""
+
 MOBILE_CLASSES = {0: "ingen", 1: "antenne", 2: "ute", 3: "inne"}
 """Mobile coverage class per operator and technology: 0 none, 1 with external antenna,
 2 outdoor, 3 indoor."""
@@ -180,6 +184,7 @@ def require(frame: pd.DataFrame, names: Iterable[str], what: str) -> None:
 __all__ = [
     "ADDRESS_COLUMNS",
     "AREA_COLUMNS",
+    "AREA_ID_PATTERN",
     "MOBILE_ALL_COLUMN",
     "MOBILE_ANY_COLUMN",
     "MOBILE_CLASSES",

@@ -12,6 +12,7 @@ from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 
 from dekning.coverage.application.package import PACKAGE_FILES
+from dekning.schema import AREA_ID_PATTERN
 
 from ..deps import ResultsDep, ServiceDep, planner
 from ..errors import UnknownId
@@ -20,7 +21,7 @@ from ..state import PLANNER_MAP
 
 PACKAGE_FILE = "^(" + "|".join(re.escape(name) for name in PACKAGE_FILES) + ")$"
 """The file names of an application package (:data:`PACKAGE_FILES`)."""
-AREA_ID = r"^[A-Za-z0-9_.-]{1,40}$"
+AREA_ID = f"^{AREA_ID_PATTERN}$"
 ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": Problem}, 403: {"model": Problem}}
 
 router = APIRouter(tags=["planlegger"], dependencies=[Depends(planner)], responses=ERRORS)

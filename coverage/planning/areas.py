@@ -24,12 +24,9 @@ from dekning.crs import WORK_CRS, require_crs
 from dekning.errors import InputError, PlanningError
 from dekning.io import read_vector
 from dekning.report import RunReport
-from dekning.schema import AREA_COLUMNS, TARGET_DOWN_KBPS, require
+from dekning.schema import AREA_COLUMNS, AREA_ID_PATTERN, TARGET_DOWN_KBPS, require
 
 AREA_BUFFER_M = 75.0
-AREA_ID_PATTERN = r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,39}"
-"""An area id from a user's areas file: it names the area's application folder, so 1-40 safe
-file-name characters, not starting with '.' (no ``..``, no path)."""
 """Areas drawn by dekning are the concave hull of their addresses grown by this (metres)."""
 
 _NAMES = [c.name for c in AREA_COLUMNS]

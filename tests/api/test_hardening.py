@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from dekning.api.errors import RETRY_AFTER_S
 from dekning.api.headers import API_CSP, DOCS_CSP, MAP_CSP, policy
-from dekning.api.limits import client_address
+from dekning.api.limits import RateLimiter, client_address
 from dekning.api.server import RedactToken, install_redaction, redact, server_options
 from dekning.api.settings import TOKEN_ENV, Settings, read_token
 from dekning.errors import ConfigError
@@ -376,3 +376,12 @@ def test_a_database_crash_loses_no_acknowledged_answer(results_copy, make_app, t
     assert len(acknowledged) > 10 and 503 in codes and set(codes) <= {201, 503}
     stored = set(c.app.state.service.store.all()["id"])  # type: ignore[attr-defined]
     assert set(acknowledged) <= stored
+
+
+def test_the_rate_limiter_forgets_quiet_clients():
+    limiter = RateLimiter(per_minute=2, window_s=0.05)
+    for i in range(RateLimiter.MAX_CLIENTS + 1):
+        limiter.check(f"10.0.{i // 256}.{i % 256}")
+    time.sleep(0.1)
+    limiter.check("192.0.2.1")
+    assert len(limiter) == 1
