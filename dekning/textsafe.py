@@ -76,6 +76,10 @@ def _map_text(frame: pd.DataFrame, pattern: re.Pattern[str], add: bool) -> pd.Da
     """A copy of ``frame`` with the string values matching ``pattern`` given a leading
     :data:`QUOTE` (``add``) or one less; vectorised per column."""
     out = frame.copy()
+    for name in out.columns:  # text in a categorical column is text too: as plain values
+        if isinstance(out[name].dtype, pd.CategoricalDtype):
+            out[name] = out[name].astype(object)
+    frame = out.copy()
     for name in _text_columns(frame):  # a loop over columns; each is replaced at once
         col = frame[name]
         hit = col.str.match(pattern.pattern).fillna(False).astype(bool).to_numpy()

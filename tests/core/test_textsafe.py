@@ -285,3 +285,10 @@ def test_libreoffice_reads_the_csv_as_text(hostile_run, tmp_path):
     ctl = openpyxl.load_workbook(tmp_path / "xlsx" / "kontroll.xlsx").active
     kinds = {c.value: c.data_type for (c,) in ctl.iter_rows(min_row=2, max_col=1)}
     assert "f" in kinds.values(), kinds  # without the apostrophe LibreOffice makes formulas
+
+
+def test_text_in_a_categorical_column_is_protected_too():
+    frame = pd.DataFrame({"tilb": pd.Categorical(["=1+1", "Telenor", "=1+1"]), "n": [1, 2, 3]})
+    out = spreadsheet_frame(frame)
+    assert out["tilb"].tolist() == ["'=1+1", "Telenor", "'=1+1"]
+    assert from_spreadsheet_frame(out)["tilb"].tolist() == ["=1+1", "Telenor", "=1+1"]
