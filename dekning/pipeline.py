@@ -20,8 +20,7 @@ from dekning.config import Config
 from dekning.outfolder import atomic_folder, check_replaceable
 from dekning.outputs import write_maps, write_tables
 from dekning.report import RunReport
-from dekning.result import RunResult
-from dekning.stages import Frames
+from dekning.result import Frames, RunResult
 
 Step = Callable[[str], None]
 """Told the label of each stage as it starts (the CLI's progress display)."""

@@ -4,13 +4,39 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import geopandas as gpd
 import pandas as pd
 
 from dekning.report import RunReport
 from dekning.schema import ClassGrid, MobileLayer
+
+
+class Frames(TypedDict, total=False):
+    """What the stages have made so far; each stage adds its own keys."""
+
+    addresses: gpd.GeoDataFrame
+    boundary: gpd.GeoDataFrame | None
+    counts: pd.DataFrame | None
+    fixed: pd.DataFrame | None
+    consultation: pd.DataFrame | None
+    mobile: pd.DataFrame | None
+    mobile_layers: list[MobileLayer]
+    mobile_grids: dict[str, ClassGrid]
+    classified: gpd.GeoDataFrame
+    road_graph: Any
+    """The road network (:class:`dekning.coverage.planning.routing.RoadGraph`) or None."""
+    areas: gpd.GeoDataFrame
+    area_of: pd.Series
+    costs: pd.DataFrame
+    routes: gpd.GeoDataFrame | None
+    funding: pd.DataFrame
+    survey: dict[str, Any]
+    plan: gpd.GeoDataFrame
+    scenarios: pd.DataFrame
+    aggregates: dict[str, pd.DataFrame]
+    summary: dict[str, Any]
 
 
 @dataclass
@@ -40,4 +66,4 @@ class RunResult:
     """Mobile class per raster cell: per operator, and the operator count (key ``""``)."""
 
 
-__all__ = ["RunResult"]
+__all__ = ["Frames", "RunResult"]

@@ -3,7 +3,7 @@ returning the frames it adds. :mod:`dekning.pipeline` lists them in order."""
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -11,12 +11,8 @@ import pandas as pd
 from dekning.config import Config
 from dekning.coverage.classify.aggregate import GROUPINGS, aggregate
 from dekning.coverage.classify.fixed import classify
-from dekning.coverage.classify.mobile import (
-    MAP_MARGIN_M,
-    class_grids,
-    layers_of,
-    sample_mobile,
-)
+from dekning.coverage.classify.grids import MAP_MARGIN_M, class_grids
+from dekning.coverage.classify.mobile import layers_of, sample_mobile
 from dekning.coverage.planning.areas import (
     areas_from_polygons,
     build_areas,
@@ -25,46 +21,21 @@ from dekning.coverage.planning.areas import (
 from dekning.coverage.planning.costs import estimate_costs
 from dekning.coverage.planning.funding import fund, resolve_rule
 from dekning.coverage.planning.prioritise import compare_scenarios, priority_score, select_areas
-from dekning.coverage.planning.routing import RoadGraph, build_road_graph
+from dekning.coverage.planning.routing import build_road_graph
 from dekning.coverage.read.addresses import read_address_counts, read_addresses, read_boundary
 from dekning.coverage.read.consultation import read_consultation_list
 from dekning.coverage.read.fixed import read_coverage_polygons, read_fixed_coverage
 from dekning.errors import InputError, PlanningError
 from dekning.io import read_lines, read_vector
 from dekning.report import RunReport
+from dekning.result import Frames
 from dekning.rules import eligibility_rule
-from dekning.schema import MOBILE_ANY_COLUMN, ClassGrid, MobileLayer
+from dekning.schema import MOBILE_ANY_COLUMN
 from dekning.summary import build_summary
 from dekning.surveys.evidence import demand, discrepancies, join_answers, public_demand
 from dekning.surveys.geocode import geocode
 from dekning.surveys.read import SurveyRead, load_mapping, read_survey
 from dekning.surveys.store import answers_for_analysis
-
-
-class Frames(TypedDict, total=False):
-    """What the stages have made so far; each stage adds its own keys."""
-
-    addresses: gpd.GeoDataFrame
-    boundary: gpd.GeoDataFrame | None
-    counts: pd.DataFrame | None
-    fixed: pd.DataFrame | None
-    consultation: pd.DataFrame | None
-    mobile: pd.DataFrame | None
-    mobile_layers: list[MobileLayer]
-    mobile_grids: dict[str, ClassGrid]
-    classified: gpd.GeoDataFrame
-    road_graph: RoadGraph | None
-    areas: gpd.GeoDataFrame
-    area_of: pd.Series
-    costs: pd.DataFrame
-    routes: gpd.GeoDataFrame | None
-    funding: pd.DataFrame
-    survey: dict[str, Any]
-    plan: gpd.GeoDataFrame
-    scenarios: pd.DataFrame
-    aggregates: dict[str, pd.DataFrame]
-    summary: dict[str, Any]
-
 
 # ---------------------------------------------------------------- read
 

@@ -15,7 +15,6 @@ code  name        meaning
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,12 +23,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
-from affine import Affine
 from pyproj import Transformer
-from rasterio.crs import CRS
 from rasterio.errors import NotGeoreferencedWarning, RasterioError, RasterioIOError
-from rasterio.warp import Resampling, reproject, transform_bounds
-from rasterio.windows import Window, from_bounds
+from rasterio.windows import Window
 
 from dekning.config import ClassifyConfig, MobileRaster
 from dekning.crs import WORK_CRS, require_crs
@@ -39,10 +35,12 @@ from dekning.schema import (
     MOBILE_ALL_COLUMN,
     MOBILE_ANY_COLUMN,
     MOBILE_COUNT_COLUMN,
-    ClassGrid,
     MobileLayer,
     operator_column,
 )
+
+MAX_WINDOW_CELLS = 16_000_000
+"""Most cells :func:`sample_raster` reads in one window; beyond it each point is read alone."""
 
 
 def sample_raster(
@@ -59,7 +57,7 @@ def sample_raster(
         The file is missing or not a raster, or the raster has no CRS.
     """
     path = Path(path)
-    with _open(path) as src:
+    with open_raster(path) as src:
         if src.crs is None:
             raise InputError(
                 "rasteret har ikke noe koordinatsystem; sett ett (f.eks. gdal_edit.py -a_srs EPSG:25833)",
@@ -230,176 +228,7 @@ def _add_summaries(out: pd.DataFrame, by_operator: dict[str, list[str]], need: i
     out[MOBILE_ALL_COLUMN] = np.all(ok, axis=1)
 
 
-MAX_GRID_SIDE = 2_000
-"""Most cells per side of a class grid made for the maps: a finer raster is read decimated
-(nearest cell), so memory and time stay bounded whatever the raster's size."""
-MAX_WINDOW_CELLS = 16_000_000
-"""Most cells :func:`sample_raster` reads in one window; beyond it each point is read alone."""
-MAX_SOURCE_CELLS = 400_000_000
-"""Most raster cells a class grid may be made from (20 000 × 20 000): a larger raster within the
-area of interest is refused with a message, as even a decimated read of it takes minutes."""
-MAP_MARGIN_M = 10_000.0
-"""Margin (metres) around the area of interest within which class grids are made."""
-
-
-def _target_grid(
-    path: str | Path, bounds: tuple[float, float, float, float] | None
-) -> tuple[tuple[int, int], Affine, CRS] | None:
-    """Shape, transform and CRS of the class grids: the first raster's grid, cut to ``bounds``
-    (EPSG:25833) and coarsened to at most :data:`MAX_GRID_SIDE` cells a side. None when the
-    raster does not overlap ``bounds``.
-
-    Raises
-    ------
-    InputError
-        The raster cannot be opened, has no CRS or a rotated grid.
-    """
-    with _open(path) as ref:
-        _check_grid(ref, path)
-        window = _window(ref, bounds)
-        if window is None:
-            return None
-        _check_size(window, path)
-        transform = ref.window_transform(window)
-    h, w = int(window.height), int(window.width)
-    step = max(1, math.ceil(max(h, w) / MAX_GRID_SIDE))
-    shape = (math.ceil(h / step), math.ceil(w / step))
-    return shape, transform @ Affine.scale(w / shape[1], h / shape[0]), ref.crs
-
-
-def _check_grid(src: rasterio.io.DatasetReader, path: str | Path) -> None:
-    """Stop at a raster without CRS or with a rotated grid (the reads here assume north-up)."""
-    if src.crs is None:
-        raise InputError(
-            "rasteret har ikke noe koordinatsystem; sett ett (f.eks. gdal_edit.py -a_srs EPSG:25833)",
-            file=path,
-        )
-    if src.transform.b != 0 or src.transform.d != 0:
-        raise InputError(
-            "rasterets rutenett er rotert; gjør det nord-opp med gdalwarp først", file=path
-        )
-
-
-def _window(
-    src: rasterio.io.DatasetReader, bounds: tuple[float, float, float, float] | None
-) -> Window | None:
-    """The window of ``src`` inside ``bounds`` (EPSG:25833, reprojected to the raster's CRS);
-    the whole raster without ``bounds``; None when they do not overlap."""
-    full = Window(0, 0, src.width, src.height)
-    if bounds is None:
-        return full
-    b = bounds if src.crs == WORK_CRS else transform_bounds(WORK_CRS, src.crs, *bounds)
-    win = from_bounds(*b, transform=src.transform)
-    col0 = max(0, math.floor(win.col_off))
-    row0 = max(0, math.floor(win.row_off))
-    col1 = min(src.width, math.ceil(win.col_off + win.width))
-    row1 = min(src.height, math.ceil(win.row_off + win.height))
-    if col1 <= col0 or row1 <= row0:
-        return None
-    return Window(col0, row0, col1 - col0, row1 - row0)
-
-
-def _check_size(window: Window, path: str | Path) -> None:
-    """Refuse a window of more than :data:`MAX_SOURCE_CELLS` cells.
-
-    Raises
-    ------
-    InputError
-        Naming the size and what to do.
-    """
-    h, w = int(window.height), int(window.width)
-    if h * w > MAX_SOURCE_CELLS:
-        raise InputError(
-            f"mobildekningsrasteret er for stort: {w} × {h} celler innenfor området som "
-            f"analyseres (høyst {MAX_SOURCE_CELLS // 1_000_000} millioner); klipp det til "
-            "kommunen eller bruk større celler (f.eks. gdalwarp -tr 10 10)",
-            file=path,
-        )
-
-
-def _read_decimated(
-    src: rasterio.io.DatasetReader,
-    bounds: tuple[float, float, float, float] | None,
-    path: str | Path,
-) -> tuple[np.ndarray, Affine] | None:
-    """Band 1 inside ``bounds`` as float64 (NaN at nodata), read at most
-    :data:`MAX_GRID_SIDE` cells a side, and its transform; None when nothing overlaps.
-
-    Raises
-    ------
-    InputError
-        The window is larger than :data:`MAX_SOURCE_CELLS`, or its data cannot be read.
-    """
-    window = _window(src, bounds)
-    if window is None:
-        return None
-    _check_size(window, path)
-    h, w = int(window.height), int(window.width)
-    step = max(1, math.ceil(max(h, w) / MAX_GRID_SIDE))
-    out_shape = (math.ceil(h / step), math.ceil(w / step))
-    try:
-        band = src.read(1, window=window, out_shape=out_shape, masked=True, boundless=False)
-    except RasterioError as err:
-        raise InputError(f"kan ikke lese mobildekningsrasteret: {err}", file=path) from None
-    transform = src.window_transform(window) @ Affine.scale(w / out_shape[1], h / out_shape[0])
-    return band.astype("float64").filled(np.nan), transform
-
-
-def class_grids(
-    rasters: Sequence[MobileRaster],
-    cfg: ClassifyConfig,
-    bounds: tuple[float, float, float, float] | None = None,
-) -> dict[str, ClassGrid]:
-    """Coverage class per raster cell, for the maps: each operator's best class, and the number
-    of operators reaching the satisfactory class (key ``""``).
-
-    Every grid lies on the grid of the first raster (its CRS and cell edges) inside ``bounds``
-    (EPSG:25833 ``minx, miny, maxx, maxy``; None: the whole raster), coarsened to at most
-    :data:`MAX_GRID_SIDE` cells a side; every raster is read only there, decimated to at most
-    that many cells a side, and resampled to it (nearest cell). Memory is thus bounded
-    (a 100 000 × 100 000 raster is read as 2 000 × 2 000). Empty when no raster is configured
-    or none overlaps ``bounds``.
-
-    Raises
-    ------
-    InputError
-        A raster cannot be opened, has no CRS or a rotated grid.
-    """
-    if not rasters:
-        return {}
-    target = _target_grid(rasters[0].path, bounds)
-    if target is None:
-        return {}
-    shape, transform, crs = target
-    best: dict[str, np.ndarray] = {}
-    for raster in rasters:
-        data = np.full(shape, np.nan, dtype="float64")
-        with _open(raster.path) as src:
-            _check_grid(src, raster.path)
-            read = _read_decimated(src, bounds, raster.path)
-            if read is not None:
-                reproject(
-                    read[0],
-                    data,
-                    src_transform=read[1],
-                    src_crs=src.crs,
-                    dst_transform=transform,
-                    dst_crs=crs,
-                    src_nodata=np.nan,
-                    dst_nodata=np.nan,
-                    resampling=Resampling.nearest,
-                )
-        cls = levels_to_class(data, cfg) if raster.values == "dbm" else np.nan_to_num(data)
-        cls = cls.astype("int8")
-        best[raster.operator] = np.maximum(best.get(raster.operator, np.zeros(shape, "int8")), cls)
-    need = satisfactory_class(cfg)
-    n_ok = np.sum([(v >= need).astype("int8") for v in best.values()], axis=0).astype("int8")
-    grids = {op: ClassGrid(v, tuple(transform)[:6], crs.to_string()) for op, v in best.items()}
-    grids[""] = ClassGrid(n_ok, tuple(transform)[:6], crs.to_string())
-    return grids
-
-
-def _open(path: str | Path) -> rasterio.io.DatasetReader:
+def open_raster(path: str | Path) -> rasterio.io.DatasetReader:
     """Open a raster for reading, with the file named in the error."""
     try:
         with warnings.catch_warnings():  # a raster without georeferencing is refused below

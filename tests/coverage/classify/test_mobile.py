@@ -14,7 +14,8 @@ from rasterio.transform import from_origin
 from rasterio.windows import Window
 
 from dekning.config import ClassifyConfig, MobileRaster
-from dekning.coverage.classify.mobile import class_grids, layers_of, sample_mobile, sample_raster
+from dekning.coverage.classify.grids import class_grids
+from dekning.coverage.classify.mobile import layers_of, sample_mobile, sample_raster
 from dekning.errors import InputError
 from dekning.report import RunReport
 from dekning.schema import MobileLayer
