@@ -37,7 +37,8 @@ from rasterio.transform import from_origin
 from dekning.config import ClassifyConfig, MobileRaster
 from dekning.coverage.classify.fixed import classify
 from dekning.coverage.classify.mobile import sample_mobile
-from dekning.coverage.read.addresses import read_address_counts, read_addresses
+from dekning.coverage.read.addresses import read_addresses
+from dekning.coverage.read.counts import read_address_counts
 from dekning.coverage.read.fixed import read_fixed_coverage
 from dekning.report import RunReport
 from dekning.schema import TARGET_DOWN_KBPS

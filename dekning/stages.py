@@ -22,8 +22,9 @@ from dekning.coverage.planning.costs import estimate_costs
 from dekning.coverage.planning.funding import fund, resolve_rule
 from dekning.coverage.planning.prioritise import compare_scenarios, priority_score, select_areas
 from dekning.coverage.planning.routing import build_road_graph
-from dekning.coverage.read.addresses import read_address_counts, read_addresses, read_boundary
+from dekning.coverage.read.addresses import read_addresses, read_boundary
 from dekning.coverage.read.consultation import read_consultation_list
+from dekning.coverage.read.counts import read_address_counts
 from dekning.coverage.read.fixed import read_coverage_polygons, read_fixed_coverage
 from dekning.errors import InputError, PlanningError
 from dekning.io import read_lines, read_vector

@@ -44,16 +44,6 @@ OPTIONAL_ADDRESS_COLUMNS: dict[str, tuple[str, ...]] = {
     "bnr": ("bruksnummer", "bnr"),
     "grunnkrets": ("grunnkretsnummer", "grunnkrets"),
 }
-COUNT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "hus": ("hus", "husstander", "households"),
-    "pers": ("pers", "personer", "bosatte"),
-    "fritid": ("fritid", "fritidsboliger", "hytter"),
-    "naering": ("naering", "næring", "bedrifter", "virksomheter"),
-    "offentlig": ("offentlig", "offentlige_bygg", "public"),
-}
-MAX_COUNT_PER_ADDRESS = 10_000
-"""Most households, persons, holiday homes, businesses or public buildings one address may
-have; a larger count is a typo or a corrupt file."""
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".parquet", ".fgb", ".shp")
 """Registers read as vector layers; anything else is read as a table with coordinate columns."""
 NORTH_COLUMNS = ("Nord", "nord", "northing", "y", "nord_utm")
@@ -369,73 +359,3 @@ def read_boundary(path: str | Path, report: RunReport | None = None) -> gpd.GeoD
             gdf.attrs["repaired"],
         )
     return gdf
-
-
-def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd.DataFrame:
-    """Counts per address id: ``hus``, ``pers``, ``fritid``, ``naering``, ``offentlig`` (int64).
-
-    Columns that the file lacks are filled with 0; ``hus`` is required. Empty values are 0.
-
-    Raises
-    ------
-    InputError
-        No id or ``hus`` column, a count that is a fraction or negative, or an id that occurs
-        twice; with the row and field.
-    """
-    path = Path(path)
-    df = read_table(
-        path,
-        what="adressebruksfila",
-        numeric=("adrid", "adresseId", "hus", "pers", "fritid", "naering"),
-    )
-    cols = require_columns(
-        df,
-        {"adrid": ID_COLUMNS["adrid"], "hus": COUNT_COLUMNS["hus"]},
-        file=path,
-        what="adressebruksfila",
-    )
-    out = pd.DataFrame(
-        {"adrid": to_numbers(df[cols["adrid"]], file=path, field=cols["adrid"], integer=True)}
-    )
-    for field, cands in COUNT_COLUMNS.items():
-        col = find_column(df, cands)
-        if col is None:
-            out[field] = 0
-            continue
-        values = to_numbers(df[col], file=path, field=col).fillna(0.0)  # empty means none
-        absurd = values > MAX_COUNT_PER_ADDRESS
-        if absurd.any():
-            pos = int(np.flatnonzero(absurd.to_numpy())[0])
-            raise InputError(
-                f"usannsynlig antall {values.iloc[pos]:g}: over {MAX_COUNT_PER_ADDRESS} på én "
-                "adresse",
-                file=path,
-                line=data_line(pos),
-                field=col,
-            )
-        frac = values != np.floor(values)
-        if frac.any():
-            pos = int(np.flatnonzero(frac.to_numpy())[0])
-            raise InputError(
-                f"ikke et heltall: {values.iloc[pos]:g}",
-                file=path,
-                line=data_line(pos),
-                field=col,
-            )
-        values = values.astype("int64")
-        if (values < 0).any():
-            pos = int(np.flatnonzero(values.to_numpy() < 0)[0])
-            raise InputError(
-                f"negativt antall {values.iloc[pos]}", file=path, line=data_line(pos), field=col
-            )
-        out[field] = values
-    dup = out["adrid"].duplicated()
-    if dup.any():
-        pos = int(np.flatnonzero(dup.to_numpy())[0])
-        raise InputError(
-            f"adresse-id {out['adrid'].iloc[pos]} finnes to ganger",
-            file=path,
-            line=data_line(pos),
-            field=cols["adrid"],
-        )
-    return out

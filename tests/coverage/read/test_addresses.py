@@ -13,7 +13,8 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from dekning.coverage.read.addresses import read_address_counts, read_addresses, read_boundary
+from dekning.coverage.read.addresses import read_addresses, read_boundary
+from dekning.coverage.read.counts import read_address_counts
 from dekning.errors import InputError
 from dekning.report import RunReport
 
