@@ -35,7 +35,8 @@ from dekning.schema import MOBILE_ANY_COLUMN
 from dekning.summary import build_summary
 from dekning.surveys.evidence import demand, discrepancies, join_answers, public_demand
 from dekning.surveys.geocode import geocode
-from dekning.surveys.read import SurveyRead, load_mapping, read_survey
+from dekning.surveys.mapping import load_mapping
+from dekning.surveys.read import SurveyRead, read_survey
 from dekning.surveys.store import answers_for_analysis
 
 # ---------------------------------------------------------------- read

@@ -15,7 +15,7 @@ import pandas as pd
 
 from dekning.privacy import suppress
 from dekning.schema import MobileLayer, operator_column, operators
-from dekning.surveys.read import PLACES, answer_column
+from dekning.surveys.mapping import PLACES, answer_column
 
 FIBRE_LIKE = ("fiber",)
 SLOW_RATIO = 0.25

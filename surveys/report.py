@@ -17,7 +17,8 @@ from rich.text import Text
 from dekning.config import Config
 from dekning.coverage.read.addresses import read_addresses, read_boundary
 from dekning.surveys.geocode import geocode
-from dekning.surveys.read import load_mapping, read_survey
+from dekning.surveys.mapping import load_mapping
+from dekning.surveys.read import read_survey
 from dekning.textsafe import terminal_text
 
 

@@ -24,7 +24,8 @@ from dekning.surveys.evidence import (
     raster_column,
 )
 from dekning.surveys.geocode import geocode
-from dekning.surveys.read import load_mapping, read_survey
+from dekning.surveys.mapping import load_mapping
+from dekning.surveys.read import read_survey
 
 TELENOR = [MobileLayer("telenor", "4g"), MobileLayer("telenor", "5g")]
 

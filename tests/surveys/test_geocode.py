@@ -9,7 +9,8 @@ import pytest
 import shapely
 
 from dekning.surveys.geocode import fold, geocode, normalise_street, split_address
-from dekning.surveys.read import load_mapping, read_survey
+from dekning.surveys.mapping import load_mapping
+from dekning.surveys.read import read_survey
 
 
 @pytest.fixture(scope="module")

@@ -12,7 +12,8 @@ from pyproj import Transformer
 
 from dekning.errors import InputError
 from dekning.surveys.geocode import AddressIndex, geocode
-from dekning.surveys.read import load_mapping, read_survey
+from dekning.surveys.mapping import load_mapping
+from dekning.surveys.read import read_survey
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,8 @@ import shapely
 
 from dekning.errors import ConfigError, InputError
 from dekning.surveys.geocode import geocode
-from dekning.surveys.read import answer_column, load_mapping, parse_speeds, read_survey
+from dekning.surveys.mapping import answer_column, load_mapping
+from dekning.surveys.read import parse_speeds, read_survey
 
 NETTSKJEMA_HEADER = (
     "$submission_id;$created;Adresse;Postnummer;Boligtype;Hvilken type bredbånd har du i dag?;"
