@@ -150,6 +150,24 @@ def _classes(values: np.ndarray, raster: MobileRaster, cfg: ClassifyConfig) -> n
     return cls.astype("int8")
 
 
+def _sample_covering(raster: MobileRaster, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """:func:`sample_raster` at the addresses.
+
+    Raises
+    ------
+    InputError
+        No address has a value: the raster does not cover them, or only nodata there.
+    """
+    values = sample_raster(raster.path, x, y)
+    if len(values) and np.isnan(values).all():
+        raise InputError(
+            "ingen adresse har en verdi i rasteret: det dekker ikke adressene (feil fil "
+            "eller koordinatsystem?) eller har bare nodata der",
+            file=raster.path,
+        )
+    return values
+
+
 def sample_mobile(
     addresses: gpd.GeoDataFrame,
     rasters: Sequence[MobileRaster],
@@ -190,13 +208,7 @@ def sample_mobile(
     out = pd.DataFrame(index=addresses.index)
     by_operator: dict[str, list[str]] = {}
     for raster, layer in zip(rasters, layers_of(rasters), strict=True):
-        values = sample_raster(raster.path, x, y)
-        if len(values) and np.isnan(values).all():
-            raise InputError(
-                "ingen adresse har en verdi i rasteret: det dekker ikke adressene (feil fil "
-                "eller koordinatsystem?) eller har bare nodata der",
-                file=raster.path,
-            )
+        values = _sample_covering(raster, x, y)
         classes = _classes(values, raster, cfg)
         if raster.values == "dbm":
             out[layer.dbm_column] = values
