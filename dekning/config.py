@@ -11,6 +11,7 @@ signal levels in dBm (RSRP).
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Literal
@@ -74,6 +75,13 @@ class InputConfig(_Section):
     survey_db: str | None = None
     """Answers submitted through the API: SQLite file or ``postgresql://...`` URL; they join
     the survey export in the analysis."""
+    mobile_addresses: Path | None = None
+    """Nkom's per-address mobile file (``mob``: ``adrid, tilb, tek, ned``; CSV or Parquet),
+    modelled outdoor download per operator and technology. Rasters in ``mobile`` win for the
+    operator × technology pairs they cover (they tell indoor from outdoor)."""
+    upgradeable: Path | None = None
+    """Addresses whose existing network can easily be upgraded to 1 Gbit/s (ids in a CSV/XLSX
+    with ``adrid``, or polygons): not eligible where the year's rule has that exclusion."""
     addresses_epsg: int | None = None
     """CRS of address coordinates when the file does not say (CSV without ``EPSG-kode``)."""
 
@@ -135,10 +143,24 @@ class MunicipalityConfig(_Section):
 
 
 class ClassifyConfig(_Section):
-    scheme_year: Annotated[int, Field(ge=2019, le=2030)] = 2024
-    """Year of the support scheme whose eligibility rule applies (``dekning/rules/eligibility.toml``)."""
+    scheme_year: Annotated[int, Field(ge=2019, le=2030)] | None = None
+    """Year of the support scheme whose eligibility rule applies (``dekning/rules/eligibility.toml``);
+    None: the current year's scheme (see :meth:`resolved_scheme_year`)."""
+    counted_technologies: (
+        tuple[Literal["fiber", "kabel", "dsl", "ftb", "radio", "satellitt", "annet"], ...] | None
+    ) = None
+    """Technologies whose offers count as coverage; None: the year's rule (FTB counts,
+    satellite and ``annet`` do not)."""
     count_satellite: bool = False
-    """Count satellite offers as coverage (Nkom's consultation does not)."""
+    """Also count satellite offers as coverage (Nkom's consultation does not)."""
+    count_public_buildings: bool = True
+    """Public buildings (schools, health centres) count as eligible units, as *virksomheter*."""
+    mobile_speed_tiers_kbps: tuple[Annotated[int, Field(gt=0, le=10_000_000)], ...] = (
+        30_000,
+        100_000,
+    )
+    """Download tiers (kbit/s, rising) of Nkom's per-address ``mob`` rows; Nkom reports 30 and
+    100 Mbit/s. A row at or above the lowest tier is outdoor coverage by that operator."""
     default_households: Annotated[int, Field(ge=0, le=1000)] = 1
     """Households assumed per address when no counts are given."""
     mobile_outdoor_dbm: Annotated[float, Field(ge=-150, le=-40)] = -110.0
@@ -154,6 +176,17 @@ class ClassifyConfig(_Section):
     fixed_speed_unit: Literal["kbit/s", "Mbit/s"] = "kbit/s"
     """Unit of ``ned``/``opp`` in the fixed coverage file (Nkom uses kbit/s). With kbit/s, a file
     whose speeds look like Mbit/s is stopped with a clear error."""
+
+    def resolved_scheme_year(self) -> int:
+        """``scheme_year``, or the current calendar year when it is not set."""
+        return self.scheme_year if self.scheme_year is not None else date.today().year
+
+    @field_validator("mobile_speed_tiers_kbps")
+    @classmethod
+    def _rising_tiers(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if not v or list(v) != sorted(set(v)):
+            raise ValueError("mobile_speed_tiers_kbps must be one or more rising speeds")
+        return v
 
     @field_validator("mobile_indoor_dbm")
     @classmethod
@@ -200,6 +233,16 @@ class CostConfig(_Section):
     """Expected share of households and businesses that connect."""
     fixed_equipment_nok: NonNegNOK = 150_000.0
     """Per area: street cabinet / splitter point, project management."""
+    share_drops: bool = True
+    """Route the drops (stikkledninger) with the roads as one tree, so that neighbours share a
+    trench where that is shorter; False: every address gets its own drop to the nearest road."""
+    drop_cost_per_metre_nok: NonNegNOK | None = None
+    """Cost per metre of drop (off the road, to the house); None: ``cost_per_metre_nok``."""
+    drop_max_m: Annotated[float, Field(gt=0, le=10_000)] | None = None
+    """Drop metres per address the project pays at most; the rest is the owner's (None: all)."""
+    drop_payer: Literal["project", "owner"] = "project"
+    """Who pays the drops: the project (in its cost) or the owner (as part of a connection fee;
+    reported beside the project cost, not in it)."""
 
 
 class FundingConfig(_Section):
@@ -223,6 +266,9 @@ class FundingConfig(_Section):
     """``auto`` takes the rule for the county and scheme year from ``dekning/rules/cofunding.toml``."""
     cofunding_pct: Annotated[float, Field(ge=0.0, le=1.0)] | None = None
     """Override of the rule's percentage."""
+    cofunding_source: Annotated[str, Field(max_length=300)] = ""
+    """Where an overriding rule comes from (e.g. the county's call for applications); shown
+    with the rule in the outputs."""
 
 
 class ScoreWeights(_Section):

@@ -249,7 +249,7 @@ def cost_and_fund(cfg: Config, f: Frames, report: RunReport) -> Frames:
         ducts=ducts,
         ground=_ground(cfg),
     )
-    rule = resolve_rule(cfg.funding, cfg.classify.scheme_year, cfg.municipality.county)
+    rule = resolve_rule(cfg.funding, cfg.classify.resolved_scheme_year(), cfg.municipality.county)
     funding = fund(costs, cfg.funding, rule, f["areas"]["enheter"])
     return {"costs": costs, "routes": routes, "funding": funding}
 
@@ -385,8 +385,8 @@ def summarise(cfg: Config, f: Frames, report: RunReport) -> Frames:
         cfg.municipality.name,
         classified,
         f["plan"],
-        eligibility_rule(cfg.classify.scheme_year),
-        resolve_rule(cfg.funding, cfg.classify.scheme_year, cfg.municipality.county),
+        eligibility_rule(cfg.classify.resolved_scheme_year()),
+        resolve_rule(cfg.funding, cfg.classify.resolved_scheme_year(), cfg.municipality.county),
         f["survey"],
     )
     report.figures.update(summary)

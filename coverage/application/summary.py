@@ -156,7 +156,7 @@ def summary_html(
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in figures(area))
     area_id = escape(str(area["area_id"]))
     rule = escape(rule_text(str(area["regel"]), float(area["regel_pct"])))
-    year = cfg.classify.scheme_year
+    year = cfg.classify.resolved_scheme_year()
     limit = eligibility_rule(year).eligible_below_kbps // 1000
     return f"""<!doctype html>
 <html lang="nb"><head><meta charset="utf-8"><title>Område {area_id} – søknadssammendrag</title>

@@ -165,7 +165,7 @@ def classify(
         ``addresses`` is not in EPSG:25833 (named ``addresses (classification)``).
     """
     require_crs(addresses, "addresses (classification)")
-    report, rule = report or RunReport(), rule or eligibility_rule(cfg.scheme_year)
+    report, rule = report or RunReport(), rule or eligibility_rule(cfg.resolved_scheme_year())
     out = addresses.copy()
     ids = out["adrid"].to_numpy()
     columns = _counts(ids, counts, cfg, report) | _best_offers(ids, fixed, cfg, report)
