@@ -64,10 +64,15 @@ def _components(pairs: np.ndarray, n: int) -> np.ndarray:
     return connected_components(graph, directed=False)[1].astype("int64")
 
 
-def holiday_homes_inside(classified: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Series:
-    """Holiday homes inside each area polygon that lack an offer of the national target
-    (:data:`~dekning.schema.TARGET_DOWN_KBPS`, 100 Mbit/s) too: reported next to the eligible
-    units, but not eligible themselves (an address counts for one area only).
+def holiday_homes_inside(
+    classified: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, area_of: pd.Series | None = None
+) -> pd.Series:
+    """Holiday homes of each area: those at its own addresses (``area_of``; an eligible
+    address with a business and a cabin counts both) and, at addresses in no area, those inside
+    its polygon that lack an offer of the national target
+    (:data:`~dekning.schema.TARGET_DOWN_KBPS`, 100 Mbit/s) too. Reported next to the eligible
+    units, not eligible themselves; an address counts for one area only (its own, else the
+    first polygon it lies in).
 
     Returns
     -------
@@ -76,18 +81,18 @@ def holiday_homes_inside(classified: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) 
     """
     require_crs(classified, "holiday_homes_inside(classified)")
     require_crs(areas, "holiday_homes_inside(areas)")
+    area_of = pd.Series("", index=classified.index) if area_of is None else area_of
+    member, has = area_of.reindex(classified.index).fillna("") != "", classified["fritid"] > 0
+    own = classified.loc[has & member, "fritid"].groupby(area_of[has & member]).sum()
     cabins = classified[
-        (classified["fritid"] > 0)
-        & ~classified["eligible"]
-        & (classified["best_down_kbps"] < TARGET_DOWN_KBPS)
+        has & ~member & ~classified["eligible"] & (classified["best_down_kbps"] < TARGET_DOWN_KBPS)
     ]
-    if cabins.empty:
-        return pd.Series(0, index=areas.index, dtype="int64")
     inside = gpd.sjoin(
         cabins[["fritid", "geometry"]], areas[["area_id", "geometry"]], predicate="within"
     )
     inside = inside[~inside.index.duplicated()]
-    return areas["area_id"].map(inside.groupby("area_id")["fritid"].sum()).fillna(0).astype("int64")
+    total = own.add(inside.groupby("area_id")["fritid"].sum(), fill_value=0)
+    return areas["area_id"].map(total).fillna(0).astype("int64")
 
 
 def _area_sums(members: pd.DataFrame, key: np.ndarray) -> pd.DataFrame:
@@ -107,10 +112,10 @@ def _area_sums(members: pd.DataFrame, key: np.ndarray) -> pd.DataFrame:
 
 
 def _finish(
-    areas: gpd.GeoDataFrame, classified: gpd.GeoDataFrame, cfg: AreasConfig
+    areas: gpd.GeoDataFrame, classified: gpd.GeoDataFrame, area_of: pd.Series, cfg: AreasConfig
 ) -> gpd.GeoDataFrame:
     """Holiday homes and the too-small flag, in the documented column order."""
-    areas["fritid"] = holiday_homes_inside(classified, areas)
+    areas["fritid"] = holiday_homes_inside(classified, areas, area_of)
     areas["for_lite"] = areas["hus"] < cfg.min_households
     return areas[BUILD_COLUMNS]
 
@@ -230,7 +235,7 @@ def build_areas(
     areas : geopandas.GeoDataFrame
         One row per area, largest first: ``area_id`` (``O-001``, ...), ``adresser``, ``hus``,
         ``naering``, ``offentlig``, ``enheter`` (eligible units), ``fritid`` (holiday homes
-        inside the area polygon that lack the same offer, reported but not eligible),
+        reported but not eligible: :func:`holiday_homes_inside`),
         ``for_lite`` (fewer households than ``min_households``), polygon geometry (concave
         hull of the addresses, buffered 75 m), EPSG:25833.
     area_of : pandas.Series
@@ -265,7 +270,7 @@ def build_areas(
     areas = gpd.GeoDataFrame(stats.reset_index(drop=True), geometry=hulls, crs=WORK_CRS)
     area_of = pd.Series("", index=classified.index, dtype=object)
     area_of.loc[elig.index] = stats["area_id"].reindex(labels).to_numpy()
-    return _finish(areas, classified, cfg), area_of
+    return _finish(areas, classified, area_of, cfg), area_of
 
 
 def _polygon_ids(gdf: gpd.GeoDataFrame, path: Path) -> pd.Series:
@@ -391,4 +396,4 @@ def areas_from_polygons(
     stats = _area_sums(sub, hit["area_id"].to_numpy()).drop(columns="minid").rename_axis("area_id")
     poly = polygons.set_index("area_id").loc[stats.index]
     areas = gpd.GeoDataFrame(stats.reset_index(), geometry=poly.geometry.to_numpy(), crs=WORK_CRS)
-    return _finish(areas, classified, cfg), area_of
+    return _finish(areas, classified, area_of, cfg), area_of

@@ -71,6 +71,24 @@ def test_holiday_homes_inside_an_area_that_lack_100_mbit(make_world):
     assert area_of.tolist() == ["O-001"] * 3 + [""] * 3  # holiday homes belong to no area
 
 
+def test_holiday_homes_at_eligible_addresses_are_counted(make_world):
+    # A farm with a business and two cabins is eligible (its business) and lies on the outline's
+    # edge: its cabins belong to its own area. A cabin at 50 Mbit/s inside the outline counts
+    # too, and a cabin-and-business address in a second area counts there only: 2 + 1 and 3.
+    w = make_world(
+        [0.0, 100.0, 200.0, 100.0, 5_000.0],
+        [0.0, 0.0, 0.0, 40.0, 0.0],
+        hus=[1, 1, 0, 0, 0],
+        naering=[0, 0, 1, 0, 1],
+        eligible=[True, True, True, False, True],
+        eligible_units=[1, 1, 1, 0, 1],
+        fritid=[0, 0, 2, 1, 3],
+        best_down_kbps=[5_000, 5_000, 5_000, 50_000, 5_000],
+    )
+    areas, _ = build_areas(w, AreasConfig(max_gap_m=150))
+    assert areas["fritid"].tolist() == [3, 3] and int(areas["fritid"].sum()) == 6
+
+
 def test_no_eligible_address_is_a_clear_error(line_world):
     with pytest.raises(PlanningError, match="ingen støtteberettigede adresser"):
         build_areas(line_world.assign(eligible=False), AreasConfig())
