@@ -17,6 +17,7 @@ from starlette.types import ASGIApp
 
 from dekning import __version__
 
+from .docs import install_docs
 from .errors import install
 from .headers import SecurityHeaders
 from .limits import BodyLimit
@@ -67,7 +68,14 @@ def create_app(settings: Settings | None = None, runner: Runner | None = None) -
     """
     settings = settings or Settings()
     service = Service(settings, service_config(settings), runner)
-    app = _App(title="dekning", version=__version__, description=DESCRIPTION, lifespan=_lifespan)
+    app = _App(
+        title="dekning",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=_lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.service = service
     app.add_middleware(
         BodyLimit, limit=settings.max_body_bytes, header_limit=settings.max_header_bytes
@@ -75,6 +83,8 @@ def create_app(settings: Settings | None = None, runner: Runner | None = None) -
     install(app)
     app.include_router(public.router)
     app.include_router(planner.router)
+    app.include_router(planner.pages)
+    install_docs(app)
     return app
 
 

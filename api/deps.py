@@ -6,7 +6,8 @@ from __future__ import annotations
 import hmac
 from typing import Annotated
 
-from fastapi import Depends, Header, Query, Request
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from .errors import NotAuthenticated, PlannerAccessOff
 from .limits import client_address
@@ -46,12 +47,16 @@ ResultsDep = Annotated[Results, Depends(results)]
 SettingsDep = Annotated[Settings, Depends(settings)]
 
 
-async def planner(
-    config: SettingsDep,
-    authorization: Annotated[str | None, Header(max_length=300)] = None,
-    token: Annotated[str | None, Query(max_length=200)] = None,
-) -> None:
-    """Planner access: ``Authorization: Bearer <token>`` or ``?token=<token>``.
+BEARER = HTTPBearer(
+    auto_error=False,
+    scheme_name="planleggertoken",
+    description="Planleggertoken: `Authorization: Bearer <token>` (eller `?token=<token>`).",
+)
+"""The planner token as an OpenAPI security scheme: ``/docs`` shows an "Authorize" button."""
+
+
+def check_planner(config: Settings, given: str | None) -> None:
+    """Whether ``given`` is the planner token of the service.
 
     Raises
     ------
@@ -65,9 +70,25 @@ async def planner(
             "planleggertilgang er slått av: start med DEKNING_PLANNER_TOKEN eller "
             "--planner-token-file"
         )
-    given = token or (authorization or "").removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(given.encode(), config.planner_token.encode()):
+    if not hmac.compare_digest((given or "").encode(), config.planner_token.encode()):
         raise NotAuthenticated("feil eller manglende token", headers={"WWW-Authenticate": "Bearer"})
+
+
+async def planner(
+    config: SettingsDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
+    token: Annotated[str | None, Query(max_length=200)] = None,
+) -> None:
+    """Planner access: ``Authorization: Bearer <token>`` or ``?token=<token>``.
+
+    Raises
+    ------
+    PlannerAccessOff
+        The service was started without a planner token.
+    NotAuthenticated
+        The token is missing or wrong.
+    """
+    check_planner(config, token or (bearer.credentials if bearer else None))
 
 
 async def submission_slot(request: Request, held: ServiceDep) -> None:

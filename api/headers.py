@@ -5,7 +5,8 @@ Every answer says ``nosniff``, may not be framed (``X-Frame-Options: DENY`` and 
 what it is: JSON answers may load nothing; the maps (self-contained HTML with Leaflet, their
 scripts and styles inlined, markers as ``data:`` images) may run their inline scripts and load
 base-map tiles from OpenStreetMap's tile server only; the API documentation (``/docs``,
-``/redoc``) loads FastAPI's Swagger UI / ReDoc from their CDN.
+``/redoc``) loads Swagger UI / ReDoc from the service itself (:mod:`.docs`). An answer that
+sets its own policy (the planner map's token page) keeps it.
 """
 
 from __future__ import annotations
@@ -22,13 +23,11 @@ MAP_CSP = (
 """The maps: inline scripts and styles (Leaflet is inlined), ``data:`` marker images, OSM
 tiles; nothing else from anywhere."""
 DOCS_CSP = (
-    "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.redoc.ly; connect-src 'self'; worker-src blob:; "
+    "default-src 'none'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "font-src 'self' data:; img-src 'self' data:; connect-src 'self'; worker-src blob:; "
     "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 )
-"""``/docs`` and ``/redoc``: FastAPI's pages load Swagger UI / ReDoc from jsDelivr."""
+"""``/docs`` and ``/redoc``: Swagger UI / ReDoc from the service itself, nothing from elsewhere."""
 API_CSP = "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 """Everything else (JSON, GeoJSON, package files): nothing may load or run."""
 MAP_PATHS = ("/kart", "/kart/planlegger")
@@ -67,7 +66,8 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 for name, value in COMMON:
                     headers[name] = value
-                headers["Content-Security-Policy"] = csp
+                if "content-security-policy" not in headers:
+                    headers["Content-Security-Policy"] = csp
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

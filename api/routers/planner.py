@@ -7,15 +7,16 @@ import json
 import re
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 
 from dekning.coverage.application.package import PACKAGE_FILES
 from dekning.schema import AREA_ID_PATTERN
 
-from ..deps import ResultsDep, ServiceDep, planner
-from ..errors import UnknownId
+from ..deps import BEARER, ResultsDep, ServiceDep, SettingsDep, check_planner, planner
+from ..errors import NotAuthenticated, PlannerAccessOff, UnknownId
 from ..models import Discrepancy, JobStatus, PlannerAnswers, Problem
 from ..state import PLANNER_MAP
 
@@ -25,10 +26,75 @@ AREA_ID = f"^{AREA_ID_PATTERN}$"
 ERRORS: dict[int | str, dict[str, Any]] = {401: {"model": Problem}, 403: {"model": Problem}}
 
 router = APIRouter(tags=["planlegger"], dependencies=[Depends(planner)], responses=ERRORS)
+pages = APIRouter()
+"""Pages for a browser: the planner map, which asks for the token instead of answering JSON."""
+
+TOKEN_PAGE_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+    "base-uri 'none'; frame-ancestors 'none'"
+)
+"""The token page: its own styles, and its form may send to the service; nothing else."""
+TOKEN_PAGE = """<!DOCTYPE html>
+<html lang="nb">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Planleggerkart – tilgang</title>
+<style>
+body {{ font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; padding: 0 1rem;
+  line-height: 1.5; color: #1a1a1a; }}
+label {{ display: block; font-weight: 600; margin-top: 1rem; }}
+input {{ font-size: 1rem; padding: .5rem; width: 100%; box-sizing: border-box; }}
+button {{ margin-top: 1rem; font-size: 1rem; padding: .5rem 1.25rem; background: #0b5394;
+  color: #fff; border: 0; border-radius: 4px; cursor: pointer; }}
+button:focus-visible, input:focus-visible {{ outline: 3px solid #e69f00; outline-offset: 2px; }}
+.feil {{ color: #9b1c1c; font-weight: 600; }}
+</style>
+</head>
+<body>
+<main>
+<h1>Planleggerkart</h1>
+<p>Kartet for planleggere viser enkeltsvar fra spørreundersøkelsen og krever
+tilgangsnøkkelen (token) som tjenesten ble startet med.</p>
+{message}
+<form method="get" action="/kart/planlegger">
+<label for="token">Tilgangsnøkkel</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required
+  maxlength="200">
+<button type="submit">Åpne kartet</button>
+</form>
+<p><a href="/kart">Til det offentlige kartet</a></p>
+</main>
+</body>
+</html>
+"""
 
 
-@router.get("/kart/planlegger", include_in_schema=False)
-async def planner_map(results: ResultsDep) -> FileResponse:
+def token_page(status: int, message: str) -> HTMLResponse:
+    """The page that asks for the planner token, with ``message`` (bokmål) announced."""
+    shown = f'<p class="feil" role="alert">{message}</p>' if message else ""
+    return HTMLResponse(
+        TOKEN_PAGE.format(message=shown),
+        status_code=status,
+        headers={"Content-Security-Policy": TOKEN_PAGE_CSP, "Cache-Control": "no-store"},
+    )
+
+
+@pages.api_route("/kart/planlegger", methods=["GET", "HEAD"], include_in_schema=False)
+async def planner_map(
+    results: ResultsDep,
+    config: SettingsDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
+    token: Annotated[str | None, Query(max_length=200)] = None,
+) -> Response:
+    """The planner map; without the right token a page that asks for it (401), or says that
+    planner access is off (403)."""
+    try:
+        check_planner(config, token or (bearer.credentials if bearer else None))
+    except PlannerAccessOff:
+        return token_page(403, "Planleggertilgang er slått av på denne tjenesten.")
+    except NotAuthenticated:
+        return token_page(401, "Feil tilgangsnøkkel. Prøv igjen." if token else "")
     return FileResponse(results.file(PLANNER_MAP), media_type="text/html")
 
 

@@ -52,7 +52,7 @@ NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
 TO_WORK = Transformer.from_crs(WEB_CRS, WORK_CRS, always_xy=True)
 
 
-@router.get("/", include_in_schema=False)
+@router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
 async def root() -> RedirectResponse:
     return RedirectResponse("/kart")
 
@@ -164,6 +164,6 @@ def submit(answer: SurveyAnswerIn, held: ServiceDep) -> SubmissionOut:
     return SubmissionOut(id=held.store.add(answer.model_dump()), adresse_funnet=found)
 
 
-@router.get("/kart", include_in_schema=False)
+@router.api_route("/kart", methods=["GET", "HEAD"], include_in_schema=False)
 async def public_map(results: ResultsDep) -> FileResponse:
     return FileResponse(results.file(PUBLIC_MAP), media_type="text/html")
