@@ -20,6 +20,11 @@ COUNT_COLUMNS: dict[str, tuple[str, ...]] = {
     "naering": ("naering", "næring", "bedrifter", "virksomheter"),
     "offentlig": ("offentlig", "offentlige_bygg", "public"),
 }
+SETTLEMENT_COLUMNS = ("ertett", "tettsted", "er_tett")
+"""Accepted names of Nkom's ``ertett`` (True: the address lies in a tettsted, SSB's urban
+settlement; False: spredtbygd)."""
+TRUE_WORDS = ("true", "t", "1", "1.0", "ja", "yes", "sann")
+FALSE_WORDS = ("false", "f", "0", "0.0", "nei", "no", "usann")
 MAX_COUNT_PER_ADDRESS = 10_000
 """Most households, persons, holiday homes, businesses or public buildings one address may
 have; a larger count is a typo or a corrupt file."""
@@ -52,16 +57,54 @@ def _count_values(df: pd.DataFrame, col: str, path: Path) -> pd.Series:
     return values.astype("int64")
 
 
+def _settlement(df: pd.DataFrame, col: str, path: Path) -> np.ndarray:
+    """Nkom's ``ertett`` as bool (Parquet bools, or the words of :data:`TRUE_WORDS` /
+    :data:`FALSE_WORDS` in any case); each distinct value is looked at once.
+
+    Raises
+    ------
+    InputError
+        An empty value or a word that is neither, with its line and field.
+    """
+    codes, uniques = pd.factorize(df[col], use_na_sentinel=True)
+    words = [str(u).strip().lower() for u in uniques]
+    truth = np.array([w in TRUE_WORDS for w in words] + [False], dtype=bool)
+    known = np.array([w in TRUE_WORDS or w in FALSE_WORDS for w in words] + [False], dtype=bool)
+    bad = ~known[codes]
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        value = df[col].iloc[pos]
+        shown = "tom verdi" if codes[pos] < 0 or not str(value).strip() else repr(value)
+        raise InputError(
+            f"ertett må være True eller False (tettsted eller spredtbygd); fant {shown}",
+            file=path,
+            line=data_line(pos),
+            field=col,
+        )
+    return truth[codes]
+
+
 def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd.DataFrame:
     """Counts per address id: ``hus``, ``pers``, ``fritid``, ``naering``, ``offentlig`` (int64).
 
-    Columns that the file lacks are filled with 0; ``hus`` is required. Empty values are 0.
+    Reads Nkom's ``adr`` as published (``adrid, fylke, komnavn, ertett, hus, pers, fritid``;
+    CSV with ``;`` or ``,``, or Parquet) and the same layout with ``naering`` and ``offentlig``
+    added. Columns that the file lacks are filled with 0; ``hus`` is required. Empty values are
+    0. ``fylke`` and ``komnavn`` are not kept (the address register names the municipality).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``adrid`` (int64), the five counts (int64) and, when the file has ``ertett``
+        (:data:`SETTLEMENT_COLUMNS`), ``ertett`` (bool: in a tettsted) for the aggregates by
+        tettsted and spredtbygd.
 
     Raises
     ------
     InputError
         No id or ``hus`` column, a count that is a fraction, negative or over
-        :data:`MAX_COUNT_PER_ADDRESS`, or an id that occurs twice; with the line and field.
+        :data:`MAX_COUNT_PER_ADDRESS`, an ``ertett`` that is neither true nor false, or an id
+        that occurs twice; with the line and field.
     """
     path = Path(path)
     df = read_table(
@@ -81,6 +124,9 @@ def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd
     for field, cands in COUNT_COLUMNS.items():
         col = find_column(df, cands)
         out[field] = 0 if col is None else _count_values(df, col, path)
+    settlement = find_column(df, SETTLEMENT_COLUMNS)
+    if settlement is not None:
+        out["ertett"] = _settlement(df, settlement, path)
     dup = out["adrid"].duplicated()
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])

@@ -5,6 +5,7 @@ Speeds are kbit/s as Nkom publishes them; technologies are normalised to Nkom's 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +51,10 @@ COLUMN_NAMES: dict[str, tuple[str, ...]] = {
 MAX_SPEED_KBPS = 100_000_000
 """Highest plausible speed (kbit/s): 100 Gbit/s, beyond any offer to a home or business."""
 HC_COLUMNS = ("hc", "homes_connected")
-HC_TRUE = ("true", "1", "ja", "yes", "t")
+"""Nkom's ``hc``: True = homes connected (a line into the home), False = homes passed."""
+EGEN_COLUMNS = ("egen", "own_infrastructure", "egen_infrastruktur")
+"""Nkom's ``egen``: True = the operator owns the infrastructure (else it rents access)."""
+HC_TRUE = ("true", "1", "1.0", "ja", "yes", "t", "sann")
 
 
 def read_fixed_coverage(
@@ -64,7 +68,8 @@ def read_fixed_coverage(
     Parameters
     ----------
     path
-        CSV (``;`` or ``,``) or Parquet with ``adrid, tilb, tek, ned, opp`` and optionally ``hc``.
+        CSV (``;`` or ``,``) or Parquet with ``adrid, tilb, tek, ned, opp`` and optionally
+        ``hc`` and ``egen``, as Nkom publishes ``fbb``.
     report
         Counts the duplicate rows.
     speed_unit
@@ -74,8 +79,12 @@ def read_fixed_coverage(
     -------
     pandas.DataFrame
         ``adrid`` (int64), ``tilb`` (categorical str), ``tek`` (categorical, one of
-        :data:`TECHNOLOGIES`), ``ned``, ``opp`` (int64, kbit/s), ``hc`` (bool). Duplicate
-        address × operator × technology rows keep the fastest and are counted in the report.
+        :data:`TECHNOLOGIES`), ``ned``, ``opp`` (int64, kbit/s), ``hc`` (bool: homes
+        connected rather than passed) and ``egen`` (bool: the operator owns the
+        infrastructure); both False where the file lacks the column. They are kept as read for
+        the planner (e.g. an operator with its own fibre passing the home); no rule uses them.
+        Duplicate address × operator × technology rows keep the fastest (its ``hc`` and
+        ``egen`` with it) and are counted in the report.
 
     Raises
     ------
@@ -93,12 +102,8 @@ def read_fixed_coverage(
     cols = require_columns(df, COLUMN_NAMES, file=path, what="dekningsfila")
     tek = technologies(df[cols["tek"]], file=path, field=cols["tek"])
     ned, opp = _speeds(df, cols, tek, file=path, speed_unit=speed_unit)
-    hc_col = find_column(df, HC_COLUMNS)
-    hc = (
-        np.zeros(len(df), dtype=bool)
-        if hc_col is None
-        else df[hc_col].astype(str).str.strip().str.lower().isin(HC_TRUE).to_numpy(dtype=bool)
-    )
+    hc = flags(df, HC_COLUMNS)
+    egen = flags(df, EGEN_COLUMNS)
     out = pd.DataFrame(
         {
             "adrid": to_numbers(
@@ -109,9 +114,22 @@ def read_fixed_coverage(
             "ned": ned,
             "opp": opp,
             "hc": hc,
+            "egen": egen,
         }
     )
     return _fastest_of_duplicates(out, report, file=path)
+
+
+def flags(df: pd.DataFrame, candidates: Sequence[str]) -> np.ndarray:
+    """A yes/no column (the first of ``candidates`` the frame has) as bool: true for
+    :data:`HC_TRUE` (any case, trimmed) and for True in a Parquet bool column; all False when
+    the frame has no such column. Each distinct value is looked at once."""
+    col = find_column(df, candidates)
+    if col is None:
+        return np.zeros(len(df), dtype=bool)
+    codes, uniques = pd.factorize(df[col], use_na_sentinel=True)
+    truth = np.array([str(u).strip().lower() in HC_TRUE for u in uniques] + [False], dtype=bool)
+    return truth[codes]
 
 
 def technologies(
@@ -212,23 +230,44 @@ def _fastest_of_duplicates(out: pd.DataFrame, report: RunReport, *, file: Path) 
 
     The dropped rows are counted in ``report`` with their address ids.
     """
+    return keep_fastest(
+        out,
+        TECHNOLOGIES,
+        ("ned", "opp"),
+        report,
+        code="fixed_coverage_duplicates",
+        message=f"{file.name}: rows repeating an address × operator × technology; the fastest "
+        "is kept",
+    )
+
+
+def keep_fastest(
+    out: pd.DataFrame,
+    technologies: tuple[str, ...],
+    speeds: tuple[str, ...],
+    report: RunReport,
+    *,
+    code: str,
+    message: str,
+) -> pd.DataFrame:
+    """One row per ``adrid`` × ``tilb`` × ``tek`` (both categorical, ``tek`` over
+    ``technologies``): the fastest by ``speeds`` in that order; rows keep their order.
+
+    The dropped rows are counted in ``report`` under ``code`` with their address ids.
+    """
     n_ops = len(out["tilb"].cat.categories)
     # One int64 key per row (address × operator × technology) makes the duplicate check cheap.
     combined = (out["adrid"].to_numpy() * (n_ops + 1) + out["tilb"].cat.codes.to_numpy()) * len(
-        TECHNOLOGIES
+        technologies
     ) + out["tek"].cat.codes.to_numpy()
-    order = np.lexsort((out["opp"].to_numpy(), out["ned"].to_numpy(), combined))
+    order = np.lexsort((*(out[c].to_numpy() for c in reversed(speeds)), combined))
     sorted_key = combined[order]
     last_of_key = np.r_[sorted_key[1:] != sorted_key[:-1], True]
     if last_of_key.all():
         return out.reset_index(drop=True)
     dup_rows = order[~last_of_key]
     report.warn(
-        "read",
-        "fixed_coverage_duplicates",
-        f"{file.name}: rows repeating an address × operator × technology; the fastest is kept",
-        len(dup_rows),
-        np.unique(out["adrid"].to_numpy()[dup_rows]).tolist(),
+        "read", code, message, len(dup_rows), np.unique(out["adrid"].to_numpy()[dup_rows]).tolist()
     )
     return out.iloc[np.sort(order[last_of_key])].reset_index(drop=True)
 
@@ -281,7 +320,7 @@ def read_coverage_polygons(
     -------
     pandas.DataFrame
         The same columns as :func:`read_fixed_coverage`: one row per address inside a polygon
-        (point in polygon) and polygon; ``hc`` is False.
+        (point in polygon) and polygon; ``hc`` and ``egen`` are False.
 
     Raises
     ------
@@ -311,4 +350,5 @@ def read_coverage_polygons(
     joined = gpd.sjoin(addresses[["adrid", "geometry"]], offers, predicate="within", how="inner")
     out = pd.DataFrame(joined[["adrid", "tilb", "tek", "ned", "opp"]])
     out["hc"] = False
+    out["egen"] = False
     return out.reset_index(drop=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 import shapely
 
@@ -27,6 +28,36 @@ def test_fixed_coverage_kbps(tmp_path):
     assert df["tek"].tolist() == ["fiber", "dsl"]
     assert df["ned"].tolist() == [1_000_000, 20_000]
     assert df["hc"].tolist() == [True, False]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_hc_and_egen_are_kept_as_published(tmp_path, fmt):
+    rows = pd.DataFrame(
+        {
+            "adrid": [1, 1, 2],
+            "tilb": ["Telenor", "Fiberlaget", "Telia"],
+            "tek": ["dsl", "fiber", "ftb"],
+            "ned": [20_000, 1_000_000, 150_000],
+            "opp": [2_000, 1_000_000, 30_000],
+            "hc": [True, False, True],
+            "egen": [False, True, True],
+        }
+    )
+    p = tmp_path / f"fbb.{fmt}"
+    if fmt == "csv":
+        rows.to_csv(p, sep=";", index=False)
+    else:
+        rows.to_parquet(p)
+    df = read_fixed_coverage(p)
+    assert df["hc"].dtype == bool and df["hc"].tolist() == [True, False, True]
+    assert df["egen"].dtype == bool and df["egen"].tolist() == [False, True, True]
+
+
+def test_without_hc_and_egen_both_are_false(tmp_path):
+    p = tmp_path / "fbb.csv"
+    p.write_text("adrid,tilb,tek,ned,opp\n1,T,fiber,1000000,1000000\n", encoding="utf-8")
+    df = read_fixed_coverage(p)
+    assert df["hc"].tolist() == [False] and df["egen"].tolist() == [False]
 
 
 def test_speeds_in_mbps_are_detected(tmp_path):

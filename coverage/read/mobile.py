@@ -1,0 +1,181 @@
+"""Read Nkom's per-address mobile file (``mob``): one row per address × operator × technology.
+
+As published (DOMAIN.md §9.2): ``adrid, tilb, tek, ned``, where ``tilb`` is the operator
+(``telenor``, ``telia``, ``ice``), ``tek`` is ``4g`` or ``5g`` and ``ned`` the modelled maximum
+download in kbit/s. The model is *outdoor* ("basis") coverage: the file has no signal level and
+no indoor/outdoor column, so it cannot tell indoor coverage from outdoor coverage.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dekning.coverage.read.fixed import COLUMN_NAMES, MAX_SPEED_KBPS, keep_fastest
+from dekning.errors import InputError, data_line
+from dekning.io import read_table, require_columns, to_numbers
+from dekning.report import RunReport
+
+MOBILE_TECHNOLOGIES = ("4g", "5g")
+"""Technologies of Nkom's ``mob`` rows."""
+MOBILE_TECH_ALIASES = {
+    "4g": "4g",
+    "4": "4g",
+    "lte": "4g",
+    "4g lte": "4g",
+    "5g": "5g",
+    "5": "5g",
+    "nr": "5g",
+    "5g nr": "5g",
+}
+"""Accepted spellings (trimmed, lower case) of each technology."""
+MOBILE_COLUMN_NAMES: dict[str, tuple[str, ...]] = {
+    "adrid": COLUMN_NAMES["adrid"],
+    "tilb": (*COLUMN_NAMES["tilb"], "operatør", "operatoer"),
+    "tek": COLUMN_NAMES["tek"],
+    "ned": (*COLUMN_NAMES["ned"], "ned_kbps", "nedlasting_kbps"),
+}
+"""Accepted column names of each field of the ``mob`` rows."""
+WHAT = "mobilfila (mob)"
+
+
+def read_mobile_rows(path: str | Path, report: RunReport | None = None) -> pd.DataFrame:
+    """Read Nkom's ``mob`` file (CSV with ``;`` or ``,``, or Parquet) as published.
+
+    Parameters
+    ----------
+    path
+        The file, with ``adrid, tilb, tek, ned`` (column names as in
+        :data:`MOBILE_COLUMN_NAMES`, any case).
+    report
+        Counts rows repeating an address × operator × technology.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``adrid`` (int64), ``tilb`` (categorical, trimmed lower case, sorted categories),
+        ``tek`` (categorical, one of :data:`MOBILE_TECHNOLOGIES`), ``ned`` (int64, kbit/s,
+        modelled outdoor download). One row per address × operator × technology: of repeated
+        rows the fastest is kept, and the dropped rows are counted in ``report``.
+
+    Raises
+    ------
+    InputError
+        A missing column, an empty or non-integer address id, an empty operator, an unknown
+        technology, an empty, non-numeric, negative or implausible (over
+        :data:`~dekning.coverage.read.fixed.MAX_SPEED_KBPS`) download, or downloads that look
+        like Mbit/s; naming the file, the line (the header is line 1) and the field.
+    """
+    path = Path(path)
+    report = report if report is not None else RunReport()
+    df = read_table(path, what=WHAT, numeric=("adrid", "adresseId", "ned", "nedlasting", "down"))
+    cols = require_columns(df, MOBILE_COLUMN_NAMES, file=path, what=WHAT)
+    out = pd.DataFrame(
+        {
+            "adrid": to_numbers(
+                df[cols["adrid"]], file=path, field=cols["adrid"], integer=True
+            ).to_numpy(),
+            "tilb": _operators(df[cols["tilb"]], file=path, field=cols["tilb"]),
+            "tek": _technologies(df[cols["tek"]], file=path, field=cols["tek"]),
+            "ned": _downloads(df[cols["ned"]], file=path, field=cols["ned"]),
+        }
+    )
+    return _fastest(out, report, file=path)
+
+
+def _operators(values: pd.Series, *, file: Path, field: str) -> pd.Categorical[str]:
+    """Operator names trimmed and in lower case (Nkom writes ``telenor``, ``telia``, ``ice``),
+    as a categorical with sorted categories.
+
+    Raises
+    ------
+    InputError
+        An empty operator name, with its line.
+    """
+    codes, uniques = pd.factorize(values.fillna("").astype("str"))
+    clean = pd.Index([str(u).strip().lower() for u in uniques])
+    if (clean == "").any():
+        pos = int(np.flatnonzero(codes == int(np.flatnonzero(clean == "")[0]))[0])
+        raise InputError("tom operatør (tilbyder)", file=file, line=data_line(pos), field=field)
+    names = pd.Index(sorted(set(clean)))
+    index = names.get_indexer(clean).astype("int64")
+    return pd.Categorical.from_codes(index[codes], categories=names)
+
+
+def _technologies(values: pd.Series, *, file: Path, field: str) -> pd.Categorical[str]:
+    """Technology codes as ``4g``/``5g`` (:data:`MOBILE_TECH_ALIASES`); each distinct code is
+    cleaned once.
+
+    Raises
+    ------
+    InputError
+        A code that is neither, naming its first line and up to five unknown codes.
+    """
+    codes, uniques = pd.factorize(values.fillna("").astype("str"))
+    clean = [str(u).strip().lower() for u in uniques]
+    known = [MOBILE_TECH_ALIASES.get(u) for u in clean]
+    unknown = [i for i, t in enumerate(known) if t is None]
+    if unknown:
+        pos = int(np.flatnonzero(np.isin(codes, unknown))[0])
+        listed = ", ".join(repr(c) for c in sorted({clean[i] for i in unknown})[:5])
+        raise InputError(
+            f"ukjent mobilteknologi {values.iloc[pos]!r} (ukjente koder: {listed}); ventet 4g "
+            "eller 5g",
+            file=file,
+            line=data_line(pos),
+            field=field,
+        )
+    index = np.array([MOBILE_TECHNOLOGIES.index(str(t)) for t in known], dtype="int64")
+    return pd.Categorical.from_codes(index[codes], categories=pd.Index(MOBILE_TECHNOLOGIES))
+
+
+def _downloads(values: pd.Series, *, file: Path, field: str) -> np.ndarray:
+    """Modelled downloads (int64, kbit/s, rounded).
+
+    Raises
+    ------
+    InputError
+        An empty, non-numeric, negative or implausibly high value, or a file whose fastest row
+        is at most 2 000 (2 Mbit/s if kbit/s: the column is almost surely in Mbit/s).
+    """
+    v = to_numbers(values, file=file, field=field).to_numpy()
+    checks = (
+        (np.isnan(v), "tom nedlastingshastighet"),
+        (v < 0, "negativ nedlastingshastighet {}"),
+        (
+            v > MAX_SPEED_KBPS,
+            f"usannsynlig nedlastingshastighet {{}} kbit/s: over {MAX_SPEED_KBPS / 1e6:g} Gbit/s",
+        ),
+    )
+    for bad, message in checks:
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                message.format(f"{v[pos]:g}"), file=file, line=data_line(pos), field=field
+            )
+    if len(v) and v.max() <= 2_000:
+        pos = int(v.argmax())
+        raise InputError(
+            f"hastighetene ser ut til å være i Mbit/s (raskeste rad {v.max():g}); Nkoms "
+            "mob-fil er i kbit/s. Gang med 1000",
+            file=file,
+            line=data_line(pos),
+            field=field,
+        )
+    return np.round(v).astype("int64")
+
+
+def _fastest(out: pd.DataFrame, report: RunReport, *, file: Path) -> pd.DataFrame:
+    """One row per address × operator × technology, the fastest; dropped rows are counted in
+    ``report`` with their address ids."""
+    return keep_fastest(
+        out,
+        MOBILE_TECHNOLOGIES,
+        ("ned",),
+        report,
+        code="mobile_rows_duplicates",
+        message=f"{file.name}: rader som gjentar en adresse × operatør × teknologi; den "
+        "raskeste er beholdt",
+    )
