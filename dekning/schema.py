@@ -106,6 +106,15 @@ AREA_COLUMNS: tuple[Column, ...] = (
 )
 """Per-area output (``omrader``, ``finansiering``): the columns every later stage relies on."""
 
+SETTLEMENT_COLUMN = "ertett"
+"""Optional per-address column (str): ``tettsted`` or ``spredtbygd`` from Nkom's ``adr``
+``ertett`` (True: in a tettsted), ``ukjent`` for an address without a row there; present only
+when the counts file has ``ertett``. Also a grouping of the aggregates."""
+SETTLEMENT_LABELS = {True: "tettsted", False: "spredtbygd"}
+"""Label of Nkom's ``ertett`` values (as Nkom's statistics split tettsted / spredtbygd)."""
+SETTLEMENT_UNKNOWN = "ukjent"
+"""Label of an address with no row in the counts file."""
+
 
 @dataclass(frozen=True)
 class MobileLayer:
@@ -123,6 +132,12 @@ class MobileLayer:
     def dbm_column(self) -> str:
         """Sampled signal level (dBm, float; NaN for class rasters or no data)."""
         return f"mob_{self.operator}_{self.technology}_dbm"
+
+    @property
+    def tier_column(self) -> str:
+        """Highest download tier (kbit/s, int; 0 when none) reached in Nkom's ``mob`` rows of
+        this operator and technology (modelled outdoor download; only when that file is given)."""
+        return f"mob_{self.operator}_{self.technology}_tier_kbps"
 
 
 def operator_column(operator: str) -> str:
@@ -189,6 +204,9 @@ __all__ = [
     "MOBILE_ANY_COLUMN",
     "MOBILE_CLASSES",
     "MOBILE_COUNT_COLUMN",
+    "SETTLEMENT_COLUMN",
+    "SETTLEMENT_LABELS",
+    "SETTLEMENT_UNKNOWN",
     "SPEED_CLASSES",
     "SPEED_CLASS_LABELS",
     "SPEED_CLASS_LOWER_KBPS",

@@ -1,17 +1,56 @@
 """Aggregates a planner quotes: households, holiday homes and businesses per speed class,
-by kommune, postnummer, grunnkrets or SSB grid cell."""
+by kommune, postnummer, grunnkrets, SSB grid cell, or tettsted / spredtbygd (Nkom's ``ertett``)."""
 
 from __future__ import annotations
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from dekning.crs import require_crs
-from dekning.schema import MOBILE_ANY_COLUMN, SPEED_CLASSES, TARGET_DOWN_KBPS, require
+from dekning.schema import (
+    MOBILE_ANY_COLUMN,
+    SETTLEMENT_COLUMN,
+    SETTLEMENT_LABELS,
+    SETTLEMENT_UNKNOWN,
+    SPEED_CLASSES,
+    TARGET_DOWN_KBPS,
+    require,
+)
 
-GROUPINGS = ("kommunenummer", "postnummer", "grunnkrets", "ssb_rute_250")
+GROUPINGS = ("kommunenummer", "postnummer", "grunnkrets", "ssb_rute_250", SETTLEMENT_COLUMN)
+"""Groupings of the aggregates; a run makes those its classified addresses have columns for
+(``ertett`` only when the counts file has Nkom's ``ertett``: see :func:`settlement`)."""
 COUNTED = ("hus", "fritid", "naering")
 """Counts summed per group and speed class."""
+
+
+def settlement(ids: np.ndarray, counts: pd.DataFrame | None) -> np.ndarray | None:
+    """Tettsted or spredtbygd of every address id, for the ``ertett`` grouping.
+
+    Parameters
+    ----------
+    ids
+        Address ids (``adrid``), e.g. of the classified addresses.
+    counts
+        :func:`dekning.coverage.read.counts.read_address_counts`'s frame.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        Object array of :data:`~dekning.schema.SETTLEMENT_LABELS` values (``tettsted``,
+        ``spredtbygd``), :data:`~dekning.schema.SETTLEMENT_UNKNOWN` for an id without a counts
+        row; None when there are no counts or they lack ``ertett``.
+    """
+    if counts is None or SETTLEMENT_COLUMN not in counts.columns:
+        return None
+    flag = pd.Series(counts[SETTLEMENT_COLUMN].to_numpy(dtype=bool), index=counts["adrid"])
+    pos = flag.index.get_indexer(pd.Index(np.asarray(ids)))
+    labels = np.array(
+        [SETTLEMENT_LABELS[False], SETTLEMENT_LABELS[True], SETTLEMENT_UNKNOWN], dtype=object
+    )
+    code = np.where(pos >= 0, flag.to_numpy()[pos].astype("int64"), 2)
+    return labels[code]
 
 
 def aggregate(classified: gpd.GeoDataFrame, by: str) -> pd.DataFrame:
@@ -22,7 +61,9 @@ def aggregate(classified: gpd.GeoDataFrame, by: str) -> pd.DataFrame:
     classified
         Output of :func:`dekning.coverage.classify.fixed.classify` (EPSG:25833).
     by
-        Grouping column: one of :data:`GROUPINGS` (or any column of ``classified``).
+        Grouping column: one of :data:`GROUPINGS` (or any column of ``classified``); for
+        ``ertett`` one row each for ``tettsted`` and ``spredtbygd`` (and ``ukjent``), as Nkom
+        splits its statistics.
 
     Returns
     -------

@@ -1,7 +1,8 @@
-"""Sample mobile coverage rasters (GeoTIFF per operator × technology) at address points.
+"""Mobile coverage classes per address: rasters (GeoTIFF per operator × technology) sampled at
+the address points, and Nkom's per-address ``mob`` rows.
 
-Values are either signal levels (RSRP, dBm) or coverage classes. Levels are turned into classes
-with configurable thresholds, since Nkom publishes none:
+Raster values are either signal levels (RSRP, dBm) or coverage classes. Levels are turned into
+classes with configurable thresholds, since Nkom publishes none:
 
 ====  ==========  =================================================
 code  name        meaning
@@ -11,6 +12,18 @@ code  name        meaning
 2     ute         outdoor coverage
 3     inne        indoor coverage
 ====  ==========  =================================================
+
+The operators' shared coverage maps use three levels, with no absolute dBm published: **Basis**
+(outdoor handset), **God** (+10 dB) and **Meget god** (+10 dB more, deep indoor). Write such a
+map as a class raster (``values = "class"``) with Basis → 2 (ute), God → 3 (inne) and Meget god
+→ 3 (inne: deep indoor counts as indoor), no coverage → 0; class 1 (antenne) has no
+counterpart there. Basis → outdoor and God → indoor is a documented assumption (DOMAIN.md §9.2).
+
+Nkom's ``mob`` file gives per address, operator and technology a modelled maximum download
+(kbit/s) of *outdoor* coverage: an address at or above the lowest configured speed tier
+(``classify.mobile_speed_tiers_kbps``, default Nkom's 30 and 100 Mbit/s) has class 2 (ute), any
+other class 0; the highest tier reached is kept beside it. A raster of the same operator and
+technology wins over the file (see :func:`mobile_coverage`).
 """
 
 from __future__ import annotations
@@ -202,6 +215,18 @@ def sample_mobile(
         address (it lies elsewhere, or holds only nodata there) or holds values that do not
         fit its declared kind (dBm or class).
     """
+    out, by_operator = _sample_layers(addresses, rasters, cfg, report)
+    _add_summaries(out, by_operator, satisfactory_class(cfg))
+    return out
+
+
+def _sample_layers(
+    addresses: gpd.GeoDataFrame,
+    rasters: Sequence[MobileRaster],
+    cfg: ClassifyConfig,
+    report: RunReport | None,
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """The per-layer columns of :func:`sample_mobile` and each operator's class columns."""
     require_crs(addresses, "addresses (mobile sampling)")
     x = addresses.geometry.x.to_numpy()
     y = addresses.geometry.y.to_numpy()
@@ -222,8 +247,194 @@ def sample_mobile(
                 "counted as no coverage",
                 int(np.isnan(values).sum()),
             )
+    return out, by_operator
+
+
+def mobile_from_rows(
+    addresses: pd.DataFrame,
+    rows: pd.DataFrame,
+    tiers: Sequence[int],
+    report: RunReport | None = None,
+) -> pd.DataFrame:
+    """Mobile classes per address from Nkom's ``mob`` rows (modelled outdoor download).
+
+    Vectorised: one array of downloads (addresses × operator-technology pairs) filled in one
+    call, so millions of rows cost a fraction of a second.
+
+    Parameters
+    ----------
+    addresses
+        Frame with a unique ``adrid`` column (no geometry needed).
+    rows
+        ``adrid, tilb, tek, ned`` (kbit/s), as from
+        :func:`dekning.coverage.read.mobile.read_mobile_rows` (``tilb``, ``tek`` categorical).
+        Repeated address × pair rows count with their fastest.
+    tiers
+        Rising download tiers (kbit/s), ``classify.mobile_speed_tiers_kbps``; Nkom reports 30 and
+        100 Mbit/s.
+    report
+        Counts rows whose address is not in ``addresses`` (ignored).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed like ``addresses``; per :class:`~dekning.schema.MobileLayer` (operator as
+        ``rows`` names it × technology) present in ``rows``, in the order of the operator
+        categories then 4g, 5g: ``column`` (int8 class: 2 "ute" when the download reaches the
+        lowest tier, else 0 "ingen"; a modelled outdoor download never gives 1 or 3) and
+        ``tier_column`` (int64, kbit/s: the highest tier reached, 0 when none or no row).
+    """
+    return _from_rows(addresses, rows, tiers, report)[0]
+
+
+def _from_rows(
+    addresses: pd.DataFrame,
+    rows: pd.DataFrame,
+    tiers: Sequence[int],
+    report: RunReport | None,
+) -> tuple[pd.DataFrame, list[MobileLayer]]:
+    """:func:`mobile_from_rows` and the layers (pairs) it made columns for, in column order."""
+    tiers_arr = np.asarray(tiers, dtype="int64")
+    out = pd.DataFrame(index=addresses.index)
+    ops = rows["tilb"].cat.categories
+    techs = rows["tek"].cat.categories
+    pair = rows["tilb"].cat.codes.to_numpy().astype("int64") * len(techs) + rows[
+        "tek"
+    ].cat.codes.to_numpy().astype("int64")
+    pos = pd.Index(addresses["adrid"].to_numpy()).get_indexer(rows["adrid"].to_numpy())
+    known = pos >= 0
+    if report is not None:
+        report.warn(
+            "mobile",
+            "mobile_rows_unknown_addresses",
+            "rader i mob-fila med en adresse-id som ikke er i adresseregisteret (ikke brukt)",
+            int((~known).sum()),
+            np.unique(rows["adrid"].to_numpy()[~known]).tolist(),
+        )
+    pairs = np.unique(pair)
+    down = np.zeros((len(addresses), len(pairs)), dtype="int64")
+    ned = rows["ned"].to_numpy()
+    np.maximum.at(down, (pos[known], np.searchsorted(pairs, pair[known])), ned[known])
+    reached = np.searchsorted(tiers_arr, down, side="right")  # tiers reached, 0..len(tiers)
+    tier_kbps = np.r_[0, tiers_arr][reached]
+    layers = [MobileLayer(str(ops[c // len(techs)]), str(techs[c % len(techs)])) for c in pairs]
+    for j, layer in enumerate(layers):
+        out[layer.column] = np.where(reached[:, j] > 0, 2, 0).astype("int8")
+        out[layer.tier_column] = tier_kbps[:, j]
+    return out, layers
+
+
+def mobile_coverage(
+    addresses: gpd.GeoDataFrame,
+    rasters: Sequence[MobileRaster],
+    rows: pd.DataFrame | None,
+    cfg: ClassifyConfig,
+    report: RunReport | None = None,
+) -> tuple[pd.DataFrame | None, list[MobileLayer]]:
+    """Mobile coverage per address from rasters and Nkom's ``mob`` rows, and its layers.
+
+    Per operator × technology a raster wins when one is configured: it holds signal levels
+    (or the operators' classes), so indoor and outdoor coverage can be told apart, while the
+    ``mob`` file is modelled outdoor coverage only. The ``mob`` rows fill the pairs without a
+    raster (:func:`mobile_from_rows`: class 2 "ute" at or above the lowest speed tier, else 0).
+    An operator is matched without regard to case (the raster's spelling is kept). The report
+    says, per pair, which source was used and why.
+
+    With ``cfg.mobile_satisfactory = "indoor"`` (the default) a pair filled from the ``mob``
+    file never reaches the satisfactory class: nothing in it shows indoor coverage. Its
+    operator then counts in ``mob_n_ok``, ``mob_any_ok`` and ``mob_all_ok`` only through its
+    rasters, so these flags can understate coverage; the report warns, naming the pairs. Set
+    ``mobile_satisfactory = "outdoor"`` to count outdoor coverage from the file.
+
+    Parameters
+    ----------
+    addresses
+        Address points with ``adrid`` in EPSG:25833.
+    rasters
+        The configured rasters (``input.mobile``).
+    rows
+        Nkom's ``mob`` rows (:func:`dekning.coverage.read.mobile.read_mobile_rows`) or None.
+    cfg
+        Thresholds, speed tiers and what counts as satisfactory.
+    report
+        Which source each pair came from, rows of unknown addresses, raster no-data.
+
+    Returns
+    -------
+    tuple
+        The frame (None when there is neither a raster nor a row): :func:`sample_mobile`'s
+        columns for the rasters, ``column`` of every pair filled from the file, the per-operator
+        and satisfaction summaries over all pairs, then ``tier_column`` of every pair the file
+        has (also where a raster won the class: the modelled download tier stays
+        information); and the layers, rasters' first (in configuration order), then the pairs
+        filled from the file.
+
+    Raises
+    ------
+    InputError
+        As :func:`sample_mobile`.
+    """
+    layers = layers_of(rasters)
+    if rows is None:
+        return (sample_mobile(addresses, rasters, cfg, report) if rasters else None), layers
+    spelled: dict[str, str] = {}
+    for layer in layers:
+        spelled.setdefault(layer.operator.lower(), layer.operator)
+    cats = rows["tilb"].cat.categories
+    rows = rows.assign(
+        tilb=rows["tilb"].cat.rename_categories([spelled.get(str(c).lower(), str(c)) for c in cats])
+    )
+    from_rows, row_layers = _from_rows(addresses, rows, cfg.mobile_speed_tiers_kbps, report)
+    out, by_operator = _sample_layers(addresses, rasters, cfg, report)
+    won = [m for m in layers if m in row_layers]
+    filled = [m for m in row_layers if m not in layers]
+    for m in filled:
+        out[m.column] = from_rows[m.column]
+        by_operator.setdefault(m.operator, []).append(m.column)
     _add_summaries(out, by_operator, satisfactory_class(cfg))
-    return out
+    for m in [*won, *filled]:
+        out[m.tier_column] = from_rows[m.tier_column]
+    if report is not None:
+        _report_sources(report, won, filled, cfg)
+    return (out if len(out.columns) else None), [*layers, *filled]
+
+
+def _report_sources(
+    report: RunReport, won: list[MobileLayer], filled: list[MobileLayer], cfg: ClassifyConfig
+) -> None:
+    """Say which source each operator × technology pair with ``mob`` rows came from, and why."""
+
+    def names(ms: list[MobileLayer]) -> list[str]:
+        return [f"{m.operator} {m.technology}" for m in ms]
+
+    report.warn(
+        "mobile",
+        "mobile_raster_over_mob_file",
+        "operatør × teknologi med både raster og rader i mob-fila: rasteret er brukt, fordi det "
+        "har signalnivå og skiller inne fra ute; mob-fila er modellert utendørsdekning "
+        "(nedlastingstrinnet er likevel tatt med)",
+        len(won),
+        names(won),
+    )
+    lowest = cfg.mobile_speed_tiers_kbps[0]
+    report.warn(
+        "mobile",
+        "mobile_from_mob_file",
+        "operatør × teknologi uten raster: klassen er tatt fra mob-fila (ute når modellert "
+        f"nedlasting er minst {lowest / 1000:g} Mbit/s, ellers ingen)",
+        len(filled),
+        names(filled),
+    )
+    if cfg.mobile_satisfactory == "indoor":
+        report.warn(
+            "mobile",
+            "mobile_outdoor_only",
+            "operatør × teknologi med bare utendørsdekning (fra mob-fila): de teller ikke som "
+            "god dekning innendørs, så mob_any_ok og mob_all_ok kan undervurdere dekningen; "
+            'sett classify.mobile_satisfactory = "outdoor" for å telle utendørsdekning',
+            len(filled),
+            names(filled),
+        )
 
 
 def _add_summaries(out: pd.DataFrame, by_operator: dict[str, list[str]], need: int) -> None:

@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from dekning.config import ClassifyConfig
-from dekning.coverage.classify.aggregate import aggregate
+from dekning.coverage.classify.aggregate import GROUPINGS, aggregate, settlement
 from dekning.coverage.classify.fixed import classify
 from dekning.errors import InputError
 
@@ -81,3 +81,25 @@ def test_unknown_grouping_column(classified):
         "classified addresses (aggregate): mangler kolonne(r) fylke"
     )
     assert exc.value.file is None and exc.value.line is None and exc.value.field == "fylke"
+
+
+def test_aggregate_by_tettsted_and_spredtbygd(classified):
+    counts = pd.DataFrame({"adrid": [1, 2, 3, 4], "ertett": [True, True, False, False]})
+    labels = settlement(classified["adrid"].to_numpy(), counts)
+    assert labels is not None
+    assert labels.tolist() == ["tettsted", "tettsted", "spredtbygd", "spredtbygd", "ukjent"]
+    assert "ertett" in GROUPINGS
+    agg = aggregate(classified.assign(ertett=labels), "ertett").set_index("ertett")
+    assert agg["adresser"].to_dict() == {"spredtbygd": 2, "tettsted": 2, "ukjent": 1}
+    assert agg["hus"].to_dict() == {"spredtbygd": 1, "tettsted": 3, "ukjent": 1}
+    # tettsted: fibre (1 household) and FTB 150 Mbit/s (2); spredtbygd: DSL 40 Mbit/s (1)
+    assert agg.loc["tettsted", "hus_ge1000"] == 1 and agg.loc["tettsted", "hus_ge100"] == 2
+    assert agg.loc["spredtbygd", "hus_30to100"] == 1 and agg.loc["spredtbygd", "fritid_none"] == 1
+    assert agg["hus_uten_100"].to_dict() == {"spredtbygd": 1, "tettsted": 0, "ukjent": 1}
+    assert agg["hus_uten_mobil"].to_dict() == {"spredtbygd": 0, "tettsted": 2, "ukjent": 1}
+
+
+def test_no_settlement_without_ertett(classified):
+    ids = classified["adrid"].to_numpy()
+    assert settlement(ids, None) is None
+    assert settlement(ids, pd.DataFrame({"adrid": [1], "hus": [1]})) is None

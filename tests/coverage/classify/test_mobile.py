@@ -1,10 +1,12 @@
 """Mobile coverage rasters sampled at addresses: cells in any CRS, dBm levels to classes,
-operators as the input names them, and the errors of unreadable or mislabelled rasters."""
+operators as the input names them, and the errors of unreadable or mislabelled rasters; classes
+from Nkom's ``mob`` rows and which source wins per operator × technology."""
 
 from __future__ import annotations
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import rasterio
 import shapely
@@ -15,7 +17,15 @@ from rasterio.windows import Window
 
 from dekning.config import ClassifyConfig, MobileRaster
 from dekning.coverage.classify.grids import class_grids
-from dekning.coverage.classify.mobile import layers_of, sample_mobile, sample_raster
+from dekning.coverage.classify.mobile import (
+    layers_of,
+    mobile_coverage,
+    mobile_from_rows,
+    sample_mobile,
+    sample_raster,
+)
+from dekning.coverage.read.addresses import read_addresses
+from dekning.coverage.read.mobile import read_mobile_rows
 from dekning.errors import InputError
 from dekning.report import RunReport
 from dekning.schema import MobileLayer
@@ -284,3 +294,159 @@ def test_class_grids_of_a_raster_without_crs(tmp_path):
     _raster(p, np.full((5, 5), -90, "int16"), None, from_origin(270_000, 7_000_000, 10, 10))
     with pytest.raises(InputError, match="rasteret har ikke noe koordinatsystem"):
         class_grids([MobileRaster(operator="x", technology="4g", path=p)], ClassifyConfig())
+
+
+# ---------------------------------------------------------------- Nkom's mob rows
+
+
+def _rows(data: list[tuple[int, str, str, int]]) -> pd.DataFrame:
+    """Rows as :func:`~dekning.coverage.read.mobile.read_mobile_rows` returns them."""
+    df = pd.DataFrame(data, columns=["adrid", "tilb", "tek", "ned"])
+    return df.assign(
+        tilb=pd.Categorical(df["tilb"], categories=sorted(set(df["tilb"]))),
+        tek=pd.Categorical(df["tek"], categories=["4g", "5g"]),
+    )
+
+
+def test_mobile_classes_from_mob_rows_by_hand():
+    rows = _rows(
+        [
+            (1, "telenor", "4g", 150_000),  # ≥ 100 Mbit/s: outdoor, top tier
+            (1, "telenor", "5g", 29_999),  # under the lowest tier (30 Mbit/s): none
+            (2, "telenor", "4g", 30_000),  # exactly the lowest tier: outdoor
+            (2, "telenor", "4g", 99_999),  # the same pair again: the faster counts
+            (3, "telia", "5g", 100_000),  # exactly 100 Mbit/s
+            (9, "telia", "4g", 50_000),  # not in the register: ignored, counted
+        ]
+    )
+    report = RunReport()
+    addresses = pd.DataFrame({"adrid": [1, 2, 3, 4]}, index=[10, 11, 12, 13])
+    mob = mobile_from_rows(addresses, rows, (30_000, 100_000), report)
+    assert list(mob.index) == [10, 11, 12, 13]
+    assert list(mob.columns) == [
+        "mob_telenor_4g",
+        "mob_telenor_4g_tier_kbps",
+        "mob_telenor_5g",
+        "mob_telenor_5g_tier_kbps",
+        "mob_telia_4g",
+        "mob_telia_4g_tier_kbps",
+        "mob_telia_5g",
+        "mob_telia_5g_tier_kbps",
+    ]
+    assert mob["mob_telenor_4g"].tolist() == [2, 2, 0, 0]
+    assert mob["mob_telenor_4g_tier_kbps"].tolist() == [100_000, 30_000, 0, 0]
+    assert mob["mob_telenor_5g"].tolist() == [0, 0, 0, 0]
+    assert mob["mob_telia_4g"].tolist() == [0, 0, 0, 0]
+    assert mob["mob_telia_5g"].tolist() == [0, 0, 2, 0]
+    assert mob["mob_telia_5g_tier_kbps"].tolist() == [0, 0, 100_000, 0]
+    assert mob["mob_telenor_4g"].dtype == "int8" and mob["mob_telia_5g_tier_kbps"].dtype == "int64"
+    (w,) = [w for w in report.warnings if w.code == "mobile_rows_unknown_addresses"]
+    assert w.count == 1 and w.examples == ["9"]
+    # other tiers: 10, 50 and 200 Mbit/s
+    other = mobile_from_rows(addresses, rows, (10_000, 50_000, 200_000))
+    assert other["mob_telenor_4g_tier_kbps"].tolist() == [50_000, 50_000, 0, 0]
+    assert other["mob_telenor_5g"].tolist() == [2, 0, 0, 0]
+    assert other["mob_telenor_5g_tier_kbps"].tolist() == [10_000, 0, 0, 0]
+
+
+@pytest.fixture
+def telenor_4g(tmp_path) -> list[MobileRaster]:
+    p = tmp_path / "telenor_4g.tif"
+    transform = from_origin(270_000, 7_000_200, 100, 100)
+    _raster(p, np.array([[-95, -105], [-115, -125]], dtype="int16"), "EPSG:25833", transform)
+    return [MobileRaster(operator="Telenor", technology="4g", path=p)]
+
+
+MOB = [
+    (4, "telenor", "4g", 150_000),  # the raster has this pair: it wins (class stays 0)
+    (3, "telenor", "5g", 40_000),  # no raster: outdoor from the file
+    (1, "telia", "4g", 100_000),
+    (4, "telia", "4g", 30_000),
+]
+
+
+def test_raster_wins_and_the_mob_file_fills_the_other_pairs(telenor_4g):
+    report = RunReport()
+    mob, layers = mobile_coverage(
+        _four_addresses(), telenor_4g, _rows(MOB), ClassifyConfig(), report
+    )
+    assert layers == [
+        MobileLayer("Telenor", "4g"),
+        MobileLayer("Telenor", "5g"),  # the raster's spelling of the operator
+        MobileLayer("telia", "4g"),
+    ]
+    assert mob is not None
+    assert mob["mob_Telenor_4g"].tolist() == [3, 2, 1, 0]
+    assert mob["mob_Telenor_5g"].tolist() == [0, 0, 2, 0]
+    assert mob["mob_telia_4g"].tolist() == [2, 0, 0, 2]
+    assert mob["mob_Telenor"].tolist() == [3, 2, 2, 0]
+    assert mob["mob_telia"].tolist() == [2, 0, 0, 2]
+    # indoor (default): the file's pairs never reach class 3, only Telenor's raster can
+    assert mob["mob_n_ok"].tolist() == [1, 0, 0, 0]
+    assert mob["mob_any_ok"].tolist() == [True, False, False, False]
+    assert mob["mob_all_ok"].tolist() == [False, False, False, False]
+    # the modelled download tier is kept for every pair of the file, the raster's too
+    assert mob["mob_Telenor_4g_tier_kbps"].tolist() == [0, 0, 0, 100_000]
+    assert mob["mob_Telenor_5g_tier_kbps"].tolist() == [0, 0, 30_000, 0]
+    assert mob["mob_telia_4g_tier_kbps"].tolist() == [100_000, 0, 0, 30_000]
+    assert list(mob.columns[-3:]) == [
+        "mob_Telenor_4g_tier_kbps",
+        "mob_Telenor_5g_tier_kbps",
+        "mob_telia_4g_tier_kbps",
+    ]
+    said = {w.code: w for w in report.warnings}
+    assert said["mobile_raster_over_mob_file"].examples == ["Telenor 4g"]
+    assert said["mobile_from_mob_file"].examples == ["Telenor 5g", "telia 4g"]
+    assert said["mobile_outdoor_only"].examples == ["Telenor 5g", "telia 4g"]
+    assert "rasteret er brukt" in said["mobile_raster_over_mob_file"].message
+
+
+def test_outdoor_satisfaction_counts_the_mob_file(telenor_4g):
+    report = RunReport()
+    cfg = ClassifyConfig(mobile_satisfactory="outdoor")
+    mob, _ = mobile_coverage(_four_addresses(), telenor_4g, _rows(MOB), cfg, report)
+    assert mob is not None
+    assert mob["mob_n_ok"].tolist() == [2, 1, 1, 1]
+    assert mob["mob_any_ok"].tolist() == [True, True, True, True]
+    assert mob["mob_all_ok"].tolist() == [True, False, False, False]
+    assert "mobile_outdoor_only" not in report.codes()
+
+
+def test_without_mob_rows_the_rasters_give_what_they_gave(telenor_4g):
+    addresses = _four_addresses()
+    mob, layers = mobile_coverage(addresses, telenor_4g, None, ClassifyConfig())
+    pd.testing.assert_frame_equal(mob, sample_mobile(addresses, telenor_4g, ClassifyConfig()))
+    assert layers == layers_of(telenor_4g)
+    assert mobile_coverage(addresses, [], None, ClassifyConfig()) == (None, [])
+
+
+def test_mob_rows_without_rasters():
+    mob, layers = mobile_coverage(_four_addresses(), [], _rows(MOB), ClassifyConfig())
+    assert mob is not None
+    assert [m.column for m in layers] == ["mob_telenor_4g", "mob_telenor_5g", "mob_telia_4g"]
+    assert mob["mob_telenor_4g"].tolist() == [0, 0, 0, 2]
+    assert mob["mob_telenor"].tolist() == [0, 0, 2, 2]
+    assert not mob["mob_any_ok"].any()  # indoor: outdoor-only data never satisfies
+    assert not any(c.endswith("_dbm") for c in mob.columns)
+
+
+def test_default_data_mob_rows_agree_with_the_rasters(data_dir, default_config):
+    """The generator derives the rows from the rasters: outdoor in the file exactly where the
+    raster is at least outdoor, and the 100 Mbit/s tier exactly where it is indoor."""
+    addresses = read_addresses(default_config.input.addresses)
+    rows = read_mobile_rows(data_dir / "nkom_mob.csv")
+    cfg = default_config.classify
+    rasters = default_config.input.mobile
+    from_raster = sample_mobile(addresses, rasters, cfg)
+    from_file = mobile_from_rows(addresses, rows, cfg.mobile_speed_tiers_kbps)
+    for m in layers_of(rasters):
+        assert ((from_file[m.column] == 2) == (from_raster[m.column] >= 2)).all(), m
+        assert ((from_file[m.tier_column] == 100_000) == (from_raster[m.column] == 3)).all(), m
+    report = RunReport()
+    merged, layers = mobile_coverage(addresses, rasters, rows, cfg, report)
+    assert layers == layers_of(rasters)
+    assert merged is not None
+    pd.testing.assert_frame_equal(merged[from_raster.columns], from_raster)
+    said = {w.code: w for w in report.warnings}
+    assert said["mobile_raster_over_mob_file"].count == 6
+    assert "mobile_from_mob_file" not in said
