@@ -1,10 +1,11 @@
 """Fibre routes of build-out areas, as line geometry in EPSG:25833.
 
 - Along roads (when a road network is given): the roads are noded and densified into a graph;
-  each address hangs on its nearest road vertex by a straight drop; the route is a Steiner-tree
-  approximation (Mehlhorn's algorithm on scipy.sparse.csgraph's Dijkstra and minimum spanning
-  tree: networkx's own implementation took ~4 s per area on a county road graph) over the area's
-  road vertices, plus the road path to the nearest fibre address by network distance.
+  :func:`steiner_tree_edges` is a Steiner-tree approximation (Mehlhorn's algorithm on
+  scipy.sparse.csgraph's Dijkstra and minimum spanning tree: networkx's own implementation took
+  ~4 s per area on a county road graph); the access network of an area over it, drops
+  (stikkledninger) included, is :mod:`~dekning.coverage.planning.drops`'s, plus the road path to
+  the nearest fibre address by network distance (:func:`fibre_reach`).
 - Straight line (no roads): the Euclidean minimum spanning tree over the addresses plus a straight
   link to the nearest fibre address; the cost model multiplies its length by a detour factor.
 
@@ -185,16 +186,11 @@ def steiner_tree_edges(graph: csr_matrix, terminals: np.ndarray) -> np.ndarray:
     return _prune(np.column_stack([span.row, span.col]), is_terminal)
 
 
-def mst_edges(xy: np.ndarray) -> np.ndarray:
-    """Edges (vertex index pairs) of the Euclidean minimum spanning tree over ``xy``.
-
-    The Euclidean MST is a subgraph of the Delaunay triangulation, so only its edges are weighed;
-    degenerate inputs (collinear, fewer than 4 points) use all pairs, and coincident points are
-    joined by a tiny positive weight.
-    """
+def near_pairs(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Delaunay edges over ``xy`` as unique (low, high) index pairs and their lengths (metres,
+    coincident points at a tiny positive length); degenerate inputs (collinear, fewer than 4
+    points) give all pairs. Every Euclidean minimum spanning tree edge is among them."""
     n = len(xy)
-    if n < 2:
-        return np.zeros((0, 2), dtype="int64")
     try:
         s = Delaunay(xy).simplices if n >= 4 else None
     except QhullError:
@@ -204,8 +200,20 @@ def mst_edges(xy: np.ndarray) -> np.ndarray:
         if s is not None
         else np.array(np.triu_indices(n, 1)).T
     )
-    edges = np.unique(np.sort(edges, axis=1), axis=0)
-    w = np.maximum(np.hypot(*(xy[edges[:, 0]] - xy[edges[:, 1]]).T), 1e-9)
+    edges = np.unique(np.sort(edges, axis=1), axis=0).reshape(-1, 2)
+    return edges, np.maximum(np.hypot(*(xy[edges[:, 0]] - xy[edges[:, 1]]).T), 1e-9)
+
+
+def mst_edges(xy: np.ndarray) -> np.ndarray:
+    """Edges (vertex index pairs) of the Euclidean minimum spanning tree over ``xy``.
+
+    The Euclidean MST is a subgraph of the Delaunay triangulation, so only its edges are weighed
+    (:func:`near_pairs`).
+    """
+    n = len(xy)
+    if n < 2:
+        return np.zeros((0, 2), dtype="int64")
+    edges, w = near_pairs(xy)
     mst = minimum_spanning_tree(coo_matrix((w, (edges[:, 0], edges[:, 1])), shape=(n, n))).tocoo()
     return np.column_stack([mst.row, mst.col])
 
@@ -243,58 +251,6 @@ def fibre_reach(rg: RoadGraph, fibre_xy: np.ndarray) -> FibreReach | None:
         rg.csr, directed=False, indices=sources, min_only=True, return_predecessors=True
     )
     return FibreReach(dist, pred)
-
-
-def road_route(
-    rg: RoadGraph, xy: np.ndarray, reach: FibreReach | None
-) -> tuple[shapely.Geometry, float, float, float]:
-    """Route along roads: (geometry, road_m, drop_m, link_m).
-
-    ``road_m`` is the Steiner tree over the area's road vertices (searched in the road graph
-    around them, the whole graph when that part does not connect them), ``drop_m`` the straight
-    drops from addresses to their road vertex, ``link_m`` the network distance to the nearest
-    fibre.
-    """
-    drop, node = rg.tree.query(xy)
-    terminals = np.unique(node)
-    hang = np.flatnonzero(drop > 0)
-    drops = shapely.linestrings(np.stack([xy[hang], rg.xy[node[hang]]], axis=1))
-    lines = list(np.asarray(drops, dtype=object))
-    link = 0.0
-    if reach is not None:
-        nearest = terminals[np.argmin(reach.dist[terminals])]
-        link = float(reach.dist[nearest])
-        if np.isfinite(link) and link > 0:
-            path = [nearest]
-            while reach.pred[path[-1]] >= 0:
-                path.append(reach.pred[path[-1]])
-            lines.append(shapely.linestrings(rg.xy[path]))
-        link = link if np.isfinite(link) else 0.0
-    road = 0.0
-    if len(terminals) > 1:
-        edges = _steiner(rg, terminals)
-        road = float(np.hypot(*(rg.xy[edges[:, 0]] - rg.xy[edges[:, 1]]).T).sum())
-        lines += list(shapely.linestrings(rg.xy[edges]))
-    geom = (
-        shapely.line_merge(shapely.multilinestrings(lines)) if lines else shapely.MultiLineString()
-    )
-    return geom, road, float(drop.sum()), link
-
-
-def _steiner(rg: RoadGraph, terminals: np.ndarray) -> np.ndarray:
-    """Steiner tree edges over ``terminals``, searched in the road graph around them (their
-    bounding box grown by a third of its size, at least 1 km); the whole graph when that part
-    does not connect them."""
-    pts = rg.xy[terminals]
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    margin = max(1_000.0, float((hi - lo).max()) / 3)
-    inside = vertices_in_box(rg, lo - margin, hi + margin)
-    sub = rg.csr[inside][:, inside]
-    local = np.searchsorted(inside, terminals)
-    _, labels = connected_components(sub, directed=False)
-    if len(set(labels[local].tolist())) == 1:
-        return inside[steiner_tree_edges(sub, local)]
-    return steiner_tree_edges(rg.csr, terminals)
 
 
 def duct_zone(ducts: gpd.GeoDataFrame | None, tolerance_m: float) -> shapely.Geometry | None:

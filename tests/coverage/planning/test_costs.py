@@ -13,7 +13,7 @@ from dekning.coverage.planning.areas import build_areas
 from dekning.coverage.planning.costs import estimate_costs
 from dekning.coverage.planning.routing import build_road_graph
 from dekning.errors import InputError
-from dekning.money import round_half_up
+from dekning.money import round_half_up, round_kroner
 
 
 def _two_houses_on_an_l_road(make_world):
@@ -35,17 +35,20 @@ def test_routes_along_roads_and_ducts_lower_cost(make_world):
     plain, routes = estimate_costs(areas, world, area_of, PLAIN, roads=roads)
     assert plain["metode"].iloc[0] == "veg" and plain["omveg"].iloc[0] == 1.0
     assert plain["trase_m"].iloc[0] == 2_040.0 and plain["route_m"].iloc[0] == 2_040.0
-    assert plain["kost_grofting"].iloc[0] == 1_020_000  # 2 040 m × 500 kr
+    # 2 000 m of road and two 20 m drops (the houses are too far apart to share one).
+    assert plain[["stikk_m", "stikk_prosjekt_m", "stikk_eier_m"]].iloc[0].tolist() == [40, 40, 0]
+    assert plain["kost_grofting"].iloc[0] == 1_000_000  # 2 000 m × 500 kr
+    assert plain["kost_stikk"].iloc[0] == 20_000 and plain["kost_total"].iloc[0] == 1_020_000
     assert routes.crs.to_epsg() == 25833 and routes.length.iloc[0] == pytest.approx(2_040.0)
     ducts = gpd.GeoDataFrame(geometry=[shapely.LineString([(0, 2), (1_000, 2)])], crs=25833)
     # The road graph may be given instead of the roads: the same figures.
     ducted, _ = estimate_costs(
         areas, world, area_of, PLAIN, roads=build_road_graph(roads), ducts=ducts
     )
-    # About 1 000 m (plus a few metres of drop near the duct) now cost 100 kr/m instead of 500.
+    # About 1 000 m of road (drops are not measured) now cost 100 kr/m instead of 500.
     in_duct = ducted["i_trekkror_m"].iloc[0]
     assert in_duct == pytest.approx(1_015, abs=20)
-    assert ducted["kost_grofting"].iloc[0] == int(round_half_up(1_020_000 - 400 * in_duct))
+    assert ducted["kost_grofting"].iloc[0] == int(round_half_up(1_000_000 - 400 * in_duct))
 
 
 def test_ground_classes_raise_the_cost(line_world):
@@ -92,16 +95,18 @@ def test_default_run_cost_columns(default_result, default_config):
     c = default_config.costs
     assert (areas["metode"] == "veg").all() and (areas["omveg"] == 1.0).all()
     # Every metre figure has at most one decimal, and the parts never exceed the route.
-    metres = areas[["trase_m", "link_m", "route_m", "i_trekkror_m", "grunn_fjell_m", "grunn_myr_m"]]
+    drops = ["stikk_m", "stikk_prosjekt_m", "stikk_eier_m"]
+    metres = areas[["trase_m", *drops, "link_m", "route_m", "i_trekkror_m", "grunn_fjell_m"]]
     assert np.allclose(metres * 10, np.round(metres * 10))
-    assert (
-        areas["i_trekkror_m"] + areas["grunn_fjell_m"] + areas["grunn_myr_m"] <= areas["route_m"]
-    ).all()
+    # Ducts and ground classes are measured on the road and link part of the route.
+    road = areas["route_m"] - areas["stikk_m"]
+    assert (areas["i_trekkror_m"] + areas["grunn_fjell_m"] + areas["grunn_myr_m"] <= road).all()
     assert (areas["route_m"] == np.round(areas["trase_m"] + areas["link_m"], 1)).all()
-    assert (
-        areas["kost_total"]
-        == areas["kost_grofting"] + areas["kost_tilknytning"] + areas["kost_utstyr"]
-    ).all()
+    assert (areas["stikk_prosjekt_m"] + areas["stikk_eier_m"] == areas["stikk_m"]).all()
+    rate = c.cost_per_metre_nok if c.drop_cost_per_metre_nok is None else c.drop_cost_per_metre_nok
+    assert (areas["kost_stikk"] == round_kroner(areas["stikk_prosjekt_m"] * rate)).all()
+    parts = ["kost_grofting", "kost_stikk", "kost_tilknytning", "kost_utstyr"]
+    assert (areas["kost_total"] == areas[parts].sum(axis=1)).all()
     assert (areas["kost_utstyr"] == c.fixed_equipment_nok).all()
 
 

@@ -11,13 +11,13 @@ from scipy.sparse.csgraph import minimum_spanning_tree
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import pdist, squareform
 
+from dekning.coverage.planning.drops import access_route
 from dekning.coverage.planning.routing import (
     build_road_graph,
     duct_zone,
     length_in_ground,
     length_in_zone,
     mst_edges,
-    road_route,
     steiner_tree_edges,
     straight_route,
 )
@@ -62,9 +62,10 @@ def test_routes_follow_roads():
     )
     rg = build_road_graph(roads)
     xy = np.array([[0.0, 20.0], [1_020.0, 1_000.0]])
-    geom, road, drop, link = road_route(rg, xy, None)
-    assert road == pytest.approx(2_000.0) and drop == pytest.approx(40.0) and link == 0.0
-    assert geom.length == pytest.approx(2_040.0)
+    r = access_route(rg, xy, None)
+    assert r.road_m == pytest.approx(2_000.0) and r.drop_m == pytest.approx(40.0)
+    assert r.link_m == 0.0 and r.geometry.length == pytest.approx(2_040.0)
+    assert r.drop_in.tolist() == pytest.approx([20.0, 20.0]) and r.shared == 0
 
 
 def test_steiner_tree_joins_three_ends_of_a_star():
@@ -89,8 +90,9 @@ def test_disconnected_road_pieces_are_joined():
         crs=25833,
     )
     rg = build_road_graph(roads)
-    _, road, _, _ = road_route(rg, np.array([[0.0, 0.0], [230.0, 0.0]]), None)
-    assert road == pytest.approx(230.0)
+    assert access_route(rg, np.array([[0.0, 0.0], [230.0, 0.0]]), None).road_m == pytest.approx(
+        230.0
+    )
 
 
 def test_a_far_road_piece_is_joined_to_the_largest_piece():
@@ -105,9 +107,9 @@ def test_a_far_road_piece_is_joined_to_the_largest_piece():
         crs=25833,
     )
     rg = build_road_graph(roads)
-    _, road, _, _ = road_route(rg, np.array([[0.0, 0.0], [8_000.0, 0.0]]), None)
+    road = access_route(rg, np.array([[0.0, 0.0], [8_000.0, 0.0]]), None).road_m
     assert road == pytest.approx(8_000.0)
-    _, road, _, _ = road_route(rg, np.array([[0.0, 0.0], [300.0, 9_000.0]]), None)
+    road = access_route(rg, np.array([[0.0, 0.0], [300.0, 9_000.0]]), None).road_m
     assert road == pytest.approx(9_000.0 + 300.0)  # joined at (0, 0)-(0, 9 000)
 
 
