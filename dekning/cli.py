@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
+import typer.rich_utils
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -33,10 +34,15 @@ from dekning.summary import format_summary
 from dekning.surveys.report import validate_survey_cli
 from dekning.textsafe import terminal_text
 
+typer.rich_utils.ARGUMENTS_PANEL_TITLE = "Argumenter"
+typer.rich_utils.OPTIONS_PANEL_TITLE = "Valg"
+typer.rich_utils.COMMANDS_PANEL_TITLE = "Kommandoer"
+typer.rich_utils.DEFAULT_STRING = "[standard: {}]"
+typer.rich_utils.REQUIRED_LONG_STRING = "[påkrevd]"
 app = typer.Typer(
     name="dekning",
     help="Bredbånd- og mobildekning for kommuner: dekning per adresse, utbyggingsområder, "
-    "kommunal egenandel, kart og API. Broadband and mobile coverage planner.",
+    "kommunal egenandel, kart og API.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -49,7 +55,7 @@ out = Console(markup=False, emoji=False, highlight=False)
 ConfigOpt = Annotated[
     Path | None,
     typer.Option(
-        "--config", "-c", help="TOML configuration; default: the embedded synthetic data set."
+        "--config", "-c", help="Oppsettsfil (TOML); uten den: det innebygde syntetiske datasettet."
     ),
 ]
 
@@ -72,7 +78,7 @@ def _config(path: Path | None) -> Config:
 
 @app.callback(invoke_without_command=True)
 def _main(
-    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+    version: Annotated[bool, typer.Option("--version", help="Vis versjonen og avslutt.")] = False,
 ) -> None:
     if version:
         out.print(f"dekning {__version__}")
@@ -83,7 +89,8 @@ def scenario_table(scenarios: pd.DataFrame) -> Table:
     """The budget scenarios side by side (municipal co-funding per year), in kroner."""
     table = Table(title="Budsjettscenarioer (kommunal egenandel per år)")
     for col in ("budsjett", "områder", "enheter", "kommunal", "statlig", "kr per enhet"):
-        table.add_column(col, justify="left" if col == "områder" else "right")
+        text = col == "områder"  # area ids wrap between ids; figures never wrap inside
+        table.add_column(col, justify="left" if text else "right", no_wrap=not text)
     rows: list[dict[Hashable, Any]] = scenarios.to_dict("records")
     for r in rows:
         budget = r["budsjett"]
@@ -98,14 +105,17 @@ def scenario_table(scenarios: pd.DataFrame) -> Table:
     return table
 
 
-@app.command()
+@app.command(
+    help="Kjør hele analysen og skriv resultatmappa. Uten --config brukes det innebygde "
+    "syntetiske datasettet (data/)."
+)
 @_friendly
 def run(
     config: ConfigOpt = None,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Output folder (replaced).")] = Path(
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Resultatmappe (erstattes).")] = Path(
         "dekning-ut"
     ),
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Ingen fremdriftsvisning.")] = False,
 ) -> None:
     """Run the whole analysis and write the output folder.
 
@@ -144,14 +154,21 @@ def run(
     out.print(f"Resultater: {result.out_dir}", highlight=False)
 
 
-@app.command()
+@app.command(
+    help="Kontroller oppsettet og alle inndatafiler (eller en eksport fra spørreundersøkelsen) "
+    "uten å skrive noe."
+)
 @_friendly
 def validate(
     survey: Annotated[
-        Path | None, typer.Argument(help="Survey export (CSV/XLSX) to validate and geocode.")
+        Path | None,
+        typer.Argument(
+            help="Eksport fra spørreundersøkelsen (CSV/XLSX) som skal kontrolleres og geokodes."
+        ),
     ] = None,
     mapping: Annotated[
-        Path | None, typer.Option("--mapping", "-m", help="Column mapping (TOML) for the survey.")
+        Path | None,
+        typer.Option("--mapping", "-m", help="Kolonneoppsett (TOML) for spørreundersøkelsen."),
     ] = None,
     config: ConfigOpt = None,
 ) -> None:
@@ -179,15 +196,18 @@ def validate(
     out.print(table)
 
 
-@app.command()
+@app.command(
+    help="Skriv søknadspakken for ett utbyggingsområde (adresseliste, omriss, "
+    "finansieringsark og sammendrag)."
+)
 @_friendly
 def apply(
     area_id: Annotated[
-        str, typer.Argument(help="Build-out area id, e.g. O-002 (see finansiering.csv).")
+        str, typer.Argument(help="Områdets id, f.eks. O-002 (se finansiering.csv).")
     ],
     config: ConfigOpt = None,
     out_dir: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Folder of the package.")
+        Path | None, typer.Option("--out", "-o", help="Mappe for søknadspakken.")
     ] = None,
 ) -> None:
     """Write the application package of one build-out area (addresses, outline, funding workbook,
@@ -208,43 +228,51 @@ def apply(
     out.print(f"Søknadspakke: {path}", highlight=False)
 
 
-@app.command()
+@app.command(
+    help="Server API-et og kartene over resultatene av en kjøring. Finnes ingen resultater "
+    "ennå, kjøres analysen først. Offentlig kart: /kart. Planleggerkart: /kart/planlegger "
+    "(token som Authorization: Bearer eller ?token=...). API-dokumentasjon: /docs."
+)
 @_friendly
 def serve(
     config: ConfigOpt = None,
     out_dir: Annotated[
-        Path, typer.Option("--out", "-o", help="Output folder of a run (made if missing).")
+        Path,
+        typer.Option("--out", "-o", help="Resultatmappe for en kjøring (lages om den mangler)."),
     ] = Path("dekning-ut"),
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Nettverksgrensesnitt å lytte på.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     access_log: Annotated[
         bool,
         typer.Option(
-            "--access-log/--no-access-log", help="Log every request (a ?token= is hidden)."
+            "--access-log/--no-access-log", help="Logg hver forespørsel (en ?token= skjules)."
         ),
     ] = False,
     planner_token_file: Annotated[
         Path | None,
         typer.Option(
-            help="File whose first line is the token of the planner endpoints (planner map, "
-            f"answers). Without it: the environment variable {TOKEN_ENV}; neither: planner "
-            "endpoints answer 403. Never on the command line, where ps shows it.",
+            help="Fil der første linje er tokenet for planleggertilgang (planleggerkart, "
+            f"enkeltsvar). Uten den: miljøvariabelen {TOKEN_ENV}; ingen av dem: "
+            "planleggertilgang er slått av (403). Aldri på kommandolinja, der ps viser den.",
         ),
     ] = None,
     trusted_proxy: Annotated[
         list[str] | None,
         typer.Option(
             envvar="DEKNING_TRUSTED_PROXIES",
-            help="Address of a reverse proxy whose X-Forwarded-For names the client (repeat "
-            "the option; the variable takes them separated by spaces). Default none: "
-            "X-Forwarded-For is ignored.",
+            help="Adressen til en omvendt mellomtjener (reverse proxy) hvis X-Forwarded-For "
+            "navngir klienten (gjenta valget; variabelen tar dem atskilt med mellomrom). "
+            "Standard ingen: X-Forwarded-For ses bort fra.",
         ),
     ] = None,
     max_header_bytes: Annotated[
-        int, typer.Option(min=1024, help="Longest request head (request line and headers).")
+        int,
+        typer.Option(
+            min=1024, help="Lengste forespørselshode (forespørselslinje og hoder), i byte."
+        ),
     ] = 16_384,
     keep_alive: Annotated[
-        int, typer.Option(min=1, help="Seconds an idle connection is kept after an answer.")
+        int, typer.Option(min=1, help="Sekunder en ledig forbindelse holdes åpen etter et svar.")
     ] = 5,
 ) -> None:
     """Serve the API and the maps (uvicorn) over the results of a run.

@@ -154,11 +154,21 @@ def test_bad_input_names_file_row_and_field(tmp_path, data_dir):
     assert not (tmp_path / "ut").exists()
 
 
-@pytest.mark.parametrize("cmd", ["run", "validate", "serve"])
+@pytest.mark.parametrize("cmd", ["run", "validate", "apply", "serve"])
 def test_help_on_every_command(cmd, tmp_path):
     proc = _cli(cmd, "--help", cwd=tmp_path)
     assert proc.returncode == 0
     assert "Usage" in proc.stdout
+    # dekning's own words are bokmål: the options panel and every option's text
+    assert "Valg" in proc.stdout and "Options" not in proc.stdout
+    for english in ("Output folder", "configuration;", "Show the version", "Folder of"):
+        assert english not in proc.stdout
+
+
+def test_main_help_lists_commands_in_bokmal(tmp_path):
+    proc = _cli("--help", cwd=tmp_path)
+    assert "Kommandoer" in proc.stdout and "Kjør hele analysen" in proc.stdout
+    assert "Broadband" not in proc.stdout
 
 
 def test_validate_reports_inputs(tmp_path):
