@@ -26,11 +26,12 @@ from dekning.coverage.read.addresses import read_addresses, read_boundary
 from dekning.coverage.read.consultation import read_consultation_list
 from dekning.coverage.read.counts import read_address_counts
 from dekning.coverage.read.fixed import read_coverage_polygons, read_fixed_coverage
+from dekning.coverage.read.upgradeable import read_upgradeable
 from dekning.errors import InputError, PlanningError
 from dekning.io import read_lines, read_vector
 from dekning.report import RunReport
 from dekning.result import Frames
-from dekning.rules import eligibility_rule
+from dekning.rules import STATUS_WORD, EligibilityRule, eligibility_rule
 from dekning.schema import MOBILE_ANY_COLUMN
 from dekning.summary import build_summary
 from dekning.surveys.evidence import demand, discrepancies, join_answers, public_demand
@@ -153,8 +154,16 @@ def _map_bounds(f: Frames) -> tuple[float, float, float, float]:
 # ---------------------------------------------------------------- classify
 
 
+def _eligibility_rule(cfg: Config) -> EligibilityRule:
+    """The eligibility rule of the run's scheme year (set, or the current year's)."""
+    return eligibility_rule(cfg.classify.resolved_scheme_year())
+
+
 def classify_addresses(cfg: Config, f: Frames, report: RunReport) -> Frames:
-    """Best fixed offer, speed class, eligibility and mobile classes per address."""
+    """Best fixed offer, speed class, eligibility and mobile classes per address; the addresses
+    the user marks as easily upgradeable to 1 Gbit/s (``input.upgradeable``) are read here."""
+    path = cfg.input.upgradeable
+    upgradeable = read_upgradeable(path, f["addresses"], report) if path is not None else None
     classified = classify(
         f["addresses"],
         f["fixed"],
@@ -162,7 +171,9 @@ def classify_addresses(cfg: Config, f: Frames, report: RunReport) -> Frames:
         counts=f["counts"],
         mobile=f["mobile"],
         consultation=f["consultation"],
+        upgradeable=upgradeable,
         report=report,
+        rule=_eligibility_rule(cfg),
     )
     return {"classified": classified}
 
@@ -250,7 +261,12 @@ def cost_and_fund(cfg: Config, f: Frames, report: RunReport) -> Frames:
         ground=_ground(cfg),
     )
     rule = resolve_rule(cfg.funding, cfg.classify.resolved_scheme_year(), cfg.municipality.county)
-    funding = fund(costs, cfg.funding, rule, f["areas"]["enheter"])
+    eligibility = _eligibility_rule(cfg)
+    funding = fund(costs, cfg.funding, rule, f["areas"]["enheter"]).assign(
+        stotteregel_aar=eligibility.year,
+        stotteregel_status=STATUS_WORD[eligibility.status],
+        stotteregel_kilde=eligibility.source,
+    )
     return {"costs": costs, "routes": routes, "funding": funding}
 
 
@@ -385,9 +401,11 @@ def summarise(cfg: Config, f: Frames, report: RunReport) -> Frames:
         cfg.municipality.name,
         classified,
         f["plan"],
-        eligibility_rule(cfg.classify.resolved_scheme_year()),
+        _eligibility_rule(cfg),
         resolve_rule(cfg.funding, cfg.classify.resolved_scheme_year(), cfg.municipality.county),
         f["survey"],
+        classify_cfg=cfg.classify,
+        state_budget_nok=cfg.funding.state_budget_nok,
     )
     report.figures.update(summary)
     return {"aggregates": aggregates, "summary": summary}

@@ -8,26 +8,76 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 
+from dekning.config import ClassifyConfig
 from dekning.money import nok
-from dekning.rules import CofundingRule, EligibilityRule
+from dekning.rules import (
+    CofundingRule,
+    EligibilityRule,
+    cofunding_line,
+    counted_technologies,
+    eligibility_line,
+    scheme_year_text,
+    speed_text,
+    state_frame_text,
+    status_text,
+)
 from dekning.schema import MOBILE_ANY_COLUMN, TARGET_DOWN_KBPS
 
 
-def _rules(eligibility: EligibilityRule, cofunding: CofundingRule) -> dict[str, Any]:
-    """The rules in force, with their sources and whether they are verified."""
+def _rules(
+    eligibility: EligibilityRule,
+    cofunding: CofundingRule,
+    classify_cfg: ClassifyConfig | None,
+    state_budget_nok: float | None,
+) -> dict[str, Any]:
+    """The rules in force, with their sources and status (``verified``, ``assumed`` or
+    ``config``), the scheme year and whether it was set, and the state frame."""
+    configured = classify_cfg.scheme_year if classify_cfg is not None else eligibility.year
+    techs, techs_status = counted_technologies(
+        eligibility,
+        classify_cfg.counted_technologies if classify_cfg is not None else None,
+        classify_cfg.count_satellite if classify_cfg is not None else False,
+    )
+    floor = eligibility.functional_floor
     return {
         "stotteordning_aar": eligibility.year,
+        "stotteordning_aar_satt": configured is not None,
+        "stotteordning_aar_tekst": scheme_year_text(configured, eligibility.year),
         "stotteregel": {
-            "grense_kbps": eligibility.eligible_below_kbps,
-            "kilde": eligibility.source,
+            "grense_kbps": eligibility.eligible_below_down_kbps,
+            "grense_opp_kbps": eligibility.eligible_below_up_kbps,
+            "krav_ned_kbps": eligibility.target_down_kbps,
+            "krav_opp_kbps": eligibility.target_up_kbps,
+            "teknologier": list(techs),
+            "teknologier_status": techs_status,
+            "oppgraderbar_unntak": eligibility.upgradeable_exclusion,
+            "funksjonell_grense": None
+            if floor is None
+            else {
+                "ned_kbps": floor.down_kbps,
+                "opp_kbps": floor.up_kbps,
+                "status": floor.status,
+                "kilde": floor.source,
+            },
+            "status": eligibility.status,
+            "status_tekst": status_text(eligibility.status),
             "verifisert": eligibility.verified,
+            "kilde": eligibility.source,
+            "kilder": list(eligibility.sources),
+            "merknad": eligibility.note,
+            "linje": eligibility_line(eligibility),
         },
         "egenandelsregel": {
             "regel": cofunding.rule,
             "pct": cofunding.pct,
             "region": cofunding.region,
             "kilde": cofunding.source,
+            "status": cofunding.status,
+            "status_tekst": status_text(cofunding.status),
+            "linje": cofunding_line(cofunding),
         },
+        "statlig_ramme_nok": state_budget_nok,
+        "statlig_ramme": state_frame_text(state_budget_nok),
     }
 
 
@@ -38,6 +88,9 @@ def build_summary(
     eligibility: EligibilityRule,
     cofunding: CofundingRule,
     survey: dict[str, Any] | None = None,
+    *,
+    classify_cfg: ClassifyConfig | None = None,
+    state_budget_nok: float | None = None,
 ) -> dict[str, Any]:
     """Headline figures of one run.
 
@@ -50,9 +103,14 @@ def build_summary(
     areas
         Areas with funding (whole NOK) and the selection (``valgt``).
     eligibility, cofunding
-        The rules in force, with their sources and verified status.
+        The rules in force, with their sources and status.
     survey
         Survey counts (``totalt``, ``godkjent``, ``avvist`` rows, ``treffrate``, ``avvik``).
+    classify_cfg
+        The run's classification settings: whether the scheme year was set, the counted
+        technologies (None: the year was set and the rule's technologies count).
+    state_budget_nok
+        The county's frame of state money (None: unknown, no cap).
     """
     chosen = areas[areas["valgt"]]
     summary: dict[str, Any] = {
@@ -70,8 +128,14 @@ def build_summary(
         "valgte_omrader": chosen["area_id"].tolist(),
         "kommunal_egenandel_valgte": int(chosen["kommunal"].sum()),
         "enheter_valgte": int(chosen["enheter"].sum()),
-        **_rules(eligibility, cofunding),
+        **_rules(eligibility, cofunding, classify_cfg, state_budget_nok),
     }
+    if "under_funksjonell" in classified:
+        below = classified["under_funksjonell"].astype(bool)
+        summary["under_funksjonell_adresser"] = int(below.sum())
+        summary["under_funksjonell_husstander"] = int(classified.loc[below, "hus"].sum())
+    if "kan_oppgraderes" in classified:
+        summary["kan_oppgraderes_adresser"] = int(classified["kan_oppgraderes"].sum())
     if MOBILE_ANY_COLUMN in classified:
         summary["husstander_uten_god_mobil"] = int(
             classified.loc[~classified[MOBILE_ANY_COLUMN].astype(bool), "hus"].sum()
@@ -87,8 +151,41 @@ def build_summary(
     return summary
 
 
+def _rule_lines(s: dict[str, Any]) -> list[str]:
+    """The rules in force, their status and sources, the scheme year and the state frame."""
+    rule, cof = s["stotteregel"], s["egenandelsregel"]
+    techs = ", ".join(rule["teknologier"])
+    lines = [
+        f"Støtteordningens år: {s['stotteordning_aar_tekst']}",
+        rule["linje"],
+        f"  Støtteberettiget uten tilbud ≥ {speed_text(rule['grense_kbps'], rule['grense_opp_kbps'])}"
+        f"; teller som dekning: {techs} ({status_text(rule['teknologier_status'])})",
+    ]
+    if rule["krav_ned_kbps"]:
+        target = speed_text(rule["krav_ned_kbps"], rule["krav_opp_kbps"])
+        lines.append(f"  Nettet som bygges må gi minst {target}")
+    floor = rule["funksjonell_grense"]
+    if floor is not None and "under_funksjonell_husstander" in s:
+        lines.append(
+            f"Under funksjonell internettilgang "
+            f"(< {speed_text(floor['ned_kbps'], floor['opp_kbps'])}, "
+            f"{status_text(floor['status'])}): {s['under_funksjonell_husstander']} husstander "
+            f"({s['under_funksjonell_adresser']} adresser)"
+        )
+    if "kan_oppgraderes_adresser" in s:
+        used = "" if rule["oppgraderbar_unntak"] else " (årets regel har ikke dette unntaket)"
+        lines.append(
+            f"Kan enkelt oppgraderes til 1 Gbit/s: {s['kan_oppgraderes_adresser']} adresser{used}"
+        )
+    lines += [cof["linje"], f"Statlig ramme: {s['statlig_ramme'].removeprefix('statlig ramme: ')}"]
+    return lines
+
+
 def format_summary(s: dict[str, Any]) -> str:
-    """The short summary printed at the end of a run (bokmål, figures a planner quotes)."""
+    """The short summary printed at the end of a run (bokmål, figures a planner quotes), with
+    the status of the rule each figure rests on."""
+    rule_status = f"regel {s['stotteordning_aar']}: {s['stotteregel']['status_tekst']}"
+    cof_status = f"egenandelsregel: {s['egenandelsregel']['status_tekst']}"
     lines = [
         f"Kommune: {s['kommune']}",
         f"Adresser: {s['adresser']}  (husstander: {s['husstander']})",
@@ -100,9 +197,9 @@ def format_summary(s: dict[str, Any]) -> str:
         )
     lines += [
         f"Støtteberettigede adresser: {s['stotteberettigede_adresser']}  "
-        f"(enheter: {s['stotteberettigede_enheter']})",
+        f"(enheter: {s['stotteberettigede_enheter']})  [{rule_status}]",
         f"Utbyggingsområder: {s['omrader']}  (kostnad alle: {nok(s['kost_total_alle'])})",
-        f"Kommunal egenandel, alle områder: {nok(s['kommunal_egenandel_alle'])}",
+        f"Kommunal egenandel, alle områder: {nok(s['kommunal_egenandel_alle'])}  [{cof_status}]",
         f"Valgt innenfor budsjett: {', '.join(s['valgte_omrader']) or 'ingen'}  "
         f"({s['enheter_valgte']} enheter, egenandel {nok(s['kommunal_egenandel_valgte'])})",
     ]
@@ -113,7 +210,7 @@ def format_summary(s: dict[str, Any]) -> str:
             f"{sv['avvist']} avvist, {sv['geokodet_andel']:.1%} geokodet, "
             f"{sv['avvik']} avvik mot operatørdata"
         )
-    return "\n".join(lines)
+    return "\n".join([*lines, *_rule_lines(s)])
 
 
 __all__ = ["build_summary", "format_summary"]

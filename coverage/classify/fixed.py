@@ -5,6 +5,8 @@ All work is whole-array (pandas group-bys and numpy), no loop over addresses.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 import geopandas as gpd
 import numpy as np
 import pandas as pd
@@ -15,7 +17,12 @@ from dekning.config import ClassifyConfig
 from dekning.crs import require_crs, ssb_grid_id
 from dekning.io import map_values
 from dekning.report import RunReport
-from dekning.rules import EligibilityRule, eligibility_rule
+from dekning.rules import (
+    DEFAULT_COUNTED,
+    EligibilityRule,
+    counted_technologies,
+    eligibility_rule,
+)
 from dekning.schema import SPEED_CLASS_LOWER_KBPS, SPEED_CLASSES
 
 # Preference when two technologies give the same best download.
@@ -72,41 +79,66 @@ def operator_lists(
     return n, pd.Series(np.asarray(joined, dtype=object), index=index)
 
 
-def best_fixed_offer(fixed: pd.DataFrame, count_satellite: bool = False) -> pd.DataFrame:
-    """Per address: best download/upload, best technology, operator count and names.
+def best_fixed_offer(
+    fixed: pd.DataFrame,
+    counted: Collection[str] = DEFAULT_COUNTED,
+    meets: Mapping[str, tuple[int, int]] | None = None,
+) -> pd.DataFrame:
+    """Per address: the best counted offer, operator count and names, and which speed pairs
+    some counted offer reaches.
+
+    The best offer is one row as a whole: the highest download, then the highest upload, then
+    the preferred technology (:data:`TECH_RANK`); its upload is that row's upload. Whether an
+    address reaches a threshold of download *and* upload is asked of every row (``meets``): one
+    offer must give both, as the EU 2023 guidelines put it ("no network will give ≥ 1 Gbit/s
+    down and ≥ 150 Mbit/s up"). Vectorised: one group-by over the rows.
 
     Parameters
     ----------
     fixed
         Rows ``adrid, tilb, tek, ned, opp`` (kbit/s), as from
         :func:`dekning.coverage.read.fixed.read_fixed_coverage`.
-    count_satellite
-        Count satellite offers (Nkom's consultation does not).
+    counted
+        Nkom ``tek`` values whose offers count (the rule's list,
+        :func:`dekning.rules.counted_technologies`); other rows are left out.
+    meets
+        Name → ``(down_kbps, up_kbps)``: a bool column of that name, True where one counted
+        offer gives at least both.
 
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``adrid``: ``best_down_kbps``, ``best_up_kbps``, ``best_tek``,
-        ``n_operators``, ``operators`` (comma-separated, sorted), ``has_fibre``.
+        Indexed by ``adrid`` (addresses with a counted offer): ``best_down_kbps``,
+        ``best_up_kbps``, ``best_tek``, ``n_operators``, ``operators`` (comma-separated,
+        sorted), ``has_fibre`` and the columns named in ``meets``.
     """
-    rows = fixed if count_satellite else fixed[fixed["tek"].to_numpy() != "satellitt"]
+    meets = dict(meets or {})
+    rows = fixed[fixed["tek"].isin(list(counted)).to_numpy()]
     rank = map_values(rows["tek"], TECH_RANK, 0).astype("int64")
-    # One integer score per row: download first, technology preference breaks ties.
-    score = rows["ned"].to_numpy().astype("int64") * 8 + rank
+    down = np.nan_to_num(np.asarray(rows["ned"], dtype="float64")).astype("int64")
+    up = np.nan_to_num(np.asarray(rows["opp"], dtype="float64")).astype("int64")
+    # One integer key per row: download, then upload, then technology preference.
+    cap = (1 << 24) - 1  # 16.7 Gbit/s: faster offers tie, which only matters between them
+    key = (np.minimum(down, cap) << 27) | (np.minimum(up, cap) << 3) | rank
     ids = rows["adrid"].to_numpy()
-    g = pd.DataFrame(
-        {"score": score, "opp": rows["opp"].to_numpy(), "fibre": rank == TECH_RANK["fiber"]}
-    )
-    agg = g.groupby(ids, sort=False).max()
+    codes, uniques = pd.factorize(ids)
+    flags = {name: (down >= d) & (up >= u) for name, (d, u) in meets.items()}
+    g = pd.DataFrame({"key": key, "fibre": rank == TECH_RANK["fiber"], **flags})
+    agg = g.groupby(codes, sort=True).max()  # codes 0..n-1: row i is address uniques[i]
+    # The first row of each address whose key is the address's best.
+    hit = np.flatnonzero(key == agg["key"].to_numpy()[codes])
+    _, first = np.unique(codes[hit], return_index=True)
+    best = hit[first]
     by_rank = {r: t for t, r in TECH_RANK.items()}
     out = pd.DataFrame(
         {
-            "best_down_kbps": agg["score"].to_numpy() // 8,
-            "best_tek": map_values(agg["score"].to_numpy() % 8, by_rank, ""),
-            "best_up_kbps": agg["opp"].to_numpy(),
+            "best_down_kbps": down[best],
+            "best_tek": map_values(rank[best], by_rank, ""),
+            "best_up_kbps": up[best],
             "has_fibre": agg["fibre"].to_numpy(),
+            **{name: agg[name].to_numpy(dtype=bool) for name in meets},
         },
-        index=pd.Index(agg.index.to_numpy(), name="adrid"),
+        index=pd.Index(np.asarray(uniques), name="adrid"),
     )
     n_ops, names = operator_lists(ids, rows["tilb"].array)
     out["n_operators"] = n_ops
@@ -132,10 +164,17 @@ def classify(
     counts: pd.DataFrame | None = None,
     mobile: pd.DataFrame | None = None,
     consultation: pd.DataFrame | None = None,
+    upgradeable: np.ndarray | None = None,
     report: RunReport | None = None,
     rule: EligibilityRule | None = None,
 ) -> gpd.GeoDataFrame:
     """Coverage status and support eligibility of every address.
+
+    An address is covered when one offer of a counted technology gives at least the rule's
+    download and upload (:func:`best_fixed_offer`); otherwise it is eligible when it has
+    eligible units (households, businesses and — by default — public buildings, counted as
+    virksomheter; ``cfg.count_public_buildings``), is not on the ``upgradeable`` list (years
+    whose rule has that exclusion) and, when a consultation list is given, is on it.
 
     Parameters
     ----------
@@ -144,20 +183,25 @@ def classify(
     fixed
         Fixed coverage rows in kbit/s (None: no data; no address has an offer).
     cfg
-        Scheme year, thresholds, ``default_households`` (for addresses without counts).
+        Scheme year, counted technologies, ``count_satellite``, ``count_public_buildings``,
+        ``default_households`` (for addresses without counts).
     counts, mobile, consultation
         ``adrid`` with :data:`COUNT_FIELDS`; :func:`~.mobile.sample_mobile`'s output (indexed
-        like ``addresses``); Nkom's consultation
-        list (only listed addresses are then eligible).
+        like ``addresses``); Nkom's consultation list (only listed addresses are then eligible).
+    upgradeable
+        Address ids whose existing network can easily be upgraded to 1 Gbit/s
+        (:func:`dekning.coverage.read.upgradeable.read_upgradeable`); None: no such list.
     report, rule
-        Warnings; the eligibility rule (default: ``cfg.scheme_year``'s).
+        Warnings; the eligibility rule (default: ``cfg.resolved_scheme_year()``'s).
 
     Returns
     -------
     geopandas.GeoDataFrame
         ``addresses`` (EPSG:25833) plus counts, :data:`BEST_COLUMNS` (kbit/s; 0 without offer),
         ``speed_class``, mobile columns, ``eligible``, ``band``, ``reason``, ``eligible_units``
-        (households, businesses and public buildings of eligible addresses) and ``ssb_rute_250``.
+        (the eligible units of eligible addresses), ``ssb_rute_250``; ``under_funksjonell``
+        (no counted offer reaches the rule's "funksjonell internettilgang" floor; only when the
+        rule has one) and ``kan_oppgraderes`` (on the ``upgradeable`` list; only when given).
 
     Raises
     ------
@@ -166,20 +210,36 @@ def classify(
     """
     require_crs(addresses, "addresses (classification)")
     report, rule = report or RunReport(), rule or eligibility_rule(cfg.resolved_scheme_year())
+    counted, _ = counted_technologies(rule, cfg.counted_technologies, cfg.count_satellite)
+    meets = {"covered": (rule.eligible_below_down_kbps, rule.eligible_below_up_kbps)}
+    floor = rule.functional_floor
+    if floor is not None:
+        meets["functional"] = (floor.down_kbps, floor.up_kbps)
     out = addresses.copy()
     ids = out["adrid"].to_numpy()
-    columns = _counts(ids, counts, cfg, report) | _best_offers(ids, fixed, cfg, report)
+    columns = _counts(ids, counts, cfg, report) | _best_offers(ids, fixed, counted, meets, report)
+    covered = columns.pop("covered")
+    functional = columns.pop("functional", None)
     columns["speed_class"] = speed_class(columns["best_down_kbps"])
     if mobile is not None:
         columns.update({str(c): mobile[c].to_numpy() for c in mobile.columns})
     for name, values in columns.items():
         out[name] = values
-    units = out["hus"].to_numpy() + out["naering"].to_numpy() + out["offentlig"].to_numpy()
-    eligible, reason = _eligibility(out, units, rule, consultation, report)
+    units = out["hus"].to_numpy() + out["naering"].to_numpy()
+    if cfg.count_public_buildings:
+        units = units + out["offentlig"].to_numpy()
+    listed_upgradeable = None if upgradeable is None else np.isin(ids, upgradeable)
+    eligible, reason = _eligibility(
+        out, units, covered, rule, consultation, listed_upgradeable, report
+    )
     out["eligible"] = eligible
     out["band"] = _bands(out["best_down_kbps"].to_numpy(), eligible, rule)
     out["reason"] = reason
     out["eligible_units"] = np.where(eligible, units, 0)
+    if functional is not None:
+        out["under_funksjonell"] = ~functional
+    if listed_upgradeable is not None:
+        out["kan_oppgraderes"] = listed_upgradeable
     out["ssb_rute_250"] = ssb_grid_id(out.geometry.x.to_numpy(), out.geometry.y.to_numpy(), 250)
     return out
 
@@ -212,10 +272,15 @@ def _counts(
 
 
 def _best_offers(
-    ids: np.ndarray, fixed: pd.DataFrame | None, cfg: ClassifyConfig, report: RunReport
+    ids: np.ndarray,
+    fixed: pd.DataFrame | None,
+    counted: Collection[str],
+    meets: Mapping[str, tuple[int, int]],
+    report: RunReport,
 ) -> dict[str, np.ndarray]:
-    """:data:`BEST_COLUMNS` in the order of ``ids``: 0 / empty / False where there is no offer.
-    Coverage rows of addresses not in the register are ignored and counted."""
+    """:data:`BEST_COLUMNS` and the ``meets`` flags in the order of ``ids``: 0 / empty / False
+    where there is no counted offer. Coverage rows of addresses not in the register are ignored
+    and counted."""
     if fixed is not None and len(fixed):
         unknown = ~fixed["adrid"].isin(ids)
         report.warn(
@@ -225,9 +290,9 @@ def _best_offers(
             int(unknown.sum()),
             fixed.loc[unknown, "adrid"].unique().tolist(),
         )
-        best = best_fixed_offer(fixed[~unknown], cfg.count_satellite).reindex(ids)
+        best = best_fixed_offer(fixed[~unknown], counted, meets).reindex(ids)
     else:
-        best = pd.DataFrame(index=ids, columns=list(BEST_COLUMNS))
+        best = pd.DataFrame(index=ids, columns=[*BEST_COLUMNS, *meets])
     return {
         "best_down_kbps": best["best_down_kbps"].fillna(0).astype("int64").to_numpy(),
         "best_up_kbps": best["best_up_kbps"].fillna(0).astype("int64").to_numpy(),
@@ -235,31 +300,51 @@ def _best_offers(
         "n_operators": best["n_operators"].fillna(0).astype("int64").to_numpy(),
         "operators": best["operators"].fillna("").astype(str).to_numpy(),
         "has_fibre": best["has_fibre"].fillna(False).astype(bool).to_numpy(),
+        **{name: best[name].fillna(False).astype(bool).to_numpy() for name in meets},
     }
+
+
+UPGRADEABLE_REASON = "kan enkelt oppgraderes til 1 Gbit/s (ikke støtteberettiget)"
 
 
 def _eligibility(
     out: pd.DataFrame,
     units: np.ndarray,
+    covered: np.ndarray,
     rule: EligibilityRule,
     consultation: pd.DataFrame | None,
+    upgradeable: np.ndarray | None,
     report: RunReport,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Eligible (bool) and the reason (bokmål text) of every address under ``rule``: it lacks
-    an offer of ``rule.eligible_below_kbps``, has a household or business, and (when a
-    consultation list is given) is on Nkom's list."""
+    """Eligible (bool) and the reason (bokmål text) of every address under ``rule``: it is not
+    ``covered`` (no counted offer reaches the rule's download and upload), has an eligible unit,
+    is not marked ``upgradeable`` (when the rule has that exclusion) and (when a consultation
+    list is given) is on Nkom's list."""
     ids = out["adrid"].to_numpy()
-    lacks = out["best_down_kbps"].to_numpy() < rule.eligible_below_kbps
+    lacks = ~covered
     only_cabins = (units == 0) & (out["fritid"].to_numpy() > 0)
-    eligible = lacks & (units > 0)
-    reason = np.where(
-        ~lacks,
-        f"har tilbud ≥ {rule.eligible_below_kbps // 1000} Mbit/s",
-        np.where(
-            only_cabins,
+    excluded = np.zeros(len(ids), dtype=bool)
+    if upgradeable is not None and rule.upgradeable_exclusion:
+        excluded = upgradeable
+    elif upgradeable is not None:
+        report.warn(
+            "classify",
+            "upgradeable_not_in_rule",
+            f"the {rule.year} rule has no 'easily upgradeable to 1 Gbit/s' exclusion: "
+            "input.upgradeable is not used",
+            int(upgradeable.sum()),
+            ids[upgradeable].tolist(),
+        )
+    eligible = lacks & (units > 0) & ~excluded
+    reason = np.select(
+        [~lacks, only_cabins, units == 0, excluded],
+        [
+            f"har tilbud ≥ {rule.threshold_text()}",
             "kun fritidsbolig (ikke støtteberettiget)",
-            np.where(units == 0, "ingen husstand eller virksomhet", "mangler tilbud"),
-        ),
+            "ingen husstand eller virksomhet",
+            UPGRADEABLE_REASON,
+        ],
+        default=f"mangler tilbud ≥ {rule.threshold_text()}",
     ).astype(object)
     if consultation is None:
         return eligible, reason
@@ -277,8 +362,9 @@ def _eligibility(
 
 def _bands(down_kbps: np.ndarray, eligible: np.ndarray, rule: EligibilityRule) -> np.ndarray:
     """The rule's band of each eligible address: the first band (rising ``below_kbps``) whose
-    limit its best download (kbit/s) is below; empty for the others."""
-    names = np.array([name for name, _ in rule.bands] + [""], dtype=object)
+    limit its best download (kbit/s) is below, the last band when only its upload falls short;
+    empty for the others."""
+    names = np.array([name for name, _ in rule.bands], dtype=object)
     limits = np.array([below for _, below in rule.bands], dtype="int64")
-    band = names[np.searchsorted(limits, down_kbps, side="right")]
-    return np.where(eligible, band, "").astype(object)
+    pos = np.minimum(np.searchsorted(limits, down_kbps, side="right"), len(names) - 1)
+    return np.where(eligible, names[pos], "").astype(object)

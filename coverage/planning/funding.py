@@ -26,7 +26,7 @@ from dekning.money import (
     rounddown_kroner,
     roundup_kroner,
 )
-from dekning.rules import CofundingRule, cofunding_rule
+from dekning.rules import STATUS_WORD, CofundingRule, cofunding_rule
 from dekning.schema import require
 
 Kroner = np.ndarray | int
@@ -36,10 +36,14 @@ Kroner = np.ndarray | int
 def resolve_rule(cfg: FundingConfig, year: int, county: str) -> CofundingRule:
     """The co-funding rule in force: from the rule table (``auto``) or set in the config.
 
+    A rule or percentage set in the configuration has the status ``config`` (shown as "satt i
+    konfigurasjonen"); its source is ``cofunding_source`` when given.
+
     Parameters
     ----------
     cfg
-        ``cofunding_rule`` (``auto`` or a rule kind) and ``cofunding_pct`` (share, or None).
+        ``cofunding_rule`` (``auto`` or a rule kind), ``cofunding_pct`` (share, or None) and
+        ``cofunding_source`` (where an override comes from).
     year
         Scheme year.
     county
@@ -47,13 +51,16 @@ def resolve_rule(cfg: FundingConfig, year: int, county: str) -> CofundingRule:
     """
     base = cofunding_rule(year, county)
     rule = base
+    given = cfg.cofunding_source.strip()
     if cfg.cofunding_rule != "auto":
         pct = base.pct if cfg.cofunding_rule == base.rule else 0.0
-        rule = CofundingRule("config", cfg.cofunding_rule, pct, "configuration")
+        source = given or "konfigurasjonen (funding.cofunding_rule)"
+        rule = CofundingRule("config", cfg.cofunding_rule, pct, source, "config")
     if cfg.cofunding_pct is not None:
-        rule = replace(
-            rule, pct=cfg.cofunding_pct, source=rule.source + " (pct from configuration)"
-        )
+        source = rule.source
+        if rule.status != "config":
+            source += "; prosent satt i konfigurasjonen" + (f" ({given})" if given else "")
+        rule = replace(rule, pct=cfg.cofunding_pct, source=source, status="config")
     return rule
 
 
@@ -127,7 +134,9 @@ def fund(
     pandas.DataFrame
         ``area_id``, ``kost_total``, ``tilbyder``, ``private``, ``stottebehov``,
         ``lokal_minimum``, ``statlig``, ``fylke``, ``kommunal``, ``kost_per_enhet``,
-        ``kommunal_per_tilknytning`` (all money in whole NOK, int64), ``regel``, ``regel_pct``.
+        ``kommunal_per_tilknytning`` (all money in whole NOK, int64), ``regel``, ``regel_pct``,
+        ``regel_status`` (``verifisert``, ``antatt`` or ``konfigurasjon``) and ``regel_kilde``
+        (the rule's source).
 
     Raises
     ------
@@ -162,6 +171,8 @@ def fund(
             "kommunal_per_tilknytning": _per(municipal, connections),
             "regel": rule.rule,
             "regel_pct": rule.pct,
+            "regel_status": STATUS_WORD.get(rule.status, rule.status),
+            "regel_kilde": rule.source,
         }
     )
     reconcile(out)

@@ -6,7 +6,8 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from dekning.rules import CofundingRule, EligibilityRule
+from dekning.config import ClassifyConfig
+from dekning.rules import CofundingRule, EligibilityRule, eligibility_rule
 from dekning.summary import build_summary, format_summary
 
 
@@ -38,10 +39,10 @@ def test_summary_figures_by_hand():
     classified, areas = _inputs()
     elig = EligibilityRule(
         year=2024,
-        eligible_below_kbps=100_000,
+        eligible_below_down_kbps=100_000,
         bands=(("M100", 100_000),),
-        source="kilde",
-        verified=False,
+        sources=("kilde",),
+        status="assumed",
     )
     cofund = CofundingRule(region="national", rule="none", pct=0.0, source="kilde 2")
     s = build_summary("Testkommune", classified, areas, elig, cofund)
@@ -58,3 +59,48 @@ def test_summary_figures_by_hand():
     assert "Valgt innenfor budsjett: O-2  (4 enheter, egenandel 500\u00a0001\u00a0kr)" in text
     lines = text.splitlines()
     assert lines[3].startswith("Husstander uten god mobildekning")
+
+
+def test_rule_status_scheme_year_and_state_frame_are_shown():
+    classified, areas = _inputs()
+    classified["under_funksjonell"] = [False, False, True]
+    rule = eligibility_rule(2026)
+    cofund = CofundingRule("config", "pct_of_total", 0.2, "fylkets utlysning", "config")
+    s = build_summary("Testkommune", classified, areas, rule, cofund, classify_cfg=ClassifyConfig())
+    assert (
+        s["stotteregel"]["status"] == "assumed" and s["stotteregel"]["grense_opp_kbps"] == 150_000
+    )
+    assert s["stotteordning_aar_satt"] is False and s["statlig_ramme_nok"] is None
+    assert (s["under_funksjonell_adresser"], s["under_funksjonell_husstander"]) == (1, 3)
+    text = format_summary(s)
+    assert (
+        "Støtteberettigede adresser: 2  (enheter: 6)  [regel 2026: ANTATT (ikke verifisert)]"
+        in text
+    )
+    assert "[egenandelsregel: satt i konfigurasjonen]" in text
+    assert "Støtteordningens år: 2026 (ikke satt: inneværende år)" in text
+    assert f"Regel: 2026, ANTATT (ikke verifisert) – kilde: {rule.source}" in text
+    assert "Støtteberettiget uten tilbud ≥ 1000/150 Mbit/s" in text
+    assert "teller som dekning: fiber, kabel, dsl, ftb, radio (ANTATT (ikke verifisert))" in text
+    assert (
+        "Under funksjonell internettilgang (< 20/5 Mbit/s, ANTATT (ikke verifisert)): 3 husstander (1 adresser)"
+        in text
+    )
+    assert "Egenandelsregel: satt i konfigurasjonen – kilde: fylkets utlysning" in text
+    assert "Statlig ramme: ukjent (ingen grense)" in text
+    # A year set in the configuration, satellite counted and a known frame.
+    cfg = ClassifyConfig(scheme_year=2024, count_satellite=True)
+    s = build_summary(
+        "Testkommune",
+        classified.drop(columns="under_funksjonell"),
+        areas,
+        eligibility_rule(2024),
+        cofund,
+        classify_cfg=cfg,
+        state_budget_nok=58_400_000,
+    )
+    text = format_summary(s)
+    assert "Støtteordningens år: 2024 (satt i konfigurasjonen)" in text
+    assert "[regel 2024: verifisert]" in text and "Under funksjonell" not in text
+    assert "radio, satellitt (satt i konfigurasjonen)" in text
+    assert "Statlig ramme: 58\u00a0400\u00a0000\u00a0kr" in text

@@ -11,7 +11,7 @@ import pytest
 import shapely
 
 from dekning.config import ClassifyConfig
-from dekning.coverage.classify.fixed import classify, speed_class
+from dekning.coverage.classify.fixed import UPGRADEABLE_REASON, classify, speed_class
 from dekning.crs import ssb_grid_id
 from dekning.errors import InputError
 from dekning.report import RunReport
@@ -160,17 +160,169 @@ def test_bands_are_the_first_limit_below(world):
     addr, fixed, counts = world
     rule = EligibilityRule(
         year=2099,
-        eligible_below_kbps=200_000,
+        eligible_below_down_kbps=200_000,
         bands=(("M10", 10_000), ("M50", 50_000), ("M200", 200_000)),
-        source="test",
-        verified=True,
+        sources=("test",),
+        status="verified",
     )
     out = classify(addr, fixed, ClassifyConfig(), counts=counts, rule=rule).set_index("adrid")
     # best offers 1000, 150, 40, 0 (satellite not counted), 0 Mbit/s; address 4 only a cabin
     assert out["eligible"].tolist() == [False, True, True, False, True]
     assert out["band"].tolist() == ["", "M200", "M50", "", "M10"]
-    assert out.loc[2, "reason"] == "mangler tilbud"
+    assert out.loc[2, "reason"] == "mangler tilbud ≥ 200 Mbit/s"
     assert out.loc[1, "reason"] == "har tilbud ≥ 200 Mbit/s"
+
+
+def _one_offer_each(offers: list[list[tuple[str, int, int]]]) -> tuple:
+    """Address ``i + 1`` (one household each, 10 m apart) with the offers ``offers[i]``
+    (technology, down, up in kbit/s)."""
+    n = len(offers)
+    addr = gpd.GeoDataFrame(
+        {"adrid": np.arange(1, n + 1)},
+        geometry=shapely.points(270_000 + 10 * np.arange(n), np.full(n, 7_000_000.0)),
+        crs=25833,
+    )
+    fixed = pd.DataFrame(
+        [
+            (i + 1, f"Op{j}", tek, d, u)
+            for i, row in enumerate(offers)
+            for j, (tek, d, u) in enumerate(row)
+        ],
+        columns=["adrid", "tilb", "tek", "ned", "opp"],
+    )
+    counts = pd.DataFrame({"adrid": np.arange(1, n + 1), "hus": 1})
+    return addr, fixed, counts
+
+
+EDGES_2026 = [
+    [("fiber", 999_999, 150_000)],  # 1 kbit/s short of 1 Gbit/s down
+    [("fiber", 1_000_000, 150_000)],  # exactly at both thresholds: covered
+    [("fiber", 1_000_000, 149_999)],  # 1 kbit/s short of 150 Mbit/s up
+    [("fiber", 2_000_000, 100_000), ("kabel", 1_000_000, 150_000)],  # the second gives both
+    [("fiber", 1_000_000, 100_000), ("kabel", 500_000, 200_000)],  # no one offer gives both
+    [],  # no offer at all
+]
+
+
+def test_2026_thresholds_at_their_edges_down_and_up():
+    addr, fixed, counts = _one_offer_each(EDGES_2026)
+    out = classify(addr, fixed, ClassifyConfig(scheme_year=2026), counts=counts).set_index("adrid")
+    assert out["eligible"].tolist() == [True, False, True, False, True, True]
+    assert out.loc[2, "reason"] == "har tilbud ≥ 1000/150 Mbit/s"
+    assert out.loc[3, "reason"] == "mangler tilbud ≥ 1000/150 Mbit/s"
+    # Bands by the best download; an address lacking only upload falls in the last band.
+    assert out["band"].tolist() == ["M1000", "", "M1000", "", "M1000", "M100"]
+    # The best offer is one row as a whole: highest download, then its own upload.
+    assert out.loc[4, ["best_down_kbps", "best_up_kbps"]].tolist() == [2_000_000, 100_000]
+    assert out.loc[5, ["best_down_kbps", "best_up_kbps", "best_tek"]].tolist() == [
+        1_000_000,
+        100_000,
+        "fiber",
+    ]
+
+
+def test_2024_threshold_at_its_edge_and_without_an_upload_test():
+    offers = [
+        [("dsl", 99_999, 50_000)],
+        [("kabel", 100_000, 1)],  # 1 kbit/s up: no upload test before 2026
+    ]
+    addr, fixed, counts = _one_offer_each(offers)
+    out = classify(addr, fixed, ClassifyConfig(scheme_year=2024), counts=counts)
+    assert out["eligible"].tolist() == [True, False]
+    assert out["band"].tolist() == ["M100", ""]
+    assert "under_funksjonell" not in out  # 2024 has no functional floor
+
+
+TECH_OFFERS = [
+    [("ftb", 1_000_000, 200_000)],
+    [("satellitt", 1_000_000, 200_000)],
+    [("annet", 1_000_000, 200_000)],
+    [("radio", 1_000_000, 200_000)],
+]
+
+
+def test_which_technologies_count_as_coverage():
+    addr, fixed, counts = _one_offer_each(TECH_OFFERS)
+    out = classify(addr, fixed, ClassifyConfig(scheme_year=2026), counts=counts)
+    # FTB and radio count; satellite and "annet" do not (DOMAIN.md §9.1).
+    assert out["eligible"].tolist() == [False, True, True, False]
+    assert out["best_down_kbps"].tolist() == [1_000_000, 0, 0, 1_000_000]
+    sat = ClassifyConfig(scheme_year=2026, count_satellite=True)
+    assert classify(addr, fixed, sat, counts=counts)["eligible"].tolist() == [
+        False,
+        False,
+        True,
+        False,
+    ]
+    only_fibre = ClassifyConfig(scheme_year=2026, counted_technologies=("fiber", "annet"))
+    assert classify(addr, fixed, only_fibre, counts=counts)["eligible"].tolist() == [
+        True,
+        True,
+        False,
+        True,
+    ]
+
+
+def test_functional_floor_class_2026():
+    offers = [
+        [("dsl", 19_999, 5_000)],
+        [("dsl", 20_000, 4_999)],
+        [("dsl", 20_000, 5_000)],  # exactly the floor: functional
+        [("dsl", 40_000, 1_000), ("radio", 10_000, 10_000)],  # neither offer gives both
+        [],
+    ]
+    addr, fixed, counts = _one_offer_each(offers)
+    out = classify(addr, fixed, ClassifyConfig(scheme_year=2026), counts=counts)
+    assert out["under_funksjonell"].tolist() == [True, True, False, True, True]
+    assert out["eligible"].all()  # the floor is a reported class, not a test
+
+
+def test_upgradeable_addresses_are_excluded_where_the_rule_says_so(world):
+    addr, fixed, counts = world
+    report = RunReport()
+    out = classify(
+        addr,
+        fixed,
+        ClassifyConfig(scheme_year=2024),
+        counts=counts,
+        upgradeable=np.array([3, 4]),
+        report=report,
+    ).set_index("adrid")
+    # Address 3 (40 Mbit/s) would be eligible; address 4 is a holiday home anyway.
+    assert out["eligible"].tolist() == [False, False, False, False, True]
+    assert out.loc[3, "reason"] == UPGRADEABLE_REASON
+    assert out.loc[4, "reason"].startswith("kun fritidsbolig")
+    assert out["kan_oppgraderes"].tolist() == [False, False, True, True, False]
+    assert out["eligible_units"].tolist() == [0, 0, 0, 0, 1]
+    assert "upgradeable_not_in_rule" not in report.codes()
+    # 2020 has no such exclusion: the list is reported and not used.
+    report = RunReport()
+    old = classify(
+        addr,
+        fixed,
+        ClassifyConfig(scheme_year=2020),
+        counts=counts,
+        upgradeable=np.array([5]),
+        report=report,
+    )
+    assert old["eligible"].tolist() == [False, False, False, False, True]
+    w = {x.code: x for x in report.warnings}["upgradeable_not_in_rule"]
+    assert (w.count, w.examples) == (1, ["5"])
+
+
+def test_public_buildings_count_only_when_switched_on(world):
+    addr, fixed, counts = world
+    counts = counts.assign(hus=[1, 2, 0, 0, 1], naering=0, offentlig=[0, 0, 2, 0, 1])
+    on = classify(addr, fixed, ClassifyConfig(scheme_year=2024), counts=counts)
+    # Address 3 (40 Mbit/s) has only two public buildings: eligible as two virksomheter.
+    assert on["eligible"].tolist() == [False, False, True, False, True]
+    assert on["eligible_units"].tolist() == [0, 0, 2, 0, 2]
+    off = classify(
+        addr, fixed, ClassifyConfig(scheme_year=2024, count_public_buildings=False), counts=counts
+    )
+    assert off["eligible"].tolist() == [False, False, False, False, True]
+    assert off["eligible_units"].tolist() == [0, 0, 0, 0, 1]
+    assert off.loc[off["adrid"] == 3, "reason"].item() == "ingen husstand eller virksomhet"
 
 
 def test_mobile_columns_are_carried_over(world):

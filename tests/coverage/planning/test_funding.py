@@ -216,16 +216,44 @@ def test_a_broken_plan_is_a_reconciliation_error_naming_area_and_difference():
 def test_resolve_rule_from_table_and_configuration():
     auto = resolve_rule(FundingConfig(), 2024, "Trøndelag")
     assert (auto.region, auto.rule, auto.pct) == ("trondelag", "pct_of_state_grant", 0.30)
+    assert auto.status == "verified"
+    assert resolve_rule(FundingConfig(), 2026, "Trøndelag").status == "assumed"
     # A rule set in the configuration keeps the table's percentage only if it is the same rule.
     same = resolve_rule(FundingConfig(cofunding_rule="pct_of_state_grant"), 2024, "trondelag")
-    assert (same.region, same.pct, same.source) == ("config", 0.30, "configuration")
-    other = resolve_rule(FundingConfig(cofunding_rule="pct_of_total"), 2024, "trondelag")
-    assert (other.rule, other.pct) == ("pct_of_total", 0.0)
+    assert (same.region, same.pct, same.status) == ("config", 0.30, "config")
+    assert same.source == "konfigurasjonen (funding.cofunding_rule)"
+    other = resolve_rule(
+        FundingConfig(cofunding_rule="pct_of_total", cofunding_source="Fylkets utlysning 2026"),
+        2024,
+        "trondelag",
+    )
+    assert (other.rule, other.pct, other.source) == ("pct_of_total", 0.0, "Fylkets utlysning 2026")
     pct = resolve_rule(FundingConfig(cofunding_pct=0.2), 2020, "Agder")
-    assert (pct.region, pct.rule, pct.pct) == ("national", "pct_of_total", 0.2)
-    assert pct.source.endswith("(pct from configuration)")
+    assert (pct.region, pct.rule, pct.pct, pct.status) == (
+        "national",
+        "pct_of_total",
+        0.2,
+        "config",
+    )
+    assert pct.source.endswith("; prosent satt i konfigurasjonen")
+    sourced = resolve_rule(FundingConfig(cofunding_pct=0.2, cofunding_source="vedtak"), 2020, "x")
+    assert sourced.source.endswith("; prosent satt i konfigurasjonen (vedtak)")
     with pytest.raises(RuleError, match="ingen regel for lokale bidrag i 2010"):
         resolve_rule(FundingConfig(), 2010, "trondelag")
+
+
+def test_the_rule_s_status_and_source_go_with_every_area():
+    costs = pd.DataFrame(
+        {"area_id": ["O-1", "O-2"], "kost_total": [1_000, 2_000], "tilknytninger": [1.0, 2.0]}
+    )
+    assumed = CofundingRule("trondelag", "pct_of_state_grant", 0.3, "som 2024", "assumed")
+    out = fund(costs, FundingConfig(), assumed, pd.Series([1, 2]))
+    assert out["regel_status"].tolist() == ["antatt", "antatt"]
+    assert out["regel_kilde"].tolist() == ["som 2024", "som 2024"]
+    configured = resolve_rule(FundingConfig(cofunding_rule="none"), 2024, "trondelag")
+    assert fund(costs, FundingConfig(), configured, pd.Series([1, 2]))["regel_status"].iloc[0] == (
+        "konfigurasjon"
+    )
 
 
 def test_default_run_totals_reconcile(default_result):
