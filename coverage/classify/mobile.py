@@ -311,16 +311,22 @@ def _from_rows(
             int((~known).sum()),
             np.unique(rows["adrid"].to_numpy()[~known]).tolist(),
         )
-    pairs = np.unique(pair)
-    down = np.zeros((len(addresses), len(pairs)), dtype="int64")
-    ned = rows["ned"].to_numpy()
-    np.maximum.at(down, (pos[known], np.searchsorted(pairs, pair[known])), ned[known])
-    reached = np.searchsorted(tiers_arr, down, side="right")  # tiers reached, 0..len(tiers)
-    tier_kbps = np.r_[0, tiers_arr][reached]
+    pairs = np.flatnonzero(np.bincount(pair, minlength=len(ops) * len(techs)))
+    column_of = np.zeros(len(ops) * len(techs), dtype="int64")
+    column_of[pairs] = np.arange(len(pairs))
+    down = np.zeros(len(addresses) * len(pairs), dtype="int64")  # addresses × pairs, flat
+    slot = pos[known] * len(pairs) + column_of[pair[known]]
+    ned = rows["ned"].to_numpy()[known]
+    down[slot] = ned  # one row per address and pair, as read_mobile_rows gives: done
+    if not np.array_equal(down[slot], ned):  # repeated pairs with other speeds: the fastest
+        np.maximum.at(down, slot, ned)
+    down = down.reshape(len(addresses), len(pairs))
+    tier_of = np.r_[0, tiers_arr]
     layers = [MobileLayer(str(ops[c // len(techs)]), str(techs[c % len(techs)])) for c in pairs]
     for j, layer in enumerate(layers):
-        out[layer.column] = np.where(reached[:, j] > 0, 2, 0).astype("int8")
-        out[layer.tier_column] = tier_kbps[:, j]
+        reached = np.searchsorted(tiers_arr, down[:, j], side="right")  # 0..len(tiers)
+        out[layer.column] = np.where(reached > 0, 2, 0).astype("int8")
+        out[layer.tier_column] = tier_of[reached]
     return out, layers
 
 
