@@ -320,11 +320,13 @@ def _from_rows(
     down[slot] = ned  # one row per address and pair, as read_mobile_rows gives: done
     if not np.array_equal(down[slot], ned):  # repeated pairs with other speeds: the fastest
         np.maximum.at(down, slot, ned)
-    down = down.reshape(len(addresses), len(pairs))
+    by_pair = down.reshape(len(addresses), len(pairs))
     tier_of = np.r_[0, tiers_arr]
-    layers = [MobileLayer(str(ops[c // len(techs)]), str(techs[c % len(techs)])) for c in pairs]
+    layers = [
+        MobileLayer(str(ops[c // len(techs)]), str(techs[c % len(techs)])) for c in pairs.tolist()
+    ]
     for j, layer in enumerate(layers):
-        reached = np.searchsorted(tiers_arr, down[:, j], side="right")  # 0..len(tiers)
+        reached = np.searchsorted(tiers_arr, by_pair[:, j], side="right")  # 0..len(tiers)
         out[layer.column] = np.where(reached > 0, 2, 0).astype("int8")
         out[layer.tier_column] = tier_of[reached]
     return out, layers
