@@ -14,7 +14,7 @@ import tomllib
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -185,7 +185,7 @@ class ClassifyConfig(_Section):
     @classmethod
     def _rising_tiers(cls, v: tuple[int, ...]) -> tuple[int, ...]:
         if not v or list(v) != sorted(set(v)):
-            raise ValueError("mobile_speed_tiers_kbps must be one or more rising speeds")
+            raise ValueError("mobile_speed_tiers_kbps må være én eller flere stigende hastigheter")
         return v
 
     @field_validator("mobile_indoor_dbm")
@@ -193,7 +193,7 @@ class ClassifyConfig(_Section):
     def _indoor_above_outdoor(cls, v: float, info: ValidationInfo) -> float:
         outdoor = info.data.get("mobile_outdoor_dbm")
         if outdoor is not None and v < outdoor:
-            raise ValueError("mobile_indoor_dbm must be >= mobile_outdoor_dbm")
+            raise ValueError("mobile_indoor_dbm må være ≥ mobile_outdoor_dbm")
         return v
 
 
@@ -329,18 +329,60 @@ class Config(_Section):
     privacy: PrivacyConfig = PrivacyConfig()
 
 
+PYDANTIC_BOKMAL = {
+    "int_type": "må være et heltall",
+    "int_parsing": "må være et heltall",
+    "int_from_float": "må være et heltall",
+    "float_type": "må være et tall",
+    "float_parsing": "må være et tall",
+    "finite_number": "må være et endelig tall",
+    "bool_type": "må være true eller false",
+    "bool_parsing": "må være true eller false",
+    "string_type": "må være tekst",
+    "dict_type": "må være en tabell",
+    "tuple_type": "må være en liste",
+    "list_type": "må være en liste",
+    "greater_than_equal": "må være minst {ge}",
+    "greater_than": "må være større enn {gt}",
+    "less_than_equal": "må være høyst {le}",
+    "less_than": "må være mindre enn {lt}",
+    "literal_error": "må være en av {expected}",
+    "string_too_long": "er for lang (høyst {max_length} tegn)",
+    "string_too_short": "er for kort (minst {min_length} tegn)",
+    "string_pattern_mismatch": "har feil form (mønster {pattern})",
+    "too_long": "har for mange elementer (høyst {max_length})",
+    "too_short": "har for få elementer (minst {min_length})",
+    "path_type": "må være en filsti (tekst)",
+}
+"""Bokmål for pydantic's error types (``{...}`` filled from the error's context); a type not
+listed is shown with pydantic's own message."""
+
+
+def _message(e: Any) -> str:
+    """One validation error of pydantic in bokmål."""
+    ctx = e.get("ctx") or {}
+    if e["type"] == "value_error":
+        return str(ctx.get("error", e["msg"])).removeprefix("Value error, ")
+    template = PYDANTIC_BOKMAL.get(e["type"])
+    if template is None:
+        return str(e["msg"])
+    try:
+        return template.format(**{k: v for k, v in ctx.items()})
+    except (KeyError, IndexError):
+        return str(e["msg"])
+
+
 def _format_validation_error(err: ValidationError, source: str) -> str:
     lines = []
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"])
         if e["type"] == "extra_forbidden":
-            lines.append(f"unknown key '{key}'")
+            lines.append(f"ukjent nøkkel '{key}'")
         elif e["type"] == "missing":
-            lines.append(f"missing key '{key}'")
+            lines.append(f"mangler nøkkelen '{key}'")
         else:
-            got = e.get("input")
-            lines.append(f"'{key}': {e['msg']} (got {got!r})")
-    return f"{source}: invalid configuration: " + "; ".join(lines)
+            lines.append(f"'{key}': {_message(e)} (fikk {e.get('input')!r})")
+    return f"{source}: ugyldig oppsett: " + "; ".join(lines)
 
 
 def _resolve_paths(raw: dict, base: Path) -> dict:
@@ -381,11 +423,11 @@ def _decode(raw: bytes, path: Path) -> str:
         text = raw.decode("cp1252")
     except UnicodeDecodeError as err:
         raise ConfigError(
-            f"{path}: the configuration file is neither UTF-8 nor Windows-1252 text "
-            f"(byte {err.start}); save it as UTF-8"
+            f"{path}: oppsettsfila er verken UTF-8- eller Windows-1252-tekst "
+            f"(byte {err.start}); lagre den som UTF-8"
         ) from None
     if "\x00" in text:
-        raise ConfigError(f"{path}: the configuration file is not text; save it as UTF-8")
+        raise ConfigError(f"{path}: oppsettsfila er ikke tekst; lagre den som UTF-8")
     return text
 
 
@@ -402,14 +444,14 @@ def load_config(path: str | Path) -> Config:
     try:
         raw_bytes = path.read_bytes()
     except FileNotFoundError:
-        raise ConfigError(f"{path}: configuration file not found") from None
+        raise ConfigError(f"{path}: fant ikke oppsettsfila") from None
     except OSError as err:
-        raise ConfigError(f"{path}: cannot read the configuration file: {err.strerror}") from None
+        raise ConfigError(f"{path}: kan ikke lese oppsettsfila: {err.strerror}") from None
     text = _decode(raw_bytes, path)
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML: {err}") from None
+        raise ConfigError(f"{path}: ikke gyldig TOML: {err}") from None
     return parse_config(raw, path.resolve().parent, str(path))
 
 

@@ -134,7 +134,7 @@ def test_bad_config_is_one_message_without_traceback(tmp_path):
     )
     proc = _cli("run", "--config", str(bad), cwd=tmp_path)
     assert proc.returncode == 2
-    assert "unknown key 'input.adresser'" in proc.stderr
+    assert "ukjent nøkkel 'input.adresser'" in proc.stderr
     assert "costs.take_up" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
     assert not (tmp_path / "dekning-ut").exists()

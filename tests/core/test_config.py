@@ -34,9 +34,9 @@ def test_relative_paths_are_read_from_the_config_folder(tmp_path):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('[input]\naddresses = "a.csv"\nunknown = 1\n', "unknown key 'input.unknown'"),
-        ('[inputs]\naddresses = "a.csv"\n', "unknown key 'inputs'"),
-        ("[classify]\nscheme_year = 2024\n", "missing key 'input.addresses'"),
+        ('[input]\naddresses = "a.csv"\nunknown = 1\n', "ukjent nøkkel 'input.unknown'"),
+        ('[inputs]\naddresses = "a.csv"\n', "ukjent nøkkel 'inputs'"),
+        ("[classify]\nscheme_year = 2024\n", "mangler nøkkelen 'input.addresses'"),
         (
             '[input]\naddresses = "a.csv"\n[costs]\ncost_per_metre_nok = -5\n',
             "'costs.cost_per_metre_nok'",
@@ -51,7 +51,7 @@ def test_relative_paths_are_read_from_the_config_folder(tmp_path):
         ),
         (
             '[input]\naddresses = "a.csv"\n[classify]\nmobile_outdoor_dbm = -90\nmobile_indoor_dbm = -100\n',
-            "mobile_indoor_dbm must be >= mobile_outdoor_dbm",
+            "mobile_indoor_dbm må være ≥ mobile_outdoor_dbm",
         ),
         (
             '[input]\naddresses = "a.csv"\nmobile = [{ operator = "telenor", technology = "3g", path = "x.tif" }]\n',
@@ -67,12 +67,12 @@ def test_invalid_configs_name_the_key(tmp_path, text, expected):
 
 
 def test_not_toml(tmp_path):
-    with pytest.raises(ConfigError, match="not valid TOML"):
+    with pytest.raises(ConfigError, match="ikke gyldig TOML"):
         load_config(write(tmp_path, "[input\naddresses = 'a'"))
 
 
 def test_missing_file(tmp_path):
-    with pytest.raises(ConfigError, match="not found"):
+    with pytest.raises(ConfigError, match="fant ikke oppsettsfila"):
         load_config(tmp_path / "none.toml")
 
 
@@ -107,12 +107,31 @@ def test_utf8_with_bom_and_windows_1252_are_read(tmp_path):
 def test_configuration_that_is_not_text(tmp_path):
     p = tmp_path / "c.toml"
     p.write_bytes(b'[input]\naddresses = "\x81\x8d.csv"\n')  # neither UTF-8 nor Windows-1252
-    with pytest.raises(ConfigError, match="neither UTF-8 nor Windows-1252 text"):
+    with pytest.raises(ConfigError, match="verken UTF-8- eller Windows-1252-tekst"):
         load_config(p)
     p.write_bytes('[input]\naddresses = "a.csv"\n'.encode("utf-16"))
-    with pytest.raises(ConfigError, match="not text; save it as UTF-8"):
+    with pytest.raises(ConfigError, match="ikke tekst; lagre den som UTF-8"):
         load_config(p)
     folder = tmp_path / "mappe.toml"
     folder.mkdir()
-    with pytest.raises(ConfigError, match="cannot read the configuration file"):
+    with pytest.raises(ConfigError, match="kan ikke lese oppsettsfila"):
         load_config(folder)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("[areas]\nmax_gap_m = -1\n", "'areas.max_gap_m': må være større enn 0.0 (fikk -1)"),
+        ('[classify]\nmobile_satisfactory = "inne"\n', "må være en av 'indoor' or 'outdoor'"),
+        ('[areas]\nmin_households = "tre"\n', "'areas.min_households': må være et heltall"),
+        ("[classify]\nmobile_speed_tiers_kbps = [100000, 30000]\n", "stigende hastigheter"),
+    ],
+)
+def test_validation_errors_are_bokmal(tmp_path, text, expected):
+    p = tmp_path / "c.toml"
+    p.write_text('[input]\naddresses = "a.csv"\n' + text, encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(p)
+    assert "ugyldig oppsett" in str(caught.value)
+    assert expected in str(caught.value)
+    assert "Input should" not in str(caught.value)
