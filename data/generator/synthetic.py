@@ -475,6 +475,55 @@ def _write_raster(path: Path, data: np.ndarray, transform: rasterio.Affine, noda
         dst.write(data, 1)
 
 
+def _nkom_adr(counts: pd.DataFrame) -> pd.DataFrame:
+    """Nkom's ``adr`` layout as published (``adrid, fylke, komnavn, ertett, hus, pers,
+    fritid``) for the same addresses and counts as ``adressebruk.csv``. ``ertett`` follows the
+    synthetic tettsted rule of ``adressebruk.csv``: the addresses of the three villages."""
+    return pd.DataFrame(
+        {
+            "adrid": counts["adrid"],
+            "fylke": "TRØNDELAG",
+            "komnavn": KOMMUNENAVN,
+            "ertett": counts["ertett"],
+            "hus": counts["hus"],
+            "pers": counts["pers"],
+            "fritid": counts["fritid"],
+        }
+    )
+
+
+MOB_LEVELS_DBM = (-120.0, -110.0, -100.0, -90.0, -80.0)
+"""Signal levels (RSRP, dBm) at which :data:`MOB_DOWN_MBPS` gives the modelled download."""
+MOB_DOWN_MBPS = {"4g": (10.0, 30.0, 100.0, 150.0, 150.0), "5g": (10.0, 30.0, 100.0, 300.0, 500.0)}
+"""Synthetic download model of the ``mob`` rows (Mbit/s at :data:`MOB_LEVELS_DBM`, linear in
+between): 30 Mbit/s at -110 dBm (the default outdoor threshold) and 100 Mbit/s at -100 dBm
+(the default indoor threshold), so the rows agree with the rasters' classes."""
+
+
+def _nkom_mob(ids: np.ndarray, level_at: dict[tuple[str, str], np.ndarray]) -> pd.DataFrame:
+    """Nkom's ``mob`` layout (``adrid, tilb, tek, ned``, kbit/s): one row per address,
+    operator and technology whose raster cell at the address is at least -120 dBm (the
+    default antenna threshold), the download from :data:`MOB_DOWN_MBPS`. No randomness: the
+    rows follow from the rasters."""
+    parts = []
+    for (op, tech), level in level_at.items():
+        dbm = level.astype("float64")
+        has = dbm >= MOB_LEVELS_DBM[0]
+        down = np.interp(dbm[has], MOB_LEVELS_DBM, MOB_DOWN_MBPS[tech])
+        parts.append(
+            pd.DataFrame(
+                {
+                    "adrid": ids[has],
+                    "tilb": op,
+                    "tek": tech,
+                    "ned": np.round(down * 1000.0).astype("int64"),
+                }
+            )
+        )
+    rows = pd.concat(parts, ignore_index=True)
+    return rows.sort_values("adrid", kind="stable").reset_index(drop=True)
+
+
 def _survey(
     addr: pd.DataFrame, fbb: pd.DataFrame, mobile: pd.DataFrame, rng: np.random.Generator
 ) -> pd.DataFrame:
@@ -726,7 +775,7 @@ def generate(out_dir: str | Path, seed: int = 5099) -> dict[str, Path]:
 
     # Counts per address (Nkom `adr` layout + businesses and public buildings).
     paths["address_counts"] = out / "adressebruk.csv"
-    pd.DataFrame(
+    counts = pd.DataFrame(
         {
             "adrid": addr["adresseId"],
             "ertett": addr["settlement"].isin([v.name for v in VILLAGES]),
@@ -736,7 +785,11 @@ def generate(out_dir: str | Path, seed: int = 5099) -> dict[str, Path]:
             "naering": addr["naering"],
             "offentlig": addr["offentlig"],
         }
-    ).to_csv(paths["address_counts"], sep=";", index=False, lineterminator="\n")
+    )
+    counts.to_csv(paths["address_counts"], sep=";", index=False, lineterminator="\n")
+    # The same counts as Nkom publishes `adr` (no businesses, no public buildings).
+    paths["nkom_adr"] = out / "nkom_adr.csv"
+    _nkom_adr(counts).to_csv(paths["nkom_adr"], sep=";", index=False, lineterminator="\n")
 
     # Mobile coverage rasters.
     transform, height, width = raster_grid(boundary)
@@ -746,6 +799,8 @@ def generate(out_dir: str | Path, seed: int = 5099) -> dict[str, Path]:
     gy = np.asarray(gy).reshape(height, width) - cy
     outside = geometry_mask([boundary.buffer(200)], (height, width), transform)
     mobile_at = pd.DataFrame({"adresseId": addr["adresseId"]})
+    cell_rows, cell_cols = rasterio.transform.rowcol(transform, addr["x"], addr["y"])
+    level_at: dict[tuple[str, str], np.ndarray] = {}
     for op in OPERATORS:
         for tech in ("4g", "5g"):
             level = np.round(rsrp(gx, gy, op, tech)).astype("int16")
@@ -753,9 +808,16 @@ def generate(out_dir: str | Path, seed: int = 5099) -> dict[str, Path]:
             p = out / "mobil" / f"{op}_{tech}.tif"
             _write_raster(p, level, transform, -32768)
             paths[f"mobile_{op}_{tech}"] = p
+            level_at[(op, tech)] = level[np.asarray(cell_rows), np.asarray(cell_cols)]
             mobile_at[f"{op}_{tech}"] = rsrp(
                 addr["x"].to_numpy() - cx, addr["y"].to_numpy() - cy, op, tech
             )
+
+    # Nkom-style `mob` rows: modelled outdoor download from the raster cell of each address.
+    paths["nkom_mob"] = out / "nkom_mob.csv"
+    _nkom_mob(addr["adresseId"].to_numpy(), level_at).to_csv(
+        paths["nkom_mob"], sep=";", index=False, lineterminator="\n"
+    )
 
     # Terrain.
     dem = np.round(elevation(gx, gy)).astype("int16")

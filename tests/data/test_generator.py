@@ -28,12 +28,15 @@ def test_generator_rewrites_the_same_bytes(tmp_path, data_dir):
     script = REPO / "data" / "generator" / "generate.py"
     subprocess.run([sys.executable, str(script), str(tmp_path)], check=True, capture_output=True)
     assert _digest(tmp_path) == _digest(data_dir)
-    assert len(_digest(tmp_path)) == 15  # 4 csv, 4 geojson, 7 tif
+    assert len(_digest(tmp_path)) == 17  # 6 csv, 4 geojson, 7 tif
 
 
 def test_default_data_is_labelled_synthetic(data_dir):
     text = (data_dir / "README.md").read_text(encoding="utf-8")
     assert "SYNTHETIC" in text and "made up" in text
+    for p in sorted(data_dir.rglob("*")):
+        if p.suffix in (".csv", ".geojson", ".tif") and "generator" not in p.parts:
+            assert f"`{p.name}`" in text or f"{p.parent.name}/" in text, p.name
 
 
 def test_generator_is_not_installed_with_the_package():
