@@ -45,6 +45,7 @@ from dekning.maps.layers import (
 )
 from dekning.maps.offline import FullscreenControl
 from dekning.money import nok
+from dekning.rules import area_rule_lines
 from dekning.schema import ClassGrid, MobileLayer, operators, require
 
 DEMAND_RAMP = ("#f7fcb9", "#d9f0a3", "#addd8e", "#41ab5d", "#006837")
@@ -79,12 +80,26 @@ POPUP_FIELDS = {
     "statlig_kr": "Statlig tilskudd",
     "kommunal_kr": "Kommunal egenandel",
     "per_enhet_kr": "Kostnad per enhet",
+    "stikk": "Stikkledninger",
     "prioritet": "Prioritet",
+    "regel": "Regel",
+    "egenandelsregel": "Egenandelsregel",
 }
+"""Popup fields and their labels; ``stikk`` only when the areas have the drop columns."""
+DROP_COLUMNS = ("stikk_m", "kost_stikk", "kost_stikk_eier")
+"""Drop columns of the cost model the popup shows when an area has them."""
+
+
+def _whole_metres(value: float) -> str:
+    """Whole metres with a no-break space between thousands: ``12 345 m``."""
+    return f"{value:,.0f}".replace(",", "\u00a0") + "\u00a0m"
 
 
 def area_popup_frame(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Areas in EPSG:4326 with the figures a planner sees in the popup, formatted as text.
+    """Areas in EPSG:4326 with the figures a planner sees in the popup, formatted as text: the
+    rules they rest on with status and source (``regel``, ``egenandelsregel``; "status ukjent"
+    for areas of an older run) and, when the areas have the drop columns, the drops
+    (``stikk``: "X m (prosjektet Y kr, eier Z kr)").
 
     Raises
     ------
@@ -96,6 +111,17 @@ def area_popup_frame(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     chosen = web["valgt"].astype(bool)
     rank = web["rang"].fillna(0).astype(int).astype(str)
     year = web["aar"].fillna(0).astype(int).astype(str)
+    rule, cofunding = area_rule_lines(pd.DataFrame(web.drop(columns="geometry")))
+    extra = {}
+    if all(c in web.columns for c in DROP_COLUMNS):
+        extra["stikk"] = (
+            web["stikk_m"].map(_whole_metres)
+            + " (prosjektet "
+            + web["kost_stikk"].map(nok)
+            + ", eier "
+            + web["kost_stikk_eier"].map(nok)
+            + ")"
+        )
     return gpd.GeoDataFrame(
         {
             "area_id": web["area_id"],
@@ -107,7 +133,10 @@ def area_popup_frame(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             "statlig_kr": web["statlig"].map(nok),
             "kommunal_kr": web["kommunal"].map(nok),
             "per_enhet_kr": web["kost_per_enhet"].map(nok),
+            **extra,
             "prioritet": (rank + " (år " + year + ")").where(chosen, "ikke valgt"),
+            "regel": rule.str.removeprefix("Regel: "),
+            "egenandelsregel": cofunding.str.removeprefix("Egenandelsregel: "),
             "valgt": chosen,
         },
         geometry=web.geometry,
@@ -163,13 +192,15 @@ def _area_style(feature: dict[str, Any]) -> dict[str, Any]:
 
 def _areas_layer(areas: gpd.GeoDataFrame) -> folium.FeatureGroup:
     """Build-out areas (chosen ones filled) with their figures in a popup."""
+    frame = area_popup_frame(areas)
+    fields = [f for f in POPUP_FIELDS if f in frame.columns]
     return feature_group(
         "Utbyggingsområder",
         True,
-        area_popup_frame(areas),
+        frame,
         style_function=_area_style,
         popup=SafePopup(
-            list(POPUP_FIELDS), aliases=list(POPUP_FIELDS.values()), labels=True, max_width=420
+            fields, aliases=[POPUP_FIELDS[f] for f in fields], labels=True, max_width=420
         ),
         tooltip=SafeTooltip(["area_id"], aliases=["Område"]),
     )

@@ -18,13 +18,14 @@ from dekning import __version__
 from dekning.config import Config
 from dekning.crs import require_crs
 from dekning.money import nok
-from dekning.rules import eligibility_rule
+from dekning.rules import eligibility_rule, heading_lines
 
 MAP_PX = 420
 """Width and height of the map image (pixels)."""
 STYLE = """body{font:14px/1.45 system-ui,sans-serif;max-width:820px;margin:24px auto;color:#111}
 table{border-collapse:collapse}th{text-align:left;padding:3px 14px 3px 0;font-weight:600}td{text-align:right}
-.wrap{display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap}@media print{body{margin:0}}"""
+.wrap{display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap}@media print{body{margin:0}}
+.regler{border-left:4px solid #999;padding-left:10px}.antatt{color:#b00000;font-weight:600}"""
 
 
 def _points(px: np.ndarray, py: np.ndarray) -> str:
@@ -110,6 +111,7 @@ def figures(area: pd.Series) -> list[tuple[str, str]]:
         ("Fritidsboliger (ikke støtteberettiget)", f"{int(area['fritid'])}"),
         ("Trasélengde" + method, _metres(area["route_m"])),
         ("Herav i eksisterende trekkrør", _metres(area["i_trekkror_m"])),
+        *_drop_figures(area),
         ("Total prosjektkostnad", nok(area["kost_total"])),
         ("Tilbyders bidrag", nok(area["tilbyder"])),
         ("Private bidrag og dugnad", nok(area["private"])),
@@ -120,6 +122,20 @@ def figures(area: pd.Series) -> list[tuple[str, str]]:
         ("Kostnad per enhet", nok(area["kost_per_enhet"])),
         ("Kommunal egenandel per tilknytning", nok(area["kommunal_per_tilknytning"])),
     ]
+
+
+def _drop_figures(area: pd.Series) -> list[tuple[str, str]]:
+    """The drops (stikkledninger) when the cost model gives them: metres, the project's cost
+    (in the total) and the owner's (outside it)."""
+    if not all(c in area.index and pd.notna(area[c]) for c in ("stikk_m", "kost_stikk")):
+        return []
+    out = [
+        ("Herav stikkledninger", _metres(area["stikk_m"])),
+        ("Stikkledninger, prosjektet", nok(area["kost_stikk"])),
+    ]
+    if "kost_stikk_eier" in area.index and pd.notna(area["kost_stikk_eier"]):
+        out.append(("Stikkledninger, eier (ikke i totalen)", nok(area["kost_stikk_eier"])))
+    return out
 
 
 def rule_text(rule: str, pct: float) -> str:
@@ -157,13 +173,18 @@ def summary_html(
     area_id = escape(str(area["area_id"]))
     rule = escape(rule_text(str(area["regel"]), float(area["regel_pct"])))
     year = cfg.classify.resolved_scheme_year()
-    limit = eligibility_rule(year).eligible_below_kbps // 1000
+    limit = eligibility_rule(year).threshold_text()
+    rules = "<br>".join(
+        f'<span class="antatt">{escape(line)}</span>' if "ANTATT" in line else escape(line)
+        for line in heading_lines(area, cfg)
+    )
     return f"""<!doctype html>
 <html lang="nb"><head><meta charset="utf-8"><title>Område {area_id} – søknadssammendrag</title>
 <style>{STYLE}</style></head>
 <body><h1>{escape(cfg.municipality.name)}: område {area_id}</h1>
 <p>Søknad om bredbåndsstøtte, støtteordningens år {year}. {len(addresses)} adresser mangler tilbud om
-{limit} Mbit/s. Regel for egenandel: {rule}.</p>
+{escape(limit)}. Regel for egenandel: {rule}.</p>
+<p class="regler">{rules}</p>
 <div class="wrap"><div>{svg_map(area_gdf, addresses, route)}</div><table>{rows}</table></div>
 <p>Alle tall er avledet i <code>kostnad_og_finansiering.xlsx</code> (formler), adresselisten i
 <code>adresser.xlsx</code>. Kostnadene er anslag; endelig tilskudd fastsettes gjennom konkurransen.</p>

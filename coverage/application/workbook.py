@@ -5,6 +5,16 @@ state grant, county and municipal co-funding: a case officer can follow and chan
 in Excel or LibreOffice. The formulas round as :mod:`dekning.money` does, so the workbook
 reproduces dekning's figures to the krone.
 
+The heading names the rules the figures rest on, each with its status (``verifisert``,
+``ANTATT (ikke verifisert)`` or ``satt i konfigurasjonen``) and source, the scheme year (set, or
+the current year's) and the county's frame of state money ("ukjent (ingen grense)" when not
+given).
+
+When the area row has the drop (stikkledning) columns of the cost model (``stikk_m``,
+``stikk_prosjekt_m``, ``stikk_eier_m``, ``kost_stikk``, ``kost_stikk_eier``), the sheet has
+input rows for the drop metres and the drop rate, the project's drop cost in the total and the
+owner's drop cost as information outside it; without them the sheet is as before.
+
 Only the formulas written here are formulas (:class:`Formula`); every other text, including
 text from the input (area ids, rule names, ground classes), is stored as text.
 """
@@ -22,10 +32,17 @@ from dekning import __version__
 from dekning.config import Config, CostConfig, FundingConfig
 from dekning.coverage.application.cells import Formula, put
 from dekning.money import annuity_factor
+from dekning.rules import heading_lines
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 """Inputs (assumptions) are yellow."""
 TITLE = "Kostnad og finansiering"
+HEADING_LINES = 3
+"""Lines under the title naming the rules, the scheme year and the state frame."""
+FIRST_ROW = HEADING_LINES + 3
+"""The first row of figures (below the title, the heading lines and the column header)."""
+DROP_COLUMNS = ("stikk_m", "stikk_prosjekt_m", "stikk_eier_m", "kost_stikk", "kost_stikk_eier")
+"""The drop columns of an area row; the sheet prices drops separately when all are there."""
 RULE_NOTES = {
     "pct_of_state_grant": "lokalt ≥ p × statlig tilskudd",
     "pct_of_total": "lokalt (inkl. private) ≥ p × total kostnad",
@@ -42,19 +59,25 @@ class Sheet:
     def add(self, label: str, value: object, unit: str = "", note: str = "") -> str:
         """Add a row; returns the address of its value cell (``B<row>``) for formulas."""
         self.rows.append((label, value, unit, note))
-        return f"B{len(self.rows) + 2}"
+        return f"B{len(self.rows) + FIRST_ROW - 1}"
 
 
-def _units(s: Sheet, area: pd.Series) -> str:
-    """Households, businesses, public buildings, eligible units (returned) and holiday homes."""
+def _units(s: Sheet, area: pd.Series, public_buildings: bool) -> str:
+    """Households, businesses, public buildings (counted as virksomheter when
+    ``classify.count_public_buildings``), eligible units (returned) and holiday homes."""
     hus = s.add("Husstander", int(area["hus"]), "stk", "støtteberettigede adresser i området")
     naering = s.add("Virksomheter", int(area["naering"]), "stk")
-    offentlig = s.add("Offentlige bygg", int(area["offentlig"]), "stk")
-    enheter = s.add(
-        "Støtteberettigede enheter",
-        Formula(f"={hus}+{naering}+{offentlig}"),
+    offentlig = s.add(
+        "Offentlige bygg",
+        int(area["offentlig"]),
         "stk",
-        "fritidsboliger telles ikke",
+        "telles som virksomheter"
+        if public_buildings
+        else "telles ikke (classify.count_public_buildings = false)",
+    )
+    counted = f"={hus}+{naering}+{offentlig}" if public_buildings else f"={hus}+{naering}"
+    enheter = s.add(
+        "Støtteberettigede enheter", Formula(counted), "stk", "fritidsboliger telles ikke"
     )
     s.add(
         "Fritidsboliger i området", int(area["fritid"]), "stk", "rapporteres, ikke støtteberettiget"
@@ -107,21 +130,61 @@ def _trench(s: Sheet, area: pd.Series, c: CostConfig) -> str:
     )
     rest = "".join(f"-{m}" for m, _ in ground)
     extra = "".join(f"+{m}*{p}" for m, p in ground)
+    drops = ""
+    if _has_drops(area):
+        drops = "-" + s.add(
+            "Herav stikkledninger (fra veg til hus)",
+            float(area["stikk_m"]),
+            "m",
+            "prises for seg, se under",
+        )
     return s.add(
         "Graving og kabel",
-        Formula(f"=ROUND(({route}-{ducted}{rest})*{per_m}+{ducted}*{per_m_duct}{extra},0)"),
+        Formula(f"=ROUND(({route}{drops}-{ducted}{rest})*{per_m}+{ducted}*{per_m_duct}{extra},0)"),
         "kr",
+        "langs veg og tilknytning; uten stikkledninger" if drops else "",
     )
 
 
-def _cost(s: Sheet, c: CostConfig, trench: str, enheter: str) -> tuple[str, str]:
-    """Connections and the total project cost: (cost cell, expected connections cell)."""
+def _has_drops(area: pd.Series) -> bool:
+    """Whether the area row has the drop columns of the cost model (:data:`DROP_COLUMNS`)."""
+    return all(c in area.index and pd.notna(area[c]) for c in DROP_COLUMNS)
+
+
+def _drops(s: Sheet, area: pd.Series, c: CostConfig) -> str:
+    """Drop metres the project and the owner pay, the drop rate, the project's drop cost
+    (returned, part of the total) and the owner's (information, outside the total)."""
+    project = s.add("Stikkledninger betalt av prosjektet", float(area["stikk_prosjekt_m"]), "m")
+    owner = s.add("Stikkledninger betalt av eier", float(area["stikk_eier_m"]), "m")
+    rate = c.drop_cost_per_metre_nok
+    price = s.add(
+        "Kostnad per meter stikkledning",
+        c.cost_per_metre_nok if rate is None else rate,
+        "kr/m",
+        "som vanlig graving" if rate is None else "costs.drop_cost_per_metre_nok",
+    )
+    cost = s.add("Stikkledninger (prosjektet)", Formula(f"=ROUND({project}*{price},0)"), "kr")
+    s.add(
+        "Stikkledninger (eier, ikke i totalen)",
+        Formula(f"=ROUND({owner}*{price},0)"),
+        "kr",
+        "betales av eier, f.eks. i tilknytningsavgiften",
+    )
+    return cost
+
+
+def _cost(s: Sheet, c: CostConfig, trench: str, enheter: str, drops: str) -> tuple[str, str]:
+    """Connections and the total project cost (with the project's drop cost ``drops`` when
+    there is a cell for it): (cost cell, expected connections cell)."""
     take = s.add("Forventet tilslutning", c.take_up, "andel")
     conns = s.add("Forventede tilknytninger", Formula(f"={enheter}*{take}"), "stk")
     per_conn = s.add("Kostnad per tilknytning", c.per_connection_nok, "kr")
     conn_cost = s.add("Tilknytninger", Formula(f"=ROUND({enheter}*{take}*{per_conn},0)"), "kr")
     equip = s.add("Utstyr og prosjektledelse", c.fixed_equipment_nok, "kr")
-    cost = s.add("Total prosjektkostnad", Formula(f"={trench}+{conn_cost}+{equip}"), "kr")
+    plus_drops = f"+{drops}" if drops else ""
+    cost = s.add(
+        "Total prosjektkostnad", Formula(f"={trench}{plus_drops}+{conn_cost}+{equip}"), "kr"
+    )
     return cost, conns
 
 
@@ -201,17 +264,22 @@ def _funding(
     s.add("Kommunal egenandel per tilknytning", Formula(f"=ROUND({municipal}/{conns},0)"), "kr")
 
 
-def _write(s: Sheet, area_id: str, path: Path) -> None:
-    """Lay the rows out under a title and a header and save the workbook."""
+def _write(s: Sheet, area_id: str, lines: list[str], path: Path) -> None:
+    """Lay the rows out under a title, the heading lines and a header and save the workbook."""
     wb = Workbook()
     ws = wb.active
     ws.title = TITLE
     put(ws, 1, 1, f"Område {area_id} – kostnad og finansiering (dekning {__version__})")
     ws["A1"].font = Font(bold=True, size=13)
+    for i, line in enumerate(lines, start=2):
+        put(ws, i, 1, line)
+        if "ANTATT" in line:
+            ws.cell(row=i, column=1).font = Font(bold=True, color="C00000")
+    header = HEADING_LINES + 2
     for col, head in enumerate(["Post", "Verdi", "Enhet", "Forklaring"], start=1):
-        put(ws, 2, col, head)
-        ws.cell(row=2, column=col).font = Font(bold=True)
-    for i, (label, value, unit, note) in enumerate(s.rows, start=3):
+        put(ws, header, col, head)
+        ws.cell(row=header, column=col).font = Font(bold=True)
+    for i, (label, value, unit, note) in enumerate(s.rows, start=FIRST_ROW):
         for col, v in enumerate((label, value, unit, note), start=1):
             put(ws, i, col, v)
         cell = ws.cell(row=i, column=2)
@@ -221,7 +289,7 @@ def _write(s: Sheet, area_id: str, path: Path) -> None:
             cell.number_format = "# ##0"
     for letter, width in zip("ABCD", (44, 16, 8, 46), strict=True):
         ws.column_dimensions[letter].width = width
-    put(ws, len(s.rows) + 4, 1, "Gule felt er forutsetninger; resten er formler.")
+    put(ws, len(s.rows) + FIRST_ROW + 1, 1, "Gule felt er forutsetninger; resten er formler.")
     wb.save(path)
 
 
@@ -232,15 +300,20 @@ def funding_workbook(area: pd.Series, cfg: Config, path: Path) -> None:
     ----------
     area
         One row of the run's areas: counts, route metres (``trase_m``, ``link_m``, ``omveg``,
-        ``i_trekkror_m``, ``grunn_<klasse>_m``), ``metode``, ``regel`` and ``regel_pct``.
+        ``i_trekkror_m``, ``grunn_<klasse>_m``), ``metode``, ``regel`` and ``regel_pct``; the
+        rules' status and sources (``stotteregel_aar``, ``stotteregel_status``,
+        ``stotteregel_kilde``, ``regel_status``, ``regel_kilde``) and, when the cost model
+        gives them, the drop columns (:data:`DROP_COLUMNS`).
     cfg
-        Prices (``costs``) and the funding model (``funding``) the run used.
+        Prices (``costs``), the funding model (``funding``), the scheme year and whether public
+        buildings count (``classify``) the run used.
     path
         The ``.xlsx`` file to write.
     """
     s = Sheet()
-    enheter = _units(s, area)
+    enheter = _units(s, area, cfg.classify.count_public_buildings)
     trench = _trench(s, area, cfg.costs)
-    cost, conns = _cost(s, cfg.costs, trench, enheter)
+    drops = _drops(s, area, cfg.costs) if _has_drops(area) else ""
+    cost, conns = _cost(s, cfg.costs, trench, enheter, drops)
     _funding(s, area, cfg.funding, cost, conns, enheter)
-    _write(s, str(area["area_id"]), path)
+    _write(s, str(area["area_id"]), heading_lines(area, cfg), path)

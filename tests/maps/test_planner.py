@@ -105,6 +105,37 @@ def test_a_frame_in_another_crs_is_refused_by_name(small_inputs, frame, named):
     assert named in str(err.value) and err.value.field == "crs"
 
 
+def test_area_popup_shows_the_rules_status_and_the_drops(small_inputs):
+    areas = small_inputs["areas"].assign(
+        stotteregel_aar=2026,
+        stotteregel_status=["antatt", "antatt", "verifisert"],
+        stotteregel_kilde="eur-lex",
+        regel_status="konfigurasjon",
+        regel_kilde="Fylkets utlysning",
+        stikk_m=[1234.4, 0.0, 80.0],
+        kost_stikk=[400_000, 0, 36_000],
+        kost_stikk_eier=[12_000, 0, 0],
+    )
+    popup = area_popup_frame(areas).set_index("area_id")
+    assert popup.loc["O-1", "regel"] == "2026, ANTATT (ikke verifisert) – kilde: eur-lex"
+    assert popup.loc["O-3", "regel"] == "2026, verifisert – kilde: eur-lex"
+    assert popup.loc["O-2", "egenandelsregel"] == (
+        "satt i konfigurasjonen – kilde: Fylkets utlysning"
+    )
+    assert popup.loc["O-1", "stikk"] == (
+        "1\u00a0234\u00a0m (prosjektet 400\u00a0000\u00a0kr, eier 12\u00a0000\u00a0kr)"
+    )
+    html = planner_map(**{**small_inputs, "areas": areas}).get_root().render()
+    for text in ("Stikkledninger", "Egenandelsregel", "ANTATT (ikke verifisert)"):
+        assert _has(html, text), text
+
+
+def test_area_popup_of_an_older_run_says_the_status_is_unknown(small_areas):
+    popup = area_popup_frame(small_areas)
+    assert (popup["regel"] == "status ukjent (eldre kjøring)").all()
+    assert "stikk" not in popup.columns
+
+
 def test_area_popup_refuses_web_crs(small_areas):
     with pytest.raises(InputError, match=r"build-out areas \(planner map\).*EPSG:4326"):
         area_popup_frame(small_areas.to_crs("EPSG:4326"))

@@ -12,6 +12,7 @@ import shapely
 
 from dekning.coverage.application.summary import figures, rule_text, summary_html, svg_map
 from dekning.errors import InputError
+from dekning.money import nok
 
 
 def test_the_rule_in_words():
@@ -31,7 +32,12 @@ def test_figures_in_kroner_and_metres(default_result):
         == f"{int(area['kommunal']):,}".replace(",", "\u00a0") + "\u00a0kr"
     )
     assert table["Trasélengde (langs veg)"].endswith("\u00a0m")
-    assert len(table) == 15
+    # The cost model's drops: metres, the project's cost (in the total) and the owner's.
+    assert table["Stikkledninger, prosjektet"] == nok(area["kost_stikk"])
+    assert table["Stikkledninger, eier (ikke i totalen)"] == nok(area["kost_stikk_eier"])
+    assert len(table) == 18
+    # Without the drop columns (an older run's areas) the table is as before.
+    assert len(figures(area.drop(["stikk_m", "kost_stikk", "kost_stikk_eier"]))) == 15
 
 
 def _square(side: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
@@ -66,3 +72,31 @@ def test_the_page_escapes_every_text(default_result, default_config):
     assert "<script>" not in html and "<i>" not in html
     assert "<h1>A &amp; &lt;B&gt;: område &lt;script&gt;x&lt;/script&gt;</h1>" in html
     assert "Regel for egenandel: &lt;i&gt;ny&lt;/i&gt;." in html
+
+
+def test_the_page_shows_each_rule_s_status_and_the_state_frame(default_result, default_config):
+    area = default_result.areas.iloc[0].copy()
+    area["stotteregel_aar"], area["stotteregel_status"] = 2026, "antatt"
+    area["stotteregel_kilde"] = "eur-lex <EU>"
+    area["regel_status"], area["regel_kilde"] = "verifisert", "trondelagfylke.no"
+    outline = gpd.GeoDataFrame(
+        pd.DataFrame([area]).drop(columns="geometry"), geometry=[area.geometry], crs=25833
+    )
+    html = summary_html(area, outline.iloc[:0], outline, default_config)
+    assert (
+        '<span class="antatt">Regel: 2026, ANTATT (ikke verifisert) – kilde: eur-lex &lt;EU&gt;'
+        "</span>" in html
+    )
+    assert "<br>Egenandelsregel: verifisert – kilde: trondelagfylke.no<br>" in html
+    assert (
+        "Støtteordningens år: 2024 (satt i konfigurasjonen); statlig ramme: ukjent (ingen grense)"
+        in html
+    )
+    # The run's own areas carry the run's rule: 2024, verified.
+    run_area = default_result.areas.iloc[0]
+    html = summary_html(run_area, outline.iloc[:0], outline, default_config)
+    assert (
+        "Regel: 2024, verifisert – kilde: nkom.no/hoeringer/horing-bredband-stotteordning-2024"
+        in html
+    )
+    assert 'class="antatt"' not in html.split("</style>")[1]

@@ -5,12 +5,13 @@ the input stays text."""
 from __future__ import annotations
 
 import itertools
+from datetime import date
 
 import openpyxl
 import pandas as pd
 import pytest
 
-from dekning.config import Config, CostConfig, FundingConfig, InputConfig
+from dekning.config import ClassifyConfig, Config, CostConfig, FundingConfig, InputConfig
 from dekning.coverage.application.workbook import funding_workbook
 from dekning.coverage.planning.funding import fund
 from dekning.rules import CofundingRule
@@ -183,3 +184,151 @@ def test_libreoffice_shows_text_from_the_input_as_text(
     funding_workbook(_hostile_area(default_result), default_config, path)
     values = libreoffice_values([path], tmp_path / "csv")[path]
     assert values["Regel for lokale bidrag"] == HOSTILE
+
+
+HAND_AREA = {
+    "area_id": "O-002",
+    "hus": 4,
+    "naering": 1,
+    "offentlig": 2,
+    "fritid": 0,
+    "metode": "veg",
+    "trase_m": 300.0,
+    "link_m": 100.0,
+    "omveg": 1.0,
+    "i_trekkror_m": 40.0,
+    "grunn_fjell_m": 50.0,
+    "regel": "none",
+    "regel_pct": 0.0,
+}
+DROPS = {
+    "stikk_m": 60.0,
+    "stikk_prosjekt_m": 45.0,
+    "stikk_eier_m": 15.0,
+    "kost_stikk": 13_500,
+    "kost_stikk_eier": 4_500,
+}
+HAND_COSTS = CostConfig(
+    cost_per_metre_nok=500,
+    cost_per_metre_duct_nok=100,
+    per_connection_nok=20_000,
+    take_up=0.8,
+    fixed_equipment_nok=100_000,
+    ground_cost_per_metre_nok={"fjell": 1_000, "myr": 600},
+    drop_cost_per_metre_nok=300,
+)
+
+
+def _hand_config(tmp_path, **classify) -> Config:
+    return Config(
+        input=InputConfig(addresses=tmp_path / "a.csv"),
+        costs=HAND_COSTS,
+        classify=ClassifyConfig(**classify),
+    )
+
+
+def test_drops_are_priced_apart_and_the_owner_s_share_stays_outside_the_total(
+    tmp_path, workbook_values
+):
+    area = pd.Series({**HAND_AREA, **DROPS})
+    funding_workbook(area, _hand_config(tmp_path), tmp_path / "f.xlsx")
+    v = workbook_values(tmp_path / "f.xlsx")
+    assert v["Trasélengde"] == 400.0 and v["Herav stikkledninger (fra veg til hus)"] == 60.0
+    # (400 − 60 drops − 40 in ducts − 50 rock) × 500 + 40 × 100 + 50 × 1 000 = 179 000
+    assert v["Graving og kabel"] == 179_000
+    assert v["Kostnad per meter stikkledning"] == 300
+    assert v["Stikkledninger (prosjektet)"] == 13_500  # 45 m × 300
+    assert v["Stikkledninger (eier, ikke i totalen)"] == 4_500  # 15 m × 300
+    # Units 4 + 1 + 2 (public buildings count) = 7; 7 × 0.8 × 20 000 = 112 000
+    assert v["Støtteberettigede enheter"] == 7 and v["Tilknytninger"] == 112_000
+    # 179 000 + 13 500 + 112 000 + 100 000; the owner's 4 500 is not in it
+    assert v["Total prosjektkostnad"] == 404_500
+    assert v["Kontroll: kostnad − alle bidrag"] == 0
+
+
+def test_the_drop_rate_defaults_to_the_road_rate(tmp_path, workbook_values):
+    costs = HAND_COSTS.model_copy(update={"drop_cost_per_metre_nok": None})
+    cfg = _hand_config(tmp_path).model_copy(update={"costs": costs})
+    funding_workbook(pd.Series({**HAND_AREA, **DROPS}), cfg, tmp_path / "f.xlsx")
+    v = workbook_values(tmp_path / "f.xlsx")
+    assert v["Kostnad per meter stikkledning"] == 500
+    assert v["Stikkledninger (prosjektet)"] == 22_500
+    assert v["Total prosjektkostnad"] == 179_000 + 22_500 + 112_000 + 100_000
+
+
+def test_without_drop_columns_the_sheet_has_no_drop_rows(tmp_path, workbook_values):
+    funding_workbook(pd.Series(HAND_AREA), _hand_config(tmp_path), tmp_path / "f.xlsx")
+    v = workbook_values(tmp_path / "f.xlsx")
+    assert not [label for label in v if "tikkledning" in str(label)]
+    # (400 − 40 − 50) × 500 + 40 × 100 + 50 × 1 000: every route metre at the road prices
+    assert v["Graving og kabel"] == 209_000
+    assert v["Total prosjektkostnad"] == 209_000 + 112_000 + 100_000
+
+
+def test_public_buildings_are_left_out_when_switched_off(tmp_path, workbook_values):
+    cfg = _hand_config(tmp_path, count_public_buildings=False)
+    funding_workbook(pd.Series(HAND_AREA), cfg, tmp_path / "f.xlsx")
+    v = workbook_values(tmp_path / "f.xlsx")
+    assert v["Støtteberettigede enheter"] == 5 and v["Tilknytninger"] == 80_000
+
+
+def _heading(path) -> list[str]:
+    ws = openpyxl.load_workbook(path).active
+    return [ws.cell(row=r, column=1).value for r in range(2, 5)]
+
+
+def test_the_heading_shows_each_rule_s_status_the_year_and_the_state_frame(tmp_path):
+    area = pd.Series(
+        {
+            **HAND_AREA,
+            "stotteregel_aar": 2026,
+            "stotteregel_status": "antatt",
+            "stotteregel_kilde": "eur-lex 52023XC0131(01)",
+            "regel_status": "konfigurasjon",
+            "regel_kilde": "Fylkets utlysning 2026",
+        }
+    )
+    path = tmp_path / "f.xlsx"
+    funding_workbook(area, _hand_config(tmp_path), path)
+    year = date.today().year
+    assert _heading(path) == [
+        "Regel: 2026, ANTATT (ikke verifisert) – kilde: eur-lex 52023XC0131(01)",
+        "Egenandelsregel: satt i konfigurasjonen – kilde: Fylkets utlysning 2026",
+        f"Støtteordningens år: {year} (ikke satt: inneværende år); "
+        "statlig ramme: ukjent (ingen grense)",
+    ]
+    verified = area.copy()
+    verified["stotteregel_aar"], verified["stotteregel_status"] = 2024, "verifisert"
+    cfg = _hand_config(tmp_path, scheme_year=2024)
+    cfg = cfg.model_copy(update={"funding": FundingConfig(state_budget_nok=58_400_000)})
+    funding_workbook(verified, cfg, path)
+    heading = _heading(path)
+    assert heading[0] == "Regel: 2024, verifisert – kilde: eur-lex 52023XC0131(01)"
+    assert heading[2] == (
+        "Støtteordningens år: 2024 (satt i konfigurasjonen); "
+        "statlig ramme: 58\u00a0400\u00a0000\u00a0kr"
+    )
+    # An area read back from an older run has no status columns: the sheet says so.
+    funding_workbook(pd.Series(HAND_AREA), cfg, path)
+    assert _heading(path)[0] == "Regel: status ukjent (eldre kjøring)"
+
+
+@pytest.mark.slow
+def test_libreoffice_totals_with_drops_equal_the_cost_model(
+    default_result, default_config, libreoffice_values, tmp_path
+):
+    hand = tmp_path / "hand.xlsx"
+    funding_workbook(pd.Series({**HAND_AREA, **DROPS}), _hand_config(tmp_path), hand)
+    expected = {hand: 404_500}
+    areas = default_result.areas
+    assert {"stikk_m", "kost_stikk", "kost_stikk_eier"} <= set(areas.columns)
+    for _, area in areas.iterrows():  # a workbook per area: test set-up, not a hot path
+        path = tmp_path / f"{area['area_id']}.xlsx"
+        funding_workbook(area, default_config, path)
+        expected[path] = int(area["kost_total"])
+    values = libreoffice_values(list(expected), tmp_path / "csv")
+    for path, total in expected.items():
+        assert float(values[path]["Total prosjektkostnad"]) == total, path.name
+        assert float(values[path]["Kontroll: kostnad − alle bidrag"]) == 0
+    hand_values = values[hand]
+    assert float(hand_values["Stikkledninger (eier, ikke i totalen)"]) == 4_500
