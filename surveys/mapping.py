@@ -102,10 +102,10 @@ def _mapping_text(spec: str | Path) -> tuple[str, str]:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(
-            f"{path}: mapping file not found (shipped mappings: {', '.join(SHIPPED)})"
+            f"{path}: fant ikke kolonneoppsettet (medfølgende oppsett: {', '.join(SHIPPED)})"
         ) from None
     except OSError as err:
-        raise ConfigError(f"{path}: cannot read the mapping file: {err.strerror}") from None
+        raise ConfigError(f"{path}: kan ikke lese kolonneoppsettet: {err.strerror}") from None
     try:
         return raw.decode("utf-8-sig"), str(path)
     except UnicodeDecodeError:
@@ -113,7 +113,9 @@ def _mapping_text(spec: str | Path) -> tuple[str, str]:
     try:
         return raw.decode("cp1252"), str(path)
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: the mapping is not UTF-8 text; save it as UTF-8") from None
+        raise ConfigError(
+            f"{path}: kolonneoppsettet er ikke UTF-8-tekst; lagre det som UTF-8"
+        ) from None
 
 
 def _mobile_questions(table: object, source: str) -> tuple[MobileQuestion, ...]:
@@ -128,19 +130,19 @@ def _mobile_questions(table: object, source: str) -> tuple[MobileQuestion, ...]:
     """
     if not isinstance(table, dict):
         raise ConfigError(
-            f"{source}: [columns.mobile] must be a table of '<operator>_<place>' keys"
+            f"{source}: [columns.mobile] må være en tabell med nøkler '<operatør>_<sted>'"
         )
     questions = []
     for key, column in table.items():
         operator, _, place = key.rpartition("_")
         if not operator.strip() or operator != operator.strip() or place not in PLACES:
             raise ConfigError(
-                f"{source}: [columns.mobile] key {key!r} must be '<operator>_inne' or "
-                "'<operator>_ute', with the operator as the mobile rasters name it "
-                "(e.g. 'telenor_inne', 'Ice-Net_ute')"
+                f"{source}: [columns.mobile] nøkkelen {key!r} må være '<operatør>_inne' eller "
+                "'<operatør>_ute', med operatøren slik mobilrastrene navngir den "
+                "(f.eks. 'telenor_inne', 'Ice-Net_ute')"
             )
         if not isinstance(column, str):
-            raise ConfigError(f"{source}: [columns.mobile] {key} must be a column name (text)")
+            raise ConfigError(f"{source}: [columns.mobile] {key} må være et kolonnenavn (tekst)")
         questions.append(MobileQuestion(operator, place, column))
     return tuple(questions)
 
@@ -162,13 +164,13 @@ def _check_code(fld: str, code: str, source: str) -> None:
             ok = False
         if not ok:
             raise ConfigError(
-                f"{source}: [answers.willingness_to_pay] {code!r} must be an amount in NOK"
+                f"{source}: [answers.willingness_to_pay] {code!r} må være et beløp i kroner"
             )
         return
     if code not in CODES[fld]:
         raise ConfigError(
-            f"{source}: [answers.{fld}] unknown code {code!r}; codes: "
-            f'{", ".join(CODES[fld])} and "" (no answer)'
+            f"{source}: [answers.{fld}] ukjent kode {code!r}; koder: "
+            f'{", ".join(CODES[fld])} og "" (ikke svart)'
         )
 
 
@@ -181,22 +183,22 @@ def _answer_lookups(table: object, source: str) -> dict[str, dict[str, str]]:
         A field that is not coded, or a code whose answers are not a list of strings.
     """
     if not isinstance(table, dict):
-        raise ConfigError(f"{source}: [answers] must be a table of [answers.<field>] tables")
+        raise ConfigError(f"{source}: [answers] må være en tabell av [answers.<felt>]-tabeller")
     lookups: dict[str, dict[str, str]] = {}
     for fld, codes in table.items():
         if fld not in (*CODED, "mobile"):
             raise ConfigError(
-                f"{source}: [answers.{fld}] is not a coded field ({', '.join((*CODED, 'mobile'))})"
+                f"{source}: [answers.{fld}] er ikke et kodet felt ({', '.join((*CODED, 'mobile'))})"
             )
         if not isinstance(codes, dict):
             raise ConfigError(
-                f"{source}: [answers.{fld}] must be a table of code = list of answers "
-                f'(e.g. 3 = ["god"]), not {type(codes).__name__}'
+                f"{source}: [answers.{fld}] må være en tabell av kode = liste av svar "
+                f'(f.eks. 3 = ["god"]), ikke {type(codes).__name__}'
             )
         lookup: dict[str, str] = {}
         for code, words in codes.items():
             if not isinstance(words, list) or not all(isinstance(w, str) for w in words):
-                raise ConfigError(f"{source}: [answers.{fld}] {code!r} must be a list of strings")
+                raise ConfigError(f"{source}: [answers.{fld}] {code!r} må være en liste av tekster")
             _check_code(fld, code, source)
             lookup.update(dict.fromkeys(normalise_answers(pd.Series(words, dtype=object)), code))
         lookups[fld] = lookup
@@ -217,25 +219,25 @@ def load_mapping(spec: str | Path) -> Mapping:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{source}: not valid TOML: {err}") from None
+        raise ConfigError(f"{source}: ikke gyldig TOML: {err}") from None
     unknown = set(raw) - {"tool", "columns", "answers"}
     if unknown:
-        raise ConfigError(f"{source}: unknown key(s) {', '.join(sorted(unknown))}")
+        raise ConfigError(f"{source}: ukjent(e) nøkkel(er) {', '.join(sorted(unknown))}")
     if not isinstance(raw.get("columns", {}), dict):
-        raise ConfigError(f"{source}: [columns] must be a table of field = column name")
+        raise ConfigError(f"{source}: [columns] må være en tabell av felt = kolonnenavn")
     cols = dict(raw.get("columns", {}))
     mobile = _mobile_questions(cols.pop("mobile", {}), source)
     not_text = [k for k, v in cols.items() if not isinstance(v, str) or not v.strip()]
     if not_text:
-        raise ConfigError(f"{source}: [columns] {not_text[0]} must be a column name (text)")
+        raise ConfigError(f"{source}: [columns] {not_text[0]} må være et kolonnenavn (tekst)")
     bad = set(cols) - set(FIELDS)
     if bad:
         raise ConfigError(
-            f"{source}: unknown field(s) in [columns]: {', '.join(sorted(bad))}; "
-            f"known: {', '.join(FIELDS)}"
+            f"{source}: ukjent(e) felt i [columns]: {', '.join(sorted(bad))}; "
+            f"kjente: {', '.join(FIELDS)}"
         )
     if "address" not in cols and not {"lat", "lon"} <= set(cols):
-        raise ConfigError(f"{source}: [columns] needs 'address' (or 'lat' and 'lon')")
+        raise ConfigError(f"{source}: [columns] trenger 'address' (eller 'lat' og 'lon')")
     answers = _answer_lookups(raw.get("answers", {}), source)
     columns = {k: str(v) for k, v in cols.items()}
     return Mapping(str(raw.get("tool", "")), columns, mobile, answers, source)

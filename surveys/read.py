@@ -196,9 +196,9 @@ def read_survey(path: str | Path, mapping: Mapping) -> SurveyRead:
     missing = [c for c in named if c not in df.columns]
     if missing:
         raise InputError(
-            f"column(s) named in the mapping ({mapping.source}) are missing: "
+            f"kolonne(r) som kolonneoppsettet ({mapping.source}) nevner, mangler: "
             f"{', '.join(repr(m) for m in missing)}; "
-            f"the export has: {', '.join(repr(c) for c in df.columns[:30])}",
+            f"eksporten har: {', '.join(repr(c) for c in df.columns[:30])}",
             file=path,
             field=missing[0],
         )

@@ -416,17 +416,17 @@ MAPPING_HEAD = '[columns]\naddress = "Adresse"\n'
 @pytest.mark.parametrize(
     ("mapping", "expected"),
     [
-        (MAPPING_HEAD + '[answers]\nmobile = "god"\n', "[answers.mobile] must be a table"),
-        (MAPPING_HEAD + '[answers.farge]\nrod = ["rød"]\n', "not a coded field"),
+        (MAPPING_HEAD + '[answers]\nmobile = "god"\n', "[answers.mobile] må være en tabell"),
+        (MAPPING_HEAD + '[answers.farge]\nrod = ["rød"]\n', "ikke et kodet felt"),
         ('answers = "x"\n' + MAPPING_HEAD, "[answers]"),
         ('columns = "Adresse"\n', "[columns]"),
         ("[columns]\naddress = 5\n", "address"),
-        (MAPPING_HEAD + '[answers.mobile]\nbra = ["god"]\n', "unknown code 'bra'"),
-        (MAPPING_HEAD + '[answers.technology]\nlaser = ["laser"]\n', "unknown code 'laser'"),
-        (MAPPING_HEAD + '[answers.willingness_to_pay]\nmye = ["mye"]\n', "amount in NOK"),
+        (MAPPING_HEAD + '[answers.mobile]\nbra = ["god"]\n', "ukjent kode 'bra'"),
+        (MAPPING_HEAD + '[answers.technology]\nlaser = ["laser"]\n', "ukjent kode 'laser'"),
+        (MAPPING_HEAD + '[answers.willingness_to_pay]\nmye = ["mye"]\n', "beløp i kroner"),
         (MAPPING_HEAD + "[columns.mobile]\ntelenor = 3\n", "telenor"),
-        ("[columns\n", "not valid TOML"),
-        ("[tull]\n", "unknown key"),
+        ("[columns\n", "ikke gyldig TOML"),
+        ("[tull]\n", "ukjent"),
     ],
 )
 def test_survey_mapping(hostile: Hostile, mapping, expected):
@@ -438,7 +438,7 @@ def test_survey_mapping(hostile: Hostile, mapping, expected):
 
 def test_survey_mapping_missing(hostile: Hostile):
     hostile.add_input("survey_mapping", '"finnes_ikke.toml"')
-    hostile.refused("finnes_ikke.toml", "not found")
+    hostile.refused("finnes_ikke.toml", "fant ikke kolonneoppsettet")
 
 
 # ------------------------------------------------------------------ configuration

@@ -131,19 +131,21 @@ def _mapping(tmp_path, text: str):
 
 def test_mapping_errors(tmp_path, data_dir):
     bad = _mapping(tmp_path, '[columns]\naddress = "Adresse"\nspeed = "x"\n')
-    with pytest.raises(ConfigError, match=r"m\.toml: unknown field\(s\) in \[columns\]: speed"):
+    with pytest.raises(ConfigError, match=r"m\.toml: ukjent\(e\) felt i \[columns\]: speed"):
         load_mapping(bad)
-    with pytest.raises(ConfigError, match=r"none\.toml: mapping file not found"):
+    with pytest.raises(ConfigError, match=r"none\.toml: fant ikke kolonneoppsettet"):
         load_mapping(tmp_path / "none.toml")
-    with pytest.raises(ConfigError, match="not valid TOML"):
+    with pytest.raises(ConfigError, match="ikke gyldig TOML"):
         load_mapping(_mapping(tmp_path, "[columns\n"))
-    with pytest.raises(ConfigError, match=r"unknown key\(s\) sporsmal"):
+    with pytest.raises(ConfigError, match=r"ukjent\(e\) nøkkel\(er\) sporsmal"):
         load_mapping(_mapping(tmp_path, '[columns]\naddress = "A"\n[sporsmal]\n'))
-    with pytest.raises(ConfigError, match=r"\[columns\] needs 'address' \(or 'lat' and 'lon'\)"):
+    with pytest.raises(
+        ConfigError, match=r"\[columns\] trenger 'address' \(eller 'lat' og 'lon'\)"
+    ):
         load_mapping(_mapping(tmp_path, '[columns]\nlat = "B"\n'))
-    with pytest.raises(ConfigError, match=r"\[answers\.comment\] is not a coded field"):
+    with pytest.raises(ConfigError, match=r"\[answers\.comment\] er ikke et kodet felt"):
         load_mapping(_mapping(tmp_path, '[columns]\naddress = "A"\n[answers.comment]\nx = ["y"]\n'))
-    with pytest.raises(ConfigError, match=r"\[answers\.technology\] 'fiber' must be a list"):
+    with pytest.raises(ConfigError, match=r"\[answers\.technology\] 'fiber' må være en liste"):
         load_mapping(
             _mapping(tmp_path, '[columns]\naddress = "A"\n[answers.technology]\nfiber = "fiber"\n')
         )
@@ -154,8 +156,8 @@ def test_missing_export_column_names_file_and_field(tmp_path, data_dir):
     export = data_dir / "sporreundersokelse_nettskjema.csv"
     with pytest.raises(InputError) as exc:
         read_survey(export, wrong)
-    assert exc.value.message.startswith("column(s) named in the mapping")
-    assert "are missing: 'Gate'; the export has: '$submission_id'" in exc.value.message
+    assert exc.value.message.startswith("kolonne(r) som kolonneoppsettet")
+    assert "mangler: 'Gate'; eksporten har: '$submission_id'" in exc.value.message
     assert exc.value.file == str(export) and exc.value.line is None and exc.value.field == "Gate"
 
 
@@ -181,12 +183,13 @@ def test_bad_mobile_key(tmp_path, key):
     text = f'[columns]\naddress = "A"\n[columns.mobile]\n"{key}" = "Q"\n'
     with pytest.raises(ConfigError) as exc:
         load_mapping(_mapping(tmp_path, text))
-    assert f"[columns.mobile] key {key!r} must be '<operator>_inne' or '<operator>_ute'" in str(
-        exc.value
+    assert (
+        f"[columns.mobile] nøkkelen {key!r} må være '<operatør>_inne' eller '<operatør>_ute'"
+        in str(exc.value)
     )
-    with pytest.raises(ConfigError, match=r"\[columns\.mobile\] must be a table"):
+    with pytest.raises(ConfigError, match=r"\[columns\.mobile\] må være en tabell"):
         load_mapping(_mapping(tmp_path, '[columns]\naddress = "A"\nmobile = "x"\n'))
-    with pytest.raises(ConfigError, match=r"\[columns\.mobile\] Ice_ute must be a column name"):
+    with pytest.raises(ConfigError, match=r"\[columns\.mobile\] Ice_ute må være et kolonnenavn"):
         load_mapping(
             _mapping(tmp_path, '[columns]\naddress = "A"\n[columns.mobile]\nIce_ute = 3\n')
         )
@@ -237,7 +240,7 @@ def test_mapping_in_windows_1252_or_with_bom(tmp_path):
     assert load_mapping(bom).columns["address"] == "Gateadresse på stedet"
     bad = tmp_path / "bad.toml"
     bad.write_bytes(b'[columns]\naddress = "\x81"\n')
-    with pytest.raises(ConfigError, match="not UTF-8 text"):
+    with pytest.raises(ConfigError, match="ikke UTF-8-tekst"):
         load_mapping(bad)
-    with pytest.raises(ConfigError, match="cannot read the mapping file"):
+    with pytest.raises(ConfigError, match="kan ikke lese kolonneoppsettet"):
         load_mapping(tmp_path)

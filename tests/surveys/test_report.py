@@ -34,7 +34,7 @@ def test_report_of_the_default_export(default_config, data_dir):
 def test_unknown_mapping_is_a_config_error(default_config, data_dir, tmp_path):
     console = Console(record=True)
     missing = tmp_path / "none.toml"
-    with pytest.raises(ConfigError, match=r"none\.toml: mapping file not found"):
+    with pytest.raises(ConfigError, match=r"none\.toml: fant ikke kolonneoppsettet"):
         validate_survey_cli(
             data_dir / "sporreundersokelse_nettskjema.csv", missing, default_config, console
         )
