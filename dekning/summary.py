@@ -151,6 +151,11 @@ def build_summary(
     return summary
 
 
+def _percent(share: float) -> str:
+    """A share as a bokmål percentage, one decimal: ``0.997`` → ``99,7 %``."""
+    return f"{share * 100:.1f}".replace(".", ",") + "\u00a0%"
+
+
 def _rule_lines(s: dict[str, Any]) -> list[str]:
     """The rules in force, their status and sources, the scheme year and the state frame."""
     rule, cof = s["stotteregel"], s["egenandelsregel"]
@@ -164,6 +169,8 @@ def _rule_lines(s: dict[str, Any]) -> list[str]:
     if rule["krav_ned_kbps"]:
         target = speed_text(rule["krav_ned_kbps"], rule["krav_opp_kbps"])
         lines.append(f"  Nettet som bygges må gi minst {target}")
+    if rule["merknad"]:
+        lines.append(f"  Merknad: {rule['merknad']}")
     floor = rule["funksjonell_grense"]
     if floor is not None and "under_funksjonell_husstander" in s:
         lines.append(
@@ -207,7 +214,7 @@ def format_summary(s: dict[str, Any]) -> str:
         sv = s["sporreundersokelse"]
         lines.append(
             f"Spørreundersøkelse: {sv['svar']} svar, {sv['godkjent']} godkjent, "
-            f"{sv['avvist']} avvist, {sv['geokodet_andel']:.1%} geokodet, "
+            f"{sv['avvist']} avvist, {_percent(sv['geokodet_andel'])} geokodet, "
             f"{sv['avvik']} avvik mot operatørdata"
         )
     return "\n".join([*lines, *_rule_lines(s)])

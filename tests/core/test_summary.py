@@ -104,3 +104,20 @@ def test_rule_status_scheme_year_and_state_frame_are_shown():
     assert "[regel 2024: verifisert]" in text and "Under funksjonell" not in text
     assert "radio, satellitt (satt i konfigurasjonen)" in text
     assert "Statlig ramme: 58\u00a0400\u00a0000\u00a0kr" in text
+
+
+def test_survey_share_and_rule_note_in_bokmal():
+    classified, areas = _inputs()
+    survey = {
+        "totalt": 320,
+        "godkjent": 313,
+        "avvist": pd.DataFrame({"row": [4, 4, 9]}),
+        "treffrate": 0.99681,
+        "avvik": [1, 2],
+    }
+    cofund = CofundingRule("national", "none", 0.0, "kilde")
+    s = build_summary("K", classified, areas, eligibility_rule(2025), cofund, survey)
+    text = format_summary(s)
+    assert "320 svar, 313 godkjent, 2 avvist, 99,7\u00a0% geokodet, 2 avvik" in text
+    assert "  Nettet som bygges må gi minst 1000 Mbit/s" in text
+    assert "  Merknad: Stabil nedlasting ≥ 1 Gbit/s" in text

@@ -9,11 +9,13 @@ import pandas as pd
 import pytest
 import shapely
 
-from dekning.config import ClassifyConfig
+from dekning.config import ClassifyConfig, Config, InputConfig
 from dekning.coverage.classify.fixed import UPGRADEABLE_REASON, classify
 from dekning.coverage.read.upgradeable import read_upgradeable
 from dekning.errors import InputError
 from dekning.report import RunReport
+from dekning.result import Frames
+from dekning.stages import classify_addresses
 
 
 @pytest.fixture
@@ -103,3 +105,25 @@ def test_polygons_exclude_addresses_from_eligibility(register, tmp_path):
     out = classify(register, fixed, ClassifyConfig(scheme_year=2025), upgradeable=ids)
     assert out["eligible"].tolist() == [True, True, False, True, True, True]
     assert out["reason"].iloc[2] == UPGRADEABLE_REASON
+
+
+def test_the_classify_stage_reads_input_upgradeable(register, tmp_path):
+    path = tmp_path / "oppgraderbare.csv"
+    path.write_text("adrid\n12\n", "utf-8")
+    cfg = Config(
+        input=InputConfig(addresses=tmp_path / "a.csv", upgradeable=path),
+        classify=ClassifyConfig(scheme_year=2024),
+    )
+    frames: Frames = {
+        "addresses": register,
+        "fixed": None,
+        "counts": None,
+        "mobile": None,
+        "consultation": None,
+    }
+    out = classify_addresses(cfg, frames, RunReport())["classified"]
+    assert out["eligible"].tolist() == [True, False, True, True, True, True]
+    assert out["kan_oppgraderes"].tolist() == [False, True, False, False, False, False]
+    without = cfg.model_copy(update={"input": InputConfig(addresses=tmp_path / "a.csv")})
+    out = classify_addresses(without, frames, RunReport())["classified"]
+    assert out["eligible"].all() and "kan_oppgraderes" not in out
