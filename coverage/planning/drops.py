@@ -1,24 +1,24 @@
 """The access network of an area along roads: road trench, drops (stikkledninger) and the link
 to fibre as one tree, in EPSG:25833 metres.
 
-- Shared drops (``costs.share_drops``, the default): a Steiner tree
-  (:func:`~dekning.coverage.planning.routing.steiner_tree_edges`) over the area's addresses and
-  the road vertex where the link to fibre starts, in a graph of the roads around the area, each
-  address's straight drop to its nearest road vertex and the straight lines between neighbouring
-  addresses (Delaunay edges): a house hangs on its neighbour's drop wherever that makes the tree
-  shorter. A line between two neighbours is offered only when it is no longer than the longer of
-  their own drops to the road: sharing replaces a drop, never the road (two houses at the ends of
-  an L-shaped road are not joined by a line across the field between them). Mehlhorn's
-  algorithm is a 2-approximation, so the tree of own drops (below) is built too and the shorter
-  of the two is kept: the shared tree is never longer.
-- Own drops: every address has its own straight drop to its nearest road vertex, and a Steiner
-  tree over those vertices joins them along the roads (the model before issue 12).
+- Own drops (``costs.share_drops = false``, the model before issue 12): every address has its
+  own straight drop to its nearest road vertex, and a Steiner tree
+  (:func:`~dekning.coverage.planning.routing.steiner_tree_edges`) over those vertices joins them
+  along the roads.
+- Shared drops (the default): the drops are the minimum spanning tree over the addresses and
+  "the road" as one extra vertex, each address joined to the road by its own drop and to its
+  Delaunay neighbours by straight lines. A house hangs on a neighbour exactly when that is
+  shorter than some drop it replaces; a line between two neighbours longer than both their drops
+  is never taken (cycle property), so sharing replaces drops, never the road: two houses at the
+  ends of an L-shaped road are not joined across the field between them. Each group of houses
+  reaches the road by its one shortest drop; the road tree of own drops is then pruned of the
+  branches that only led to vertices no drop reaches any more. The tree is therefore never
+  longer than the own-drop tree (drops: a spanning tree no longer than the star of own drops;
+  road: a subtree of the own-drop road tree), and costs one Steiner search per area, as before.
 
-Off-road edges are drop metres. The tree is rooted at the road vertex where the link to fibre
-starts (without fibre: the road vertex of the address nearest a road); the off-road edge leading
-into an address from its parent is that address's drop, which the cap on drop metres the project
-pays (``costs.drop_max_m``) applies to. An off-road edge leading into a road vertex (a shared
-drop that runs on to another road) belongs to no single address.
+Off-road edges are drop metres. Rooted at the road, the off-road edge leading into an address
+from its parent (the road or a neighbour) is that address's drop, to which the cap on drop metres
+the project pays (``costs.drop_max_m``) applies; every drop metre leads into exactly one address.
 """
 
 from __future__ import annotations
@@ -27,13 +27,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from scipy.sparse import coo_matrix, csr_matrix
-from scipy.sparse.csgraph import breadth_first_order, connected_components
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import breadth_first_order, connected_components, minimum_spanning_tree
 
 from dekning.coverage.planning.routing import (
     FibreReach,
     RoadGraph,
     near_pairs,
+    prune_leaves,
     steiner_tree_edges,
     vertices_in_box,
 )
@@ -51,104 +52,73 @@ class AccessRoute:
     """Road and link lines only: ducts and ground classes are measured on these."""
     road_m: float
     drop_m: float
+    """Metres of drop in all: ``drop_in.sum()``."""
     link_m: float
     drop_in: np.ndarray
-    """Per address: metres of the off-road edge leading into it from its parent (0 when it sits
-    on a road vertex). ``drop_m - drop_in.sum()`` are off-road metres leading into a road vertex."""
+    """Per address: metres of the drop leading into it from its parent, the road or the
+    neighbour it hangs on (0 when it sits on a road vertex)."""
+    parent: np.ndarray
+    """Per address: the address (position in ``xy``) it hangs on, -1 when its drop goes to the
+    road."""
     shared: int
-    """Addresses joined by a drop to another address."""
+    """Addresses on a drop shared with another address."""
 
 
-@dataclass
-class _Tree:
-    road_lines: np.ndarray
-    drop_lines: np.ndarray
-    road_m: float
-    drop_m: float
-    drop_in: np.ndarray
-    shared: int
-
-
-def _lines(xy: np.ndarray, edges: np.ndarray) -> np.ndarray:
-    """Straight lines (object array) between the vertex pairs ``edges`` of points ``xy``."""
-    if not len(edges):
-        return np.zeros(0, dtype=object)
-    return np.asarray(shapely.linestrings(xy[edges]), dtype=object)
-
-
-def _road_around(rg: RoadGraph, vertices: np.ndarray) -> tuple[np.ndarray, csr_matrix]:
-    """Road vertices (sorted) and their graph around ``vertices``: their bounding box grown by a
-    third of its size, at least 1 km; the whole graph when that part does not connect them."""
+def _road_tree(rg: RoadGraph, vertices: np.ndarray) -> np.ndarray:
+    """Road edges (vertex pairs) of a Steiner tree over ``vertices``, searched in the road graph
+    around them (their bounding box grown by a third of its size, at least 1 km); the whole graph
+    when that part does not connect them."""
+    if len(vertices) < 2:
+        return _EMPTY
     pts = rg.xy[vertices]
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     margin = max(1_000.0, float((hi - lo).max()) / 3)
     inside = vertices_in_box(rg, lo - margin, hi + margin)
     sub = rg.csr[inside][:, inside]
+    local = np.searchsorted(inside, vertices)
     _, labels = connected_components(sub, directed=False)
-    if len(np.unique(labels[np.searchsorted(inside, vertices)])) == 1:
-        return inside, sub
-    return np.arange(len(rg.xy)), rg.csr
+    if len(np.unique(labels[local])) == 1:
+        return inside[steiner_tree_edges(sub, local)]
+    return steiner_tree_edges(rg.csr, vertices)
 
 
-def _own_drops(rg: RoadGraph, xy: np.ndarray, node: np.ndarray, drop: np.ndarray) -> _Tree:
-    """Every address its own drop to its road vertex ``node``; a Steiner tree joins those."""
-    terminals = np.unique(node)
-    edges = _EMPTY
-    if len(terminals) > 1:
-        inside, sub = _road_around(rg, terminals)
-        edges = inside[steiner_tree_edges(sub, np.searchsorted(inside, terminals))]
-    road = float(np.hypot(*(rg.xy[edges[:, 0]] - rg.xy[edges[:, 1]]).T).sum())
-    hang = np.flatnonzero(drop > 0)
-    drops = np.asarray(shapely.linestrings(np.stack([xy[hang], rg.xy[node[hang]]], axis=1)))
-    return _Tree(_lines(rg.xy, edges), drops, road, float(drop.sum()), drop.copy(), 0)
+def drop_forest(xy: np.ndarray, drop: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Shared drops of the addresses ``xy`` whose own drops to the road are ``drop`` metres.
+
+    Returns
+    -------
+    parent : numpy.ndarray
+        The address each hangs on (-1: its own drop to the road), from the minimum spanning tree
+        over the addresses and the road as vertex ``n`` (see the module).
+    drop_in : numpy.ndarray
+        Metres of each address's drop from its parent.
+    """
+    n = len(xy)
+    if n < 2:
+        return np.full(n, -1, dtype="int64"), drop.astype("float64")
+    pairs, w = near_pairs(xy)
+    useful = w <= np.maximum(drop[pairs[:, 0]], drop[pairs[:, 1]])  # others never in the MST
+    rows = np.r_[np.arange(n), pairs[useful, 0]]
+    cols = np.r_[np.full(n, n), pairs[useful, 1]]
+    weight = np.r_[np.maximum(drop, 1e-9), w[useful]]
+    mst = minimum_spanning_tree(coo_matrix((weight, (rows, cols)), shape=(n + 1, n + 1)))
+    _, pred = breadth_first_order(mst, n, directed=False, return_predecessors=True)
+    parent = np.where(pred[:n] == n, -1, pred[:n]).astype("int64")
+    hangs = parent >= 0
+    drop_in = drop.astype("float64").copy()
+    drop_in[hangs] = np.hypot(*(xy[hangs] - xy[parent[hangs]]).T)
+    return parent, drop_in
 
 
-def _augmented(sub: csr_matrix, xy: np.ndarray, local: np.ndarray, drop: np.ndarray) -> csr_matrix:
-    """The road graph ``sub`` (m vertices) with the addresses as vertices m, m+1, ...: each
-    joined to its road vertex ``local`` by its drop and to those of its Delaunay neighbours no
-    farther away than the longer of the two drops, all by straight-line metres (a tiny positive
-    weight where two points coincide)."""
-    m, n = sub.shape[0], len(xy)
-    pairs, w = near_pairs(xy) if n > 1 else (_EMPTY, np.zeros(0))
-    near = w <= np.maximum(drop[pairs[:, 0]], drop[pairs[:, 1]])
-    pairs, w = pairs[near], w[near]
-    a = np.r_[m + np.arange(n), m + pairs[:, 0]]
-    b = np.r_[local, m + pairs[:, 1]]
-    w = np.r_[np.maximum(drop, 1e-9), w]
-    road = sub.tocoo()
-    rows = np.r_[road.row, a, b]
-    cols = np.r_[road.col, b, a]
-    return coo_matrix((np.r_[road.data, w, w], (rows, cols)), shape=(m + n, m + n)).tocsr()
-
-
-def _shared_drops(
-    rg: RoadGraph, xy: np.ndarray, node: np.ndarray, drop: np.ndarray, root: int
-) -> _Tree:
-    """One Steiner tree over the addresses and the road vertex ``root`` in the road graph with
-    drops and neighbour lines (:func:`_augmented`), rooted at ``root``."""
-    inside, sub = _road_around(rg, np.unique(node))
-    m, n = len(inside), len(xy)
-    graph = _augmented(sub, xy, np.searchsorted(inside, node), drop)
-    top = int(np.searchsorted(inside, root))
-    edges = steiner_tree_edges(graph, np.r_[m + np.arange(n), top])
-    pts = np.vstack([rg.xy[inside], xy])
-    length = np.hypot(*(pts[edges[:, 0]] - pts[edges[:, 1]]).T)
-    off = edges.max(axis=1) >= m  # an address at one end at least
-    tree = coo_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(m + n, m + n))
-    _, pred = breadth_first_order(tree, top, directed=False, return_predecessors=True)
-    child = np.where(pred[edges[:, 1]] == edges[:, 0], edges[:, 1], edges[:, 0])
-    into = off & (child >= m)
-    drop_in = np.zeros(n)
-    drop_in[child[into] - m] = length[into]
-    between = edges[edges.min(axis=1) >= m]
-    return _Tree(
-        _lines(pts, edges[~off]),
-        _lines(pts, edges[off & (length > 0)]),
-        float(length[~off].sum()),
-        float(length[off].sum()),
-        drop_in,
-        len(np.unique(between)),
-    )
+def _shared_count(parent: np.ndarray) -> int:
+    """Addresses in a group of two or more that reach the road through one drop (``parent``:
+    :func:`drop_forest`)."""
+    top = np.where(parent < 0, np.arange(len(parent)), parent)
+    while True:  # pointer jumping: each address's group is the address with the road drop
+        up = top[top]
+        if np.array_equal(up, top):
+            return int((np.bincount(top, minlength=len(top))[top] > 1).sum())
+        top = up
 
 
 def _link(
@@ -168,31 +138,43 @@ def _link(
     return start, link, [shapely.LineString(rg.xy[path])]
 
 
+def _lines(a: np.ndarray, b: np.ndarray) -> list[shapely.Geometry]:
+    """Straight lines from the points ``a`` to the points ``b`` (k × 2 each)."""
+    return list(np.asarray(shapely.linestrings(np.stack([a, b], axis=1)), dtype=object))
+
+
 def access_route(
     rg: RoadGraph, xy: np.ndarray, reach: FibreReach | None, *, share_drops: bool = True
 ) -> AccessRoute:
     """The access network of the addresses ``xy`` (one area) along the roads, plus the road path
-    to the nearest fibre by network distance (``reach``; none when None).
-
-    With ``share_drops`` the tree is the shorter of the shared-drop and own-drop trees (see the
-    module); without, the own-drop tree.
-    """
+    to the nearest fibre by network distance (``reach``; none when None); shared or own drops as
+    the module describes."""
     drop, node = rg.tree.query(xy)
-    start, link, link_lines = _link(rg, reach, np.unique(node))
-    tree = _own_drops(rg, xy, node, drop)
-    if share_drops and len(xy):
-        root = start if start >= 0 else int(node[np.argmin(drop)])
-        shared = _shared_drops(rg, xy, node, drop, root)
-        if shared.road_m + shared.drop_m <= tree.road_m + tree.drop_m:
-            tree = shared
-    road_lines = [*tree.road_lines, *link_lines]
-    lines = [*tree.drop_lines, *link_lines, *tree.road_lines]
+    terminals = np.unique(node)
+    start, link, link_lines = _link(rg, reach, terminals)
+    edges = _road_tree(rg, terminals)
+    parent, drop_in = np.full(len(xy), -1, dtype="int64"), drop.astype("float64")
+    if share_drops:
+        parent, drop_in = drop_forest(xy, drop)
+        keep = np.zeros(len(rg.xy), dtype=bool)
+        keep[node[parent < 0]] = True
+        if start >= 0:
+            keep[start] = True
+        edges = prune_leaves(edges, keep)
+    road = float(np.hypot(*(rg.xy[edges[:, 0]] - rg.xy[edges[:, 1]]).T).sum())
+    own = np.flatnonzero((parent < 0) & (drop > 0))
+    hangs = np.flatnonzero(parent >= 0)
+    drops = _lines(xy[own], rg.xy[node[own]]) + _lines(xy[hangs], xy[parent[hangs]])
+    road_lines = list(np.asarray(shapely.linestrings(rg.xy[edges]), dtype=object))
+    lines = [*drops, *link_lines, *road_lines]
+    road_geom = [*road_lines, *link_lines]
     return AccessRoute(
         shapely.line_merge(shapely.multilinestrings(lines)) if lines else shapely.MultiLineString(),
-        shapely.multilinestrings(road_lines) if road_lines else shapely.MultiLineString(),
-        tree.road_m,
-        tree.drop_m,
+        shapely.multilinestrings(road_geom) if road_geom else shapely.MultiLineString(),
+        road,
+        float(drop_in.sum()),
         link,
-        tree.drop_in,
-        tree.shared,
+        drop_in,
+        parent,
+        _shared_count(parent),
     )

@@ -152,8 +152,9 @@ def _with_paths(a: np.ndarray, b: np.ndarray, pred: np.ndarray) -> np.ndarray:
     return np.unique(edges, axis=0)
 
 
-def _prune(edges: np.ndarray, terminal: np.ndarray) -> np.ndarray:
-    """Drop leaves that are not terminals until none is left; ``terminal`` marks the vertices."""
+def prune_leaves(edges: np.ndarray, terminal: np.ndarray) -> np.ndarray:
+    """Edges (k × 2) of the tree ``edges`` left when leaves that are not terminals are dropped
+    until none is left; ``terminal`` marks the vertices (bool, indexed by vertex)."""
     vertex, local = np.unique(edges, return_inverse=True)  # count degrees on the tree only
     local = local.reshape(edges.shape)
     keep = np.ones(len(edges), dtype=bool)
@@ -183,7 +184,7 @@ def steiner_tree_edges(graph: csr_matrix, terminals: np.ndarray) -> np.ndarray:
     span = minimum_spanning_tree(coo_matrix((weights, (ea[:, 0], ea[:, 1])), shape=(n, n))).tocoo()
     is_terminal = np.zeros(n, dtype=bool)
     is_terminal[terminals] = True
-    return _prune(np.column_stack([span.row, span.col]), is_terminal)
+    return prune_leaves(np.column_stack([span.row, span.col]), is_terminal)
 
 
 def near_pairs(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -44,10 +44,10 @@ def test_shared_drop_tree_derived_by_hand(make_world):
     Own drops: A 60 m and B 100 m to the vertex (100, 0), C 30 m to (300, 0); road between the
     two vertices 200 m: 390 m. Link: from (300, 0), the area's vertex nearest the fibre, 100 m.
 
-    Shared: B is 40 m from A, shorter than its own 100 m drop, so B hangs on A: drops 60 + 40 +
-    30 = 130 m, road 200 m, 330 m in all. No other line between neighbours is offered (A-C and
-    B-C, about 202 m, are longer than every drop). Rooted at (300, 0): A's drop is the 60 m edge
-    into it, B's the 40 m edge from A, C's 30 m; A and B share a drop.
+    Shared: the minimum spanning tree over A, B, C and the road takes C-road 30, A-B 40 and
+    A-road 60 (B's own 100 m drop and the lines A-C and B-C, about 202 m, are longer): B hangs on
+    A. Drops 30 + 40 + 60 = 130 m, road 200 m (both vertices are still reached by a drop), 330 m
+    in all. A's drop is the 60 m from the road, B's the 40 m from A, C's 30 m; A and B share.
     """
     world, areas, area_of = _hamlet(make_world)
     rg = build_road_graph(ROAD)
@@ -68,6 +68,30 @@ def test_shared_drop_tree_derived_by_hand(make_world):
     assert row["kost_grofting"] == 300 * 500  # road and link
     assert row["kost_stikk"] == 130 * 300 and row["kost_stikk_eier"] == 0
     assert row["kost_total"] == 150_000 + 39_000
+
+
+def test_a_road_only_a_shared_drop_replaces_is_pruned():
+    """A road along y = 0 from x = 0 to 400, and from (400, 0) north to (400, 200) and west to
+    (250, 200); fibre at (400, 0). House A at (200, 50): 50 m to the vertex (200, 0). House B at
+    (200, 130): its nearest vertex is (250, 200), sqrt(50² + 70²) = 86.0 m away ((200, 0) is
+    130 m). The link starts at (200, 0), 200 m from the fibre ((250, 200) is 350 m).
+
+    Own drops: road (200, 0) -> (400, 0) -> (400, 200) -> (250, 200), 200 + 200 + 150 = 550 m,
+    drops 50 + 86.0: 686.0 m. Shared: B is 80 m from A, less than its 86.0 m drop, so B hangs on
+    A and no drop reaches (250, 200) any more: its 550 m of road are pruned. 50 + 80 = 130 m.
+    """
+    roads = gpd.GeoDataFrame(
+        geometry=[shapely.LineString([(0, 0), (400, 0), (400, 200), (250, 200)])], crs=25833
+    )
+    rg = build_road_graph(roads)
+    xy = np.array([[200.0, 50.0], [200.0, 130.0]])
+    reach = fibre_reach(rg, np.array([[400.0, 0.0]]))
+    own = access_route(rg, xy, reach, share_drops=False)
+    assert (own.road_m, own.drop_m, own.link_m) == pytest.approx((550.0, 50 + 7_400**0.5, 200.0))
+    shared = access_route(rg, xy, reach)
+    assert (shared.road_m, shared.drop_m, shared.link_m) == pytest.approx((0.0, 130.0, 200.0))
+    assert shared.parent.tolist() == [-1, 0] and shared.drop_in.tolist() == pytest.approx([50, 80])
+    assert shared.geometry.length == pytest.approx(330.0)
 
 
 def test_drop_cap_and_payer(make_world):
