@@ -95,9 +95,9 @@ def _drops(routes: pd.DataFrame, cfg: CostConfig) -> pd.DataFrame:
     """Drop metres in all, paid by the project and by the owners, rounded to 0.1 m.
 
     The owners pay every drop metre when ``cfg.drop_payer`` is ``owner``, else each address's
-    drop metres beyond ``cfg.drop_max_m``; the project pays the rest, which includes off-road
-    metres leading into a road vertex rather than an address (see
-    :mod:`~dekning.coverage.planning.drops`).
+    drop metres beyond ``cfg.drop_max_m`` (its drop: the line into it from the road or from the
+    neighbour it hangs on, :mod:`~dekning.coverage.planning.drops`); the project pays the rest,
+    Σ min(drop, cap).
     """
     stikk = round_half_up_array(routes["stikk_m"], 1)
     over = np.minimum(round_half_up_array(routes["stikk_over_m"], 1), stikk)
@@ -234,8 +234,8 @@ def estimate_costs(
         One row per area, in the order of ``areas``: ``area_id``, ``metode`` (``veg``,
         ``luftlinje``); metres (0.1 m) ``trase_m`` (tree between the addresses, drops
         included), ``stikk_m`` (drops: off-road edges; 0 in straight lines),
-        ``stikk_prosjekt_m`` (the project's: each address's drop up to ``cfg.drop_max_m`` and
-        drops into a road; 0 when the owners pay), ``stikk_eier_m`` (the rest), ``link_m`` (to
+        ``stikk_prosjekt_m`` (the project's: each address's drop up to ``cfg.drop_max_m``; 0
+        when the owners pay), ``stikk_eier_m`` (the rest), ``link_m`` (to
         fibre), ``route_m`` (``(trase_m + link_m) × omveg``), ``i_trekkror_m`` and
         ``grunn_<klasse>_m`` (on the road and link part only); ``stikk_delt`` (addresses on a
         shared drop); ``tilknytninger``; whole NOK ``kost_grofting`` (``route_m - stikk_m`` at
