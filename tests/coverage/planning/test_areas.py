@@ -89,6 +89,21 @@ def test_holiday_homes_at_eligible_addresses_are_counted(make_world):
     assert areas["fritid"].tolist() == [3, 3] and int(areas["fritid"].sum()) == 6
 
 
+def test_default_areas_count_every_holiday_home_at_their_addresses(default_result):
+    # fritid = the holiday homes at the area's own addresses (21 in 7 areas were missing before
+    # issue 12: an eligible business with a cabin) + those at addresses in no area, inside the
+    # outline, without 100 Mbit/s.
+    c, areas = default_result.classified, default_result.areas
+    member = c["area_id"].fillna("") != ""
+    own = c[member].groupby("area_id")["fritid"].sum()
+    cabins = c[~member & (c["fritid"] > 0) & ~c["eligible"] & (c["best_down_kbps"] < 100_000)]
+    inside = gpd.sjoin(cabins[["fritid", "geometry"]], areas[["area_id", "geometry"]])
+    inside = inside[~inside.index.duplicated()].groupby("area_id")["fritid"].sum()
+    expected = own.add(inside, fill_value=0).reindex(areas["area_id"]).fillna(0)
+    assert areas["fritid"].tolist() == expected.astype(int).tolist()
+    assert int(c.loc[member & c["eligible"], "fritid"].sum()) > 0  # the case is in the data
+
+
 def test_no_eligible_address_is_a_clear_error(line_world):
     with pytest.raises(PlanningError, match="ingen støtteberettigede adresser"):
         build_areas(line_world.assign(eligible=False), AreasConfig())
