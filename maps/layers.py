@@ -25,7 +25,7 @@ from pyproj import Transformer
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from dekning.crs import WEB_CRS, WORK_CRS, require_crs, ssb_grid_id
-from dekning.maps.offline import make_offline, page_header
+from dekning.maps.offline import accessible_page, make_offline, page_header
 from dekning.privacy import is_small
 from dekning.schema import (
     MOBILE_CLASSES,
@@ -351,8 +351,9 @@ PAGE_CSS = (
 )
 
 
-def base_map(bounds_4326: Sequence[float], title: str) -> folium.Map:
-    """A Folium map fitted to ``bounds`` (minx, miny, maxx, maxy in EPSG:4326) with a scale bar."""
+def base_map(bounds_4326: Sequence[float], title: str, lang: str | None = None) -> folium.Map:
+    """A Folium map fitted to ``bounds`` (minx, miny, maxx, maxy in EPSG:4326) with a scale bar;
+    with ``lang``, on an :class:`~dekning.maps.offline.AccessiblePage` in that language."""
     minx, miny, maxx, maxy = bounds_4326
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
@@ -361,6 +362,8 @@ def base_map(bounds_4326: Sequence[float], title: str) -> folium.Map:
         control_scale=False,
         prefer_canvas=False,
     )
+    if lang is not None:
+        accessible_page(m, lang)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     make_offline(m)
     m.add_child(MetricScale())

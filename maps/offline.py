@@ -88,3 +88,28 @@ def make_offline(m: folium.Map) -> folium.Map:
     header.add_child(Element(f"<style>{css}</style>"), name="leaflet_css_inline", index=0)
     header.add_child(Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=1)
     return m
+
+
+FOLIUM_VIEWPORT = re.compile(r",\s*maximum-scale=1\.0,\s*user-scalable=no")
+"""What folium's map adds to its viewport ``<meta>``: it blocks pinch-zoom (WCAG 1.4.4)."""
+
+
+class AccessiblePage(Figure):
+    """A page in a language (``<html lang>``) that can be zoomed: folium's viewport limits
+    are dropped when it is rendered."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def render(self, **kwargs: object) -> str:
+        """The page's HTML, in its language and zoomable."""
+        html = FOLIUM_VIEWPORT.sub("", super().render(**kwargs))
+        return html.replace("<html>", f'<html lang="{self.lang}">', 1)
+
+
+def accessible_page(m: folium.Map, lang: str = "nb") -> folium.Map:
+    """Draw ``m`` in an :class:`AccessiblePage` in ``lang`` (call before adding anything to the
+    page's head, e.g. before :func:`make_offline`)."""
+    AccessiblePage(lang).add_child(m)
+    return m

@@ -53,6 +53,9 @@ def _addresses(
             "eligible": down < 100_000,
             "band": np.where(down < 100_000, "M100", ""),
             "ssb_rute_250": ssb_grid_id(x, y, 250),
+            "operators": np.where(down > 0, "Telenor", ""),
+            "best_tek": np.where(down >= 1_000_000, "fiber", np.where(down > 0, "dsl", "")),
+            "area_id": "",
         }
     )
     for i, op in enumerate(operators(layers)):

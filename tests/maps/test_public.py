@@ -4,16 +4,20 @@ test_browser.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
+import pandas as pd
 import pytest
+import shapely
 from pyproj import Transformer
 
 from dekning.crs import WEB_CRS, WORK_CRS
 from dekning.errors import InputError
 from dekning.maps.layers import cell_layer_frame
-from dekning.maps.public import address_index, public_map
+from dekning.maps.public import _without_overlap, address_index, data_note, public_map
+from dekning.maps.public_search import ENTRY_FIELDS, search_keys, share_ids
 
 X0, Y0 = 250_000, 6_990_000
 
@@ -64,14 +68,65 @@ def test_without_chosen_areas_the_layer_is_empty(make_addresses, small_areas):
 
 def test_address_search_shows_each_operator_as_the_input_names_it(make_addresses, small_layers):
     addresses = make_addresses([(X0, Y0, 5)], best_down_kbps=[50_000] * 5)
-    rows = address_index(addresses, small_layers)
-    assert [r[0] for r in rows] == [f"Testvegen {i}" for i in range(1, 6)]
-    assert rows[0][1] == "0001" and rows[0][4] == "30–100 Mbit/s"
-    assert rows[0][5] == "Ice-Net: ingen; Telenor: innendørs"
-    assert rows[1][5] == "Ice-Net: med utendørsantenne; Telenor: innendørs"
+    rows = [dict(zip(ENTRY_FIELDS, r, strict=True)) for r in address_index(addresses, small_layers)]
+    assert [r["tekst"] for r in rows] == [f"Testvegen {i}" for i in range(1, 6)]
+    assert rows[0]["postnummer"] == "0001" and rows[0]["fast"] == "30–100 Mbit/s"
+    assert rows[0]["mobil"] == "Ice-Net: ingen; Telenor: innendørs"
+    assert rows[1]["mobil"] == "Ice-Net: med utendørsantenne; Telenor: innendørs"
+    assert rows[0]["tilbydere"] == "Telenor" and rows[0]["teknologi"] == "DSL (kobber)"
+    assert rows[0]["nokkel"] == "testvegen|1|0001" and rows[0]["lenke"] == "testvegen-1-0001"
     lon, lat = Transformer.from_crs(WORK_CRS, WEB_CRS, always_xy=True).transform(X0 + 125, Y0 + 125)
-    assert rows[0][2:4] == [round(lat, 5), round(lon, 5)]
-    assert address_index(addresses)[0][5] == ""  # no mobile layers: no mobile words
+    assert [rows[0]["lat"], rows[0]["lon"]] == [round(lat, 5), round(lon, 5)]
+    assert address_index(addresses)[0][ENTRY_FIELDS.index("mobil")] == ""  # no mobile layers
+
+
+def test_only_planned_areas_are_named_at_an_address(make_addresses):
+    addresses = make_addresses([(X0, Y0, 3)]).assign(area_id=["O-1", "O-3", ""])
+    where = ENTRY_FIELDS.index("omrade")
+    assert [r[where] for r in address_index(addresses, planned_areas=["O-1"])] == ["O-1", "", ""]
+
+
+def test_search_keys_follow_the_survey_geocoder():
+    keys = search_keys(["Storgt. 12 B", "Stølsveien 3", "Dalføret"], ["7395", "7396", "7395"])
+    assert keys == ["storgata|12b|7395", "stolsvegen|3|7396", "dalforet||7395"]
+
+
+def test_share_ids_are_plain_unique_and_not_the_register_id():
+    texts = pd.Series(["Storgata 1", "Storgata 1", '"><img src=x>', "Ærøvegen 2"])
+    ids = share_ids(texts, pd.Series(["7395", "7395", "0001", "7396"]))
+    assert ids.tolist() == [
+        "storgata-1-7395",
+        "storgata-1-7395-2",
+        "img-src-x-0001",
+        "aerovegen-2-7396",
+    ]
+    assert all(re.fullmatch(r"[a-z0-9-]+", i) for i in ids)
+
+
+def test_data_note_dates_the_data_in_bokmal():
+    assert data_note(dt.date(2026, 10, 1)) == "Dekningsdata per 1. oktober 2026."
+    made = data_note(None, made=dt.date(2026, 11, 25))
+    assert made == "Kartet ble laget 25. november 2026 fra de nyeste dekningsdataene."
+
+
+def test_public_page_is_bokmal_and_can_be_zoomed(make_addresses, small_areas):
+    html = public_map(make_addresses([(X0, Y0, 6)]), small_areas).get_root().render()
+    assert html.startswith('<!DOCTYPE html>\n<html lang="nb">')
+    assert "user-scalable=no" not in html and "maximum-scale" not in html
+    # The search is the first thing in the body: the first stop of the tab order.
+    body = html[html.index("<body>") :]
+    assert body.index('id="dekning-q"') < body.index('class="folium-map"')
+    assert "Kartet ble laget" in html or "Dekningsdata per" in html
+
+
+def test_no_place_is_in_two_public_cells(default_result):
+    cells = _without_overlap(cell_layer_frame(default_result.classified, min_count=5))
+    work = cells.to_crs(WORK_CRS)
+    assert set(cells["rute_m"]) == {250, 1000}
+    # No overlap: the cells' areas add up to the area they cover together.
+    assert work.area.sum() - shapely.union_all(work.geometry.to_numpy()).area < 1.0
+    km = work[work["rute_m"] == 1000]
+    assert (km.area < 1_000_000 - 1).any()  # some 1 km cells have 250 m holes
 
 
 @pytest.mark.parametrize(
@@ -96,8 +151,9 @@ def test_address_index_refuses_web_crs(make_addresses):
 
 def test_explanation_describes_how_planned_areas_look(maps_dir):
     html = (maps_dir / "kart_offentlig.html").read_text(encoding="utf-8")
-    assert "Grønne områder med stiplet kant er planlagt bygget ut" in html
-    assert "dashArray" in html and '"fillColor": "#009E73"' in html
+    assert "Skraverte grønne områder med stiplet kant er planlagt bygget ut" in html
+    assert "dashArray" in html and '"fillColor": "url(#dekning-skravur)"' in html
+    assert '<pattern id="dekning-skravur"' in html
 
 
 def test_missing_columns_are_refused_by_name(make_addresses, small_areas, small_layers):

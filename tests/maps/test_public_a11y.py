@@ -1,0 +1,241 @@
+"""The public map as residents use it, in headless Chromium: axe-core finds no WCAG 2.1 AA
+violation (desktop and a 390 px phone, with results and an answer open), the search is the first
+Tab stop, results and the answer are announced, Escape closes the answer, the legend shows on a
+phone and the page can be pinch-zoomed; the search finds abbreviated and ASCII-spelt addresses
+as the survey geocoder does; an address in a planned area says so; ``#adresse=`` links open an
+address. Screenshots land in test-artifacts/."""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from dekning.surveys.geocode import fold, normalise_street
+
+pytestmark = pytest.mark.browser
+axe_sync = pytest.importorskip("axe_playwright_python.sync_playwright")
+
+ARTIFACTS = Path(
+    os.environ.get("DEKNING_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")
+)
+EMPTY_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+WCAG_AA = {
+    "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
+    "resultTypes": ["violations"],
+}
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+def _open(browser, path: Path, viewport: dict[str, int], fragment: str = ""):
+    page = browser.new_page(viewport=viewport)
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+
+    def route(r):
+        if r.request.url.startswith("file://"):
+            return r.continue_()
+        if "tile.openstreetmap.org" in r.request.url:
+            return r.fulfill(status=200, content_type="image/png", body=EMPTY_PNG)
+        return r.abort()
+
+    page.route("**/*", route)
+    page.goto(path.as_uri() + fragment, wait_until="load")
+    page.wait_for_function("Object.keys(window).some(k => k.startsWith('map_'))")
+    return page, errors
+
+
+def _violations(page) -> list[str]:
+    result = axe_sync.Axe().run(page, options=WCAG_AA)
+    return [
+        f"{v['id']} ×{len(v['nodes'])}: {v['nodes'][0]['target']}"
+        for v in result.response["violations"]
+    ]
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(400)  # let Leaflet's fade-in finish
+    page.screenshot(path=str(ARTIFACTS / name))
+
+
+VISIBLE_CELL = """(() => {
+  for (const p of document.querySelectorAll('.leaflet-overlay-pane path.leaflet-interactive')) {
+    const r = p.getBoundingClientRect(), x = r.left + r.width / 2, y = r.top + r.height / 2;
+    if (document.elementFromPoint(x, y) === p) return [x, y];
+  }
+  return null;
+})()"""
+
+
+def _hover_a_cell(page) -> None:
+    """Open and close a cell's tooltip (Leaflet then points the cells' aria-describedby at it)."""
+    page.wait_for_timeout(400)  # let Leaflet's fade-in finish
+    xy = page.evaluate(VISIBLE_CELL)
+    assert xy is not None
+    page.mouse.move(*xy, steps=4)
+    page.locator(".leaflet-tooltip").wait_for(timeout=2000)
+    page.mouse.move(1, 1)
+    page.locator(".leaflet-tooltip").wait_for(state="detached", timeout=2000)
+
+
+@pytest.fixture
+def public(maps_dir) -> Path:
+    return maps_dir / "kart_offentlig.html"
+
+
+@pytest.mark.parametrize(("viewport", "name"), [(DESKTOP, "desktop"), (PHONE, "mobil")])
+def test_axe_finds_no_wcag_aa_violation(browser, public, viewport, name):
+    page, errors = _open(browser, public, viewport)
+    _hover_a_cell(page)
+    assert _violations(page) == []
+    page.locator("#dekning-q").fill("storgt 5")
+    page.locator("#dekning-results button").first.wait_for(timeout=2000)
+    assert _violations(page) == []
+    page.keyboard.press("Enter")
+    page.locator(".dekning-svar").wait_for(timeout=3000)
+    assert _violations(page) == []
+    _shot(page, f"kart_offentlig_a11y_{name}.png")
+    assert errors == []
+    page.close()
+
+
+def test_search_is_the_first_tab_stop_and_the_answer_is_announced(browser, public):
+    page, _ = _open(browser, public, DESKTOP)
+    presses = 0
+    while page.evaluate("document.activeElement.id") != "dekning-q" and presses < 2:
+        page.keyboard.press("Tab")
+        presses += 1
+    assert page.evaluate("document.activeElement.id") == "dekning-q"
+    assert presses <= 2
+    status = page.locator("#dekning-status")
+    assert (
+        status.get_attribute("aria-live") == "polite" and status.get_attribute("role") == "status"
+    )
+    page.keyboard.type("storgt 5")
+    page.wait_for_function("document.getElementById('dekning-status').textContent.length > 0")
+    assert status.text_content() == "Én adresse passer. Velg med pil ned og Enter."
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate("document.activeElement.textContent") == "Storgata 5, 7395"
+    page.keyboard.press("Enter")
+    page.locator(".dekning-svar").wait_for(timeout=3000)
+    said = status.text_content()
+    assert said.startswith("Storgata 5, 7395. Fast bredbånd: ") and "Mobil: " in said
+    assert page.evaluate("document.activeElement.className") == "dekning-svar"  # focus moves
+    page.keyboard.press("Escape")
+    page.locator(".leaflet-popup").wait_for(state="detached", timeout=2000)
+    assert page.evaluate("document.activeElement.id") == "dekning-q"  # and comes back
+    page.close()
+
+
+def test_phone_shows_the_legend_and_can_be_zoomed(browser, public):
+    page, _ = _open(browser, public, PHONE)
+    legend = page.locator(".dekning-legend")
+    assert legend.is_visible()
+    box = legend.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert box["y"] + box["height"] <= 844
+    info = page.locator("#dekning-info").bounding_box()
+    assert info is not None and info["width"] * info["height"] < 0.05 * 390 * 844  # closed
+    assert page.evaluate("document.getElementById('dekning-info').open") is False
+    metas = page.evaluate(
+        "Array.from(document.querySelectorAll('meta[name=viewport]')).map(m => m.content)"
+    )
+    assert metas and not any(re.search(r"user-scalable\s*=\s*no|maximum-scale", m) for m in metas)
+    assert page.evaluate("document.documentElement.lang") == "nb"
+    _shot(page, "kart_offentlig_mobil_start.png")
+    page.close()
+
+
+@pytest.mark.parametrize(
+    ("query", "first"),
+    [
+        ("storgt 5", "Storgata 5, 7395"),
+        ("Storgate 5, 7395", "Storgata 5, 7395"),
+        ("Dalforet", "Dalføret 190, 7395"),
+        ("stolsvegen 24", "Stølsvegen 24, 7395"),
+        ("storgta 5", "Storgata 5, 7395"),  # a typo: streets at least 80 % alike
+    ],
+)
+def test_search_finds_what_the_survey_geocoder_finds(browser, public, query, first):
+    page, _ = _open(browser, public, DESKTOP)
+    page.locator("#dekning-q").fill(query)
+    button = page.locator("#dekning-results button").first
+    button.wait_for(timeout=2000)
+    assert button.inner_text() == first
+    page.close()
+
+
+STREETS = ["Storgt.", "storgate", "Stølsveien", "Stolsvn", "Dalføret", "Aasveg", "Ærøgata", "Bø v."]
+
+
+def test_the_browser_normalises_streets_as_the_geocoder(browser, public):
+    page, _ = _open(browser, public, DESKTOP)
+    got = page.evaluate(f"{STREETS!r}.map(s => window.dekningSearch.normaliseStreet(s))")
+    assert got == [normalise_street(s) for s in STREETS]
+    assert page.evaluate(f"{STREETS!r}.map(s => window.dekningSearch.fold(s))") == [
+        fold(s) for s in STREETS
+    ]
+    page.close()
+
+
+def test_an_address_in_a_planned_area_says_so_with_a_pin(browser, public, default_result):
+    cls, areas = default_result.classified, default_result.areas
+    chosen = set(areas.loc[areas["valgt"], "area_id"])
+    row = cls[cls["area_id"].isin(chosen) & (cls["speed_class"] == "none")].iloc[0]
+    page, _ = _open(browser, public, DESKTOP)
+    page.locator("#dekning-q").fill(f"{row['adressetekst']}, {row['postnummer']}")
+    page.locator("#dekning-results button").first.click()
+    answer = page.locator(".dekning-svar")
+    answer.wait_for(timeout=3000)
+    text = answer.inner_text()
+    assert "Fast bredbånd: ingen fast tilbud" in text
+    assert f"Planlagt utbygging: Adressen ligger i område {row['area_id']}" in text
+    assert "Tilbydere" not in text  # no operator offers anything here
+    assert page.locator(".leaflet-marker-pane .dekning-pin").count() == 1
+    offered = cls[cls["area_id"].isin(chosen) & (cls["operators"] != "")].iloc[0]
+    page.locator("#dekning-q").fill(f"{offered['adressetekst']}, {offered['postnummer']}")
+    page.locator("#dekning-results button").first.click()
+    page.wait_for_timeout(300)
+    text = page.locator(".dekning-svar").inner_text()
+    assert f"Tilbydere: {offered['operators']} (beste tilbud: " in text
+    assert page.locator(".leaflet-marker-pane .dekning-pin").count() == 1  # one pin at a time
+    _shot(page, "kart_offentlig_planlagt.png")
+    page.close()
+
+
+def test_a_link_opens_the_address_and_choosing_one_makes_its_link(browser, public):
+    page, errors = _open(browser, public, PHONE, "#adresse=storgata-1-7395")
+    answer = page.locator(".dekning-svar")
+    answer.wait_for(timeout=3000)
+    assert answer.inner_text().startswith("Storgata 1, 7395")
+    assert answer.locator("a").get_attribute("href") == "#adresse=storgata-1-7395"
+    page.locator("#dekning-q").fill("storgata 3")
+    page.keyboard.press("Enter")
+    page.wait_for_function("location.hash === '#adresse=storgata-3-7395'")
+    page.evaluate("location.hash = '#adresse=finnes-ikke'")
+    page.wait_for_function(
+        "document.getElementById('dekning-status').textContent === 'Fant ikke adressen i lenken'"
+    )
+    assert errors == []
+    page.close()
+
+
+def test_planned_areas_are_hatched_and_cells_leave_the_tab_order(browser, public):
+    page, _ = _open(browser, public, DESKTOP)
+    fills = page.evaluate(
+        "Array.from(document.querySelectorAll('path[stroke-dasharray]')).map(p => p.getAttribute('fill'))"
+    )
+    assert fills and set(fills) == {"url(#dekning-skravur)"}
+    assert page.locator("pattern#dekning-skravur line").count() == 1
+    tabbable = page.evaluate(
+        "document.querySelectorAll('.leaflet-overlay-pane path:not([tabindex=\"-1\"])').length"
+    )
+    assert tabbable == 0
+    page.close()
