@@ -43,7 +43,7 @@ from dekning.maps.layers import (
     speed_legend_items,
     web_frame,
 )
-from dekning.maps.offline import FullscreenControl
+from dekning.maps.offline import FullscreenControl, page_header
 from dekning.money import nok
 from dekning.rules import area_rule_lines
 from dekning.schema import ClassGrid, MobileLayer, operators, require
@@ -80,12 +80,20 @@ POPUP_FIELDS = {
     "statlig_kr": "Statlig tilskudd",
     "kommunal_kr": "Kommunal egenandel",
     "per_enhet_kr": "Kostnad per enhet",
-    "stikk": "Stikkledninger",
     "prioritet": "Prioritet",
+    "stikk": "Stikkledninger",
     "regel": "Regel",
     "egenandelsregel": "Egenandelsregel",
 }
-"""Popup fields and their labels; ``stikk`` only when the areas have the drop columns."""
+"""Popup fields and their labels; ``stikk`` only when the areas have the drop columns. The
+lines of text come last: :data:`TEXT_ROWS_CSS` lets them wrap."""
+TEXT_ROWS_CSS = (
+    "<style>.leaflet-popup-content tr:nth-last-child(-n+3) td "
+    "{ white-space: normal; overflow-wrap: anywhere; }</style>"
+)
+"""Figures in popups never break (:data:`dekning.maps.layers.PAGE_CSS`), but the popup's last
+three rows (the drops and the rules' status and source; kroner keep their no-break spaces) wrap
+inside the popup's width."""
 DROP_COLUMNS = ("stikk_m", "kost_stikk", "kost_stikk_eier")
 """Drop columns of the cost model the popup shows when an area has them."""
 
@@ -402,6 +410,7 @@ def planner_map(
             layer.add_to(m)
     for control in [*_legends(), FullscreenControl()]:
         m.add_child(control)
+    page_header(m).add_child(folium.Element(TEXT_ROWS_CSS))
     folium.LayerControl(collapsed=False).add_to(m)
     return m
 

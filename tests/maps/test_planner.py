@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from dekning.errors import InputError
-from dekning.maps.planner import area_popup_frame, planner_map
+from dekning.maps.planner import POPUP_FIELDS, TEXT_ROWS_CSS, area_popup_frame, planner_map
 from dekning.money import nok
 from dekning.pipeline import run
 
@@ -128,6 +128,9 @@ def test_area_popup_shows_the_rules_status_and_the_drops(small_inputs):
     html = planner_map(**{**small_inputs, "areas": areas}).get_root().render()
     for text in ("Stikkledninger", "Egenandelsregel", "ANTATT (ikke verifisert)"):
         assert _has(html, text), text
+    # The lines of text are the popup's last three rows, the ones its style lets wrap.
+    assert list(POPUP_FIELDS)[-3:] == ["stikk", "regel", "egenandelsregel"]
+    assert TEXT_ROWS_CSS in html and "nth-last-child(-n+3)" in TEXT_ROWS_CSS
 
 
 def test_area_popup_of_an_older_run_says_the_status_is_unknown(small_areas):
