@@ -7,6 +7,7 @@ message and the command exits with status 2; they never show a traceback.
 from __future__ import annotations
 
 import os
+import textwrap
 from collections.abc import Callable, Hashable
 from functools import wraps
 from pathlib import Path
@@ -85,22 +86,49 @@ def _main(
         raise typer.Exit()
 
 
+def wrap_lines(text: str, width: int, indent: str = "  ") -> str:
+    """``text`` wrapped line by line at ``width`` between words only: a figure written with
+    no-break spaces (``4 877 493 kr``) is never split; continued lines are indented."""
+    return "\n".join(
+        textwrap.fill(
+            line,
+            width=max(width, 20),
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        if line
+        else line
+        for line in text.split("\n")
+    )
+
+
+def _kroner(value: float) -> str:
+    """A whole number (kroner, units) with no-break thousands spaces, without ``kr``."""
+    return nok(value).removesuffix("\u00a0kr")
+
+
 def scenario_table(scenarios: pd.DataFrame) -> Table:
     """The budget scenarios side by side (municipal co-funding per year), in kroner."""
-    table = Table(title="Budsjettscenarioer (kommunal egenandel per år)")
-    for col in ("budsjett", "områder", "enheter", "kommunal", "statlig", "kr per enhet"):
+    table = Table(title="Budsjettscenarioer (kommunal egenandel per år, kroner)")
+    for col in ("budsjett", "områder", "enheter", "kommunal", "statlig", "per enhet"):
         text = col == "områder"  # area ids wrap between ids; figures never wrap inside
-        table.add_column(col, justify="left" if text else "right", no_wrap=not text)
+        table.add_column(
+            col,
+            justify="left" if text else "right",
+            no_wrap=not text,
+            min_width=6 if text else None,
+        )
     rows: list[dict[Hashable, Any]] = scenarios.to_dict("records")
     for r in rows:
         budget = r["budsjett"]
         table.add_row(
-            "ubegrenset" if budget is None or pd.isna(budget) else nok(budget),
+            "ubegrenset" if budget is None or pd.isna(budget) else _kroner(budget),
             r["omrader"] or "ingen",
-            str(r["enheter"]),
-            nok(r["kommunal"]),
-            nok(r["statlig"]),
-            nok(r["kommunal_per_enhet"]),
+            _kroner(r["enheter"]),
+            _kroner(r["kommunal"]),
+            _kroner(r["statlig"]),
+            _kroner(r["kommunal_per_enhet"]),
         )
     return table
 
@@ -144,13 +172,14 @@ def run(
 
         result = run_pipeline(cfg, out_dir, step)
         progress.update(task, completed=len(LABELS), description="Ferdig")
-    out.print(format_summary(result.summary), highlight=False)
+    out.print(wrap_lines(format_summary(result.summary), out.width), soft_wrap=True)
     if result.scenarios is not None and len(result.scenarios) > 1:
         out.print(scenario_table(result.scenarios))
     if result.report.warnings:
         out.print(f"Advarsler: {len(result.report.warnings)} (se rapport.json)", highlight=False)
         for w in result.report.warnings:
-            out.print(terminal_text(f"  - {w.message}: {w.count}"))
+            line = terminal_text(f"  - {w.message}: {w.count}").plain  # control chars shown
+            out.print(Text(wrap_lines(line, out.width, indent="    ")), soft_wrap=True)
     out.print(f"Resultater: {result.out_dir}", highlight=False)
 
 

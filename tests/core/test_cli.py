@@ -255,3 +255,40 @@ def test_version_in_process():
     result = CliRunner().invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.stdout.strip() == f"dekning {__version__}"
+
+
+def test_wrapping_never_splits_a_figure():
+    from dekning.cli import wrap_lines
+
+    figure = "4\u00a0877\u00a0493\u00a0kr"
+    text = "Valgt innenfor budsjett: O-002, O-006, O-008, O-010  (392 enheter, egenandel " + figure
+    for width in range(20, 90):
+        lines = wrap_lines(text, width).split("\n")
+        assert sum(figure in line for line in lines) == 1, width
+        assert all(len(line) <= max(width, len(figure) + 2) for line in lines)
+
+
+def test_scenario_table_figures_stay_whole_at_80_columns():
+    import io
+
+    import pandas as pd
+    from rich.console import Console
+
+    from dekning.cli import scenario_table
+
+    scenarios = pd.DataFrame(
+        {
+            "budsjett": [5e6, None],
+            "omrader": ["O-002, O-006, O-008, O-010", "O-001, O-002, O-003, O-004, O-005"],
+            "enheter": [392, 1471],
+            "kommunal": [4_877_493, 18_967_128],
+            "statlig": [16_258_301, 63_000_000],
+            "kommunal_per_enhet": [12_443, 12_894],
+        }
+    )
+    buffer = io.StringIO()
+    Console(file=buffer, width=80).print(scenario_table(scenarios))
+    shown = buffer.getvalue()
+    for figure in ("5 000 000", "18 967 128", "16 258 301", "63 000 000", "1 471", "12 894"):
+        assert figure.replace(" ", "\u00a0") in shown, figure
+    assert "O-005" in shown and "ubegrenset" in shown
