@@ -29,7 +29,8 @@ HATCH_SWATCH = "repeating-linear-gradient(45deg,#009E73 0 3px,#fff 3px 7px)"
 PAGE_CSS = """
   .dekning-sr { position:absolute; width:1px; height:1px; overflow:hidden; clip:rect(0 0 0 0); white-space:nowrap; }
   #dekning-search { position:absolute; top:10px; left:54px; z-index:1000; background:#fff; padding:6px;
-    border-radius:4px; box-shadow:0 1px 4px rgba(0,0,0,.4); font:14px system-ui,sans-serif; width:min(320px, 70vw); }
+    border-radius:4px; box-shadow:0 1px 4px rgba(0,0,0,.4); font:14px system-ui,sans-serif;
+    box-sizing:border-box; width:min(332px, calc(100vw - 112px)); }
   #dekning-search input { width:100%; box-sizing:border-box; padding:6px; font-size:16px; }
   #dekning-search ul { list-style:none; margin:4px 0 0; padding:0; max-height:40vh; overflow:auto; }
   #dekning-search button { width:100%; text-align:left; padding:6px; border:0; background:#f4f4f4; color:#000;
@@ -229,7 +230,7 @@ class AddressSearch(MacroElement):
         "{% macro header(this, kwargs) %}<style>" + PAGE_CSS + "</style>{% endmacro %}\n" + _SCRIPT
     )
 
-    def __init__(self, data: list[list[object]], explanation: str, data_note: str) -> None:
+    def __init__(self, data: dict[str, Any], explanation: str, data_note: str) -> None:
         super().__init__()
         self._name = "AddressSearch"
         self.data = script_json(data)

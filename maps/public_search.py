@@ -14,9 +14,9 @@ Every text from the input is embedded as :func:`~dekning.textsafe.script_json` a
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from functools import reduce
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -24,7 +24,7 @@ import pandas as pd
 
 from dekning.maps.layers import MOBILE_WORDS, operator_label, web_frame
 from dekning.schema import SPEED_CLASS_LABELS, MobileLayer, operator_column, operators, require
-from dekning.surveys.geocode import fold, split_address
+from dekning.surveys.geocode import split_address
 
 ADDRESS_COLUMNS = ("adressetekst", "postnummer", "speed_class", "operators", "best_tek", "area_id")
 """Columns of the classified addresses the address search reads (with each operator's
@@ -44,6 +44,8 @@ ENTRY_FIELDS = (
     "teknologi",
 )
 """The fields of one search entry, in order (see :func:`address_index`)."""
+CODED_FIELDS = ("fast", "mobil", "omrade", "tilbydere", "teknologi")
+"""Fields sent as a number into a table of their distinct texts (few texts, many addresses)."""
 TECHNOLOGY_WORDS = {
     "fiber": "fiber",
     "kabel": "kabel-TV-nett",
@@ -66,28 +68,38 @@ def search_keys(texts: Iterable[object], postnummer: Iterable[object]) -> list[s
     return keys
 
 
-def share_ids(texts: pd.Series, postnummer: pd.Series) -> pd.Series:
-    """Ids for ``#adresse=<id>`` links: the folded address and postnummer in ``a-z 0-9 -``
-    (``Storgata 1``, ``7395`` → ``storgata-1-7395``), ``-2``, ``-3`` … on repeats. They are
-    made of the address only, never of the register's address id."""
-    base = [
-        re.sub(r"[^a-z0-9]+", "-", fold(f"{t} {p}")).strip("-") or "adresse"
-        for t, p in zip(texts, postnummer, strict=True)
-    ]
-    ids = pd.Series(base, index=texts.index, dtype=object)
+def share_ids(keys: pd.Series) -> pd.Series:
+    """Ids for ``#adresse=<id>`` links: the search key (:func:`search_keys`) in ``a-z 0-9 -``
+    (``storgata|1|7395`` → ``storgata-1-7395``), ``-2``, ``-3`` … on repeats. They are made of
+    the address only, never of the register's address id."""
+    ids = keys.str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-").astype(object)
     nth = ids.groupby(ids).cumcount()
     return ids.where(nth == 0, ids + "-" + (nth + 1).astype(str))
+
+
+def entries(index: dict[str, Any]) -> list[dict[str, object]]:
+    """The search entries of an :func:`address_index` as dicts, coded fields looked up and the
+    share id filled in (what the page's script works with)."""
+    tables, out = index["tabeller"], []
+    for row in index["rader"]:
+        entry = dict(zip(ENTRY_FIELDS, row, strict=True))
+        entry.update({f: tables[f][entry[f]] for f in CODED_FIELDS})
+        entry["lenke"] = entry["lenke"] or share_ids(pd.Series([entry["nokkel"]])).iloc[0]
+        out.append(entry)
+    return out
 
 
 def address_index(
     classified: gpd.GeoDataFrame,
     mobile_layers: Sequence[MobileLayer] = (),
     planned_areas: Iterable[str] = (),
-) -> list[list[object]]:
-    """Search entries, one per address, with the fields of :data:`ENTRY_FIELDS`: address text,
-    postnummer, lat, lon, speed label, mobile words, search key (:func:`search_keys`), share id
-    (:func:`share_ids`), the planned build-out area the address is in (empty when none),
-    operators with a fixed offer and the words for the best offer's technology.
+) -> dict[str, Any]:
+    """Search entries, one per address (``rader``), with the fields of :data:`ENTRY_FIELDS`:
+    address text, postnummer, lat, lon, speed label, mobile words, search key
+    (:func:`search_keys`), share id (:func:`share_ids`; empty when it is the search key's), the
+    planned build-out area the address is in (empty when none), operators with a fixed offer
+    and the words for the best offer's technology. Fields of :data:`CODED_FIELDS` are numbers
+    into ``tabeller[field]``; :func:`entries` decodes.
 
     Coverage per address is what operators publish (Nkom's map shows it too); household
     counts, address ids and survey answers are left out.
@@ -123,13 +135,19 @@ def address_index(
             "fast": web["speed_class"].map(SPEED_CLASS_LABELS),
             "mobil": reduce(lambda a, b: a + "; " + b, parts) if parts else "",
             "nokkel": search_keys(tekst, post),
-            "lenke": share_ids(tekst, post),
             "omrade": area.where(area.isin(list(planned_areas)), ""),
             "tilbydere": web["operators"].fillna("").astype(str),
             "teknologi": tek.map(lambda t: TECHNOLOGY_WORDS.get(t, t)),
         }
     )
-    return table[list(ENTRY_FIELDS)].to_numpy(dtype=object).tolist()
+    plain = table["nokkel"].str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-")
+    ids = share_ids(table["nokkel"])
+    table["lenke"] = ids.where(ids != plain, "")
+    tables = {}
+    for field in CODED_FIELDS:
+        codes, texts = pd.factorize(table[field])
+        table[field], tables[field] = codes, texts.tolist()
+    return {"tabeller": tables, "rader": table[list(ENTRY_FIELDS)].to_numpy(dtype=object).tolist()}
 
 
 NORMALISE_JS = r"""
@@ -173,6 +191,13 @@ NORMALISE_JS = r"""
 the rest, and rapidfuzz's ``ratio`` (indel similarity, 0–100)."""
 
 FIND_JS = r"""
+  var slug = function(key) { return key.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, ''); };
+  data = data.rader.map(function(row) {
+    var r = row.slice();
+    Object.keys(data.tabeller).forEach(function(f) { r[F[f]] = data.tabeller[f][r[F[f]]]; });
+    r[F.lenke] = r[F.lenke] || slug(r[F.nokkel]);
+    return r;
+  });
   var rows = data.map(function(r) {
     var k = r[F.nokkel].split('|');
     return {r: r, street: k[0], num: k[1], post: k[2], plain: fold(r[F.tekst] + ' ' + r[F.postnummer])};

@@ -17,7 +17,7 @@ from dekning.crs import WEB_CRS, WORK_CRS
 from dekning.errors import InputError
 from dekning.maps.layers import cell_layer_frame
 from dekning.maps.public import _without_overlap, address_index, data_note, public_map
-from dekning.maps.public_search import ENTRY_FIELDS, search_keys, share_ids
+from dekning.maps.public_search import entries, search_keys, share_ids
 
 X0, Y0 = 250_000, 6_990_000
 
@@ -68,7 +68,7 @@ def test_without_chosen_areas_the_layer_is_empty(make_addresses, small_areas):
 
 def test_address_search_shows_each_operator_as_the_input_names_it(make_addresses, small_layers):
     addresses = make_addresses([(X0, Y0, 5)], best_down_kbps=[50_000] * 5)
-    rows = [dict(zip(ENTRY_FIELDS, r, strict=True)) for r in address_index(addresses, small_layers)]
+    rows = entries(address_index(addresses, small_layers))
     assert [r["tekst"] for r in rows] == [f"Testvegen {i}" for i in range(1, 6)]
     assert rows[0]["postnummer"] == "0001" and rows[0]["fast"] == "30–100 Mbit/s"
     assert rows[0]["mobil"] == "Ice-Net: ingen; Telenor: innendørs"
@@ -77,13 +77,16 @@ def test_address_search_shows_each_operator_as_the_input_names_it(make_addresses
     assert rows[0]["nokkel"] == "testvegen|1|0001" and rows[0]["lenke"] == "testvegen-1-0001"
     lon, lat = Transformer.from_crs(WORK_CRS, WEB_CRS, always_xy=True).transform(X0 + 125, Y0 + 125)
     assert [rows[0]["lat"], rows[0]["lon"]] == [round(lat, 5), round(lon, 5)]
-    assert address_index(addresses)[0][ENTRY_FIELDS.index("mobil")] == ""  # no mobile layers
+    assert entries(address_index(addresses))[0]["mobil"] == ""  # no mobile layers
+    index = address_index(addresses, small_layers)
+    assert index["tabeller"]["fast"] == ["30–100 Mbit/s"]  # a text once, a number per address
+    assert {r[4] for r in index["rader"]} == {0}
 
 
 def test_only_planned_areas_are_named_at_an_address(make_addresses):
     addresses = make_addresses([(X0, Y0, 3)]).assign(area_id=["O-1", "O-3", ""])
-    where = ENTRY_FIELDS.index("omrade")
-    assert [r[where] for r in address_index(addresses, planned_areas=["O-1"])] == ["O-1", "", ""]
+    rows = entries(address_index(addresses, planned_areas=["O-1"]))
+    assert [r["omrade"] for r in rows] == ["O-1", "", ""]
 
 
 def test_search_keys_follow_the_survey_geocoder():
@@ -91,16 +94,20 @@ def test_search_keys_follow_the_survey_geocoder():
     assert keys == ["storgata|12b|7395", "stolsvegen|3|7396", "dalforet||7395"]
 
 
-def test_share_ids_are_plain_unique_and_not_the_register_id():
-    texts = pd.Series(["Storgata 1", "Storgata 1", '"><img src=x>', "Ærøvegen 2"])
-    ids = share_ids(texts, pd.Series(["7395", "7395", "0001", "7396"]))
-    assert ids.tolist() == [
+def test_share_ids_are_plain_unique_and_not_the_register_id(make_addresses):
+    keys = pd.Series(
+        ["storgata|1|7395", "storgata|1|7395", '"><img src|x|0001', "aerovegen|2|7396"]
+    )
+    assert share_ids(keys).tolist() == [
         "storgata-1-7395",
         "storgata-1-7395-2",
         "img-src-x-0001",
         "aerovegen-2-7396",
     ]
-    assert all(re.fullmatch(r"[a-z0-9-]+", i) for i in ids)
+    addresses = make_addresses([(X0, Y0, 2)]).assign(adressetekst="Storgt. 1")
+    index = address_index(addresses)
+    assert [r[7] for r in index["rader"]] == ["", "storgata-1-0001-2"]  # sent when not the key's
+    assert [r["lenke"] for r in entries(index)] == ["storgata-1-0001", "storgata-1-0001-2"]
 
 
 def test_data_note_dates_the_data_in_bokmal():
