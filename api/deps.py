@@ -55,6 +55,11 @@ BEARER = HTTPBearer(
 """The planner token as an OpenAPI security scheme: ``/docs`` shows an "Authorize" button."""
 
 
+def given_token(bearer: HTTPAuthorizationCredentials | None, token: str | None) -> str | None:
+    """The token a request gives: ``?token=`` first, else the bearer credentials."""
+    return token or (bearer.credentials if bearer else None)
+
+
 def check_planner(config: Settings, given: str | None) -> None:
     """Whether ``given`` is the planner token of the service.
 
@@ -79,16 +84,9 @@ async def planner(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
     token: Annotated[str | None, Query(max_length=200)] = None,
 ) -> None:
-    """Planner access: ``Authorization: Bearer <token>`` or ``?token=<token>``.
-
-    Raises
-    ------
-    PlannerAccessOff
-        The service was started without a planner token.
-    NotAuthenticated
-        The token is missing or wrong.
-    """
-    check_planner(config, token or (bearer.credentials if bearer else None))
+    """Planner access: ``Authorization: Bearer <token>`` or ``?token=<token>``, checked by
+    :func:`check_planner` (its errors are the answer)."""
+    check_planner(config, given_token(bearer, token))
 
 
 async def submission_slot(request: Request, held: ServiceDep) -> None:

@@ -15,7 +15,15 @@ from fastapi.security import HTTPAuthorizationCredentials
 from dekning.coverage.application.package import PACKAGE_FILES
 from dekning.schema import AREA_ID_PATTERN
 
-from ..deps import BEARER, ResultsDep, ServiceDep, SettingsDep, check_planner, planner
+from ..deps import (
+    BEARER,
+    ResultsDep,
+    ServiceDep,
+    SettingsDep,
+    check_planner,
+    given_token,
+    planner,
+)
 from ..errors import NotAuthenticated, PlannerAccessOff, UnknownId
 from ..models import Discrepancy, JobStatus, PlannerAnswers, Problem
 from ..state import PLANNER_MAP
@@ -90,7 +98,7 @@ async def planner_map(
     """The planner map; without the right token a page that asks for it (401), or says that
     planner access is off (403)."""
     try:
-        check_planner(config, token or (bearer.credentials if bearer else None))
+        check_planner(config, given_token(bearer, token))
     except PlannerAccessOff:
         return token_page(403, "Planleggertilgang er slått av på denne tjenesten.")
     except NotAuthenticated:
