@@ -167,5 +167,5 @@ def public_map(
     folium.LayerControl(collapsed=True).add_to(m)
     planned = areas_web.loc[areas_web["valgt"].astype(bool), "area_id"].astype(str)
     index = address_index(classified, mobile_layers, planned)
-    m.add_child(AddressSearch(index, EXPLANATION, data_note(data_date)))
+    m.add_child(AddressSearch(index, EXPLANATION, data_note(data_date), title))
     return m

@@ -59,6 +59,7 @@ MARKUP = """
     <rect width="8" height="8" fill="#009E73" fill-opacity="0.18"></rect>
     <line x1="2" y1="0" x2="2" y2="8" stroke="#009E73" stroke-width="3"></line>
   </pattern></defs></svg>
+<header class="dekning-sr"><h1>{title}</h1></header>
 <div id="dekning-search" role="search" aria-label="Adressesøk">
   <label for="dekning-q"><strong>Finn din adresse</strong></label>
   <input id="dekning-q" type="search" autocomplete="off" placeholder="F.eks. Storgata 5"
@@ -67,8 +68,9 @@ MARKUP = """
   <ul id="dekning-results" aria-label="Adresser som passer"></ul>
   <div id="dekning-status" class="dekning-sr" role="status" aria-live="polite" aria-atomic="true"></div>
 </div>
-<details id="dekning-info" open><summary><strong>Om kartet</strong></summary>
-  <p>{explanation}</p><p id="dekning-dato">{data_note}</p></details>
+<aside id="dekning-info-boks" aria-label="Om kartet"><details id="dekning-info" open>
+  <summary><strong>Om kartet</strong></summary>
+  <p>{explanation}</p><p id="dekning-dato">{data_note}</p></details></aside>
 """
 
 PIN_SVG = (
@@ -192,6 +194,8 @@ PAGE_JS = r"""
   map.zoomControl = L.control.zoom({zoomInTitle: 'Zoom inn', zoomOutTitle: 'Zoom ut'}).addTo(map);
   var toggle = document.querySelector('.leaflet-control-layers-toggle');
   if (toggle) { toggle.title = 'Kartlag'; toggle.setAttribute('aria-label', 'Kartlag'); }
+  map.getContainer().setAttribute('role', 'main');
+  map.getContainer().setAttribute('aria-label', 'Kart');
   if (window.matchMedia('(max-width: 600px)').matches) { document.getElementById('dekning-info').open = false; }
 """
 
@@ -224,20 +228,25 @@ class AddressSearch(MacroElement):
         The text of "Om kartet" (escaped here).
     data_note
         The line under it that dates the data (escaped here).
+    title
+        The page's heading (for screen readers; escaped here).
     """
 
     _template = Template(
         "{% macro header(this, kwargs) %}<style>" + PAGE_CSS + "</style>{% endmacro %}\n" + _SCRIPT
     )
 
-    def __init__(self, data: dict[str, Any], explanation: str, data_note: str) -> None:
+    def __init__(self, data: dict[str, Any], explanation: str, data_note: str, title: str) -> None:
         super().__init__()
         self._name = "AddressSearch"
         self.data = script_json(data)
         self.fields = json.dumps({name: i for i, name in enumerate(ENTRY_FIELDS)})
         self.pin = json.dumps(PIN_SVG)
         self.markup = MARKUP.format(
-            hatch=HATCH_ID, explanation=escape(explanation), data_note=escape(data_note)
+            hatch=HATCH_ID,
+            explanation=escape(explanation),
+            data_note=escape(data_note),
+            title=escape(title),
         )
 
     def render(self, **kwargs: Any) -> str:

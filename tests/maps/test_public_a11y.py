@@ -29,6 +29,11 @@ WCAG_AA = {
     "runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]},
     "resultTypes": ["violations"],
 }
+LANDMARKS = {
+    "runOnly": {"type": "rule", "values": ["region", "landmark-one-main", "page-has-heading-one"]},
+    "resultTypes": ["violations"],
+}
+"""axe's best practices for finding one's way with a screen reader (not WCAG failures)."""
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 
@@ -51,8 +56,8 @@ def _open(browser, path: Path, viewport: dict[str, int], fragment: str = ""):
     return page, errors
 
 
-def _violations(page) -> list[str]:
-    result = axe_sync.Axe().run(page, options=WCAG_AA)
+def _violations(page, options=WCAG_AA) -> list[str]:
+    result = axe_sync.Axe().run(page, options=options)
     return [
         f"{v['id']} ×{len(v['nodes'])}: {v['nodes'][0]['target']}"
         for v in result.response["violations"]
@@ -102,6 +107,13 @@ def test_axe_finds_no_wcag_aa_violation(browser, public, viewport, name):
     page.locator(".dekning-svar").wait_for(timeout=3000)
     assert _violations(page) == []
     _shot(page, f"kart_offentlig_a11y_{name}.png")
+    # The layer control opened by keyboard, "Om kartet" open: still nothing.
+    page.locator(".leaflet-control-layers-toggle").focus()
+    page.keyboard.press("Enter")
+    page.locator(".leaflet-control-layers-expanded").wait_for(timeout=2000)
+    page.locator("#dekning-info").evaluate("e => { e.open = true; }")
+    assert _violations(page) == []
+    assert _violations(page, LANDMARKS) == []
     assert errors == []
     page.close()
 
