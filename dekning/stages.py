@@ -9,10 +9,10 @@ import geopandas as gpd
 import pandas as pd
 
 from dekning.config import Config
-from dekning.coverage.classify.aggregate import GROUPINGS, aggregate
+from dekning.coverage.classify.aggregate import GROUPINGS, aggregate, settlement
 from dekning.coverage.classify.fixed import classify
 from dekning.coverage.classify.grids import MAP_MARGIN_M, class_grids
-from dekning.coverage.classify.mobile import layers_of, sample_mobile
+from dekning.coverage.classify.mobile import mobile_coverage
 from dekning.coverage.planning.areas import (
     areas_from_polygons,
     build_areas,
@@ -26,13 +26,14 @@ from dekning.coverage.read.addresses import read_addresses, read_boundary
 from dekning.coverage.read.consultation import read_consultation_list
 from dekning.coverage.read.counts import read_address_counts
 from dekning.coverage.read.fixed import read_coverage_polygons, read_fixed_coverage
+from dekning.coverage.read.mobile import read_mobile_rows
 from dekning.coverage.read.upgradeable import read_upgradeable
 from dekning.errors import InputError, PlanningError
 from dekning.io import read_lines, read_vector
 from dekning.report import RunReport
 from dekning.result import Frames
 from dekning.rules import STATUS_WORD, EligibilityRule, eligibility_rule
-from dekning.schema import MOBILE_ANY_COLUMN
+from dekning.schema import MOBILE_ANY_COLUMN, SETTLEMENT_COLUMN
 from dekning.summary import build_summary
 from dekning.surveys.evidence import demand, discrepancies, join_answers, public_demand
 from dekning.surveys.geocode import geocode
@@ -130,11 +131,18 @@ def read_fixed(cfg: Config, f: Frames, report: RunReport) -> Frames:
 
 
 def read_mobile(cfg: Config, f: Frames, report: RunReport) -> Frames:
-    """Mobile classes per address and per raster cell, per operator × technology."""
-    rasters = cfg.input.mobile
+    """Mobile classes per address (rasters; Nkom's ``mob`` rows for the operator × technology
+    pairs without a raster) and per raster cell, per operator × technology."""
+    inp = cfg.input
+    rasters = inp.mobile
+    rows = None
+    if inp.mobile_addresses is not None:
+        rows = read_mobile_rows(inp.mobile_addresses, report)
+        _check_matches(rows["adrid"], f["addresses"], inp.mobile_addresses, "mobilfila (mob)")
+    mobile, layers = mobile_coverage(f["addresses"], rasters, rows, cfg.classify, report)
     return {
-        "mobile": sample_mobile(f["addresses"], rasters, cfg.classify, report) if rasters else None,
-        "mobile_layers": layers_of(rasters),
+        "mobile": mobile,
+        "mobile_layers": layers,
         "mobile_grids": class_grids(rasters, cfg.classify, _map_bounds(f)),
     }
 
@@ -175,6 +183,9 @@ def classify_addresses(cfg: Config, f: Frames, report: RunReport) -> Frames:
         report=report,
         rule=_eligibility_rule(cfg),
     )
+    tettsted = settlement(classified["adrid"].to_numpy(), f["counts"])
+    if tettsted is not None:  # the counts file has Nkom's ertett: tettsted / spredtbygd
+        classified[SETTLEMENT_COLUMN] = tettsted
     return {"classified": classified}
 
 
