@@ -17,7 +17,7 @@ from dekning.surveys.read import MAX_MBPS
 SURROGATE = re.compile("[\ud800-\udfff]")
 """A UTF-16 surrogate: JSON can name one (``"\\ud800"``), UTF-8 cannot encode it alone."""
 
-Group = Literal["kommunenummer", "postnummer", "grunnkrets", "ssb_rute_250", "omrade"]
+Group = Literal["kommunenummer", "postnummer", "grunnkrets", "ssb_rute_250", "ertett", "omrade"]
 """Groupings of :class:`StatisticsRow`."""
 JobState = Literal["venter", "kjorer", "ferdig", "feilet"]
 MobileKey = Annotated[str, Field(pattern=r"^.{1,40}_(inne|ute)$")]

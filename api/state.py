@@ -34,7 +34,7 @@ ANSWERS = "sporreundersokelse_svar_PERSONOPPLYSNINGER.csv"
 DISCREPANCIES = "avvik_mot_operatordata.csv"
 PUBLIC_MAP = "kart_offentlig.html"
 PLANNER_MAP = "kart_planlegger.html"
-GROUPS = ("kommunenummer", "postnummer", "grunnkrets", "ssb_rute_250")
+GROUPS = ("kommunenummer", "postnummer", "grunnkrets", "ssb_rute_250", "ertett")
 """Aggregate tables (``aggregat_<group>.csv``) a run writes; ``omrade`` comes from the areas."""
 AREA_STATISTICS = ("area_id", "adresser", "hus", "naering", "fritid", "valgt")
 ADDRESS_NEEDS = (

@@ -136,6 +136,16 @@ def test_statistics_suppress_small_groups(client, classified):
     assert client.get("/v1/statistikk", params={"gruppe": "grunnkrets"}).status_code == 404
 
 
+def test_statistics_by_settlement(client, classified):
+    """Nkom's ertett: tettsted vs spredtbygd, as Nkom reports (default data has adr's ertett)."""
+    rows = {
+        r["ertett"]: r for r in client.get("/v1/statistikk", params={"gruppe": "ertett"}).json()
+    }
+    assert set(rows) == set(classified["ertett"].unique())
+    for kind, row in rows.items():
+        assert row["hus"] == classified.loc[classified["ertett"] == kind, "hus"].sum()
+
+
 def test_areas_geojson_has_no_money_or_addresses(client, areas):
     r = client.get("/v1/omrader")
     fc = r.json()
