@@ -245,6 +245,9 @@ def hostile_maps(tmp_path, make_addresses, small_areas, small_routes, small_grid
     cls.loc[0, "postnummer"] = HOSTILE_ATTR
     cls.loc[2, "adressetekst"] = "Linje\u2028skift\u2029vegen 3"  # JS line terminators
     cls["poststed"] = HOSTILE_ATTR
+    cls.loc[0, "operators"] = HOSTILE_OPERATOR  # fixed operators, as the input names them
+    cls.loc[0, "best_tek"] = HOSTILE_ROUTE
+    cls.loc[0, "area_id"] = HOSTILE_AREA  # in a planned area
     areas = small_areas.copy()
     areas.loc[areas["area_id"] == "O-2", "area_id"] = HOSTILE_AREA
     routes = small_routes.assign(area_id=HOSTILE_AREA, metode=HOSTILE_ROUTE)
@@ -310,6 +313,11 @@ def test_hostile_text_never_runs_in_the_public_map(browser, hostile_maps):
         popup.wait_for(timeout=3000)
         text = popup.inner_text()
         assert text.startswith(hostile) and f"{HOSTILE_OPERATOR}: " in text
+        if hostile == HOSTILE_ADDRESS:
+            assert f"Tilbydere: {HOSTILE_OPERATOR} (beste tilbud: {HOSTILE_ROUTE})" in text
+            assert f"Adressen ligger i område {HOSTILE_AREA}," in text
+        said = page.locator("#dekning-status").text_content()
+        assert said.startswith(f"{hostile}, {postnummer}. ")  # announced as written too
     texts = page.evaluate(f"{SHOW_ALL}('{name}')")
     assert any(HOSTILE_AREA in t for t in texts)  # the planned area's tooltip
     _shot(page, "kart_offentlig_injeksjon.png")
