@@ -78,7 +78,12 @@ ADDRESS_COLUMNS: tuple[Column, ...] = (
     Column("eligible", "bool", "", "eligible for support under the year's rule"),
     Column("band", "str", "", "eligibility band of the rule (e.g. M100)"),
     Column("reason", "str", "", "why the address is or is not eligible"),
-    Column("eligible_units", "int64", "units", "households + businesses when eligible"),
+    Column(
+        "eligible_units",
+        "int64",
+        "units",
+        "households + businesses (+ public buildings, classify.count_public_buildings) when eligible",
+    ),
     Column("ssb_rute_250", "int64", "", "SSB 250 m grid cell id"),
     Column("area_id", "str", "", "build-out area, empty when none"),
 )
@@ -91,10 +96,13 @@ AREA_COLUMNS: tuple[Column, ...] = (
     Column("hus", "int64", "households", "eligible households"),
     Column("naering", "int64", "businesses", "eligible businesses"),
     Column("offentlig", "int64", "buildings", "eligible public buildings"),
-    Column("enheter", "int64", "units", "eligible units (households + businesses)"),
+    Column("enheter", "int64", "units", "eligible units (as eligible_units, summed)"),
     Column("fritid", "int64", "holiday homes", "holiday homes inside the area (not eligible)"),
     Column("for_lite", "bool", "", "fewer households than areas.min_households"),
-    Column("route_m", "float64", "m", "fibre route length incl. the link to fibre"),
+    Column("route_m", "float64", "m", "fibre route length incl. the link to fibre and the drops"),
+    Column("stikk_m", "float64", "m", "drop metres (off the road) within route_m"),
+    Column("kost_stikk", "int64", "NOK", "the project's drop cost (part of kost_total)"),
+    Column("kost_stikk_eier", "int64", "NOK", "the owners' drop cost (not in kost_total)"),
     Column("kost_total", "int64", "NOK", "total build-out cost"),
     Column("tilbyder", "int64", "NOK", "operator's contribution"),
     Column("private", "int64", "NOK", "private money and valued dugnad"),
@@ -103,6 +111,8 @@ AREA_COLUMNS: tuple[Column, ...] = (
     Column("fylke", "int64", "NOK", "county's own contribution"),
     Column("kommunal", "int64", "NOK", "municipal co-funding (kommunal egenandel)"),
     Column("valgt", "bool", "", "chosen within the budget"),
+    Column("regel_status", "str", "", "co-funding rule's status: verifisert/antatt/konfigurasjon"),
+    Column("stotteregel_status", "str", "", "eligibility rule's status: verifisert/antatt"),
 )
 """Per-area output (``omrader``, ``finansiering``): the columns every later stage relies on."""
 
