@@ -108,6 +108,12 @@ def nok(value: float) -> str:
     return f"{int(round_half_up(value)):,}".replace(",", "\u00a0") + "\u00a0kr"
 
 
+def percent(share: float, decimals: int = 1) -> str:
+    """A share as Norwegians write a percentage: ``0.997`` → ``99,7 %`` (decimal comma, a
+    no-break space before ``%``)."""
+    return f"{share * 100:.{decimals}f}".replace(".", ",") + "\u00a0%"
+
+
 def reconcile(
     plan: pd.DataFrame,
     total: str = "kost_total",
@@ -144,6 +150,7 @@ __all__ = [
     "FUNDING_PARTS",
     "annuity_factor",
     "nok",
+    "percent",
     "reconcile",
     "round_half_up",
     "round_half_up_array",

@@ -30,6 +30,7 @@ from dekning.coverage.read.mobile import read_mobile_rows
 from dekning.coverage.read.upgradeable import read_upgradeable
 from dekning.errors import InputError, PlanningError
 from dekning.io import read_lines, read_vector
+from dekning.money import nok, percent
 from dekning.report import RunReport
 from dekning.result import Frames
 from dekning.rules import STATUS_WORD, EligibilityRule, eligibility_rule
@@ -102,7 +103,7 @@ def _inside_boundary(
     report.warn(
         "read",
         "addresses_outside_boundary",
-        "addresses outside the municipality boundary (left out of the analysis)",
+        "adresser utenfor kommunegrensen (holdt utenfor analysen)",
         int((~inside).sum()),
         addresses.loc[~inside, "adrid"].tolist(),
     )
@@ -305,7 +306,7 @@ def survey_evidence(cfg: Config, f: Frames, report: RunReport) -> Frames:
     report.warn(
         "survey",
         "survey_rows_rejected",
-        "survey rows rejected (see sporreundersokelse_avvist.csv)",
+        "avviste rader i spørreundersøkelsen (se sporreundersokelse_avvist.csv)",
         int(read.rejected["row"].nunique()),
         read.rejected["row"].unique().tolist(),
     )
@@ -320,7 +321,7 @@ def survey_evidence(cfg: Config, f: Frames, report: RunReport) -> Frames:
     report.warn(
         "survey",
         "survey_unmatched",
-        "survey answers whose address was not found in the register",
+        "svar der adressen ikke ble funnet i adresseregisteret",
         len(geo.unmatched),
         geo.unmatched["row"].tolist(),
     )
@@ -373,8 +374,8 @@ def prioritise(cfg: Config, f: Frames, report: RunReport) -> Frames:
         report.warn(
             "prioritise",
             "budget_below_every_area",
-            f"the municipal budget ({budget:,.0f} kr) is smaller than the co-funding of the "
-            f"cheapest area ({plan['kommunal'].min():,.0f} kr): no area can be chosen",
+            f"det kommunale budsjettet ({nok(budget)}) er mindre enn egenandelen i det "
+            f"billigste området ({nok(plan['kommunal'].min())}): ingen områder kan velges",
             1,
         )
     value = plan["poeng"] if pcfg.objective == "poeng" else None
@@ -392,8 +393,8 @@ def prioritise(cfg: Config, f: Frames, report: RunReport) -> Frames:
         report.warn(
             "prioritise",
             "selection_not_proven_optimal",
-            "the solver stopped at its time limit; the plan may be up to "
-            f"{selection.attrs['mip_gap']:.2%} from the best possible",
+            "løseren stoppet ved tidsgrensen; planen kan være opptil "
+            f"{percent(selection.attrs['mip_gap'], 2)} fra den beste mulige",
             1,
         )
     plan = plan.merge(selection, on="area_id")

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from dekning.config import ClassifyConfig
-from dekning.money import nok
+from dekning.money import nok, percent
 from dekning.rules import (
     CofundingRule,
     EligibilityRule,
@@ -151,11 +151,6 @@ def build_summary(
     return summary
 
 
-def _percent(share: float) -> str:
-    """A share as a bokmål percentage, one decimal: ``0.997`` → ``99,7 %``."""
-    return f"{share * 100:.1f}".replace(".", ",") + "\u00a0%"
-
-
 def _rule_lines(s: dict[str, Any]) -> list[str]:
     """The rules in force, their status and sources, the scheme year and the state frame."""
     rule, cof = s["stotteregel"], s["egenandelsregel"]
@@ -214,7 +209,7 @@ def format_summary(s: dict[str, Any]) -> str:
         sv = s["sporreundersokelse"]
         lines.append(
             f"Spørreundersøkelse: {sv['svar']} svar, {sv['godkjent']} godkjent, "
-            f"{sv['avvist']} avvist, {_percent(sv['geokodet_andel'])} geokodet, "
+            f"{sv['avvist']} avvist, {percent(sv['geokodet_andel'])} geokodet, "
             f"{sv['avvik']} avvik mot operatørdata"
         )
     return "\n".join([*lines, *_rule_lines(s)])

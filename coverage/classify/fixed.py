@@ -257,7 +257,7 @@ def _counts(
     report.warn(
         "classify",
         "addresses_without_counts",
-        f"addresses with no counts row; {cfg.default_households} household(s) assumed",
+        f"adresser uten rad i adressebruksfila; {cfg.default_households} husstand(er) antatt",
         int(missing.sum()),
         ids[missing].tolist(),
     )
@@ -286,7 +286,7 @@ def _best_offers(
         report.warn(
             "classify",
             "coverage_unknown_addresses",
-            "fixed-coverage rows whose address id is not in the address register (ignored)",
+            "rader i dekningsfila med en adresse-id som ikke er i adresseregisteret (ikke brukt)",
             int(unknown.sum()),
             fixed.loc[unknown, "adrid"].unique().tolist(),
         )
@@ -330,8 +330,8 @@ def _eligibility(
         report.warn(
             "classify",
             "upgradeable_not_in_rule",
-            f"the {rule.year} rule has no 'easily upgradeable to 1 Gbit/s' exclusion: "
-            "input.upgradeable is not used",
+            f"regelen for {rule.year} har ikke unntaket for nett som enkelt kan oppgraderes "
+            "til 1 Gbit/s: input.upgradeable er ikke brukt",
             int(upgradeable.sum()),
             ids[upgradeable].tolist(),
         )
@@ -353,7 +353,7 @@ def _eligibility(
     report.warn(
         "classify",
         "listed_but_covered",
-        "addresses on Nkom's consultation list that the operator data shows as covered",
+        "adresser på Nkoms høringsliste som operatørdataene viser som dekket",
         int((listed & ~lacks).sum()),
         ids[listed & ~lacks].tolist(),
     )

@@ -243,8 +243,8 @@ def _sample_layers(
             report.warn(
                 "mobile",
                 "mobile_no_data",
-                f"{Path(raster.path).name}: addresses with no raster value (outside or nodata), "
-                "counted as no coverage",
+                f"{Path(raster.path).name}: adresser uten verdi i rasteret (utenfor eller nodata), "
+                "regnet som ingen dekning",
                 int(np.isnan(values).sum()),
             )
     return out, by_operator

@@ -311,7 +311,7 @@ def read_addresses(
     report.warn(
         "read",
         "addresses_outside_norway",
-        f"{path.name}: addresses outside Norway dropped (lines listed)",
+        f"{path.name}: adresser utenfor Norge tatt ut (linjene er listet)",
         int((~inside).sum()),
         [
             f"{'objekt' if feature else 'linje'} {_where(int(i), feature)['line']}"
@@ -355,7 +355,7 @@ def read_boundary(path: str | Path, report: RunReport | None = None) -> gpd.GeoD
         report.warn(
             "read",
             "invalid_boundary_repaired",
-            f"{path.name}: invalid polygons repaired",
+            f"{path.name}: ugyldige polygoner reparert",
             gdf.attrs["repaired"],
         )
     return gdf

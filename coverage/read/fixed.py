@@ -236,8 +236,8 @@ def _fastest_of_duplicates(out: pd.DataFrame, report: RunReport, *, file: Path) 
         ("ned", "opp"),
         report,
         code="fixed_coverage_duplicates",
-        message=f"{file.name}: rows repeating an address × operator × technology; the fastest "
-        "is kept",
+        message=f"{file.name}: rader som gjentar en adresse × operatør × teknologi; den "
+        "raskeste er beholdt",
     )
 
 
@@ -337,7 +337,7 @@ def read_coverage_polygons(
         report.warn(
             "read",
             "invalid_polygons_repaired",
-            f"{path.name}: invalid polygons repaired",
+            f"{path.name}: ugyldige polygoner reparert",
             poly.attrs["repaired"],
         )
     tek = technologies(poly[cols["tek"]], file=path, field=cols["tek"], feature=True)

@@ -59,7 +59,7 @@ def read_upgradeable(
         report.warn(
             "read",
             "upgradeable_unknown_addresses",
-            "address ids in input.upgradeable that are not in the address register (ignored)",
+            "adresse-id-er i input.upgradeable som ikke er i adresseregisteret (ikke brukt)",
             int(unknown.sum()),
             ids[unknown].tolist(),
         )
@@ -100,7 +100,7 @@ def _ids_in_polygons(path: Path, addresses: gpd.GeoDataFrame, report: RunReport)
     report.warn(
         "read",
         "upgradeable_polygons_without_addresses",
-        "polygons in input.upgradeable with no address inside (feature numbers)",
+        "polygoner i input.upgradeable uten noen adresse innenfor (objektnumre)",
         int(empty.sum()),
         (np.flatnonzero(empty) + 1).tolist(),
     )
