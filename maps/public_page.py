@@ -48,6 +48,7 @@ PAGE_CSS = """
   .dekning-pin { background:none; border:0; }
   /* Opaque under text, so its contrast holds over any map tile. */
   .leaflet-container .leaflet-control-attribution, .leaflet-control-scale-line { background:#fff; }
+  .leaflet-control-scale-line { text-shadow:none; }
   @media (max-width: 600px) {
     #dekning-info { font-size:12px; max-width:55vw; }
     .dekning-legend { font-size:11px !important; padding:4px 6px !important; max-width:44vw !important; bottom:22px !important; }
