@@ -5,9 +5,10 @@ About 50 000 eligible addresses in ~1 500 hamlets and scattered farms over a 200
 roads to every hamlet), generated with a fixed seed. Times each stage in one process and reports
 peak memory (VmHWM). Straight-line (MST) costing and costing along roads are both measured; the
 road graph is built once (``road_graph``) and shared by road-aware grouping and costing, as in a
-run.
+run; costing along roads is timed with shared drops (the default) and with own drops.
 
     python bench/bench_planning.py            # add --eligible 5000 for a quick look
+    python bench/bench_planning.py --costs-only   # routing and costing only
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from dekning.config import AreasConfig, CostConfig, FundingConfig
@@ -93,6 +95,11 @@ def peak_mib() -> float:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--eligible", type=int, default=50_000)
+    ap.add_argument(
+        "--costs-only",
+        action="store_true",
+        help="stop after costing (routing benchmark: no funding or selection)",
+    )
     args = ap.parse_args()
     classified, roads = county(args.eligible)
     print(
@@ -114,7 +121,36 @@ def main() -> None:
     laps["costs_straight_mst"] = time.perf_counter() - t
     t = time.perf_counter()
     costs_road, _routes = estimate_costs(areas, classified, area_of, CostConfig(), roads=graph)
-    laps["costs_along_roads"] = time.perf_counter() - t
+    laps["costs_along_roads"] = time.perf_counter() - t  # shared drops (issue 12)
+    t = time.perf_counter()
+    own_cfg = CostConfig(share_drops=False)
+    costs_own, _ = estimate_costs(areas, classified, area_of, own_cfg, roads=graph)
+    laps["costs_along_roads_own_drops"] = time.perf_counter() - t
+    result = {
+        "eligible": int(classified["eligible"].sum()),
+        "areas": len(areas),
+        "areas_road_aware": len(road_areas),
+        "route_km_roads": round(costs_road["route_m"].sum() / 1000),
+        "drop_km_roads": round(costs_road["stikk_m"].sum() / 1000),
+        "route_km_roads_own_drops": round(costs_own["route_m"].sum() / 1000),
+        "drop_km_roads_own_drops": round(costs_own["stikk_m"].sum() / 1000),
+        "route_km_straight": round(costs_mst["route_m"].sum() / 1000),
+    }
+    if not args.costs_only:
+        result.update(selections(costs_road, areas, laps))
+    result["seconds"] = {k: round(v, 2) for k, v in laps.items()}
+    result["total_seconds"] = round(sum(laps.values()), 2)
+    result["peak_rss_mib"] = round(peak_mib())
+    print(json.dumps(result, indent=1))
+    (HERE / "results").mkdir(exist_ok=True)
+    with (HERE / "results" / "bench_planning.jsonl").open("a") as fh:
+        fh.write(json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S"), **result}) + "\n")
+
+
+def selections(
+    costs_road: pd.DataFrame, areas: gpd.GeoDataFrame, laps: dict[str, float]
+) -> dict[str, object]:
+    """Funding and the one- and three-year selections, timed into ``laps``."""
     t = time.perf_counter()
     funding = fund(costs_road, FundingConfig(), cofunding_rule(2024, "trondelag"), areas["enheter"])
     laps["funding"] = time.perf_counter() - t
@@ -126,25 +162,13 @@ def main() -> None:
         funding, areas["enheter"], municipal_budget=20_000_000, years=3, time_limit_s=60
     )
     laps["selection_3_years"] = time.perf_counter() - t
-    result = {
-        "eligible": int(classified["eligible"].sum()),
-        "areas": len(areas),
-        "areas_road_aware": len(road_areas),
-        "route_km_roads": round(costs_road["route_m"].sum() / 1000),
-        "route_km_straight": round(costs_mst["route_m"].sum() / 1000),
+    return {
         "chosen_1_year": int(sel["valgt"].sum()),
         "optimal_1_year": sel.attrs["optimal"],
         "chosen_3_years": int(sel3["valgt"].sum()),
         "optimal_3_years": sel3.attrs["optimal"],
         "mip_gap_3_years": sel3.attrs["mip_gap"],
-        "seconds": {k: round(v, 2) for k, v in laps.items()},
-        "total_seconds": round(sum(laps.values()), 2),
-        "peak_rss_mib": round(peak_mib()),
     }
-    print(json.dumps(result, indent=1))
-    (HERE / "results").mkdir(exist_ok=True)
-    with (HERE / "results" / "bench_planning.jsonl").open("a") as fh:
-        fh.write(json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S"), **result}) + "\n")
 
 
 if __name__ == "__main__":
