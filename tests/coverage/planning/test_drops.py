@@ -157,21 +157,25 @@ def test_own_drops_cost_as_before_issue_12(default_inputs):
     assert (own["stikk_prosjekt_m"] == own["stikk_m"]).all() and (own["stikk_delt"] == 0).all()
 
 
-def test_default_data_shared_drops(default_inputs, record_property):
+def test_default_data_shared_drops(default_inputs, default_result, record_property):
     """Shared drops are never longer than own drops, area by area; the totals are reported
-    (``pytest -s`` prints them), not asserted."""
+    (``pytest -s`` prints them), not asserted: at the same prices without ducts and ground
+    classes, and the run's own (its configuration, ducts and ground)."""
     own = _costs(default_inputs, CostConfig(share_drops=False))
     shared = _costs(default_inputs, CostConfig())
     assert (shared["trase_m"] <= own["trase_m"]).all()
     assert (shared["link_m"] == own["link_m"]).all()
     assert (shared["stikk_m"] <= shared["trase_m"]).all()
     assert (shared["stikk_prosjekt_m"] + shared["stikk_eier_m"] == shared["stikk_m"]).all()
-    for name, c in (("egne stikk", own), ("delte stikk", shared)):
+    run = default_result.areas
+    for name, c in (("egne stikk", own), ("delte stikk", shared), ("kjøringen", run)):
         share = c["stikk_m"].sum() / c["route_m"].sum()
         line = (
             f"{name}: {c['kost_total'].sum():,} kr, trasé {c['route_m'].sum():,.1f} m, "
             f"stikk {c['stikk_m'].sum():,.1f} m ({share:.1%}), "
             f"{int(c['stikk_delt'].sum())} adresser på delt stikk"
         )
+        if "kommunal" in c:
+            line += f", kommunal egenandel {c['kommunal'].sum():,} kr"
         record_property(name, line)
         print(line)
