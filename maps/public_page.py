@@ -44,7 +44,8 @@ PAGE_CSS = """
   #dekning-info p { margin:6px 0 0; }
   .dekning-svar h2 { font-size:15px; margin:0 0 4px; }
   .dekning-svar p { margin:3px 0; }
-  .dekning-svar:focus { outline:2px solid #0072B2; outline-offset:2px; }
+  .dekning-svar:focus { outline:none; }
+  .dekning-svar:focus-visible { outline:2px solid #0072B2; outline-offset:2px; }
   .dekning-pin { background:none; border:0; }
   /* Opaque under text, so its contrast holds over any map tile. */
   .leaflet-container .leaflet-control-attribution, .leaflet-control-scale-line { background:#fff; }
