@@ -23,7 +23,7 @@ from dekning.errors import ConfigError
 from dekning.money import FUNDING_PARTS, reconcile
 from dekning.schema import MobileLayer, operators, require
 from dekning.surveys.geocode import AddressIndex
-from dekning.textsafe import from_spreadsheet_frame
+from dekning.textsafe import read_spreadsheet_csv
 
 from .encode import Lookup, areas_json, statistics_json
 
@@ -84,9 +84,10 @@ def read_layer(path: Path, layer: str) -> gpd.GeoDataFrame:
 
 
 def read_csv(path: Path, text: tuple[str, ...] = ()) -> pd.DataFrame:
-    """A result table (``;``); ``text`` columns stay text (leading zeros kept, empty: ""), and
-    the spreadsheet protection of formula-like text is undone
-    (:func:`dekning.textsafe.from_spreadsheet_frame`): the API answers with the text as given.
+    """A result table as dekning writes it (:func:`dekning.textsafe.read_spreadsheet_csv`:
+    ``;``, decimal comma, ``ja``/``nei``); ``text`` columns stay text (leading zeros kept,
+    empty: ""), and the spreadsheet protection of formula-like text is undone: the API answers
+    with the text as given.
 
     Raises
     ------
@@ -94,12 +95,12 @@ def read_csv(path: Path, text: tuple[str, ...] = ()) -> pd.DataFrame:
         The file cannot be read.
     """
     try:
-        table = pd.read_csv(path, sep=";", dtype=dict.fromkeys(text, str))
+        table = read_spreadsheet_csv(path, text)
     except _UNREADABLE as err:
         raise _unreadable(path, err) from None
     present = [c for c in text if c in table.columns]
     table[present] = table[present].fillna("")
-    return from_spreadsheet_frame(table)
+    return table
 
 
 def read_summary(path: Path) -> dict[str, Any]:

@@ -8,6 +8,13 @@ One function per kind of output that could run or interpret text:
   (``'=HYPERLINK(...)``), which spreadsheets show as text. Text that already starts with
   apostrophes before one of those characters gets one more, so :func:`from_spreadsheet_text`
   gives back exactly the original text. Only text is touched: numbers (``-2``) stay numbers.
+
+  Every CSV dekning writes follows one convention, for the people who open it in a Norwegian
+  Excel or LibreOffice (:data:`CSV_CONVENTION`): UTF-8 with a byte order mark (æøå right on a
+  double-click), ``;`` between fields, a decimal comma (``383,6``), no thousands separator,
+  numbers as numbers (floats rounded to :data:`FLOAT_DECIMALS` places, so no binary noise such
+  as ``383.59999999999997``), booleans as ``ja``/``nei`` and missing values empty.
+  :func:`read_spreadsheet_csv` reads such a file back.
 - :func:`script_json` — JSON embedded in an HTML ``<script>`` element: ``<``, ``>``, ``&``,
   ``'`` and U+2028/U+2029 are written as ``\\uXXXX`` escapes, so no input text can close the
   element (``</script>``) or start markup.
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +41,19 @@ _FORMULA = re.compile(r"^'*[=+\-@\t\r]")
 _QUOTED = re.compile(r"^'+[=+\-@\t\r]")
 _TEXTUAL = ("string", "mixed", "mixed-integer", "empty")
 """Inferred column types (:func:`pandas.api.types.infer_dtype`) that may hold text."""
+SEPARATOR = ";"
+DECIMAL = ","
+ENCODING = "utf-8-sig"
+"""UTF-8 with a byte order mark: Excel then reads æøå right when the file is double-clicked."""
+YES, NO = "ja", "nei"
+FLOAT_DECIMALS = 6
+"""Decimals a float keeps in a CSV: enough for every figure dekning computes (metres to 0.1,
+kroner whole, shares), and no binary noise (``383.59999999999997`` is written ``383,6``)."""
+CSV_CONVENTION = (
+    "UTF-8 with BOM; ';' between fields; decimal comma; no thousands separator; "
+    "numbers as numbers, floats rounded to 6 decimals; booleans 'ja'/'nei'; empty: missing"
+)
+"""The one convention of every CSV dekning writes (see the module)."""
 _SCRIPT_UNSAFE = {
     "<": "\\u003c",
     ">": "\\u003e",
@@ -106,18 +127,55 @@ def from_spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return _map_text(frame, _QUOTED, add=False)
 
 
+def _convention(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` as :data:`CSV_CONVENTION` writes it: booleans as ``ja``/``nei``,
+    floats rounded to :data:`FLOAT_DECIMALS` places (no binary noise)."""
+    out = frame.copy()
+    for name in out.columns:  # a loop over columns; each is replaced at once
+        col = out[name]
+        if pd.api.types.is_bool_dtype(col):
+            out[name] = col.map({True: YES, False: NO}).astype(object)
+        elif pd.api.types.is_float_dtype(col):
+            out[name] = col.round(FLOAT_DECIMALS)
+    return out
+
+
 def write_spreadsheet_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """Write ``frame`` as a ``;``-separated UTF-8 CSV for spreadsheets, without its index:
-    text through :func:`spreadsheet_frame`.
+    """Write ``frame`` as a CSV for Norwegian spreadsheets (:data:`CSV_CONVENTION`), without
+    its index: text through :func:`spreadsheet_frame`.
 
     Lines end in ``\\n``; when a text holds a carriage return the file's lines end in
     ``\\r\\n`` instead, so that such a text is quoted (Python's CSV writer quotes only the
     characters of the line ending) and a spreadsheet does not break the row there.
     """
-    safe = spreadsheet_frame(frame)
+    safe = _convention(spreadsheet_frame(frame))
     columns = _text_columns(safe)
     has_cr = any(safe[c].str.contains("\r", regex=False).fillna(False).any() for c in columns)
-    safe.to_csv(path, sep=";", index=False, lineterminator="\r\n" if has_cr else "\n")
+    safe.to_csv(
+        path,
+        sep=SEPARATOR,
+        decimal=DECIMAL,
+        index=False,
+        encoding=ENCODING,
+        lineterminator="\r\n" if has_cr else "\n",
+    )
+
+
+def read_spreadsheet_csv(path: str | Path, text: Sequence[str] = ()) -> pd.DataFrame:
+    """Read back a CSV :func:`write_spreadsheet_csv` wrote: numbers with a decimal comma as
+    numbers, ``ja``/``nei`` as booleans, the ``text`` columns as text (leading zeros kept,
+    missing: ``NaN``), and the protection of formula-like text undone
+    (:func:`from_spreadsheet_frame`)."""
+    table = pd.read_csv(
+        path,
+        sep=SEPARATOR,
+        decimal=DECIMAL,
+        encoding=ENCODING,
+        true_values=[YES],
+        false_values=[NO],
+        dtype=dict.fromkeys(text, str),
+    )
+    return from_spreadsheet_frame(table)
 
 
 def script_json(value: object) -> str:
@@ -139,6 +197,7 @@ __all__ = [
     "FORMULA_START",
     "from_spreadsheet_frame",
     "from_spreadsheet_text",
+    "read_spreadsheet_csv",
     "script_json",
     "spreadsheet_frame",
     "spreadsheet_text",

@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from pyproj import Transformer
@@ -20,6 +19,7 @@ from dekning.errors import ConfigError
 from dekning.pipeline import run
 from dekning.schema import SPEED_CLASS_LABELS
 from dekning.surveys.store import SurveyStore, answers_for_analysis
+from dekning.textsafe import read_spreadsheet_csv
 
 TOKEN = {"Authorization": "Bearer hemmelig"}
 GOOD = {
@@ -189,7 +189,7 @@ def test_planner_endpoints_need_the_token(client):
 
 def test_planner_data_and_package_downloads(client, run_dir, areas):
     avvik = client.get("/v1/planlegger/avvik", headers=TOKEN).json()
-    expected = pd.read_csv(run_dir / "avvik_mot_operatordata.csv", sep=";")
+    expected = read_spreadsheet_csv(run_dir / "avvik_mot_operatordata.csv")
     assert len(avvik) == len(expected) and {"adrid", "avvik", "operator"} <= set(avvik[0])
     answers = client.get("/v1/planlegger/svar", headers=TOKEN).json()
     assert len(answers["eksport"]) > 200 and all("adrid" in a for a in answers["eksport"])

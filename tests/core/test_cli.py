@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from dekning import __version__
 from dekning.cli import app
+from dekning.textsafe import read_spreadsheet_csv
 
 DEKNING = [sys.executable, "-c", "from dekning.cli import main; main()"]
 
@@ -82,7 +83,7 @@ def test_run_summary_matches_the_raw_data(run_dir, data_dir):
         assert summary[key] == value, key
     assert f"Husstander uten 100 Mbit/s: {want['husstander_uten_100']}" in proc.stdout
     assert f"Adresser: {want['adresser']}" in proc.stdout
-    fin = pd.read_csv(out / "finansiering.csv", sep=";")
+    fin = read_spreadsheet_csv(out / "finansiering.csv")
     assert summary["omrader"] == len(fin)
     assert summary["kommunal_egenandel_alle"] == fin["kommunal"].sum()
     assert f"{fin['kommunal'].sum():,}".replace(",", "\u00a0") + "\u00a0kr" in proc.stdout
@@ -90,10 +91,10 @@ def test_run_summary_matches_the_raw_data(run_dir, data_dir):
 
 def test_run_outputs_reconcile(run_dir):
     out, _ = run_dir
-    cls = pd.read_csv(
-        out / "adresser_klassifisert.csv", sep=";", dtype={"area_id": str}, keep_default_na=False
+    cls = read_spreadsheet_csv(out / "adresser_klassifisert.csv", ("area_id",)).fillna(
+        {"area_id": ""}
     )
-    fin = pd.read_csv(out / "finansiering.csv", sep=";")
+    fin = read_spreadsheet_csv(out / "finansiering.csv")
     per_area = cls[cls["area_id"] != ""].groupby("area_id")["eligible_units"].sum()
     assert per_area.sum() == cls["eligible_units"].sum()
     assert (
@@ -218,9 +219,9 @@ def test_run_reports_survey(run_dir, data_dir):
         and summary["avvist"] == rejected
         and summary["godkjent"] == total - rejected
     )
-    avvik = pd.read_csv(out / "avvik_mot_operatordata.csv", sep=";")
+    avvik = read_spreadsheet_csv(out / "avvik_mot_operatordata.csv")
     assert len(avvik) == summary["avvik"] > 0
-    public = pd.read_csv(out / "ettersporsel_ruter_offentlig.csv", sep=";")
+    public = read_spreadsheet_csv(out / "ettersporsel_ruter_offentlig.csv")
     shown = public[~public["skjult"]]
     assert (shown["svar"] >= 5).all() and public.loc[public["skjult"], "svar"].isna().all()
 

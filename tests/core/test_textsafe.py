@@ -23,6 +23,7 @@ from dekning.textsafe import (
     FORMULA_START,
     from_spreadsheet_frame,
     from_spreadsheet_text,
+    read_spreadsheet_csv,
     script_json,
     spreadsheet_frame,
     spreadsheet_text,
@@ -30,6 +31,8 @@ from dekning.textsafe import (
     write_spreadsheet_csv,
 )
 
+CONVENTION = {"sep": ";", "decimal": ",", "encoding": "utf-8-sig"}
+"""How a Norwegian spreadsheet reads dekning's CSVs (:data:`dekning.textsafe.CSV_CONVENTION`)."""
 HOSTILE = ['=HYPERLINK("http://x","y")', "@SUM(1)", "+1", "-2+3", "\tx", "\r=1"]
 
 
@@ -90,7 +93,7 @@ def test_csv_written_and_read_back(tmp_path):
     write_spreadsheet_csv(frame, tmp_path / "t.csv")
     raw = (tmp_path / "t.csv").read_bytes()
     assert raw.endswith(b"\r\n") and b"'\r=1" in raw  # quoted: the row is not broken
-    back = pd.read_csv(tmp_path / "t.csv", sep=";")
+    back = pd.read_csv(tmp_path / "t.csv", sep=";", encoding="utf-8-sig")
     assert back["adresse"].str.startswith("'").all()
     assert back["n"].tolist() == [-3, -2, -1, 0, 1, 2]
     assert from_spreadsheet_frame(back)["adresse"].tolist() == HOSTILE
@@ -139,9 +142,34 @@ def test_terminal_text_shows_control_characters():
     assert terminal_text("tab\there").plain == "tab\there"
 
 
+def test_csv_convention_for_norwegian_spreadsheets(tmp_path):
+    frame = pd.DataFrame(
+        {
+            "adrid": [300000001, 300000002],
+            "tilknytninger": [383.59999999999997, 99.4],
+            "kost": [12045696, 0],
+            "valgt": [True, False],
+            "sted": ["Ørnes", "=1"],
+        }
+    )
+    write_spreadsheet_csv(frame, tmp_path / "t.csv")
+    raw = (tmp_path / "t.csv").read_bytes()
+    assert raw.startswith("\ufeff".encode())  # UTF-8 with BOM: æøå right on a double-click
+    lines = raw.decode("utf-8-sig").splitlines()
+    assert lines == [
+        "adrid;tilknytninger;kost;valgt;sted",
+        "300000001;383,6;12045696;ja;Ørnes",
+        "300000002;99,4;0;nei;'=1",
+    ]
+    back = read_spreadsheet_csv(tmp_path / "t.csv", ("sted",))
+    assert back["tilknytninger"].tolist() == [383.6, 99.4]
+    assert back["valgt"].tolist() == [True, False] and back["kost"].dtype.kind == "i"
+    assert back["sted"].tolist() == ["Ørnes", "=1"]
+
+
 def test_csv_lines_end_in_newline_without_carriage_returns(tmp_path):
     write_spreadsheet_csv(pd.DataFrame({"a": ["=1", "x\ny"], "n": [-1, 2]}), tmp_path / "t.csv")
-    assert (tmp_path / "t.csv").read_bytes() == b'a;n\n\'=1;-1\n"x\ny";2\n'
+    assert (tmp_path / "t.csv").read_bytes() == b'\xef\xbb\xbfa;n\n\'=1;-1\n"x\ny";2\n'
 
 
 # End to end: a run on a copy of the default data with hostile texts, read by LibreOffice.
@@ -152,13 +180,13 @@ COMMENTS = ['=HYPERLINK("http://x","y")', "@SUM(1)", "-2+3", "+47 99 99 99 99"]
 
 
 def _cells(path: Path) -> list[list[str]]:
-    with path.open(encoding="utf-8", newline="") as fh:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
         return list(csv.reader(fh, delimiter=";"))
 
 
 def _is_number(text: str) -> bool:
     try:
-        float(text)
+        float(text.replace(",", "."))  # the decimal comma of dekning's CSVs
     except ValueError:
         return False
     return True
@@ -209,22 +237,24 @@ def test_no_csv_of_a_run_holds_a_formula(hostile_run):
 @pytest.mark.slow
 def test_hostile_texts_are_kept_as_text(hostile_run):
     out, victims = hostile_run
-    table = pd.read_csv(out / "adresser_klassifisert.csv", sep=";", dtype={"adressetekst": str})
+    table = pd.read_csv(
+        out / "adresser_klassifisert.csv", **CONVENTION, dtype={"adressetekst": str}
+    )
     shown = dict(zip(table["adrid"], table["adressetekst"], strict=True))
     assert {shown[a] for a in victims} == {"'" + f for f in FORMULAS}
     assert table["best_down_kbps"].dtype.kind in "if"  # numbers stay numbers
     back = from_spreadsheet_frame(table)
     assert {back.set_index("adrid").loc[a, "adressetekst"] for a in victims} == set(FORMULAS)
-    answers = pd.read_csv(out / "sporreundersokelse_svar_PERSONOPPLYSNINGER.csv", sep=";")
+    answers = pd.read_csv(out / "sporreundersokelse_svar_PERSONOPPLYSNINGER.csv", **CONVENTION)
     assert {"'" + c for c in COMMENTS} <= set(answers["comment"].dropna())
-    missing = pd.read_csv(out / "sporreundersokelse_ikke_funnet.csv", sep=";")
+    missing = pd.read_csv(out / "sporreundersokelse_ikke_funnet.csv", **CONVENTION)
     assert "'-2+3" in set(missing["address"])
-    rejected = pd.read_csv(out / "sporreundersokelse_avvist.csv", sep=";", dtype=str)
+    rejected = pd.read_csv(out / "sporreundersokelse_avvist.csv", **CONVENTION, dtype=str)
     assert "'=1+1" in set(rejected["value"])
     packages = [p for p in (out / "soknad").glob("*/adresser.csv")]
     in_packages = set()
     for path in packages:
-        package = pd.read_csv(path, sep=";", dtype=str)
+        package = pd.read_csv(path, **CONVENTION, dtype=str)
         in_packages |= set(package["adresse"]) | set(package["poststed"])
         ws = openpyxl.load_workbook(path.with_suffix(".xlsx")).active
         for row in ws.iter_rows(min_row=2):

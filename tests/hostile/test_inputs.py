@@ -565,5 +565,5 @@ def test_addresses_outside_the_boundary_are_left_out_and_listed(hostile: Hostile
     report = json.loads((hostile.out / "rapport.json").read_text(encoding="utf-8"))
     warning = next(w for w in report["advarsler"] if w["code"] == "addresses_outside_boundary")
     assert warning["count"] == 1 and warning["examples"] == [adrid]
-    classified = (hostile.out / "adresser_klassifisert.csv").read_text(encoding="utf-8")
+    classified = (hostile.out / "adresser_klassifisert.csv").read_text(encoding="utf-8-sig")
     assert adrid not in classified

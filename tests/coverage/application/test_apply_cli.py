@@ -3,13 +3,13 @@ figures equal to the run's, and a clear error in bokmål for an unknown area."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from dekning.cli import app
 from dekning.coverage.application.package import PACKAGE_FILES
 from dekning.money import nok
+from dekning.textsafe import read_spreadsheet_csv
 
 FILES = set(PACKAGE_FILES)
 WORKBOOK = {
@@ -39,7 +39,7 @@ def test_apply_writes_the_package_of_an_area(chosen, default_result, workbook_va
     assert {label: values[label] for label in WORKBOOK} == {
         label: area[column] for label, column in WORKBOOK.items()
     }
-    adr = pd.read_csv(target / "adresser.csv", sep=";")
+    adr = read_spreadsheet_csv(target / "adresser.csv")
     assert len(adr) == area["adresser"]
     assert adr["husstander"].sum() == area["hus"] and adr["virksomheter"].sum() == area["naering"]
 

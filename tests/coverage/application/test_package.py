@@ -17,7 +17,7 @@ from dekning.coverage.application.package import PACKAGE_FILES, write_applicatio
 from dekning.errors import InputError, PlanningError
 from dekning.money import nok
 from dekning.pipeline import run
-from dekning.textsafe import from_spreadsheet_frame
+from dekning.textsafe import from_spreadsheet_frame, read_spreadsheet_csv
 
 REPO = Path(__file__).resolve().parents[3]
 FILES = set(PACKAGE_FILES)
@@ -47,7 +47,7 @@ def test_package_files_and_figures(area_id, default_result, default_config, tmp_
     )
     assert {p.name for p in out.iterdir()} == FILES
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
-    adr = pd.read_csv(out / "adresser.csv", sep=";", dtype={"postnummer": str})
+    adr = read_spreadsheet_csv(out / "adresser.csv", ("postnummer",))
     assert len(adr) == area["adresser"] and adr["husstander"].sum() == area["hus"]
     assert adr["virksomheter"].sum() == area["naering"]
     assert adr["adresse"].tolist() == sorted(adr["adresse"])
@@ -192,7 +192,7 @@ def test_text_from_the_input_is_data(hostile, tmp_path):
     for text in (FORMULA, "#N/A", "Bjørkveien 1\ufffd", SCRIPT):
         assert cells[text].data_type == "s", text  # stored as text: shown, never run
     assert not [c for c in cells.values() if c.data_type != "s"]
-    csv = pd.read_csv(out / "adresser.csv", sep=";", dtype=str)
+    csv = pd.read_csv(out / "adresser.csv", sep=";", encoding="utf-8-sig", dtype=str)
     # In the CSV a formula-like text gets a leading ' (OWASP): a spreadsheet shows it as text.
     assert "'" + FORMULA in set(csv["adresse"]) and FORMULA not in set(csv["adresse"])
     assert FORMULA in set(from_spreadsheet_frame(csv)["adresse"])
@@ -212,4 +212,4 @@ def test_libreoffice_shows_hostile_addresses_as_text(hostile, libreoffice_rows, 
     shown = {r[header.index("adresse")] for r in body}
     assert {FORMULA, "#N/A", "Bjørkveien 1\ufffd"} <= shown  # the text itself, not "y"
     assert {r[header.index("poststed")] for r in body} == {SCRIPT}
-    assert len(body) == len(pd.read_csv(out / "adresser.csv", sep=";"))
+    assert len(body) == len(read_spreadsheet_csv(out / "adresser.csv"))
