@@ -34,7 +34,7 @@ def test_results_are_loaded_once_with_their_crs(results_copy, tmp_path):
     assert r.operators == ("telenor", "telia", "ice")
     assert r.area_ids == frozenset(r.areas["area_id"])
     assert r.summary["adresser"] == 2406
-    assert set(r.statistics) == {"kommunenummer", "postnummer", "ssb_rute_250", "omrade"}
+    assert set(r.statistics) == {"kommunenummer", "postnummer", "ssb_rute_250", "ertett", "omrade"}
     assert len(r.lookup.coverage) == len(r.lookup.hits) == 2406
 
 
