@@ -393,7 +393,7 @@ def planner_map(
     web = _checked(classified, areas, routes)
     survey = survey or {}
     grids = mobile_grids or {}
-    m = base_map(web.total_bounds, title)
+    m = base_map(web.total_bounds, title, lang="nb")
     m.add_child(raster_pane())
     layers = [
         _cells_layer(classified),

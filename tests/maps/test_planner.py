@@ -66,6 +66,12 @@ def test_every_layer_is_drawn_and_operators_keep_their_names(small_inputs):
     assert "Ice-net" not in html
 
 
+def test_planner_page_is_bokmal_and_can_be_zoomed(small_inputs):
+    html = planner_map(**small_inputs).get_root().render()
+    assert html.startswith('<!DOCTYPE html>\n<html lang="nb">')
+    assert "user-scalable=no" not in html and "maximum-scale" not in html
+
+
 def test_discrepancies_are_one_point_per_address_with_distinct_sorted_values(small_inputs):
     html = planner_map(**small_inputs).get_root().render()
     assert _has(html, "har fiber, sier ingen dekning")
