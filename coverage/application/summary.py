@@ -16,8 +16,9 @@ import shapely
 
 from dekning import __version__
 from dekning.config import Config
+from dekning.coverage.application.printing import whole_percent
 from dekning.crs import require_crs
-from dekning.money import nok
+from dekning.money import nok, percent
 from dekning.rules import eligibility_rule, heading_lines
 
 MAP_PX = 420
@@ -138,11 +139,18 @@ def _drop_figures(area: pd.Series) -> list[tuple[str, str]]:
     return out
 
 
+def share_text(share: float) -> str:
+    """A share as a Norwegian percentage: 0.3 → ``30 %``, 0.2308 → ``23,08 %``."""
+    return percent(share, 0 if whole_percent(share) else 2)
+
+
 def rule_text(rule: str, pct: float) -> str:
-    """The co-funding rule in words (bokmål); an unknown rule is named as it is."""
+    """The co-funding rule in words (bokmål): ``lokale offentlige bidrag minst 30 % av
+    statlig tilskudd``; an unknown rule is named as it is."""
+    p = share_text(pct)
     return {
-        "pct_of_state_grant": f"lokale offentlige bidrag minst {pct:.0%} av statlig tilskudd",
-        "pct_of_total": f"lokale bidrag minst {pct:.0%} av total kostnad",
+        "pct_of_state_grant": f"lokale offentlige bidrag minst {p} av statlig tilskudd",
+        "pct_of_total": f"lokale bidrag minst {p} av total kostnad",
         "none": "ingen minstekrav til lokale bidrag",
     }.get(rule, rule)
 

@@ -5,10 +5,15 @@ state grant, county and municipal co-funding: a case officer can follow and chan
 in Excel or LibreOffice. The formulas round as :mod:`dekning.money` does, so the workbook
 reproduces dekning's figures to the krone.
 
-The heading names the rules the figures rest on, each with its status (``verifisert``,
+The title names the municipality, the area and the day the sheet was written; the heading
+names the rules the figures rest on, each with its status (``verifisert``,
 ``ANTATT (ikke verifisert)`` or ``satt i konfigurasjonen``) and source, the scheme year (set, or
 the current year's) and the county's frame of state money ("ukjent (ingen grense)" when not
 given).
+
+Every value shows its unit in its number format, as a Norwegian spreadsheet writes it
+(``12 045 696 kr``, ``15 %``, ``99,4 tilknytninger``; :mod:`~dekning.coverage.application.printing`),
+and the sheet prints on A4 fitted to one page wide, the column header repeated on every page.
 
 When the area row has the drop (stikkledning) columns of the cost model (``stikk_m``,
 ``stikk_prosjekt_m``, ``stikk_eier_m``, ``kost_stikk``, ``kost_stikk_eier``), the sheet has
@@ -22,15 +27,19 @@ text from the input (area ids, rule names, ground classes), is stored as text.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
 from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.worksheet.worksheet import Worksheet
 
 from dekning import __version__
 from dekning.config import Config, CostConfig, FundingConfig
 from dekning.coverage.application.cells import Formula, put
+from dekning.coverage.application.printing import NUMBER_FORMATS, print_setup, share_format
+from dekning.coverage.application.summary import rule_text, share_text
 from dekning.money import annuity_factor
 from dekning.rules import heading_lines
 
@@ -43,6 +52,11 @@ FIRST_ROW = HEADING_LINES + 3
 """The first row of figures (below the title, the heading lines and the column header)."""
 DROP_COLUMNS = ("stikk_m", "stikk_prosjekt_m", "stikk_eier_m", "kost_stikk", "kost_stikk_eier")
 """The drop columns of an area row; the sheet prices drops separately when all are there."""
+HEADER = ("Post", "Verdi", "Forklaring")
+WIDTHS = (44, 20, 52)
+"""Column widths (characters): the three columns fit one A4 page wide."""
+LINE_POINTS = 15
+"""Height of a line of text (points): wrapped rows are made as tall as their text."""
 RULE_NOTES = {
     "pct_of_state_grant": "lokalt ≥ p × statlig tilskudd",
     "pct_of_total": "lokalt (inkl. private) ≥ p × total kostnad",
@@ -52,7 +66,9 @@ RULE_NOTES = {
 
 @dataclass
 class Sheet:
-    """The rows of the sheet: label, value (number, :class:`Formula` or text), unit, note."""
+    """The rows of the sheet: label, value (number, :class:`Formula` or text), unit (a key of
+    :data:`~dekning.coverage.application.printing.NUMBER_FORMATS`, ``andel`` for a share, or
+    empty), note."""
 
     rows: list[tuple[str, object, str, str]] = field(default_factory=list)
 
@@ -104,7 +120,7 @@ def _trench(s: Sheet, area: pd.Series, c: CostConfig) -> str:
         "langs veg" if along_roads else "rett linje",
     )
     detour = s.add(
-        "Omvegsfaktor", float(area["omveg"]), "", "1 langs veg; rett linje → langs veg ellers"
+        "Omvegsfaktor", float(area["omveg"]), "faktor", "1 langs veg; rett linje → langs veg ellers"
     )
     route = s.add("Trasélengde", Formula(f"=ROUND(({mst}+{link})*{detour},1)"), "m")
     ducted = s.add(
@@ -177,7 +193,7 @@ def _cost(s: Sheet, c: CostConfig, trench: str, enheter: str, drops: str) -> tup
     """Connections and the total project cost (with the project's drop cost ``drops`` when
     there is a cell for it): (cost cell, expected connections cell)."""
     take = s.add("Forventet tilslutning", c.take_up, "andel")
-    conns = s.add("Forventede tilknytninger", Formula(f"={enheter}*{take}"), "stk")
+    conns = s.add("Forventede tilknytninger", Formula(f"={enheter}*{take}"), "tilknytninger")
     per_conn = s.add("Kostnad per tilknytning", c.per_connection_nok, "kr")
     conn_cost = s.add("Tilknytninger", Formula(f"=ROUND({enheter}*{take}*{per_conn},0)"), "kr")
     equip = s.add("Utstyr og prosjektledelse", c.fixed_equipment_nok, "kr")
@@ -198,8 +214,8 @@ def _operator(s: Sheet, f: FundingConfig, cost: str, conns: str) -> str:
     factor = s.add(
         "Nåverdifaktor",
         annuity_factor(f.years, f.discount_rate),
-        "",
-        f"(1-(1+r)^-n)/r med n={f.years} år, r={f.discount_rate}",
+        "nåverdi",
+        f"(1-(1+r)^-n)/r med n = {f.years} år, r = {share_text(f.discount_rate)}",
     )
     return s.add(
         "Tilbyders bidrag (nåverdi)",
@@ -211,7 +227,7 @@ def _operator(s: Sheet, f: FundingConfig, cost: str, conns: str) -> str:
 def _local_minimum(s: Sheet, area: pd.Series, cost: str, private: str, gap: str) -> str:
     """The rule for local co-funding and the smallest local public contribution (NOK)."""
     rule, pct = str(area["regel"]), float(area["regel_pct"])
-    s.add("Regel for lokale bidrag", rule, "", RULE_NOTES.get(rule, ""))
+    s.add("Regel for lokale bidrag", rule_text(rule, pct), "", RULE_NOTES.get(rule, ""))
     p = s.add("Regelprosent p", pct, "andel")
     label = "Minste lokale offentlige bidrag"
     if rule == "pct_of_state_grant":
@@ -264,32 +280,66 @@ def _funding(
     s.add("Kommunal egenandel per tilknytning", Formula(f"=ROUND({municipal}/{conns},0)"), "kr")
 
 
-def _write(s: Sheet, area_id: str, lines: list[str], path: Path) -> None:
-    """Lay the rows out under a title, the heading lines and a header and save the workbook."""
+def _title(cfg: Config, area_id: str) -> str:
+    """The sheet's title: municipality, area, the day it was written and dekning's version."""
+    today = date.today().strftime("%d.%m.%Y")
+    return (
+        f"{cfg.municipality.name}: område {area_id} – kostnad og finansiering, {today} "
+        f"(dekning {__version__})"
+    )
+
+
+def _lines(*texts: object) -> int:
+    """Lines a row needs when its texts (not its formulas) wrap in :data:`WIDTHS`."""
+    return max(
+        -(-len(t) // (w - 2)) if isinstance(t, str) and not isinstance(t, Formula) and t else 1
+        for t, w in zip(texts, WIDTHS, strict=True)
+    )
+
+
+def _value_cell(ws: Worksheet, row: int, value: object, unit: str) -> None:
+    """Style the value cell of a row: yellow when it is an assumption, its unit's format."""
+    cell = ws.cell(row=row, column=2)
+    if not isinstance(value, str):
+        cell.fill = INPUT_FILL
+    if unit == "andel" and isinstance(value, float | int):
+        cell.number_format = share_format(float(value))
+    elif unit in NUMBER_FORMATS:
+        cell.number_format = NUMBER_FORMATS[unit]
+
+
+def _write(s: Sheet, title: str, lines: list[str], path: Path) -> None:
+    """Lay the rows out under a title, the heading lines and a header, set up the print and
+    save the workbook."""
     wb = Workbook()
     ws = wb.active
     ws.title = TITLE
-    put(ws, 1, 1, f"Område {area_id} – kostnad og finansiering (dekning {__version__})")
+    put(ws, 1, 1, title)
     ws["A1"].font = Font(bold=True, size=13)
     for i, line in enumerate(lines, start=2):
         put(ws, i, 1, line)
         if "ANTATT" in line:
             ws.cell(row=i, column=1).font = Font(bold=True, color="C00000")
     header = HEADING_LINES + 2
-    for col, head in enumerate(["Post", "Verdi", "Enhet", "Forklaring"], start=1):
+    for col, head in enumerate(HEADER, start=1):
         put(ws, header, col, head)
         ws.cell(row=header, column=col).font = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top", indent=1)
     for i, (label, value, unit, note) in enumerate(s.rows, start=FIRST_ROW):
-        for col, v in enumerate((label, value, unit, note), start=1):
+        for col, v in enumerate((label, value, note), start=1):
             put(ws, i, col, v)
-        cell = ws.cell(row=i, column=2)
-        if not isinstance(value, str):
-            cell.fill = INPUT_FILL
-        if unit == "kr":
-            cell.number_format = "# ##0"
-    for letter, width in zip("ABCD", (44, 16, 8, 46), strict=True):
+        _value_cell(ws, i, value, unit)
+        for col in (1, 2, 3) if isinstance(value, str) else (1, 3):
+            ws.cell(row=i, column=col).alignment = wrap
+        ws.row_dimensions[i].height = LINE_POINTS * _lines(label, value, note)
+    for letter, width in zip("ABC", WIDTHS, strict=True):
         ws.column_dimensions[letter].width = width
-    put(ws, len(s.rows) + FIRST_ROW + 1, 1, "Gule felt er forutsetninger; resten er formler.")
+    last = len(s.rows) + FIRST_ROW + 1
+    put(ws, last, 1, "Gule felt er forutsetninger; resten er formler.")
+    ws.freeze_panes = f"A{FIRST_ROW}"
+    print_setup(
+        ws, landscape=False, title_rows=f"{header}:{header}", area=f"A1:C{last}", footer=TITLE
+    )
     wb.save(path)
 
 
@@ -316,4 +366,4 @@ def funding_workbook(area: pd.Series, cfg: Config, path: Path) -> None:
     drops = _drops(s, area, cfg.costs) if _has_drops(area) else ""
     cost, conns = _cost(s, cfg.costs, trench, enheter, drops)
     _funding(s, area, cfg.funding, cost, conns, enheter)
-    _write(s, str(area["area_id"]), heading_lines(area, cfg), path)
+    _write(s, _title(cfg, str(area["area_id"])), heading_lines(area, cfg), path)

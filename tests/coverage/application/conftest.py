@@ -4,6 +4,8 @@ in Python) and with LibreOffice (recalculated as a case officer's spreadsheet do
 from __future__ import annotations
 
 import csv
+import os
+import re
 import subprocess
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -15,6 +17,11 @@ import pytest
 SOFFICE = Path("/usr/bin/soffice")
 CSV_FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,1033,false,false,false,false"
 """Comma-separated UTF-8, raw values (not as shown), formulas' results (not their text)."""
+
+SHOWN_FILTER = "csv:Text - txt - csv (StarCalc):59,34,76,1,,1044,false,true,true,false"
+"""``;``-separated UTF-8, the cells as shown (number formats applied), Norwegian bokmål."""
+NORWEGIAN = {"LC_ALL": "nb_NO.UTF-8", "LANG": "nb_NO.UTF-8", "LANGUAGE": "nb"}
+"""LibreOffice's own locale data: a Norwegian user's spreadsheet, whatever the system has."""
 
 Values = dict[str, object]
 """A workbook's column B by its label in column A."""
@@ -58,6 +65,50 @@ def recalculate(paths: Sequence[Path], out: Path) -> dict[Path, list[list[str]]]
     return result
 
 
+def soffice_convert(paths: Sequence[Path], out: Path, target: str) -> list[Path]:
+    """Every file converted by LibreOffice (headless, one process, a private profile) in a
+    Norwegian locale to ``target`` (a ``--convert-to`` argument); the converted files."""
+    subprocess.run(
+        [
+            str(SOFFICE),
+            f"-env:UserInstallation={(out / 'profile-nb').as_uri()}",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(out),
+            *map(str, paths),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+        env={**os.environ, **NORWEGIAN},
+    )
+    suffix = "." + target.split(":")[0]
+    return [out / f"{p.stem}{suffix}" for p in paths]
+
+
+def shown(path: Path, out: Path) -> list[list[str]]:
+    """The rows of a workbook's first sheet as a Norwegian LibreOffice shows them (number
+    formats applied, formulas recalculated)."""
+    (converted,) = soffice_convert([path], out, SHOWN_FILTER)
+    with converted.open(encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh, delimiter=";"))
+
+
+def pdf_pages(data: bytes) -> tuple[int, tuple[float, float]]:
+    """The number of pages of a PDF (its page objects, and the page tree's ``/Count`` says
+    the same) and the size of its first media box in points: read without a PDF library,
+    for PDFs whose objects are not packed in object streams (LibreOffice's, WeasyPrint's)."""
+    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
+    counts = {int(n) for n in re.findall(rb"/Count\s+(\d+)", data)}
+    assert pages in counts, (pages, counts)
+    box = re.search(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", data)
+    assert box is not None, "no media box"
+    x0, y0, x1, y1 = map(float, box.groups())
+    return pages, (x1 - x0, y1 - y0)
+
+
 def labelled(rows: list[list[str]]) -> Values:
     """The funding workbook's column B by its label (below the title and the header)."""
     return {r[0]: r[1] for r in rows[2:] if r and r[0]}
@@ -93,3 +144,21 @@ def libreoffice_values(libreoffice_rows) -> Callable[[Sequence[Path], Path], dic
         return {p: labelled(rows) for p, rows in libreoffice_rows(paths, out).items()}
 
     return values
+
+
+@pytest.fixture(scope="session")
+def libreoffice_shown(soffice) -> Callable[[Path, Path], list[list[str]]]:
+    """:func:`shown`, when LibreOffice is installed."""
+    return shown
+
+
+@pytest.fixture(scope="session")
+def libreoffice_convert(soffice) -> Callable[[Sequence[Path], Path, str], list[Path]]:
+    """:func:`soffice_convert`, when LibreOffice is installed."""
+    return soffice_convert
+
+
+@pytest.fixture(scope="session")
+def pdf_layout() -> Callable[[bytes], tuple[int, tuple[float, float]]]:
+    """:func:`pdf_pages`."""
+    return pdf_pages

@@ -17,9 +17,9 @@ from dekning.money import nok
 
 def test_the_rule_in_words():
     assert rule_text("pct_of_state_grant", 0.3) == (
-        "lokale offentlige bidrag minst 30% av statlig tilskudd"
+        "lokale offentlige bidrag minst 30\u00a0% av statlig tilskudd"
     )
-    assert rule_text("pct_of_total", 0.25) == "lokale bidrag minst 25% av total kostnad"
+    assert rule_text("pct_of_total", 0.2308) == "lokale bidrag minst 23,08\u00a0% av total kostnad"
     assert rule_text("none", 0.0) == "ingen minstekrav til lokale bidrag"
     assert rule_text("<i>ny</i>", 0.1) == "<i>ny</i>"  # named as it is; the page escapes it
 

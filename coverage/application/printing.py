@@ -1,0 +1,72 @@
+"""How the package's workbooks look on screen and on paper: number formats that group
+thousands as Norwegians read them, and the print setup (A4, margins, fit to one page wide,
+the header row repeated on every page).
+
+Number formats are written as openpyxl (and the file format) needs them: ``,`` for the
+thousands separator and ``.`` for the decimal point. A spreadsheet shows them in its own
+language: a Norwegian Excel or LibreOffice shows ``#,##0" kr"`` as ``12 045 696 kr`` and
+``#,##0.0`` as ``99,4``.
+"""
+
+from __future__ import annotations
+
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.worksheet import Worksheet
+
+KRONER = '#,##0" kr"'
+"""Whole kroner, thousands grouped: ``12 045 696 kr``."""
+NUMBER_FORMATS = {
+    "kr": KRONER,
+    "kr/m": '#,##0" kr/m"',
+    "m": '#,##0.0" m"',
+    "stk": "#,##0",
+    "tilknytninger": '#,##0.0" tilknytninger"',
+    "faktor": "0.00",
+    "nåverdi": "0.0000",
+}
+"""The number format of a value by its unit (see :func:`share_format` for shares)."""
+INTEGER = "0"
+"""Ids and other whole numbers that are names, not amounts: no grouping, never ``3E+08``."""
+MARGINS_INCH = PageMargins(left=0.6, right=0.6, top=0.7, bottom=0.7, header=0.3, footer=0.3)
+"""About 15 mm left and right, 18 mm top and bottom."""
+
+
+def whole_percent(share: float) -> bool:
+    """Whether a share is a whole percentage (0.15: yes; 0.2308: no)."""
+    return abs(share * 100 - round(share * 100)) < 1e-9
+
+
+def share_format(share: float) -> str:
+    """The number format of a share (0.15 → ``15 %``): whole percent when the share is one,
+    else two decimals (0.2308 → ``23,08 %``)."""
+    return "0 %" if whole_percent(share) else "0.00 %"
+
+
+def print_setup(
+    ws: Worksheet, *, landscape: bool, title_rows: str, area: str, footer: str = ""
+) -> None:
+    """Print ``ws`` on A4, fitted to one page wide (as many pages tall as it needs), with
+    the rows ``title_rows`` (e.g. ``"1:1"``) repeated on every page, the print area ``area``
+    (e.g. ``"A1:C40"``), ``footer`` at the bottom left (``&`` written as text, never a
+    header code) and page numbers at the bottom right."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.page_margins = MARGINS_INCH
+    ws.print_options.horizontalCentered = False
+    ws.print_title_rows = title_rows
+    ws.print_area = area
+    ws.oddFooter.left.text = footer.replace("&", "&&")
+    ws.oddFooter.right.text = "Side &P av &N"
+
+
+__all__ = [
+    "INTEGER",
+    "KRONER",
+    "NUMBER_FORMATS",
+    "print_setup",
+    "share_format",
+    "whole_percent",
+]
