@@ -12,8 +12,12 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from dekning.coverage.application.cells import excel_text, store_as_text
+from dekning.coverage.application.printing import INTEGER, NUMBER_FORMATS, print_setup
 from dekning.crs import WEB_CRS, require_crs
 from dekning.schema import require
 from dekning.textsafe import write_spreadsheet_csv
@@ -34,9 +38,31 @@ ADDRESS_COLUMNS = {
     "best_tek": "beste_teknologi",
     "band": "klasse",
 }
-"""Columns of the classified addresses (those present) and their names in the package."""
-
+"""Columns of the classified addresses (those present) and their names in the package's
+GeoPackage and GeoJSON."""
+LABELS = {
+    "adresse_id": "Adresse-ID",
+    "adresse": "Adresse",
+    "postnummer": "Postnummer",
+    "poststed": "Poststed",
+    "kommunenummer": "Kommunenummer",
+    "gnr": "Gnr",
+    "bnr": "Bnr",
+    "husstander": "Husstander",
+    "virksomheter": "Virksomheter",
+    "offentlige_bygg": "Offentlige bygg",
+    "fritidsboliger": "Fritidsboliger",
+    "beste_ned_kbps": "Beste nedlasting (kbit/s)",
+    "beste_teknologi": "Beste teknologi",
+    "klasse": "Klasse (M30/M100)",
+}
+"""Headers of the address list people open (``adresser.csv``, ``adresser.xlsx``)."""
+AMOUNTS = {LABELS[c] for c in ("husstander", "virksomheter", "offentlige_bygg", "fritidsboliger")}
+AMOUNTS.add(LABELS["beste_ned_kbps"])
+"""Columns of amounts (thousands grouped); other whole numbers (ids, gnr/bnr) are names."""
 SHEET = "Adresser"
+MAX_WIDTH = 40
+"""The widest a column of the sheet gets (characters)."""
 
 
 def address_list(classified: gpd.GeoDataFrame, area_id: str) -> gpd.GeoDataFrame:
@@ -68,10 +94,44 @@ def address_list(classified: gpd.GeoDataFrame, area_id: str) -> gpd.GeoDataFrame
     return out.sort_values(["adresse"], kind="stable").reset_index(drop=True)
 
 
+def for_people(addresses: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The address list as people read it (``adresser.csv``, ``adresser.xlsx``): headers in
+    bokmål (:data:`LABELS`), gnr/bnr as numbers where every value is one (so they sort as
+    numbers), codes with leading zeros (postnummer, kommunenummer) as text."""
+    table = pd.DataFrame(addresses.drop(columns="geometry"))
+    for name in ("gnr", "bnr"):
+        if name in table.columns:
+            numbers = pd.to_numeric(table[name], errors="coerce")
+            if numbers.notna().all() and (numbers == numbers.round()).all():
+                table[name] = numbers.astype("int64")
+    return table.rename(columns=LABELS)
+
+
+def _format_sheet(ws: Worksheet, table: pd.DataFrame) -> None:
+    """Header in bold (over numbers: right-aligned), frozen, with a filter; ids without exponent, counts grouped; columns as
+    wide as their text; printed landscape on A4, one page wide, the header on every page."""
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for i, name in enumerate(table.columns, start=1):
+        letter = get_column_letter(i)
+        texts = table[name].astype(str)
+        width = 1.2 * max([len(str(name)), *texts.str.len().tolist()]) + 2  # bold header
+        ws.column_dimensions[letter].width = min(width, MAX_WIDTH)
+        fmt = NUMBER_FORMATS["stk"] if name in AMOUNTS else INTEGER
+        if pd.api.types.is_integer_dtype(table[name]):
+            ws.cell(row=1, column=i).alignment = Alignment(horizontal="right")
+            for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+                cell.number_format = fmt
+    last = f"{get_column_letter(len(table.columns))}{len(table) + 1}"
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{last}"
+    print_setup(ws, landscape=True, title_rows="1:1", area=f"A1:{last}", footer=SHEET)
+
+
 def write_address_files(addresses: gpd.GeoDataFrame, folder: Path) -> None:
-    """Write ``adresser.csv`` (``;``-separated, UTF-8), ``adresser.xlsx`` (sheet
-    ``Adresser``), the ``adresser`` layer of ``omrade.gpkg`` (EPSG:25833) and
-    ``adresser.geojson`` (EPSG:4326) into ``folder``.
+    """Write ``adresser.csv`` (:data:`dekning.textsafe.CSV_CONVENTION`) and ``adresser.xlsx``
+    (sheet ``Adresser``), both with bokmål headers (:func:`for_people`), the ``adresser`` layer
+    of ``omrade.gpkg`` (EPSG:25833) and ``adresser.geojson`` (EPSG:4326) into ``folder``.
 
     Raises
     ------
@@ -79,10 +139,11 @@ def write_address_files(addresses: gpd.GeoDataFrame, folder: Path) -> None:
         ``addresses`` is not in EPSG:25833.
     """
     require_crs(addresses, "write_address_files(addresses)")
-    table = pd.DataFrame(addresses.drop(columns="geometry"))
+    table = for_people(addresses)
     write_spreadsheet_csv(table, folder / "adresser.csv")
     with pd.ExcelWriter(folder / "adresser.xlsx", engine="openpyxl") as writer:
         excel_text(table).to_excel(writer, index=False, sheet_name=SHEET)
         store_as_text(writer.sheets[SHEET])
+        _format_sheet(writer.sheets[SHEET], table)
     addresses.to_file(folder / "omrade.gpkg", layer="adresser", driver="GPKG")
     addresses.to_crs(WEB_CRS).to_file(folder / "adresser.geojson", driver="GeoJSON")

@@ -255,7 +255,7 @@ def test_hostile_texts_are_kept_as_text(hostile_run):
     in_packages = set()
     for path in packages:
         package = pd.read_csv(path, **CONVENTION, dtype=str)
-        in_packages |= set(package["adresse"]) | set(package["poststed"])
+        in_packages |= set(package["Adresse"]) | set(package["Poststed"])
         ws = openpyxl.load_workbook(path.with_suffix(".xlsx")).active
         for row in ws.iter_rows(min_row=2):
             for cell in row:
@@ -300,7 +300,7 @@ def test_libreoffice_reads_the_csv_as_text(hostile_run, tmp_path):
     )
     ws = openpyxl.load_workbook(tmp_path / "xlsx" / "adresser.xlsx").active
     header = [c.value for c in ws[1]]
-    cells = [row[header.index("adresse")] for row in ws.iter_rows(min_row=2)]
+    cells = [row[header.index("Adresse")] for row in ws.iter_rows(min_row=2)]
     hostile = [
         c
         for c in cells
@@ -310,7 +310,7 @@ def test_libreoffice_reads_the_csv_as_text(hostile_run, tmp_path):
     for cell in hostile:
         assert cell.data_type == "s", cell.value
         assert cell.value.lstrip("'") in {*FORMULAS}
-    counts = [row[header.index("husstander")].value for row in ws.iter_rows(min_row=2)]
+    counts = [row[header.index("Husstander")].value for row in ws.iter_rows(min_row=2)]
     assert all(isinstance(v, int | float) for v in counts)  # numbers stay numbers
     ctl = openpyxl.load_workbook(tmp_path / "xlsx" / "kontroll.xlsx").active
     kinds = {c.value: c.data_type for (c,) in ctl.iter_rows(min_row=2, max_col=1)}

@@ -41,7 +41,7 @@ def test_apply_writes_the_package_of_an_area(chosen, default_result, workbook_va
     }
     adr = read_spreadsheet_csv(target / "adresser.csv")
     assert len(adr) == area["adresser"]
-    assert adr["husstander"].sum() == area["hus"] and adr["virksomheter"].sum() == area["naering"]
+    assert adr["Husstander"].sum() == area["hus"] and adr["Virksomheter"].sum() == area["naering"]
 
 
 def test_apply_to_an_unknown_area_is_a_clear_error(tmp_path):

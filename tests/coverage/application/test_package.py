@@ -47,10 +47,10 @@ def test_package_files_and_figures(area_id, default_result, default_config, tmp_
     )
     assert {p.name for p in out.iterdir()} == FILES
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left
-    adr = read_spreadsheet_csv(out / "adresser.csv", ("postnummer",))
-    assert len(adr) == area["adresser"] and adr["husstander"].sum() == area["hus"]
-    assert adr["virksomheter"].sum() == area["naering"]
-    assert adr["adresse"].tolist() == sorted(adr["adresse"])
+    adr = read_spreadsheet_csv(out / "adresser.csv", ("Postnummer",))
+    assert len(adr) == area["adresser"] and adr["Husstander"].sum() == area["hus"]
+    assert adr["Virksomheter"].sum() == area["naering"]
+    assert adr["Adresse"].tolist() == sorted(adr["Adresse"])
     assert list(pyogrio.list_layers(out / "omrade.gpkg")[:, 0]) == ["omrade", "adresser", "trase"]
     outline = gpd.read_file(out / "omrade.gpkg", layer="omrade")
     assert outline.crs.to_epsg() == 25833 and outline["kost_total"].iloc[0] == area["kost_total"]
@@ -194,10 +194,10 @@ def test_text_from_the_input_is_data(hostile, tmp_path):
     assert not [c for c in cells.values() if c.data_type != "s"]
     csv = pd.read_csv(out / "adresser.csv", sep=";", encoding="utf-8-sig", dtype=str)
     # In the CSV a formula-like text gets a leading ' (OWASP): a spreadsheet shows it as text.
-    assert "'" + FORMULA in set(csv["adresse"]) and FORMULA not in set(csv["adresse"])
-    assert FORMULA in set(from_spreadsheet_frame(csv)["adresse"])
-    assert set(csv["poststed"]) == {SCRIPT}
-    assert csv["husstander"].map(int).ge(0).all()  # numbers stay numbers
+    assert "'" + FORMULA in set(csv["Adresse"]) and FORMULA not in set(csv["Adresse"])
+    assert FORMULA in set(from_spreadsheet_frame(csv)["Adresse"])
+    assert set(csv["Poststed"]) == {SCRIPT}
+    assert csv["Husstander"].map(int).ge(0).all()  # numbers stay numbers
     html = (out / "sammendrag.html").read_text(encoding="utf-8")
     assert "<script" not in html and "<b>" not in html
     assert "O-004&lt;script&gt;alert(1)&lt;/script&gt;" in html and "Fjell&lt;b&gt;dal" in html
@@ -209,7 +209,7 @@ def test_libreoffice_shows_hostile_addresses_as_text(hostile, libreoffice_rows, 
     out = write_application(cls, areas, bad_id, cfg, tmp_path / "pakke", routes=routes)
     rows = libreoffice_rows([out / "adresser.xlsx"], tmp_path / "csv")[out / "adresser.xlsx"]
     header, body = rows[0], rows[1:]
-    shown = {r[header.index("adresse")] for r in body}
+    shown = {r[header.index("Adresse")] for r in body}
     assert {FORMULA, "#N/A", "Bjørkveien 1\ufffd"} <= shown  # the text itself, not "y"
-    assert {r[header.index("poststed")] for r in body} == {SCRIPT}
+    assert {r[header.index("Poststed")] for r in body} == {SCRIPT}
     assert len(body) == len(read_spreadsheet_csv(out / "adresser.csv"))

@@ -103,3 +103,36 @@ def test_libreoffice_keeps_the_print_setup_and_prints_one_page(
     pages, size = pdf_layout(pdf.read_bytes())
     assert pages == 1  # the explanations print beside their figures, not on a page 2
     assert size == pytest.approx(A4_POINTS, abs=1)
+
+
+def test_the_address_list_has_bokmal_headers_numbers_and_a_print_setup(package):
+    ws = openpyxl.load_workbook(package / "adresser.xlsx").active
+    header = [c.value for c in ws[1]]
+    assert header[:3] == ["Adresse-ID", "Adresse", "Postnummer"] and "Husstander" in header
+    assert not [h for h in header if "_" in h]
+    first = {h: c for h, c in zip(header, ws[2], strict=True)}
+    assert first["Adresse-ID"].data_type == "n" and first["Adresse-ID"].number_format == "0"
+    assert first["Gnr"].data_type == "n" and first["Husstander"].data_type == "n"
+    assert first["Postnummer"].data_type == "s"  # a code: leading zeros kept
+    for column in ws.iter_cols():  # no text cut off (up to 40 characters)
+        longest = max(len(str(c.value)) for c in column if c.value is not None)
+        assert ws.column_dimensions[column[0].column_letter].width >= min(longest, 40)
+    assert ws.freeze_panes == "A2" and ws.auto_filter.ref == f"A1:N{ws.max_row}"
+    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == A4
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+    assert ws.print_title_rows == "$1:$1"
+
+
+@pytest.mark.slow
+def test_libreoffice_shows_whole_ids_and_prints_the_list_one_page_wide(
+    package, libreoffice_shown, libreoffice_convert, pdf_layout, tmp_path
+):
+    rows = libreoffice_shown(package / "adresser.xlsx", tmp_path)
+    header, body = rows[0], rows[1:]
+    ids = [r[header.index("Adresse-ID")] for r in body]
+    assert all(i.isdigit() and len(i) == 9 for i in ids), ids[:3]  # never 3E+08
+    (pdf,) = libreoffice_convert([package / "adresser.xlsx"], tmp_path / "pdf", "pdf")
+    render(pdf, "adresser")
+    pages, (width, height) = pdf_layout(pdf.read_bytes())
+    assert (width, height) == pytest.approx(A4_POINTS[::-1], abs=1)  # landscape
+    assert pages <= -(-len(body) // 30)  # one page wide: never split by column
