@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp
 
 from dekning import __version__
@@ -80,6 +81,9 @@ def create_app(settings: Settings | None = None, runner: Runner | None = None) -
     app.add_middleware(
         BodyLimit, limit=settings.max_body_bytes, header_limit=settings.max_header_bytes
     )
+    # Answers of 1 KB and more are compressed when the client accepts gzip: the public map
+    # (about 0.5 MB of HTML) shrinks several times on a phone's connection.
+    app.add_middleware(GZipMiddleware, minimum_size=1_000, compresslevel=6)
     install(app)
     app.include_router(public.router)
     app.include_router(planner.router)

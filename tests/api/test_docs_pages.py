@@ -43,7 +43,8 @@ def test_openapi_offers_the_planner_token(client):
 
 @pytest.mark.parametrize(("path", "status"), [("/", 307), ("/kart", 200)])
 def test_head_is_answered_like_get(client, path, status):
-    got, head = client.get(path), client.head(path)
+    identity = {"Accept-Encoding": "identity"}
+    got, head = client.get(path, headers=identity), client.head(path, headers=identity)
     assert got.status_code == head.status_code == status
     assert head.content == b""
     assert head.headers.get("content-length") == got.headers.get("content-length")
@@ -108,3 +109,15 @@ def test_swagger_ui_draws_offline(browser, client, planner_headers):
     assert page.locator("button.authorize").count() == 1
     assert outside == [] and problems == []
     page.close()
+
+
+def test_large_answers_are_compressed_small_ones_not(client):
+    plain = client.get("/kart", headers={"Accept-Encoding": "identity"})
+    packed = client.get("/kart", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.content == plain.content  # the client unpacks it
+    assert packed.num_bytes_downloaded < len(plain.content) / 3
+    assert packed.headers["content-security-policy"] == plain.headers["content-security-policy"]
+    small = client.get("/v1/health", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in small.headers
