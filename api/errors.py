@@ -18,7 +18,14 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from dekning.errors import ConfigError, InputError, PlanningError, ReconciliationError, RuleError
+from dekning.errors import (
+    ConfigError,
+    InputError,
+    PlanningError,
+    ReconciliationError,
+    RuleError,
+    validation_message,
+)
 from dekning.surveys.store import StoreUnavailable
 
 from .models import SURROGATE
@@ -157,8 +164,9 @@ def printable(value: Any) -> Any:
 
 
 def _detail(exc: BaseException) -> Any:
-    if isinstance(exc, RequestValidationError):
-        return printable(jsonable_encoder(exc.errors()))
+    if isinstance(exc, RequestValidationError):  # pydantic's messages, in bokmål
+        errors = [{**e, "msg": validation_message(e)} for e in exc.errors()]
+        return printable(jsonable_encoder(errors))
     if isinstance(exc, RequestProblem):
         return exc.message
     if isinstance(exc, InputError):  # the shape of a validation error: one 422 schema

@@ -14,7 +14,7 @@ import tomllib
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
@@ -25,7 +25,7 @@ from pydantic import (
     field_validator,
 )
 
-from dekning.errors import ConfigError
+from dekning.errors import ConfigError, validation_message
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegNOK = Annotated[float, Field(ge=0.0, le=1e11)]
@@ -129,6 +129,9 @@ def county_key(county: str) -> str:
 class MunicipalityConfig(_Section):
     name: str = "Ukjent kommune"
     kommunenummer: Annotated[str, Field(pattern=r"^\d{4}$")] | None = None
+    data_date: date | None = None
+    """Date of the operators' coverage data (e.g. Nkom's data as of 1 October), shown on the
+    public map ("Dekningsdata per …"); None: the map says when it was made."""
     county: str = "trondelag"
     """County name or key (one of :data:`COUNTIES`, e.g. ``Trøndelag`` or ``trondelag``) used to
     pick the co-funding rule (see ``dekning/rules/cofunding.toml``); an unknown county is an
@@ -346,49 +349,6 @@ class Config(_Section):
     privacy: PrivacyConfig = PrivacyConfig()
 
 
-PYDANTIC_BOKMAL = {
-    "int_type": "må være et heltall",
-    "int_parsing": "må være et heltall",
-    "int_from_float": "må være et heltall",
-    "float_type": "må være et tall",
-    "float_parsing": "må være et tall",
-    "finite_number": "må være et endelig tall",
-    "bool_type": "må være true eller false",
-    "bool_parsing": "må være true eller false",
-    "string_type": "må være tekst",
-    "dict_type": "må være en tabell",
-    "tuple_type": "må være en liste",
-    "list_type": "må være en liste",
-    "greater_than_equal": "må være minst {ge}",
-    "greater_than": "må være større enn {gt}",
-    "less_than_equal": "må være høyst {le}",
-    "less_than": "må være mindre enn {lt}",
-    "literal_error": "må være en av {expected}",
-    "string_too_long": "er for lang (høyst {max_length} tegn)",
-    "string_too_short": "er for kort (minst {min_length} tegn)",
-    "string_pattern_mismatch": "har feil form (mønster {pattern})",
-    "too_long": "har for mange elementer (høyst {max_length})",
-    "too_short": "har for få elementer (minst {min_length})",
-    "path_type": "må være en filsti (tekst)",
-}
-"""Bokmål for pydantic's error types (``{...}`` filled from the error's context); a type not
-listed is shown with pydantic's own message."""
-
-
-def _message(e: Any) -> str:
-    """One validation error of pydantic in bokmål."""
-    ctx = e.get("ctx") or {}
-    if e["type"] == "value_error":
-        return str(ctx.get("error", e["msg"])).removeprefix("Value error, ")
-    template = PYDANTIC_BOKMAL.get(e["type"])
-    if template is None:
-        return str(e["msg"])
-    try:
-        return template.format(**{k: v for k, v in ctx.items()})
-    except (KeyError, IndexError):
-        return str(e["msg"])
-
-
 def _format_validation_error(err: ValidationError, source: str) -> str:
     lines = []
     for e in err.errors():
@@ -398,7 +358,7 @@ def _format_validation_error(err: ValidationError, source: str) -> str:
         elif e["type"] == "missing":
             lines.append(f"mangler nøkkelen '{key}'")
         else:
-            lines.append(f"'{key}': {_message(e)} (fikk {e.get('input')!r})")
+            lines.append(f"'{key}': {validation_message(e)} (fikk {e.get('input')!r})")
     return f"{source}: ugyldig oppsett: " + "; ".join(lines)
 
 

@@ -6,7 +6,9 @@ one place as a readable message (never a traceback for user input).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 
 class DekningError(Exception):
@@ -91,3 +93,53 @@ class ReconciliationError(DekningError):
 
     This is a defect in dekning, never bad input: the API answers it with 500.
     """
+
+
+PYDANTIC_BOKMAL = {
+    "int_type": "må være et heltall",
+    "int_parsing": "må være et heltall",
+    "int_from_float": "må være et heltall",
+    "float_type": "må være et tall",
+    "float_parsing": "må være et tall",
+    "finite_number": "må være et endelig tall",
+    "bool_type": "må være true eller false",
+    "bool_parsing": "må være true eller false",
+    "string_type": "må være tekst",
+    "dict_type": "må være en tabell",
+    "tuple_type": "må være en liste",
+    "list_type": "må være en liste",
+    "greater_than_equal": "må være minst {ge}",
+    "greater_than": "må være større enn {gt}",
+    "less_than_equal": "må være høyst {le}",
+    "less_than": "må være mindre enn {lt}",
+    "literal_error": "må være en av {expected}",
+    "string_too_long": "er for lang (høyst {max_length} tegn)",
+    "string_too_short": "er for kort (minst {min_length} tegn)",
+    "string_pattern_mismatch": "har feil form (mønster {pattern})",
+    "too_long": "har for mange elementer (høyst {max_length})",
+    "too_short": "har for få elementer (minst {min_length})",
+    "path_type": "må være en filsti (tekst)",
+    "missing": "mangler",
+    "extra_forbidden": "er ikke et kjent felt",
+    "enum": "må være en av {expected}",
+    "json_invalid": "er ikke gyldig JSON",
+    "dict_attributes_type": "må være et objekt",
+    "model_attributes_type": "må være et objekt",
+}
+"""Bokmål for pydantic's error types (``{...}`` filled from the error's context); a type not
+listed is shown with pydantic's own message."""
+
+
+def validation_message(e: Mapping[str, Any]) -> str:
+    """One validation error of pydantic (an item of ``ValidationError.errors()``) in bokmål."""
+    ctx = e.get("ctx") or {}
+    if e["type"] == "value_error":
+        return str(ctx.get("error", e["msg"])).removeprefix("Value error, ")
+    template = PYDANTIC_BOKMAL.get(e["type"])
+    if template is None:
+        return str(e["msg"])
+    words = {k: str(v).replace(" or ", " eller ") for k, v in ctx.items()}
+    try:
+        return template.format(**words)
+    except (KeyError, IndexError):
+        return str(e["msg"])

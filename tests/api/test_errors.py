@@ -162,3 +162,24 @@ def test_internal_failures_are_logged_with_their_traceback(results_copy, make_ap
 def test_wrong_method_is_405_in_bokmal(results_copy, make_app):
     r = TestClient(make_app(results_copy)).post("/v1/health")
     assert r.status_code == 405 and r.json() == {"detail": "metoden er ikke tillatt her"}
+
+
+def test_validation_errors_are_bokmal(results_copy, make_app):
+    """FastAPI/pydantic's own messages are given in bokmål, like dekning's."""
+    client = TestClient(make_app(results_copy))
+    answers = {
+        "/v1/dekning/-5": "må være minst 0",
+        "/v1/dekning?lat=91&lon=10": "må være høyst 72",
+        "/v1/dekning?lat=x&lon=10": "må være et tall",
+        "/v1/adresser?q=x": "for kort (minst 2 tegn)",
+        "/v1/statistikk?gruppe=fylke": "må være en av 'kommunenummer'",
+    }
+    for path, words in answers.items():
+        r = client.get(path)
+        assert r.status_code == 422, path
+        msgs = [e["msg"] for e in r.json()["detail"]]
+        assert any(words in m for m in msgs), (path, msgs)
+        assert not any("should" in m or "Field required" in m for m in msgs), (path, msgs)
+    missing = client.post("/v1/svar", json={"adresse": "Storgata 1", "tull": 1})
+    assert missing.status_code == 422
+    assert [e["msg"] for e in missing.json()["detail"]] == ["er ikke et kjent felt"]

@@ -122,7 +122,7 @@ def test_configuration_that_is_not_text(tmp_path):
     ("text", "expected"),
     [
         ("[areas]\nmax_gap_m = -1\n", "'areas.max_gap_m': må være større enn 0.0 (fikk -1)"),
-        ('[classify]\nmobile_satisfactory = "inne"\n', "må være en av 'indoor' or 'outdoor'"),
+        ('[classify]\nmobile_satisfactory = "inne"\n', "må være en av 'indoor' eller 'outdoor'"),
         ('[areas]\nmin_households = "tre"\n', "'areas.min_households': må være et heltall"),
         ("[classify]\nmobile_speed_tiers_kbps = [100000, 30000]\n", "stigende hastigheter"),
     ],
