@@ -8,8 +8,8 @@ Written into one folder per area:
   ``omrade.geojson`` / ``adresser.geojson`` (EPSG:4326);
 - ``kostnad_og_finansiering.xlsx``: inputs and live formulas deriving every figure
   (:mod:`~dekning.coverage.application.workbook`);
-- ``sammendrag.html``: a one-page summary in bokmål with a map image
-  (:mod:`~dekning.coverage.application.summary`).
+- ``sammendrag.html`` and ``sammendrag.pdf``: a one-page summary (A4) in bokmål with a map
+  image (:mod:`~dekning.coverage.application.summary`).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import geopandas as gpd
 
 from dekning.config import Config
 from dekning.coverage.application.addresses import address_list, write_address_files
-from dekning.coverage.application.summary import summary_html
+from dekning.coverage.application.summary import summary_html, write_summary_pdf
 from dekning.coverage.application.workbook import funding_workbook
 from dekning.crs import WEB_CRS, require_crs
 from dekning.errors import PlanningError
@@ -36,6 +36,7 @@ PACKAGE_FILES: dict[str, str] = {
     "omrade.geojson": "application/geo+json",
     "kostnad_og_finansiering.xlsx": XLSX,
     "sammendrag.html": "text/html",
+    "sammendrag.pdf": "application/pdf",
 }
 """Every file of a package, with its media type."""
 
@@ -78,9 +79,9 @@ def _write_package(
         route.to_file(folder / "omrade.gpkg", layer="trase", driver="GPKG")
     area_gdf.to_crs(WEB_CRS).to_file(folder / "omrade.geojson", driver="GeoJSON")
     funding_workbook(area, cfg, folder / "kostnad_og_finansiering.xlsx")
-    (folder / "sammendrag.html").write_text(
-        summary_html(area, adr, match, cfg, route), encoding="utf-8"
-    )
+    html = summary_html(area, adr, match, cfg, route)
+    (folder / "sammendrag.html").write_text(html, encoding="utf-8")
+    write_summary_pdf(html, folder / "sammendrag.pdf")
 
 
 def _check_frames(

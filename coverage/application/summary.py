@@ -1,5 +1,9 @@
-"""The one-page summary of an application package (``sammendrag.html``, bokmål) with a small
-map image (inline SVG) of the area, its addresses and the fibre route.
+"""The one-page summary of an application package (``sammendrag.html`` and, printed by
+WeasyPrint, ``sammendrag.pdf``; bokmål) with a small map image (inline SVG) of the area, its
+addresses and the fibre route, with a legend, a north arrow and a scale bar.
+
+The page is one A4 page with 18 mm margins (``@page``) when printed, by a browser or into the
+PDF, and says the municipality, the area and the day it was made.
 
 Every text in the page is HTML-escaped: area ids, the municipality's name and rule names come
 from the input and are shown, never run.
@@ -7,12 +11,16 @@ from the input and are shown, never run.
 
 from __future__ import annotations
 
+from datetime import date
 from html import escape
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from weasyprint import HTML  # type: ignore[import-untyped]
+from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
 from dekning import __version__
 from dekning.config import Config
@@ -21,12 +29,28 @@ from dekning.crs import require_crs
 from dekning.money import nok, percent
 from dekning.rules import eligibility_rule, heading_lines
 
+FETCH_NOTHING = URLFetcher(allowed_protocols=())
+"""WeasyPrint's URL fetcher for the summary: every URL is refused (no file, no network)."""
 MAP_PX = 420
 """Width and height of the map image (pixels)."""
-STYLE = """body{font:14px/1.45 system-ui,sans-serif;max-width:820px;margin:24px auto;color:#111}
+STYLE = """@page{size:A4;margin:18mm}
+body{font:14px/1.45 system-ui,"DejaVu Sans",sans-serif;max-width:820px;margin:24px auto;color:#111}
 table{border-collapse:collapse}th{text-align:left;padding:3px 14px 3px 0;font-weight:600}td{text-align:right}
-.wrap{display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap}@media print{body{margin:0}}
-.regler{border-left:4px solid #999;padding-left:10px}.antatt{color:#b00000;font-weight:600}"""
+.wrap{display:flex;gap:24px;align-items:flex-start;flex-wrap:wrap}
+.regler{border-left:4px solid #999;padding-left:10px}.antatt{color:#b00000;font-weight:600}
+@media print{body{font-size:9pt;line-height:1.35;max-width:none;margin:0}h1{font-size:15pt;margin:0 0 6pt}
+.wrap{flex-wrap:nowrap;gap:6mm}.kart svg{width:85mm;height:85mm}th,td{padding:1pt 8pt 1pt 0}p{margin:0 0 5pt}}"""
+"""Screen: a column of 820 px. Print: one A4 page with 18 mm margins, the map beside the table."""
+LEGEND = (
+    (
+        '<rect x="14" y="{y}" width="18" height="12" fill="#009E73" fill-opacity="0.25" '
+        'stroke="#000"/>',
+        "Utbyggingsområde",
+    ),
+    ('<line x1="14" y1="{c}" x2="32" y2="{c}" stroke="#0072B2" stroke-width="2.5"/>', "Fibertrasé"),
+    ('<circle cx="23" cy="{c}" r="3.5" fill="#D55E00"/>', "Støtteberettiget adresse"),
+)
+"""The map's legend: symbol (SVG, at row ``y``, centre ``c``) and its text."""
 
 
 def _points(px: np.ndarray, py: np.ndarray) -> str:
@@ -46,11 +70,31 @@ def _frame(area: gpd.GeoDataFrame, route: gpd.GeoDataFrame | None) -> tuple[floa
     return minx, maxy, MAP_PX / max(maxx - minx, maxy - miny)
 
 
+def _legend() -> str:
+    """The legend (top left, on white) and the north arrow (top right) of the map image."""
+    rows = [
+        symbol.format(y=13 + 22 * i, c=19 + 22 * i)
+        + f'<text x="40" y="{24 + 22 * i}" font-size="14">{text}</text>'
+        for i, (symbol, text) in enumerate(LEGEND)
+    ]
+    box = f'<rect x="6" y="6" width="214" height="{22 * len(LEGEND) + 10}" fill="#fff" ' + (
+        'fill-opacity="0.9" stroke="#999"/>'
+    )
+    x = MAP_PX - 24
+    north = (
+        f'<g aria-label="Nord"><polygon points="{x},10 {x - 10},38 {x},31 {x + 10},38" '
+        f'fill="#000"/><text x="{x}" y="56" font-size="16" font-weight="bold" '
+        'text-anchor="middle">N</text></g>'
+    )
+    return box + "".join(rows) + north
+
+
 def svg_map(
     area: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame, route: gpd.GeoDataFrame | None = None
 ) -> str:
     """A small map image (SVG, :data:`MAP_PX` square) of the area outline, its addresses and
-    the fibre route, with a scale bar (1 km or 100 m).
+    the fibre route, with a legend, a north arrow (the map is in EPSG:25833, north up) and a
+    scale bar (1 km or 100 m).
 
     Raises
     ------
@@ -68,7 +112,8 @@ def svg_map(
         return (x - minx) * scale, (maxy - y) * scale
 
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" role="img" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+        f'viewBox="0 0 {size} {size}" role="img" '
         f'aria-label="Kart over området">',
         f'<rect width="{size}" height="{size}" fill="#f4f4f0"/>',
     ]
@@ -93,7 +138,8 @@ def svg_map(
     parts.append(
         f'<line x1="10" y1="{size - 12}" x2="{10 + bar:.1f}" y2="{size - 12}" stroke="#000" stroke-width="3"/>'
     )
-    parts.append(f'<text x="10" y="{size - 18}" font-size="12">{label}</text></svg>')
+    parts.append(f'<text x="10" y="{size - 18}" font-size="12">{label}</text>')
+    parts.append(_legend() + "</svg>")
     return "".join(parts)
 
 
@@ -161,6 +207,7 @@ def summary_html(
     area_gdf: gpd.GeoDataFrame,
     cfg: Config,
     route: gpd.GeoDataFrame | None = None,
+    made: date | None = None,
 ) -> str:
     """One-page summary (bokmål) of the area and its funding plan, with a map image.
 
@@ -176,7 +223,11 @@ def summary_html(
         The run's configuration (municipality name, scheme year).
     route
         The area's fibre route (EPSG:25833), if any.
+    made
+        The day the summary is made (shown; today when not given).
     """
+    day = (made or date.today()).strftime("%d.%m.%Y")
+    name = escape(cfg.municipality.name)
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in figures(area))
     area_id = escape(str(area["area_id"]))
     rule = escape(rule_text(str(area["regel"]), float(area["regel_pct"])))
@@ -187,13 +238,22 @@ def summary_html(
         for line in heading_lines(area, cfg)
     )
     return f"""<!doctype html>
-<html lang="nb"><head><meta charset="utf-8"><title>Område {area_id} – søknadssammendrag</title>
+<html lang="nb"><head><meta charset="utf-8">
+<title>{name}: område {area_id} – søknadssammendrag {day}</title>
+<meta name="generator" content="dekning {escape(__version__)}">
 <style>{STYLE}</style></head>
-<body><h1>{escape(cfg.municipality.name)}: område {area_id}</h1>
-<p>Søknad om bredbåndsstøtte, støtteordningens år {year}. {len(addresses)} adresser mangler tilbud om
+<body><h1>{name}: område {area_id}</h1>
+<p>Søknad om bredbåndsstøtte, støtteordningens år {year}. Datert {day}. {len(addresses)} adresser mangler tilbud om
 {escape(limit)}. Regel for egenandel: {rule}.</p>
 <p class="regler">{rules}</p>
-<div class="wrap"><div>{svg_map(area_gdf, addresses, route)}</div><table>{rows}</table></div>
+<div class="wrap"><div class="kart">{svg_map(area_gdf, addresses, route)}</div><table>{rows}</table></div>
 <p>Alle tall er avledet i <code>kostnad_og_finansiering.xlsx</code> (formler), adresselisten i
 <code>adresser.xlsx</code>. Kostnadene er anslag; endelig tilskudd fastsettes gjennom konkurransen.</p>
-<p style="color:#555">Laget med dekning {escape(__version__)}.</p></body></html>"""
+<p style="color:#555">Laget {day} med dekning {escape(__version__)}.</p></body></html>"""
+
+
+def write_summary_pdf(html: str, path: Path) -> None:
+    """Print the summary page into a PDF (one A4 page, the page's ``@page`` margins) with
+    WeasyPrint: no browser and no network; the page has no external resources, and should a
+    text ever ask for one, nothing is fetched (:data:`FETCH_NOTHING`)."""
+    HTML(string=html, base_url=None, url_fetcher=FETCH_NOTHING).write_pdf(path)

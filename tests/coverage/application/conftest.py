@@ -7,6 +7,7 @@ import csv
 import os
 import re
 import subprocess
+import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -96,17 +97,41 @@ def shown(path: Path, out: Path) -> list[list[str]]:
         return list(csv.reader(fh, delimiter=";"))
 
 
+def pdf_objects(data: bytes) -> bytes:
+    """A PDF's bytes followed by every stream it holds, inflated where it is deflated: the
+    objects packed in object streams (WeasyPrint packs its page objects) become readable."""
+    inflated = []
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.DOTALL):
+        try:
+            inflated.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue  # not deflated (or an image): nothing to read in it
+    return b"\n".join([data, *inflated])
+
+
 def pdf_pages(data: bytes) -> tuple[int, tuple[float, float]]:
     """The number of pages of a PDF (its page objects, and the page tree's ``/Count`` says
-    the same) and the size of its first media box in points: read without a PDF library,
-    for PDFs whose objects are not packed in object streams (LibreOffice's, WeasyPrint's)."""
-    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", data))
-    counts = {int(n) for n in re.findall(rb"/Count\s+(\d+)", data)}
+    the same) and the size of its first media box in points, read without a PDF library."""
+    objects = pdf_objects(data)
+    pages = len(re.findall(rb"/Type\s*/Page(?![a-zA-Z])", objects))
+    counts = {int(n) for n in re.findall(rb"/Count\s+(\d+)", objects)}
     assert pages in counts, (pages, counts)
-    box = re.search(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", data)
+    box = re.search(rb"/MediaBox\s*\[\s*([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)", objects)
     assert box is not None, "no media box"
     x0, y0, x1, y1 = map(float, box.groups())
     return pages, (x1 - x0, y1 - y0)
+
+
+def pdf_titles(data: bytes) -> list[str]:
+    """Every ``/Title`` of a PDF (the document information's and the bookmarks'), literal or
+    UTF-16 hex strings."""
+    found = re.findall(rb"/Title\s*(<[0-9A-Fa-f]*>|\((?:[^()\\]|\\.)*\))", pdf_objects(data))
+    return [
+        bytes.fromhex(raw[1:-1].decode()).decode("utf-16")
+        if raw.startswith(b"<")
+        else raw[1:-1].decode("latin-1")
+        for raw in found
+    ]
 
 
 def labelled(rows: list[list[str]]) -> Values:
@@ -162,3 +187,9 @@ def libreoffice_convert(soffice) -> Callable[[Sequence[Path], Path, str], list[P
 def pdf_layout() -> Callable[[bytes], tuple[int, tuple[float, float]]]:
     """:func:`pdf_pages`."""
     return pdf_pages
+
+
+@pytest.fixture(scope="session")
+def pdf_info() -> Callable[[bytes], list[str]]:
+    """:func:`pdf_titles`."""
+    return pdf_titles

@@ -5,8 +5,10 @@ to PDF (pages, A4) and rendered into test-artifacts/ when poppler's ``pdftoppm``
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -136,3 +138,24 @@ def test_libreoffice_shows_whole_ids_and_prints_the_list_one_page_wide(
     pages, (width, height) = pdf_layout(pdf.read_bytes())
     assert (width, height) == pytest.approx(A4_POINTS[::-1], abs=1)  # landscape
     assert pages <= -(-len(body) // 30)  # one page wide: never split by column
+
+
+def test_the_summary_is_one_a4_page_with_margins_a_date_and_a_map_legend(
+    package, pdf_layout, pdf_info
+):
+    html = (package / "sammendrag.html").read_text(encoding="utf-8")
+    margin = re.search(r"@page\{size:A4;margin:(\d+)mm\}", html)
+    assert margin is not None and 15 <= int(margin.group(1)) <= 20
+    today = date.today().strftime("%d.%m.%Y")
+    assert f"Datert {today}." in html and f"Laget {today} med dekning" in html
+    svg = html[html.index("<svg") : html.index("</svg>")]
+    for entry in ("Utbyggingsområde", "Fibertrasé", "Støtteberettiget adresse"):
+        assert f">{entry}</text>" in svg  # the legend
+    assert 'aria-label="Nord"' in svg and ">N</text>" in svg  # the north arrow
+    data = (package / "sammendrag.pdf").read_bytes()
+    assert data.startswith(b"%PDF-")
+    pages, size = pdf_layout(data)
+    assert pages == 1 and size == pytest.approx(A4_POINTS, abs=1)
+    heading = f"Fjelldal (syntetisk): område {package.name}"
+    assert [t for t in pdf_info(data) if t.startswith(heading) and today in t]  # its title
+    render(package / "sammendrag.pdf", "sammendrag")

@@ -9,8 +9,15 @@ import geopandas as gpd
 import pandas as pd
 import pytest
 import shapely
+from PIL import Image
 
-from dekning.coverage.application.summary import figures, rule_text, summary_html, svg_map
+from dekning.coverage.application.summary import (
+    figures,
+    rule_text,
+    summary_html,
+    svg_map,
+    write_summary_pdf,
+)
 from dekning.errors import InputError
 from dekning.money import nok
 
@@ -49,7 +56,7 @@ def _square(side: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
 def test_map_image_to_scale():
     area, points = _square(4_000.0)
     svg = svg_map(area, points)
-    assert svg.count("<circle ") == 2 and ">1 km</text>" in svg
+    assert svg.count("<circle ") == 2 + 1 and ">1 km</text>" in svg  # one in the legend
     # 4 km plus 5 % on each side in 420 px: 1 km is 420 / 4 400 × 1 000 = 95.5 px.
     x2 = float(re.search(r'<line x1="10" y1="408" x2="([0-9.]+)"', svg).group(1))
     assert x2 - 10 == pytest.approx(420 / 4_400 * 1_000, abs=0.05)
@@ -100,3 +107,12 @@ def test_the_page_shows_each_rule_s_status_and_the_state_frame(default_result, d
         in html
     )
     assert 'class="antatt"' not in html.split("</style>")[1]
+
+
+def test_the_pdf_fetches_nothing(tmp_path):
+    image = tmp_path / "bilde.png"
+    Image.new("RGB", (9, 9), "red").save(image)  # WeasyPrint would embed it as an XObject
+    page = f'<p>x<img src="{image.as_uri()}"><img src="http://127.0.0.1:9/a.png"></p>'
+    write_summary_pdf(page, tmp_path / "s.pdf")
+    data = (tmp_path / "s.pdf").read_bytes()
+    assert data.startswith(b"%PDF-") and b"/XObject" not in data  # no image was loaded
