@@ -52,14 +52,17 @@ _MOBILE_WORDS_BY_CLASS = {
 }
 MOBILE_WORDS = {k: _MOBILE_WORDS_BY_CLASS[name] for k, name in MOBILE_CLASSES.items()}
 """Mobile class (:data:`dekning.schema.MOBILE_CLASSES`) → the words the maps show."""
-_MOBILE_COLOURS_BY_CLASS = {"antenne": "#E69F00", "ute": "#56B4E9", "inne": "#0072B2"}
+# Mobile classes in one purple family (light: with an outdoor antenna, dark: indoors), apart
+# from the blues, yellow and vermillion of the fixed speed classes.
+_MOBILE_COLOURS_BY_CLASS = {"antenne": "#CBC9E2", "ute": "#9E9AC8", "inne": "#54278F"}
 MOBILE_COLOURS = {
     k: _MOBILE_COLOURS_BY_CLASS[name]
     for k, name in MOBILE_CLASSES.items()
     if name in _MOBILE_COLOURS_BY_CLASS
 }
 """Mobile class → overlay colour; a class without a colour (none) is transparent."""
-GAP_COLOUR = "#CC79A7"
+GAP_COLOUR = "#E69F00"
+"""Where no operator is good enough (Okabe-Ito orange: used for nothing else)."""
 AREA_FILL = "#009E73"
 
 TARGET_MBPS = TARGET_DOWN_KBPS // 1000
@@ -351,16 +354,20 @@ PAGE_CSS = (
 )
 
 
-def base_map(bounds_4326: Sequence[float], title: str, lang: str | None = None) -> folium.Map:
+def base_map(
+    bounds_4326: Sequence[float], title: str, lang: str | None = None, canvas: bool = False
+) -> folium.Map:
     """A Folium map fitted to ``bounds`` (minx, miny, maxx, maxy in EPSG:4326) with a scale bar;
-    with ``lang``, on an :class:`~dekning.maps.offline.AccessiblePage` in that language."""
+    with ``lang``, on an :class:`~dekning.maps.offline.AccessiblePage` in that language; with
+    ``canvas``, vector shapes are drawn on one canvas instead of as SVG elements (much faster
+    with thousands of shapes; they then take no keyboard focus)."""
     minx, miny, maxx, maxy = bounds_4326
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],
         zoom_start=11,
         tiles="OpenStreetMap",
         control_scale=False,
-        prefer_canvas=False,
+        prefer_canvas=canvas,
     )
     if lang is not None:
         accessible_page(m, lang)

@@ -10,48 +10,48 @@ builders take frames :func:`planner_map` has checked at its door (EPSG:25833, th
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from html import escape
 from pathlib import Path
 from typing import Any
 
 import folium
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 
-from dekning.crs import WEB_CRS, WORK_CRS, require_crs
+from dekning.crs import WEB_CRS, require_crs
 from dekning.maps.layers import (
     AREA_FILL,
     CELL_COLUMNS,
     GAP_COLOUR,
     LACKING_COLUMN,
     LACKING_LABEL,
-    MOBILE_COLOURS,
     SPEED_COLOURS,
-    Legend,
     SafePopup,
     SafeTooltip,
     base_map,
     cell_layer_frame,
     cell_style,
     feature_group,
-    grid_polygons,
     mobile_legend_items,
-    operator_label,
-    raster_overlay,
     raster_pane,
     speed_legend_items,
     web_frame,
 )
 from dekning.maps.offline import FullscreenControl, page_header
+from dekning.maps.planner_overlays import (
+    DEMAND_RAMP,
+    DISCREPANCY_COLOUR,
+    ROUTE_COLOUR,
+    demand_layer,
+    discrepancy_layer,
+    gap_overlay,
+    mobile_overlays,
+    routes_layer,
+)
+from dekning.maps.planner_table import AreaPanel, legend_markup
+from dekning.maps.whatif import Budget
 from dekning.money import nok
 from dekning.rules import area_rule_lines
-from dekning.schema import ClassGrid, MobileLayer, operators, require
-
-DEMAND_RAMP = ("#f7fcb9", "#d9f0a3", "#addd8e", "#41ab5d", "#006837")
-"""Share of answers wanting fibre, 0-20 %, ..., 80-100 % (sequential, colour-blind safe)."""
-ROUTE_COLOUR = "#0072B2"
-DISCREPANCY_COLOUR = "#CC79A7"
+from dekning.schema import ClassGrid, MobileLayer, require
 
 ADDRESS_COLUMNS = ("adrid", "adressetekst", "eligible", "band", *CELL_COLUMNS)
 """Columns of the classified addresses the planner map reads."""
@@ -187,15 +187,34 @@ def _eligible_layer(classified: gpd.GeoDataFrame) -> folium.FeatureGroup:
     )
 
 
-def _area_style(feature: dict[str, Any]) -> dict[str, Any]:
-    chosen = feature["properties"]["valgt"]
-    return {
+AREA_STYLES = {
+    "chosen": {
         "color": "#000000",
-        "weight": 2.5 if chosen else 1.2,
-        "dashArray": None if chosen else "5 5",
+        "weight": 2.5,
+        "dashArray": None,
         "fillColor": AREA_FILL,
-        "fillOpacity": 0.3 if chosen else 0.0,
-    }
+        "fillOpacity": 0.3,
+    },
+    "other": {
+        "color": "#000000",
+        "weight": 1.2,
+        "dashArray": "5 5",
+        "fillColor": AREA_FILL,
+        "fillOpacity": 0.0,
+    },
+    "focus": {
+        "color": "#000000",
+        "weight": 5,
+        "dashArray": None,
+        "fillColor": "#FFFFFF",
+        "fillOpacity": 0.35,
+    },
+}
+"""Area styles: chosen (filled), a candidate (dashed outline), the area picked in the table."""
+
+
+def _area_style(feature: dict[str, Any]) -> dict[str, Any]:
+    return AREA_STYLES["chosen" if feature["properties"]["valgt"] else "other"]
 
 
 def _areas_layer(areas: gpd.GeoDataFrame) -> folium.FeatureGroup:
@@ -214,132 +233,32 @@ def _areas_layer(areas: gpd.GeoDataFrame) -> folium.FeatureGroup:
     )
 
 
-def _demand_style(feature: dict[str, Any]) -> dict[str, Any]:
-    share = feature["properties"]["andel"]
-    return {
-        "fillColor": "#999999" if share < 0 else DEMAND_RAMP[min(4, int(share * 5))],
-        "color": "#333333",
-        "weight": 0.4,
-        "fillOpacity": 0.7,
-    }
-
-
-def _demand_layer(per_cell: pd.DataFrame | None) -> folium.FeatureGroup | None:
-    """Survey answers per 250 m cell coloured by the share wanting fibre (-1: not asked)."""
-    if per_cell is None or per_cell.empty:
-        return None
-    cells = gpd.GeoDataFrame(
-        per_cell, geometry=grid_polygons(per_cell["ssb_rute_250"]), crs=WORK_CRS
-    ).to_crs(WEB_CRS)
-    share = cells.get("andel_interessert", pd.Series(np.nan, index=cells.index))
-    cells["andel"] = share.fillna(-1)
-    return feature_group(
-        "Spørreundersøkelse: svar per rute",
-        False,
-        cells[["ssb_rute_250", "svar", "andel", "geometry"]],
-        style_function=_demand_style,
-        tooltip=SafeTooltip(
-            ["svar", "andel"], aliases=["Svar", "Andel som ønsker fiber (-1: ikke spurt)"]
+def _legend(layers: dict[str, Any]) -> str:
+    """The legend's markup: a section per kind of layer, shown while one of them is on."""
+    names = {k: [v.get_name()] if v is not None else [] for k, v in layers.items()}
+    mobile = [n for k, v in names.items() if k.startswith("mobil:") for n in v]
+    speed = [(("fill", c, label)) for c, label in speed_legend_items()]
+    sections = [
+        ("Bredbånd (beste tilbud)", names["cells"] + names["eligible"], speed),
+        (
+            "Utbyggingsområder",
+            names["areas"],
+            [("fill", AREA_FILL, "valgt område"), ("outline", "#000000", "kandidatområde")],
         ),
-    )
-
-
-def _distinct_joined(key: pd.Series, values: pd.Series) -> pd.Series:
-    """Per key (sorted): its distinct non-empty values, sorted and joined by ``", "``.
-
-    Vectorised: the loop runs over the distinct values (a few kinds or operators), not rows.
-    """
-    present = pd.crosstab(key, values.astype(str)).gt(0)
-    joined = pd.Series("", index=present.index, dtype=object)
-    for value in sorted(v for v in present.columns if v):
-        joined = joined + np.where(present[value], value + ", ", "")
-    return joined.str.removesuffix(", ")
-
-
-def _discrepancy_layer(
-    classified: gpd.GeoDataFrame, avvik: pd.DataFrame | None
-) -> folium.FeatureGroup | None:
-    """Addresses where residents' answers contradict operator data (one point each)."""
-    if avvik is None or avvik.empty:
-        return None
-    per_address = pd.DataFrame(
-        {
-            "avvik": _distinct_joined(avvik["adrid"], avvik["avvik"]),
-            "operatorer": _distinct_joined(avvik["adrid"], avvik["operator"]),
-            "antall": avvik.groupby("adrid").size(),
-        }
-    )
-    at = classified.set_index("adrid").loc[per_address.index, ["adressetekst", "geometry"]]
-    pts = gpd.GeoDataFrame(
-        at.join(per_address).reset_index(), geometry="geometry", crs=WORK_CRS
-    ).to_crs(WEB_CRS)
-    return feature_group(
-        "Avvik: beboere motsier operatørdata",
-        False,
-        pts[["adressetekst", "avvik", "operatorer", "antall", "geometry"]],
-        marker=folium.CircleMarker(radius=5, weight=1.5, fill=True, fill_opacity=0.9),
-        style_function=lambda _f: {"fillColor": DISCREPANCY_COLOUR, "color": "#000000"},
-        tooltip=SafeTooltip(
-            ["adressetekst", "avvik", "operatorer"], aliases=["Adresse", "Avvik", "Operatør"]
+        ("Fibertrasé", names["routes"], [("line", ROUTE_COLOUR, "foreslått fibertrasé")]),
+        (
+            "Spørreundersøkelse",
+            names["demand"],
+            [
+                ("fill", DEMAND_RAMP[4], "80–100 % ønsker fiber"),
+                ("fill", DEMAND_RAMP[0], "0–20 % ønsker fiber"),
+            ],
         ),
-    )
-
-
-def _routes_layer(routes: gpd.GeoDataFrame | None) -> folium.FeatureGroup | None:
-    """The proposed fibre routes of the areas."""
-    if routes is None or routes.empty:
-        return None
-    return feature_group(
-        "Foreslått fibertrasé",
-        True,
-        routes.to_crs(WEB_CRS)[["area_id", "metode", "geometry"]],
-        style_function=lambda _f: {"color": ROUTE_COLOUR, "weight": 2.5, "opacity": 0.9},
-        tooltip=SafeTooltip(["area_id", "metode"], aliases=["Område", "Trasé"]),
-    )
-
-
-def _mobile_overlays(
-    layers: Sequence[MobileLayer], grids: Mapping[str, ClassGrid]
-) -> list[folium.raster_layers.ImageOverlay]:
-    """Per operator with a class grid: its best class over its technologies (hidden at start)."""
-    overlays = []
-    for op in operators(layers):
-        if op in grids:
-            techs = "/".join(
-                dict.fromkeys(lay.technology.upper() for lay in layers if lay.operator == op)
-            )
-            # Leaflet's layer control shows names as HTML: the operator's name is escaped.
-            name = escape(f"Mobildekning {operator_label(op)} ({techs})")
-            overlays.append(raster_overlay(grids[op], MOBILE_COLOURS, name=name))
-    return overlays
-
-
-def _gap_overlay(
-    layers: Sequence[MobileLayer], grids: Mapping[str, ClassGrid]
-) -> folium.raster_layers.ImageOverlay | None:
-    """Where no operator reaches the satisfactory class (grid ``""``: operators reaching it)."""
-    if not layers or "" not in grids:
-        return None
-    count = grids[""]
-    gap = ClassGrid((count.values == 0).astype("int8"), count.transform, count.crs)
-    return raster_overlay(gap, {1: GAP_COLOUR}, name="Mobilhull: ingen operatør god nok")
-
-
-def _legends() -> list[Legend]:
-    """The speed-class legend and the legend of the mobile, area, route and survey layers."""
-    others = [
-        (GAP_COLOUR, "ingen operatør god nok"),
-        (AREA_FILL, "valgt område"),
-        ("#FFFFFF", "kandidatområde (stiplet)"),
-        (ROUTE_COLOUR, "foreslått fibertrasé"),
-        (DISCREPANCY_COLOUR, "avvik fra beboere (punkt)"),
-        (DEMAND_RAMP[4], "svar: 80–100 % ønsker fiber"),
-        (DEMAND_RAMP[0], "svar: 0–20 % ønsker fiber"),
+        ("Avvik", names["avvik"], [("point", DISCREPANCY_COLOUR, "beboere motsier operatørdata")]),
+        ("Mobildekning (beste klasse)", mobile, [("fill", c, w) for c, w in mobile_legend_items()]),
+        ("Mobilhull", names["gap"], [("fill", GAP_COLOUR, "ingen operatør god nok")]),
     ]
-    return [
-        Legend("Bredbånd (beste tilbud)", speed_legend_items(), bottom=30),
-        Legend("Mobil / områder", [*mobile_legend_items(), *others], bottom=200),
-    ]
+    return legend_markup([sec for sec in sections if sec[1]])
 
 
 def _checked(
@@ -364,6 +283,7 @@ def planner_map(
     routes: gpd.GeoDataFrame | None = None,
     survey: Mapping[str, pd.DataFrame] | None = None,
     title: str = "dekning – planleggerkart",
+    budget: Budget | None = None,
 ) -> folium.Map:
     """Build the planner map.
 
@@ -373,7 +293,7 @@ def planner_map(
         Classified addresses (EPSG:25833) with the columns of :data:`ADDRESS_COLUMNS`.
     areas
         Build-out areas joined with their funding and selection columns (EPSG:25833; the
-        columns of :data:`AREA_COLUMNS`).
+        columns of :data:`AREA_COLUMNS`; ``enheter`` and ``poeng`` when the run has them).
     mobile_layers, mobile_grids
         The run's mobile layers and its class grids (per operator; key ``""``: the number of
         operators reaching the satisfactory class), as made by the classify stage.
@@ -384,6 +304,9 @@ def planner_map(
         (``ettersporsel_ruter``) and the discrepancies (``avvik``) at their addresses.
     title
         The page title.
+    budget
+        How the run chose its areas (:meth:`Budget.from_config`), for the budget what-if;
+        None: the what-if starts empty and maximises units for one year.
 
     Raises
     ------
@@ -393,26 +316,48 @@ def planner_map(
     web = _checked(classified, areas, routes)
     survey = survey or {}
     grids = mobile_grids or {}
-    m = base_map(web.total_bounds, title, lang="nb")
+    m = base_map(web.total_bounds, title, lang="nb", canvas=True)
     m.add_child(raster_pane())
-    layers = [
-        _cells_layer(classified),
-        _eligible_layer(classified),
-        _areas_layer(areas),
-        _demand_layer(survey.get("ettersporsel_ruter")),
-        _discrepancy_layer(classified, survey.get("avvik")),
-        _routes_layer(routes),
-        *_mobile_overlays(mobile_layers, grids),
-        _gap_overlay(mobile_layers, grids),
-    ]
-    for layer in layers:
+    mobile = mobile_overlays(mobile_layers, grids)
+    layers: dict[str, Any] = {
+        "cells": _cells_layer(classified),
+        "eligible": _eligible_layer(classified),
+        "areas": _areas_layer(areas),
+        "demand": demand_layer(survey.get("ettersporsel_ruter")),
+        "avvik": discrepancy_layer(classified, survey.get("avvik")),
+        "routes": routes_layer(routes),
+        **{f"mobil:{i}": overlay for i, overlay in enumerate(mobile)},
+        "gap": gap_overlay(mobile_layers, grids),
+    }
+    for layer in layers.values():
         if layer is not None:
             layer.add_to(m)
-    for control in [*_legends(), FullscreenControl()]:
-        m.add_child(control)
+    m.add_child(FullscreenControl())
     page_header(m).add_child(folium.Element(TEXT_ROWS_CSS))
-    folium.LayerControl(collapsed=False).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    rasters = [
+        v.get_name()
+        for k, v in layers.items()
+        if v is not None and (k[:6] == "mobil:" or k == "gap")
+    ]
+    m.add_child(
+        AreaPanel(
+            web_frame(areas, "build-out areas (planner map)"),
+            geojson=_geojson_name(layers["areas"]),
+            group=layers["areas"].get_name(),
+            rasters=rasters,
+            legend=_legend(layers),
+            styles=AREA_STYLES,
+            budget=budget,
+        )
+    )
     return m
+
+
+def _geojson_name(group: folium.FeatureGroup) -> str:
+    """The JS name of the GeoJson layer inside ``group`` ("null" when the group is empty)."""
+    inner = [c for c in group._children.values() if isinstance(c, folium.GeoJson)]
+    return inner[0].get_name() if inner else "L.featureGroup()"
 
 
 def write_map(m: folium.Map, path: str | Path) -> Path:

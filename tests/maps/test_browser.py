@@ -58,18 +58,31 @@ def _shot(page, name: str) -> None:
 
 
 IMAGES = "document.querySelectorAll('img.leaflet-image-layer').length"
-PATHS = "document.querySelectorAll('path.leaflet-interactive').length"
+_DRAWN = """(() => {{
+  const m = window[Object.keys(window).find(k => k.startsWith('map_'))]; let n = 0;
+  m.eachLayer(l => {{ if ({test}) n++; }});
+  return n;
+}})()"""
+PATHS = _DRAWN.format(test="l instanceof L.Path")
+"""Vector shapes on the planner map (drawn on a canvas: counted through Leaflet)."""
+ROUTE_PATHS = _DRAWN.format(test="l instanceof L.Polyline && !(l instanceof L.Polygon)")
 RASTER_BELOW_SHAPES = """(() => {
   const z = e => Number(getComputedStyle(e.closest('.leaflet-pane')).zIndex);
   const img = document.querySelector('img.leaflet-image-layer');
-  return z(img) < z(document.querySelector('.leaflet-overlay-pane svg'));
+  return z(img) < z(document.querySelector('.leaflet-overlay-pane canvas'));
 })()"""
-ROUTE_PATHS = "document.querySelectorAll('path.leaflet-interactive[stroke=\"#0072B2\"]').length"
+
+
+def _layers_open(page) -> None:
+    """Open the (collapsed) layer control as a mouse user does: by pointing at it."""
+    page.locator(".leaflet-control-layers").hover()
+    page.locator(".leaflet-control-layers-expanded").wait_for(timeout=2000)
 
 
 def test_planner_map_loads_and_layers_toggle(browser, maps_dir, default_result):
     page, errors = _open(browser, maps_dir / "kart_planlegger.html")
     assert errors == []
+    _layers_open(page)
     before = page.evaluate(PATHS)
     assert before > 100  # cells, areas and routes are drawn
     assert page.evaluate(ROUTE_PATHS) == len(default_result.routes)
@@ -116,6 +129,7 @@ def test_operator_named_by_the_input_toggles(
         routes=small_routes,
     )
     page, errors = _open(browser, write_map(m, tmp_path / "kart.html"))
+    _layers_open(page)
     page.get_by_label("Mobildekning Ice-Net (4G)").check()
     assert page.evaluate(IMAGES) == 1
     size = page.evaluate(
@@ -133,6 +147,7 @@ def test_planner_popup_shows_the_area_figures(browser, maps_dir, default_result)
     pt = area.geometry.representative_point()
     lon, lat = Transformer.from_crs(25833, 4326, always_xy=True).transform(pt.x, pt.y)
     page, errors = _open(browser, maps_dir / "kart_planlegger.html")
+    _layers_open(page)
     # Hide the cell and route layers so the click lands on the area, as a planner would (a route
     # line, with shared drops running between the houses, may cross the area's inner point).
     page.get_by_label("Bredbånd per 250 m-rute (husstander)").uncheck()
@@ -156,11 +171,13 @@ def test_planner_popup_shows_the_area_figures(browser, maps_dir, default_result)
     width = "(() => { const c = document.querySelector('.leaflet-popup-content'); return [c.scrollWidth, c.clientWidth]; })()"
     scroll, client = page.evaluate(width)
     assert scroll <= client
-    # ... and the clicked area gets no focus rectangle drawn around it.
+    # ... and no focus rectangle is drawn around what was clicked (shapes are on a canvas; the
+    # map keeps a focus ring for the keyboard only: :focus-visible).
     focused = (
         "[document.activeElement.tagName, getComputedStyle(document.activeElement).outlineStyle]"
     )
-    assert page.evaluate(focused) == ["path", "none"]
+    assert page.evaluate(focused)[1] == "none"
+    assert page.evaluate(focused)[0] != "path"
     _shot(page, "kart_planlegger_popup.png")
     assert errors == []
     page.close()
@@ -288,6 +305,7 @@ def _guarded(browser, path: Path):
 
 def test_hostile_text_never_runs_in_the_planner_map(browser, hostile_maps):
     page, dialogs, errors, name = _guarded(browser, hostile_maps[0])
+    _layers_open(page)
     for box in page.locator(".leaflet-control-layers-selector").all():
         box.check()  # every layer on, the operator's too
     texts = page.evaluate(f"{SHOW_ALL}('{name}')")
@@ -297,6 +315,11 @@ def test_hostile_text_never_runs_in_the_planner_map(browser, hostile_maps):
         assert hostile in shown, hostile  # shown as written
     labels = page.locator(".leaflet-control-layers").inner_text()
     assert f"Mobildekning {HOSTILE_OPERATOR} (4G)" in labels
+    page.locator(".dekning-panel summary").click()  # the area table and the labels, as text
+    assert HOSTILE_AREA in page.locator(".dekning-panel tbody").inner_text()
+    assert HOSTILE_AREA in page.locator(".dekning-etikett").all_inner_texts()
+    page.locator(".dekning-panel tbody th button", has_text="O-2").click()
+    assert HOSTILE_AREA in page.locator(".leaflet-popup-content").last.inner_text()
     _shot(page, "kart_planlegger_injeksjon.png")
     assert page.evaluate("window.__pwned") is None
     assert dialogs == [] and errors == []
