@@ -33,6 +33,8 @@ FETCH_NOTHING = URLFetcher(allowed_protocols=())
 """WeasyPrint's URL fetcher for the summary: every URL is refused (no file, no network)."""
 MAP_PX = 420
 """Width and height of the map image (pixels)."""
+LEGEND_ROOM = 0.2
+"""Room above the area for the legend, as a share of the area's extent."""
 STYLE = """@page{size:A4;margin:18mm}
 body{font:14px/1.45 system-ui,"DejaVu Sans",sans-serif;max-width:820px;margin:24px auto;color:#111}
 table{border-collapse:collapse}th{text-align:left;padding:3px 14px 3px 0;font-weight:600}td{text-align:right}
@@ -59,14 +61,17 @@ def _points(px: np.ndarray, py: np.ndarray) -> str:
 
 
 def _frame(area: gpd.GeoDataFrame, route: gpd.GeoDataFrame | None) -> tuple[float, float, float]:
-    """(min x, max y, pixels per metre) of a square view around the area and its route."""
+    """(min x, max y, pixels per metre) of a square view around the area and its route, with
+    5 % room on each side and :data:`LEGEND_ROOM` more above, where the legend and the north
+    arrow are drawn."""
     bounds = [area.total_bounds] + (
         [route.total_bounds] if route is not None and len(route) else []
     )
     minx, miny = np.min([b[:2] for b in bounds], axis=0)
     maxx, maxy = np.max([b[2:] for b in bounds], axis=0)
-    pad = 0.05 * max(maxx - minx, maxy - miny, 200)
-    minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad
+    span = max(maxx - minx, maxy - miny, 200)
+    pad = 0.05 * span
+    minx, miny, maxx, maxy = minx - pad, miny - pad, maxx + pad, maxy + pad + LEGEND_ROOM * span
     return minx, maxy, MAP_PX / max(maxx - minx, maxy - miny)
 
 

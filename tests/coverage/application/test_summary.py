@@ -57,9 +57,10 @@ def test_map_image_to_scale():
     area, points = _square(4_000.0)
     svg = svg_map(area, points)
     assert svg.count("<circle ") == 2 + 1 and ">1 km</text>" in svg  # one in the legend
-    # 4 km plus 5 % on each side in 420 px: 1 km is 420 / 4 400 × 1 000 = 95.5 px.
+    # 4 km plus 5 % on each side and 20 % above (the legend's room) in 420 px: 1 km is
+    # 420 / 5 200 × 1 000 = 80.8 px.
     x2 = float(re.search(r'<line x1="10" y1="408" x2="([0-9.]+)"', svg).group(1))
-    assert x2 - 10 == pytest.approx(420 / 4_400 * 1_000, abs=0.05)
+    assert x2 - 10 == pytest.approx(420 / 5_200 * 1_000, abs=0.05)
     small, points = _square(300.0)
     assert ">100 m</text>" in svg_map(small, points)
     with pytest.raises(InputError, match=r"svg_map\(addresses\).*EPSG:4326"):
