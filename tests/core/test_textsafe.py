@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -322,3 +323,18 @@ def test_text_in_a_categorical_column_is_protected_too():
     out = spreadsheet_frame(frame)
     assert out["tilb"].tolist() == ["'=1+1", "Telenor", "'=1+1"]
     assert from_spreadsheet_frame(out)["tilb"].tolist() == ["=1+1", "Telenor", "=1+1"]
+
+
+@pytest.mark.slow
+def test_every_csv_of_a_run_follows_the_convention(hostile_run):
+    out, _ = hostile_run
+    for path in sorted(out.rglob("*.csv")):
+        raw = path.read_bytes()
+        assert raw.startswith("\ufeff".encode()), path.name  # BOM
+        text = raw.decode("utf-8-sig")
+        assert not re.search(r";(True|False)(;|$)", text, re.MULTILINE), path.name
+        assert not re.search(r"(^|;)-?\d+\.\d+(;|$)", text, re.MULTILINE), path.name  # no point
+    fin = read_spreadsheet_csv(out / "finansiering.csv")
+    raw = (out / "finansiering.csv").read_text(encoding="utf-8-sig")
+    assert fin["valgt"].dtype == bool and ";ja;" in raw and ";nei;" in raw
+    assert fin["tilknytninger"].map(lambda v: len(repr(v)) < 12).all()  # no float noise

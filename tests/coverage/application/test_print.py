@@ -159,3 +159,13 @@ def test_the_summary_is_one_a4_page_with_margins_a_date_and_a_map_legend(
     heading = f"Fjelldal (syntetisk): område {package.name}"
     assert [t for t in pdf_info(data) if t.startswith(heading) and today in t]  # its title
     render(package / "sammendrag.pdf", "sammendrag")
+
+
+def test_the_address_csv_opens_right_in_a_norwegian_spreadsheet(package):
+    raw = (package / "adresser.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: æøå right on a double-click
+    header, first = raw.decode("utf-8-sig").splitlines()[:2]
+    assert header.startswith("Adresse-ID;Adresse;Postnummer;Poststed;") and "_" not in header
+    cells = dict(zip(header.split(";"), first.split(";"), strict=True))
+    assert cells["Adresse-ID"].isdigit() and cells["Husstander"].isdigit()
+    assert "True" not in raw.decode("utf-8-sig") and "False" not in raw.decode("utf-8-sig")
