@@ -245,8 +245,17 @@ def apply(
     result = analyse(cfg)
     target = out_dir or Path(f"soknad_{area_id}")
     path = write_application(
-        result.classified, result.areas, area_id, cfg, target, routes=result.routes
+        result.classified,
+        result.areas,
+        area_id,
+        cfg,
+        target,
+        routes=result.routes,
+        report=result.report,
     )
+    for w in result.report.warnings:
+        if w.code == "summary_pdf_missing":
+            err.print(Text(wrap_lines(f"Advarsel: {w.message}", err.width)), soft_wrap=True)
     row = result.areas.set_index("area_id").loc[area_id]
     out.print(
         f"Område {area_id}: {int(row['enheter'])} enheter, kostnad {nok(row['kost_total'])}, "

@@ -77,7 +77,13 @@ def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
             write_spreadsheet_csv(result.survey[key], folder / name)
     for area_id in areas.loc[areas["valgt"], "area_id"]:
         write_application(
-            cls, areas, area_id, cfg, folder / "soknad" / area_id, routes=result.routes
+            cls,
+            areas,
+            area_id,
+            cfg,
+            folder / "soknad" / area_id,
+            routes=result.routes,
+            report=result.report,
         )
     report = {
         "dekning_versjon": __version__,

@@ -25,6 +25,7 @@ from dekning.coverage.application.workbook import funding_workbook
 from dekning.crs import WEB_CRS, require_crs
 from dekning.errors import PlanningError
 from dekning.outfolder import atomic_folder
+from dekning.report import RunReport
 from dekning.schema import require
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,8 +69,9 @@ def _write_package(
     route: gpd.GeoDataFrame | None,
     cfg: Config,
     folder: Path,
-) -> None:
-    """Every file of the package of the area ``match`` (one row) into ``folder``."""
+) -> str | None:
+    """Every file of the package of the area ``match`` (one row) into ``folder``; returns why
+    ``sammendrag.pdf`` is missing, or None when every file was written."""
     area = match.iloc[0]
     adr = address_list(classified, str(area["area_id"]))
     area_gdf = match[AREA_LAYER]
@@ -81,7 +83,7 @@ def _write_package(
     funding_workbook(area, cfg, folder / "kostnad_og_finansiering.xlsx")
     html = summary_html(area, adr, match, cfg, route)
     (folder / "sammendrag.html").write_text(html, encoding="utf-8")
-    write_summary_pdf(html, folder / "sammendrag.pdf")
+    return write_summary_pdf(html, folder / "sammendrag.pdf")
 
 
 def _check_frames(
@@ -103,6 +105,7 @@ def write_application(
     out_dir: str | Path,
     *,
     routes: gpd.GeoDataFrame | None = None,
+    report: RunReport | None = None,
 ) -> Path:
     """Write the application package of ``area_id`` into ``out_dir`` (replaced atomically).
 
@@ -121,6 +124,9 @@ def write_application(
         The run's configuration.
     out_dir
         The package folder (made or replaced).
+    report
+        Gets a warning (``summary_pdf_missing``) when ``sammendrag.pdf`` cannot be printed on
+        this machine (no Pango); every other file is written.
 
     Returns
     -------
@@ -143,5 +149,7 @@ def write_application(
     route = routes[routes["area_id"] == area_id] if routes is not None else None
     out = Path(out_dir).resolve()
     with atomic_folder(out, owned=is_package) as folder:
-        _write_package(classified, match, route, cfg, folder)
+        missing = _write_package(classified, match, route, cfg, folder)
+    if missing is not None and report is not None:
+        report.warn("application", "summary_pdf_missing", missing, 1, [area_id])
     return out

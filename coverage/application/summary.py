@@ -19,8 +19,6 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from weasyprint import HTML  # type: ignore[import-untyped]
-from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
 
 from dekning import __version__
 from dekning.config import Config
@@ -29,8 +27,6 @@ from dekning.crs import require_crs
 from dekning.money import nok, percent
 from dekning.rules import eligibility_rule, heading_lines
 
-FETCH_NOTHING = URLFetcher(allowed_protocols=())
-"""WeasyPrint's URL fetcher for the summary: every URL is refused (no file, no network)."""
 MAP_PX = 420
 """Width and height of the map image (pixels)."""
 LEGEND_ROOM = 0.2
@@ -257,8 +253,31 @@ def summary_html(
 <p style="color:#555">Laget {day} med dekning {escape(__version__)}.</p></body></html>"""
 
 
-def write_summary_pdf(html: str, path: Path) -> None:
+PANGO_MISSING = (
+    "sammendrag.pdf ble ikke laget: PDF-utskriften (WeasyPrint) finner ikke systembiblioteket "
+    "Pango; installer det (Debian: apt-get install libpango-1.0-0 libpangoft2-1.0-0) og kjør "
+    "igjen. sammendrag.html har det samme innholdet"
+)
+"""Why the PDF is missing when WeasyPrint cannot load its system libraries."""
+
+
+def write_summary_pdf(html: str, path: Path) -> str | None:
     """Print the summary page into a PDF (one A4 page, the page's ``@page`` margins) with
     WeasyPrint: no browser and no network; the page has no external resources, and should a
-    text ever ask for one, nothing is fetched (:data:`FETCH_NOTHING`)."""
-    HTML(string=html, base_url=None, url_fetcher=FETCH_NOTHING).write_pdf(path)
+    text ever ask for one, nothing is fetched (a URL fetcher that allows no protocol).
+
+    Returns
+    -------
+    str or None
+        None when the PDF was written; else why not (bokmål, :data:`PANGO_MISSING`): WeasyPrint
+        is imported here, not with the module, so that a machine without Pango still runs the
+        analysis and writes every other file.
+    """
+    try:
+        from weasyprint import HTML  # type: ignore[import-untyped]
+        from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+    except (ImportError, OSError):  # OSError: cffi cannot open libpango / libgobject
+        return PANGO_MISSING
+    fetch_nothing = URLFetcher(allowed_protocols=())
+    HTML(string=html, base_url=None, url_fetcher=fetch_nothing).write_pdf(path)
+    return None

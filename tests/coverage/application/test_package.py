@@ -213,3 +213,34 @@ def test_libreoffice_shows_hostile_addresses_as_text(hostile, libreoffice_rows, 
     assert {FORMULA, "#N/A", "Bjørkveien 1\ufffd"} <= shown  # the text itself, not "y"
     assert {r[header.index("Poststed")] for r in body} == {SCRIPT}
     assert len(body) == len(read_spreadsheet_csv(out / "adresser.csv"))
+
+
+def test_without_pango_the_package_lacks_only_the_pdf_and_says_why(
+    default_result, default_config, tmp_path, monkeypatch
+):
+    """A machine without Pango (WeasyPrint cannot load) still gets every other file, and the
+    run's report says why the PDF is missing and what to install."""
+    import sys
+
+    from dekning.report import RunReport
+
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # importing it now fails
+    report = RunReport()
+    area_id = str(default_result.areas["area_id"].iloc[0])
+    out = write_application(
+        default_result.classified,
+        default_result.areas,
+        area_id,
+        default_config,
+        tmp_path / "pakke",
+        routes=default_result.routes,
+        report=report,
+    )
+    assert sorted(p.name for p in out.iterdir()) == sorted(set(PACKAGE_FILES) - {"sammendrag.pdf"})
+    (warning,) = report.warnings
+    assert warning.code == "summary_pdf_missing" and warning.examples == [area_id]
+    assert "libpango-1.0-0" in warning.message and "sammendrag.html" in warning.message
+    # written again where Pango is there: the folder is dekning's, replaced whole, with the PDF
+    monkeypatch.delitem(sys.modules, "weasyprint")
+    write_application(default_result.classified, default_result.areas, area_id, default_config, out)
+    assert sorted(p.name for p in out.iterdir()) == sorted(PACKAGE_FILES)
