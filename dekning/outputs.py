@@ -48,6 +48,7 @@ def write_maps(result: RunResult, cfg: Config, folder: Path) -> None:
         mobile_layers=result.mobile_layers,
         min_cell_count=cfg.privacy.min_cell_count,
         title=f"{name} – bredbånd og mobildekning",
+        data_date=cfg.municipality.data_date,
     )
     write_map(public, folder / "kart_offentlig.html")
 

@@ -1,0 +1,21 @@
+"""What the output writers take from the configuration."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dekning.outputs import write_maps
+
+
+def test_the_public_map_says_the_date_of_the_coverage_data(
+    default_result, default_config, tmp_path
+):
+    municipality = default_config.municipality.model_copy(update={"data_date": date(2026, 10, 1)})
+    cfg = default_config.model_copy(update={"municipality": municipality})
+    write_maps(default_result, cfg, tmp_path)
+    assert "Dekningsdata per 1. oktober 2026" in (tmp_path / "kart_offentlig.html").read_text(
+        encoding="utf-8"
+    )
+    write_maps(default_result, default_config, tmp_path)  # no date given: when it was made
+    page = (tmp_path / "kart_offentlig.html").read_text(encoding="utf-8")
+    assert "Dekningsdata per" not in page and "Kartet ble laget" in page
