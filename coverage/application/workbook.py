@@ -316,8 +316,12 @@ def _write(s: Sheet, title: str, lines: list[str], path: Path) -> None:
     ws.title = TITLE
     put(ws, 1, 1, title)
     ws["A1"].font = Font(bold=True, size=13)
+    across = sum(WIDTHS) - 2  # a heading line spans the three columns and wraps there
     for i, line in enumerate(lines, start=2):
         put(ws, i, 1, line)
+        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=3)
+        ws.cell(row=i, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+        ws.row_dimensions[i].height = LINE_POINTS * max(1, -(-len(line) // across))
         if "ANTATT" in line:
             ws.cell(row=i, column=1).font = Font(bold=True, color="C00000")
     header = HEADING_LINES + 2
