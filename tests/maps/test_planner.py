@@ -9,7 +9,18 @@ import pandas as pd
 import pytest
 
 from dekning.errors import InputError
-from dekning.maps.planner import POPUP_FIELDS, TEXT_ROWS_CSS, area_popup_frame, planner_map
+from dekning.maps.layers import AREA_FILL, GAP_COLOUR, MOBILE_COLOURS, SPEED_COLOURS
+from dekning.maps.planner import (
+    DEMAND_RAMP,
+    DISCREPANCY_COLOUR,
+    POPUP_FIELDS,
+    ROUTE_COLOUR,
+    TEXT_ROWS_CSS,
+    area_popup_frame,
+    planner_map,
+)
+from dekning.maps.planner_table import table_rows
+from dekning.maps.whatif import Budget
 from dekning.money import nok
 from dekning.pipeline import run
 
@@ -182,3 +193,34 @@ def test_run_planner_map_has_routes_survey_and_discrepancy_layers(tmp_path, defa
     # Every discrepancy address is on the map.
     for text in result.survey["avvik"]["adressetekst"].unique():
         assert _has(html, text), text
+
+
+def test_table_rows_carry_the_figures_as_text_and_numbers(small_areas):
+    rows = {r["id"]: r for r in table_rows(small_areas.to_crs("EPSG:4326"), Budget())}
+    o1 = rows["O-1"]
+    assert o1["text"][:2] == [4, "1\u00a0234\u00a0567\u00a0kr"]  # units: households + businesses
+    assert o1["text"][-1] == "–"  # no score in an older run
+    assert o1["choice"] == "2 (år 2)" and rows["O-3"]["choice"] == "nei"
+    assert (o1["w"], o1["v"], o1["u"]) == (250_000, 4, 4)
+    assert rows["O-3"]["sort"][-1] > rows["O-1"]["sort"][-1]  # not chosen sorts last
+    scored = small_areas.assign(poeng=[12.3, 40.0, 7.5], enheter=[9, 9, 9])
+    rows = table_rows(scored.to_crs("EPSG:4326"), Budget(objective="poeng"))
+    assert [r["v"] for r in rows] == [123, 400, 75]  # the score in tenths: exact integers
+    assert [r["u"] for r in rows] == [9, 9, 9] and rows[0]["text"][-1] == "12,3"
+
+
+def test_budget_settings_come_from_the_run_and_multi_year_is_not_guessed(
+    small_inputs, default_config
+):
+    budget = Budget.from_config(default_config)
+    assert budget == Budget("enheter", 5_000_000.0, 1, None) and budget.exact_in_browser
+    html = planner_map(**small_inputs, budget=budget).get_root().render()
+    assert _has(html, "Områder og budsjett") and _has(html, "5\u00a0000\u00a0000\u00a0kr")
+    three = planner_map(**small_inputs, budget=Budget("enheter", 1e6, 3)).get_root().render()
+    assert _has(three, "denne kjøringen har 3 budsjettår") and _has(three, " disabled")
+
+
+def test_one_meaning_per_colour():
+    others = [AREA_FILL, GAP_COLOUR, DISCREPANCY_COLOUR, ROUTE_COLOUR, *DEMAND_RAMP]
+    colours = [*SPEED_COLOURS.values(), *MOBILE_COLOURS.values(), *others]
+    assert len({c.upper() for c in colours}) == len(colours)
