@@ -52,8 +52,7 @@ _MOBILE_WORDS_BY_CLASS = {
 }
 MOBILE_WORDS = {k: _MOBILE_WORDS_BY_CLASS[name] for k, name in MOBILE_CLASSES.items()}
 """Mobile class (:data:`dekning.schema.MOBILE_CLASSES`) → the words the maps show."""
-# Mobile classes in one purple family (light: with an outdoor antenna, dark: indoors), apart
-# from the blues, yellow and vermillion of the fixed speed classes.
+# Mobile classes: one purple family, apart from the speed classes' blues, yellow, vermillion.
 _MOBILE_COLOURS_BY_CLASS = {"antenne": "#CBC9E2", "ute": "#9E9AC8", "inne": "#54278F"}
 MOBILE_COLOURS = {
     k: _MOBILE_COLOURS_BY_CLASS[name]
@@ -61,8 +60,7 @@ MOBILE_COLOURS = {
     if name in _MOBILE_COLOURS_BY_CLASS
 }
 """Mobile class → overlay colour; a class without a colour (none) is transparent."""
-GAP_COLOUR = "#E69F00"
-"""Where no operator is good enough (Okabe-Ito orange: used for nothing else)."""
+GAP_COLOUR = "#E69F00"  # no operator good enough: orange, used for nothing else
 AREA_FILL = "#009E73"
 
 TARGET_MBPS = TARGET_DOWN_KBPS // 1000
@@ -359,8 +357,7 @@ def base_map(
 ) -> folium.Map:
     """A Folium map fitted to ``bounds`` (minx, miny, maxx, maxy in EPSG:4326) with a scale bar;
     with ``lang``, on an :class:`~dekning.maps.offline.AccessiblePage` in that language; with
-    ``canvas``, vector shapes are drawn on one canvas instead of as SVG elements (much faster
-    with thousands of shapes; they then take no keyboard focus)."""
+    ``canvas``, shapes are drawn on one canvas, not as SVG elements (fast with thousands)."""
     minx, miny, maxx, maxy = bounds_4326
     m = folium.Map(
         location=[(miny + maxy) / 2, (minx + maxx) / 2],

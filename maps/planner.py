@@ -314,21 +314,9 @@ def planner_map(
         When a frame is not in EPSG:25833 or lacks a column the map reads (naming the frame).
     """
     web = _checked(classified, areas, routes)
-    survey = survey or {}
-    grids = mobile_grids or {}
     m = base_map(web.total_bounds, title, lang="nb", canvas=True)
     m.add_child(raster_pane())
-    mobile = mobile_overlays(mobile_layers, grids)
-    layers: dict[str, Any] = {
-        "cells": _cells_layer(classified),
-        "eligible": _eligible_layer(classified),
-        "areas": _areas_layer(areas),
-        "demand": demand_layer(survey.get("ettersporsel_ruter")),
-        "avvik": discrepancy_layer(classified, survey.get("avvik")),
-        "routes": routes_layer(routes),
-        **{f"mobil:{i}": overlay for i, overlay in enumerate(mobile)},
-        "gap": gap_overlay(mobile_layers, grids),
-    }
+    layers = _layers(classified, areas, mobile_layers, mobile_grids or {}, routes, survey or {})
     for layer in layers.values():
         if layer is not None:
             layer.add_to(m)
@@ -340,18 +328,39 @@ def planner_map(
         for k, v in layers.items()
         if v is not None and (k[:6] == "mobil:" or k == "gap")
     ]
-    m.add_child(
-        AreaPanel(
-            web_frame(areas, "build-out areas (planner map)"),
-            geojson=_geojson_name(layers["areas"]),
-            group=layers["areas"].get_name(),
-            rasters=rasters,
-            legend=_legend(layers),
-            styles=AREA_STYLES,
-            budget=budget,
-        )
+    panel = AreaPanel(
+        web_frame(areas, "build-out areas (planner map)"),
+        geojson=_geojson_name(layers["areas"]),
+        group=layers["areas"].get_name(),
+        rasters=rasters,
+        legend=_legend(layers),
+        styles=AREA_STYLES,
+        budget=budget,
     )
+    m.add_child(panel)
     return m
+
+
+def _layers(
+    classified: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    mobile_layers: Sequence[MobileLayer],
+    grids: Mapping[str, ClassGrid],
+    routes: gpd.GeoDataFrame | None,
+    survey: Mapping[str, pd.DataFrame],
+) -> dict[str, Any]:
+    """The map's layers by kind (None: the run has no data for it), in drawing order."""
+    mobile = mobile_overlays(mobile_layers, grids)
+    return {
+        "cells": _cells_layer(classified),
+        "eligible": _eligible_layer(classified),
+        "areas": _areas_layer(areas),
+        "demand": demand_layer(survey.get("ettersporsel_ruter")),
+        "avvik": discrepancy_layer(classified, survey.get("avvik")),
+        "routes": routes_layer(routes),
+        **{f"mobil:{i}": overlay for i, overlay in enumerate(mobile)},
+        "gap": gap_overlay(mobile_layers, grids),
+    }
 
 
 def _geojson_name(group: folium.FeatureGroup) -> str:

@@ -78,8 +78,9 @@ def table_rows(areas: gpd.GeoDataFrame, budget: Budget) -> list[dict[str, Any]]:
     return rows
 
 
-def _markup(budget: Budget) -> str:
-    """The panel's fixed markup (a closed ``<details>``); the rows are added by its script."""
+def _markup(budget: Budget, known: bool = True) -> str:
+    """The panel's fixed markup (a closed ``<details>``); the rows are added by its script.
+    ``known``: whether the run's budget settings were given (else the what-if says so)."""
     heads = "".join(
         f'<th scope="col" data-kind="{kind}"><button type="button">{escape(label)}</button></th>'
         for label, kind in COLUMNS
@@ -95,6 +96,11 @@ def _markup(budget: Budget) -> str:
         + ". Tabellen viser kjøringens utvalg.</p>"
     )
     objective = "flest enheter" if budget.objective == "enheter" else "høyest sum av poeng"
+    if not known:
+        note += (
+            '<p class="dekning-merk">Kjøringens budsjettinnstillinger er ikke med i kartet: '
+            "utvalget gir flest enheter for ett budsjettår.</p>"
+        )
     return (
         '<details class="dekning-panel"><summary>Områder og budsjett</summary>'
         '<form class="dekning-hvaom" novalidate>'
@@ -198,5 +204,5 @@ class AreaPanel(MacroElement):
             }
         )
         self.styles = json.dumps(styles)
-        self.panel = script_json(_markup(b))
+        self.panel = script_json(_markup(b, known=budget is not None))
         self.legend = script_json(legend)

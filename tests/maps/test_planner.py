@@ -216,6 +216,9 @@ def test_budget_settings_come_from_the_run_and_multi_year_is_not_guessed(
     assert budget == Budget("enheter", 5_000_000.0, 1, None) and budget.exact_in_browser
     html = planner_map(**small_inputs, budget=budget).get_root().render()
     assert _has(html, "Områder og budsjett") and _has(html, "5\u00a0000\u00a0000\u00a0kr")
+    assert not _has(html, "budsjettinnstillinger er ikke med")
+    unknown = planner_map(**small_inputs).get_root().render()
+    assert _has(unknown, "Kjøringens budsjettinnstillinger er ikke med i kartet")
     three = planner_map(**small_inputs, budget=Budget("enheter", 1e6, 3)).get_root().render()
     assert _has(three, "denne kjøringen har 3 budsjettår") and _has(three, " disabled")
 
