@@ -14,6 +14,7 @@ from dekning.coverage.application.package import write_application
 from dekning.crs import WEB_CRS
 from dekning.maps.planner import planner_map, write_map
 from dekning.maps.public import public_map
+from dekning.maps.whatif import Budget
 from dekning.result import RunResult
 from dekning.summary import format_summary
 from dekning.textsafe import write_spreadsheet_csv
@@ -40,6 +41,7 @@ def write_maps(result: RunResult, cfg: Config, folder: Path) -> None:
         routes=result.routes,
         survey=result.survey,
         title=f"{name} – planleggerkart",
+        budget=Budget.from_config(cfg),
     )
     write_map(planner, folder / "kart_planlegger.html")
     public = public_map(
