@@ -41,6 +41,7 @@ from dekning.maps.planner_overlays import (
     DEMAND_RAMP,
     DISCREPANCY_COLOUR,
     ROUTE_COLOUR,
+    SVG,
     demand_layer,
     discrepancy_layer,
     gap_overlay,
@@ -230,6 +231,7 @@ def _areas_layer(areas: gpd.GeoDataFrame) -> folium.FeatureGroup:
             fields, aliases=[POPUP_FIELDS[f] for f in fields], labels=True, max_width=420
         ),
         tooltip=SafeTooltip(["area_id"], aliases=["Område"]),
+        renderer=SVG,
     )
 
 

@@ -12,6 +12,7 @@ import folium
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from folium.utilities import JsCode
 
 from dekning.crs import WEB_CRS, WORK_CRS
 from dekning.maps.layers import (
@@ -24,6 +25,10 @@ from dekning.maps.layers import (
     raster_overlay,
 )
 from dekning.schema import ClassGrid, MobileLayer, operators
+
+SVG = JsCode("L.svg()")
+"""Renderer of the few shapes that stay SVG elements on the canvas-drawn planner map (areas and
+routes): drawn above the thousands of canvas shapes and hit first by the mouse, as before."""
 
 DEMAND_RAMP = ("#F6E8C3", "#DFC27D", "#BF812D", "#8C510A", "#543005")
 """Share of answers wanting fibre, 0-20 %, ..., 80-100 % (sequential browns, colour-blind safe;
@@ -123,6 +128,7 @@ def routes_layer(routes: gpd.GeoDataFrame | None) -> folium.FeatureGroup | None:
             "opacity": 0.9,
         },
         tooltip=SafeTooltip(["area_id", "metode"], aliases=["Område", "Trasé"]),
+        renderer=SVG,
     )
 
 

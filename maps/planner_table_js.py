@@ -190,5 +190,9 @@ PANEL_JS = """
   showLegend();
   var toggle = document.querySelector('.leaflet-control-layers-toggle');
   if (toggle) { toggle.title = 'Kartlag'; toggle.setAttribute('aria-label', 'Kartlag'); }
+  // Shapes are no tab stops (the keyboard reaches every area through the table's buttons).
+  function untab(l) { if (l._path) l._path.setAttribute('tabindex', '-1'); }
+  map.eachLayer(untab);
+  map.on('layeradd', function(e) { untab(e.layer); });
   window.dekningPlanner = { select: dekningSelect, whatIf: whatIf, focus: focusArea };
 """
