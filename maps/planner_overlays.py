@@ -27,8 +27,9 @@ from dekning.maps.layers import (
 from dekning.schema import ClassGrid, MobileLayer, operators
 
 SVG = JsCode("L.svg()")
-"""Renderer of the few shapes that stay SVG elements on the canvas-drawn planner map (areas and
-routes): drawn above the thousands of canvas shapes and hit first by the mouse, as before."""
+"""Renderer of the build-out areas, the few shapes that stay SVG elements on the canvas-drawn
+planner map: above the thousands of canvas shapes and hit first by the mouse. Routes (thousands
+of vertices) are drawn on the canvas: an SVG redrawn at every end of a move costs frames."""
 
 DEMAND_RAMP = ("#F6E8C3", "#DFC27D", "#BF812D", "#8C510A", "#543005")
 """Share of answers wanting fibre, 0-20 %, ..., 80-100 % (sequential browns, colour-blind safe;
@@ -128,7 +129,6 @@ def routes_layer(routes: gpd.GeoDataFrame | None) -> folium.FeatureGroup | None:
             "opacity": 0.9,
         },
         tooltip=SafeTooltip(["area_id", "metode"], aliases=["Område", "Trasé"]),
-        renderer=SVG,
     )
 
 
