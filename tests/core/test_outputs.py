@@ -19,3 +19,12 @@ def test_the_public_map_says_the_date_of_the_coverage_data(
     write_maps(default_result, default_config, tmp_path)  # no date given: when it was made
     page = (tmp_path / "kart_offentlig.html").read_text(encoding="utf-8")
     assert "Dekningsdata per" not in page and "Kartet ble laget" in page
+
+
+def test_the_planner_map_gets_the_runs_budget_settings(default_result, default_config, tmp_path):
+    """The what-if starts from the run's own budget and objective (not the fallback)."""
+    write_maps(default_result, default_config, tmp_path)
+    page = (tmp_path / "kart_planlegger.html").read_text(encoding="utf-8")
+    budget = default_config.prioritise.municipal_budget_nok
+    assert f'"budget": {budget}' in page or f'"budget":{budget}' in page
+    assert "budsjettinnstillinger er ikke med i kartet" not in page
