@@ -37,6 +37,17 @@ AREA_ID_PATTERN = r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,39}"
 """A build-out area id: 1–40 of ``A–Z a–z 0–9 _ . -``, not starting with ``.``. It names the
 area's package folder, so it can never be a path (``..``, ``/x``) or a hidden name."""
 
+TECHNOLOGY_WORDS = {
+    "fiber": "fiber",
+    "kabel": "kabel-TV-nett",
+    "dsl": "DSL (kobber)",
+    "ftb": "fast trådløst bredbånd",
+    "radio": "radio",
+    "satellitt": "satellitt",
+    "annet": "annet",
+}
+"""Nkom's technology codes (``best_tek``) → the words people read (public map, address list)."""
+
 MOBILE_CLASSES = {0: "ingen", 1: "antenne", 2: "ute", 3: "inne"}
 """Mobile coverage class per operator and technology: 0 none, 1 with external antenna,
 2 outdoor, 3 indoor."""
@@ -221,6 +232,7 @@ __all__ = [
     "SPEED_CLASS_LABELS",
     "SPEED_CLASS_LOWER_KBPS",
     "TARGET_DOWN_KBPS",
+    "TECHNOLOGY_WORDS",
     "ClassGrid",
     "Column",
     "MobileLayer",

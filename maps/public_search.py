@@ -23,7 +23,14 @@ import numpy as np
 import pandas as pd
 
 from dekning.maps.layers import MOBILE_WORDS, operator_label, web_frame
-from dekning.schema import SPEED_CLASS_LABELS, MobileLayer, operator_column, operators, require
+from dekning.schema import (
+    SPEED_CLASS_LABELS,
+    TECHNOLOGY_WORDS,
+    MobileLayer,
+    operator_column,
+    operators,
+    require,
+)
 from dekning.surveys.geocode import split_address
 
 ADDRESS_COLUMNS = ("adressetekst", "postnummer", "speed_class", "operators", "best_tek", "area_id")
@@ -46,16 +53,6 @@ ENTRY_FIELDS = (
 """The fields of one search entry, in order (see :func:`address_index`)."""
 CODED_FIELDS = ("fast", "mobil", "omrade", "tilbydere", "teknologi")
 """Fields sent as a number into a table of their distinct texts (few texts, many addresses)."""
-TECHNOLOGY_WORDS = {
-    "fiber": "fiber",
-    "kabel": "kabel-TV-nett",
-    "dsl": "DSL (kobber)",
-    "ftb": "fast trådløst bredbånd",
-    "radio": "radio",
-    "satellitt": "satellitt",
-    "annet": "annet",
-}
-"""Nkom's technology codes (``best_tek``) → the words the public map shows."""
 
 
 def search_keys(texts: Iterable[object], postnummer: Iterable[object]) -> list[str]:

@@ -19,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from dekning.coverage.application.cells import excel_text, store_as_text
 from dekning.coverage.application.printing import INTEGER, NUMBER_FORMATS, print_setup
 from dekning.crs import WEB_CRS, require_crs
-from dekning.schema import require
+from dekning.schema import TECHNOLOGY_WORDS, require
 from dekning.textsafe import write_spreadsheet_csv
 
 ADDRESS_COLUMNS = {
@@ -97,8 +97,13 @@ def address_list(classified: gpd.GeoDataFrame, area_id: str) -> gpd.GeoDataFrame
 def for_people(addresses: gpd.GeoDataFrame) -> pd.DataFrame:
     """The address list as people read it (``adresser.csv``, ``adresser.xlsx``): headers in
     bokmål (:data:`LABELS`), gnr/bnr as numbers where every value is one (so they sort as
-    numbers), codes with leading zeros (postnummer, kommunenummer) as text."""
+    numbers), codes with leading zeros (postnummer, kommunenummer) as text, technologies in
+    words (:data:`~dekning.schema.TECHNOLOGY_WORDS`)."""
     table = pd.DataFrame(addresses.drop(columns="geometry"))
+    if "beste_teknologi" in table.columns:  # Nkom's codes in words: "DSL (kobber)", not "dsl"
+        table["beste_teknologi"] = table["beste_teknologi"].map(
+            lambda t: TECHNOLOGY_WORDS.get(t, t)
+        )
     for name in ("gnr", "bnr"):
         if name in table.columns:
             numbers = pd.to_numeric(table[name], errors="coerce")

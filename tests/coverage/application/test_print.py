@@ -169,3 +169,14 @@ def test_the_address_csv_opens_right_in_a_norwegian_spreadsheet(package):
     cells = dict(zip(header.split(";"), first.split(";"), strict=True))
     assert cells["Adresse-ID"].isdigit() and cells["Husstander"].isdigit()
     assert "True" not in raw.decode("utf-8-sig") and "False" not in raw.decode("utf-8-sig")
+
+
+def test_the_address_list_names_technologies_in_words(package):
+    """Nkom's codes (``dsl``, ``ftb``) are written as people say them."""
+    from dekning.schema import TECHNOLOGY_WORDS
+
+    text = (package / "adresser.csv").read_bytes().decode("utf-8-sig").splitlines()
+    header = text[0].split(";")
+    shown = {row.split(";")[header.index("Beste teknologi")] for row in text[1:]}
+    assert shown - {""} and shown <= {*TECHNOLOGY_WORDS.values(), ""}
+    assert not shown & {"dsl", "ftb", "kabel"}
