@@ -191,7 +191,9 @@ def _write_rasters(out: Path, rng: np.random.Generator) -> None:
 
 def job_dekning(data: Path) -> dict:
     """Everything ``dekning run`` does before areas, timed per step."""
-    cfg = ClassifyConfig()
+    cfg = ClassifyConfig(
+        scheme_year=2024
+    )  # the rule of the earlier figures (eligible < 100 Mbit/s)
     rasters = [
         MobileRaster(operator=o, technology=t, path=data / "mobil" / f"{o}_{t}.tif")
         for o in OPERATORS

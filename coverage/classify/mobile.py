@@ -53,7 +53,10 @@ from dekning.schema import (
 )
 
 MAX_WINDOW_CELLS = 16_000_000
-"""Most cells :func:`sample_raster` reads in one window; beyond it each point is read alone."""
+"""Most cells :func:`sample_raster` reads in one window (32 MB of int16); a larger extent is
+read in strips of that size."""
+FEW_POINTS = 64
+"""A strip with at most this many points is read a cell at a time (cheaper than the strip)."""
 
 
 def sample_raster(
@@ -102,17 +105,32 @@ def sample_raster(
 
 def _cells(src: rasterio.io.DatasetReader, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
     """Band 1 at the cells (``rows``, ``cols``; inside the raster) as float64: one window over
-    them all, or each cell alone when that window is larger than :data:`MAX_WINDOW_CELLS`."""
+    them all when it has at most :data:`MAX_WINDOW_CELLS` cells, else strips of whole rows of
+    that many cells (only strips that hold points are read), a strip with few points
+    (:data:`FEW_POINTS`) a cell at a time. Memory stays bounded for a national raster and its
+    millions of addresses are still read in a few hundred windows."""
     r0, r1 = int(rows.min()), int(rows.max()) + 1
     c0, c1 = int(cols.min()), int(cols.max()) + 1
     if (r1 - r0) * (c1 - c0) <= MAX_WINDOW_CELLS:
         band = src.read(1, window=Window(c0, r0, c1 - c0, r1 - r0))
         return np.asarray(band[rows - r0, cols - c0], dtype="float64")
-    # points spread over a huge raster: read each point's cell alone
-    return np.array(
-        [src.read(1, window=Window(c, r, 1, 1))[0, 0] for r, c in zip(rows, cols, strict=True)],
-        dtype="float64",
-    )
+    height = max(1, MAX_WINDOW_CELLS // (c1 - c0))
+    order = np.argsort(rows, kind="stable")
+    bounds = np.searchsorted(rows[order], np.arange(r0, r1 + height, height))
+    out = np.empty(len(rows), dtype="float64")
+    for top, lo, hi in zip(range(r0, r1, height), bounds[:-1], bounds[1:], strict=False):
+        idx = order[lo:hi]
+        if len(idx) == 0:
+            continue
+        if len(idx) <= FEW_POINTS:
+            out[idx] = [
+                src.read(1, window=Window(c, r, 1, 1))[0, 0]
+                for r, c in zip(rows[idx], cols[idx], strict=True)
+            ]
+            continue
+        strip = src.read(1, window=Window(c0, top, c1 - c0, min(height, r1 - top)))
+        out[idx] = strip[rows[idx] - top, cols[idx] - c0]
+    return out
 
 
 def levels_to_class(dbm: np.ndarray, cfg: ClassifyConfig) -> np.ndarray:

@@ -253,6 +253,38 @@ def test_points_spread_over_a_huge_raster_are_read_cell_by_cell(tmp_path):
     assert values[0] == -90 and np.isnan(values[1]) and np.isnan(values[2])
 
 
+@pytest.mark.parametrize("few", [0, 100])
+def test_points_over_a_large_extent_are_read_in_strips_with_the_same_values(
+    tmp_path, monkeypatch, few
+):
+    """Beyond MAX_WINDOW_CELLS the raster is read in strips of rows (and strips holding few
+    points a cell at a time): every point gets exactly the value one whole window gives."""
+    import dekning.coverage.classify.mobile as mobile
+
+    rng = np.random.default_rng(7)
+    data = rng.integers(-130, -60, size=(300, 200)).astype("int16")
+    data[rng.random(data.shape) < 0.05] = -32768
+    p = tmp_path / "r.tif"
+    _raster(p, data, "EPSG:25833", from_origin(500_000, 7_000_000, 10, 10))
+    x = 500_000 + rng.uniform(0, 2_000, 5_000)
+    y = 7_000_000 - rng.uniform(0, 3_000, 5_000)
+    whole = sample_raster(p, x, y)
+    monkeypatch.setattr(mobile, "MAX_WINDOW_CELLS", 1_000)  # strips of 5 rows
+    monkeypatch.setattr(mobile, "FEW_POINTS", few)
+    reads = []
+    original = rasterio.io.DatasetReader.read
+    monkeypatch.setattr(
+        rasterio.io.DatasetReader,
+        "read",
+        lambda self, *a, **k: reads.append(k.get("window")) or original(self, *a, **k),
+    )
+    strips = sample_raster(p, x, y)
+    np.testing.assert_array_equal(strips, whole)
+    assert np.isnan(whole).any() and not np.isnan(whole).all()
+    assert 1 < len(reads) <= 60 + 5_000 * (few > 0)
+    assert all(w.height * w.width <= 1_000 for w in reads)
+
+
 def test_rotated_raster_is_refused(tmp_path):
     p = tmp_path / "rotated.tif"
     rotated = from_origin(270_000, 7_000_000, 10, 10) @ Affine.rotation(10)
