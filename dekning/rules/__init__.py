@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 import pandas as pd
 
-from dekning.config import Config
+from dekning.config import Config, county_key
 from dekning.errors import RuleError
 from dekning.money import nok
 
@@ -322,12 +322,6 @@ def eligibility_rule(year: int) -> EligibilityRule:
     )
 
 
-def _county_key(county: str) -> str:
-    """The key of a county in ``cofunding.toml``: ``Trøndelag`` → ``trondelag``."""
-    key = county.strip().lower().replace("ø", "o").replace("å", "a").replace("æ", "ae")
-    return key.replace("-", "_").replace(" ", "_")
-
-
 def cofunding_rule(year: int, county: str = "national") -> CofundingRule:
     """The minimum local co-funding rule for a county and year (county entry, else national).
 
@@ -337,7 +331,7 @@ def cofunding_rule(year: int, county: str = "national") -> CofundingRule:
         Neither the county nor the national table has an entry for that year.
     """
     table = _load("cofunding.toml")
-    for region in (_county_key(county), "national"):
+    for region in (county_key(county), "national"):
         entry = table.get(region, {}).get(str(year))
         if entry is not None:
             status = _status(entry.get("status"), f"cofunding.toml [{region}] {year}")
