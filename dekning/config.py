@@ -148,7 +148,7 @@ class MunicipalityConfig(_Section):
 class ClassifyConfig(_Section):
     scheme_year: Annotated[int, Field(ge=2019, le=2030)] | None = None
     """Year of the support scheme whose eligibility rule applies (``dekning/rules/eligibility.toml``);
-    None: the current year's scheme (see :meth:`resolved_scheme_year`)."""
+    None: the newest rule for the current year (:func:`dekning.rules.scheme_year`)."""
     counted_technologies: (
         tuple[Literal["fiber", "kabel", "dsl", "ftb", "radio", "satellitt", "annet"], ...] | None
     ) = None
@@ -179,10 +179,6 @@ class ClassifyConfig(_Section):
     fixed_speed_unit: Literal["kbit/s", "Mbit/s"] = "kbit/s"
     """Unit of ``ned``/``opp`` in the fixed coverage file (Nkom uses kbit/s). With kbit/s, a file
     whose speeds look like Mbit/s is stopped with a clear error."""
-
-    def resolved_scheme_year(self) -> int:
-        """``scheme_year``, or the current calendar year when it is not set."""
-        return self.scheme_year if self.scheme_year is not None else date.today().year
 
     @field_validator("mobile_speed_tiers_kbps")
     @classmethod

@@ -33,7 +33,7 @@ from dekning.io import read_lines, read_vector
 from dekning.money import nok, percent
 from dekning.report import RunReport
 from dekning.result import Frames
-from dekning.rules import STATUS_WORD, EligibilityRule, eligibility_rule
+from dekning.rules import STATUS_WORD, EligibilityRule, eligibility_rule, scheme_year
 from dekning.schema import MOBILE_ANY_COLUMN, SETTLEMENT_COLUMN
 from dekning.summary import build_summary
 from dekning.surveys.evidence import demand, discrepancies, join_answers, public_demand
@@ -165,7 +165,7 @@ def _map_bounds(f: Frames) -> tuple[float, float, float, float]:
 
 def _eligibility_rule(cfg: Config) -> EligibilityRule:
     """The eligibility rule of the run's scheme year (set, or the current year's)."""
-    return eligibility_rule(cfg.classify.resolved_scheme_year())
+    return eligibility_rule(scheme_year(cfg.classify))
 
 
 def classify_addresses(cfg: Config, f: Frames, report: RunReport) -> Frames:
@@ -272,7 +272,7 @@ def cost_and_fund(cfg: Config, f: Frames, report: RunReport) -> Frames:
         ducts=ducts,
         ground=_ground(cfg),
     )
-    rule = resolve_rule(cfg.funding, cfg.classify.resolved_scheme_year(), cfg.municipality.county)
+    rule = resolve_rule(cfg.funding, scheme_year(cfg.classify), cfg.municipality.county)
     eligibility = _eligibility_rule(cfg)
     funding = fund(costs, cfg.funding, rule, f["areas"]["enheter"]).assign(
         stotteregel_aar=eligibility.year,
@@ -414,7 +414,7 @@ def summarise(cfg: Config, f: Frames, report: RunReport) -> Frames:
         classified,
         f["plan"],
         _eligibility_rule(cfg),
-        resolve_rule(cfg.funding, cfg.classify.resolved_scheme_year(), cfg.municipality.county),
+        resolve_rule(cfg.funding, scheme_year(cfg.classify), cfg.municipality.county),
         f["survey"],
         classify_cfg=cfg.classify,
         state_budget_nok=cfg.funding.state_budget_nok,

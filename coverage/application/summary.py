@@ -25,7 +25,7 @@ from dekning.config import Config
 from dekning.coverage.application.printing import whole_percent
 from dekning.crs import require_crs
 from dekning.money import nok, percent
-from dekning.rules import eligibility_rule, heading_lines
+from dekning.rules import eligibility_rule, heading_lines, scheme_year
 
 MAP_PX = 420
 """Width and height of the map image (pixels)."""
@@ -232,7 +232,7 @@ def summary_html(
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(v)}</td></tr>" for k, v in figures(area))
     area_id = escape(str(area["area_id"]))
     rule = escape(rule_text(str(area["regel"]), float(area["regel_pct"])))
-    year = cfg.classify.resolved_scheme_year()
+    year = scheme_year(cfg.classify)
     limit = eligibility_rule(year).threshold_text()
     rules = "<br>".join(
         f'<span class="antatt">{escape(line)}</span>' if "ANTATT" in line else escape(line)

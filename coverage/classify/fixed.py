@@ -22,6 +22,7 @@ from dekning.rules import (
     EligibilityRule,
     counted_technologies,
     eligibility_rule,
+    scheme_year,
 )
 from dekning.schema import SPEED_CLASS_LOWER_KBPS, SPEED_CLASSES
 
@@ -192,7 +193,7 @@ def classify(
         Address ids whose existing network can easily be upgraded to 1 Gbit/s
         (:func:`dekning.coverage.read.upgradeable.read_upgradeable`); None: no such list.
     report, rule
-        Warnings; the eligibility rule (default: ``cfg.resolved_scheme_year()``'s).
+        Warnings; the eligibility rule (default: ``dekning.rules.scheme_year(cfg)``'s).
 
     Returns
     -------
@@ -209,7 +210,7 @@ def classify(
         ``addresses`` is not in EPSG:25833 (named ``addresses (classification)``).
     """
     require_crs(addresses, "addresses (classification)")
-    report, rule = report or RunReport(), rule or eligibility_rule(cfg.resolved_scheme_year())
+    report, rule = report or RunReport(), rule or eligibility_rule(scheme_year(cfg))
     counted, _ = counted_technologies(rule, cfg.counted_technologies, cfg.count_satellite)
     meets = {"covered": (rule.eligible_below_down_kbps, rule.eligible_below_up_kbps)}
     floor = rule.functional_floor

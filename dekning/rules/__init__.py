@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import date
 from functools import cache
 from importlib import resources
 from typing import Any, Literal
 
 import pandas as pd
 
-from dekning.config import Config, county_key
+from dekning.config import ClassifyConfig, Config, county_key
 from dekning.errors import RuleError
 from dekning.money import nok
 
@@ -195,7 +196,7 @@ def heading_lines(area: pd.Series, cfg: Config) -> list[str]:
     the co-funding rule with status and source (:func:`area_rule_lines`), the scheme year (set,
     or the current year's) and the county's frame of state money."""
     rule, cofunding = area_rule_lines(area.to_frame().T)
-    year = cfg.classify.resolved_scheme_year()
+    year = scheme_year(cfg.classify)
     return [
         str(rule.iloc[0]),
         str(cofunding.iloc[0]),
@@ -228,7 +229,9 @@ def scheme_year_text(configured: int | None, year: int) -> str:
     ``2026 (ikke satt: inneværende år)``."""
     if configured is not None:
         return f"{year} (satt i konfigurasjonen)"
-    return f"{year} (ikke satt: inneværende år)"
+    if year == date.today().year:
+        return f"{year} (ikke satt: inneværende år)"
+    return f"{year} (ikke satt: nyeste regel; ingen regel for {date.today().year} ennå)"
 
 
 def counted_technologies(
@@ -277,6 +280,17 @@ def _status(value: object, where: str) -> RuleStatus:
     if value == "assumed":
         return "assumed"
     raise RuleError(f"{where}: ukjent status {value!r} (verified eller assumed)")
+
+
+def scheme_year(cfg: ClassifyConfig, today: date | None = None) -> int:
+    """The scheme year of a run: ``cfg.scheme_year`` when set, else the newest year of
+    ``eligibility.toml`` that is not after the current year (2026's rule while no 2027 rule
+    is kept; the outputs say which year was taken and why)."""
+    if cfg.scheme_year is not None:
+        return cfg.scheme_year
+    this_year = (today or date.today()).year
+    years = sorted(int(y) for y in _load("eligibility.toml"))
+    return max((y for y in years if y <= this_year), default=years[0])
 
 
 def eligibility_rule(year: int) -> EligibilityRule:
@@ -360,6 +374,7 @@ __all__ = [
     "eligibility_line",
     "eligibility_rule",
     "heading_lines",
+    "scheme_year",
     "scheme_year_text",
     "speed_text",
     "state_frame_text",

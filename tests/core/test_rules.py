@@ -146,3 +146,18 @@ def test_area_rule_lines_from_the_columns_a_run_adds():
     old_rule, old_cofunding = area_rule_lines(areas[["regel_kilde"]])
     assert old_rule.iloc[0] == "Regel: status ukjent (eldre kjøring)"
     assert old_cofunding.iloc[0] == "Egenandelsregel: status ukjent (eldre kjøring)"
+
+
+def test_the_default_scheme_year_is_the_newest_rule_not_after_today():
+    """Unset, the scheme year is this year's rule; in a year without a rule yet, the newest
+    one kept (never an error on 1 January); a year set in the configuration always wins."""
+    from datetime import date
+
+    from dekning.config import ClassifyConfig
+    from dekning.rules import scheme_year
+
+    unset = ClassifyConfig()
+    assert scheme_year(unset, date(2025, 6, 1)) == 2025
+    assert scheme_year(unset, date(2026, 11, 25)) == 2026
+    assert scheme_year(unset, date(2027, 1, 1)) == 2026
+    assert scheme_year(ClassifyConfig(scheme_year=2021), date(2027, 1, 1)) == 2021
