@@ -188,12 +188,15 @@ def steiner_tree_edges(graph: csr_matrix, terminals: np.ndarray) -> np.ndarray:
 
 
 def near_pairs(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Delaunay edges over ``xy`` as unique (low, high) index pairs and their lengths (metres,
-    coincident points at a tiny positive length); degenerate inputs (collinear, fewer than 4
-    points) give all pairs. Every Euclidean minimum spanning tree edge is among them."""
-    n = len(xy)
+    """Delaunay edges over ``xy`` as unique (low, high) index pairs and their lengths (metres);
+    degenerate inputs (collinear, fewer than 4 distinct points) give all pairs. Coincident
+    points (Delaunay leaves all but one out) are joined to their first twin at a tiny positive
+    length. Every Euclidean minimum spanning tree edge is among them."""
+    uniq, first, inverse = np.unique(xy, axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.ravel()
+    n = len(uniq)
     try:
-        s = Delaunay(xy).simplices if n >= 4 else None
+        s = Delaunay(uniq).simplices if n >= 4 else None
     except QhullError:
         s = None
     edges = (
@@ -201,6 +204,9 @@ def near_pairs(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if s is not None
         else np.array(np.triu_indices(n, 1)).T
     )
+    edges = first[edges.reshape(-1, 2)]  # back to positions in xy
+    twins = np.flatnonzero(np.arange(len(xy)) != first[inverse])
+    edges = np.vstack([edges, np.column_stack([first[inverse[twins]], twins])])
     edges = np.unique(np.sort(edges, axis=1), axis=0).reshape(-1, 2)
     return edges, np.maximum(np.hypot(*(xy[edges[:, 0]] - xy[edges[:, 1]]).T), 1e-9)
 

@@ -179,3 +179,14 @@ def test_default_data_shared_drops(default_inputs, default_result, record_proper
             line += f", kommunal egenandel {c['kommunal'].sum():,} kr"
         record_property(name, line)
         print(line)
+
+
+def test_addresses_at_one_point_share_one_drop():
+    """Two addresses at the same point (a house split in two address units): Delaunay leaves
+    the twin out, yet it must hang on its twin at 0 m, not dig a second drop to the road."""
+    from dekning.coverage.planning.drops import drop_forest
+
+    xy = np.array([[0.0, 0.0], [0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [10.0, 10.0]])
+    parent, drop_in = drop_forest(xy, np.array([50.0, 50.0, 60.0, 70.0, 80.0]))
+    assert parent[0] == -1 and parent[1] == 0 and drop_in[1] == 0.0
+    assert drop_in.sum() == pytest.approx(50 + 0 + 10 + 10 + 10)
