@@ -120,6 +120,21 @@ def read_summary(path: Path) -> dict[str, Any]:
     return summary
 
 
+ANSWER_TEXT = (
+    "id",
+    "postnummer",
+    "area_id",
+    "address",
+    "comment",
+    "operator",
+    "technology",
+    "dwelling",
+    "interest_fibre",
+)
+"""Columns of the answers read back as text: coded answers stay ``ja``/``nei``/``har`` whatever
+a survey happens to hold (never turned into booleans)."""
+
+
 def records(path: Path, text: tuple[str, ...] = ()) -> list[dict[str, Any]]:
     """Rows of a result table as JSON-ready records (missing values null); no file: none."""
     if not path.is_file():
@@ -222,7 +237,7 @@ def load_results(cfg: Config, out_dir: Path) -> Results:
         index=AddressIndex.build(addresses),
         areas_geojson=areas_json(areas, cfg.privacy.min_cell_count),
         statistics=_statistics(out_dir, areas, cfg.privacy.min_cell_count),
-        answers=records(out_dir / ANSWERS, ("id", "postnummer", "area_id", "address")),
+        answers=records(out_dir / ANSWERS, ANSWER_TEXT),
         discrepancies=records(
             out_dir / DISCREPANCIES, ("adressetekst", "avvik", "operator", "operatordata", "svar")
         ),

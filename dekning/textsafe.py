@@ -30,6 +30,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from rich.text import Text
 
@@ -128,15 +129,21 @@ def from_spreadsheet_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _convention(frame: pd.DataFrame) -> pd.DataFrame:
-    """A copy of ``frame`` as :data:`CSV_CONVENTION` writes it: booleans as ``ja``/``nei``,
-    floats rounded to :data:`FLOAT_DECIMALS` places (no binary noise)."""
+    """A copy of ``frame`` as :data:`CSV_CONVENTION` writes it: booleans as ``ja``/``nei``
+    (also with gaps), whole numbers with gaps (a float column only because of them) without
+    ``,0``, other floats rounded to :data:`FLOAT_DECIMALS` places (no binary noise)."""
     out = frame.copy()
     for name in out.columns:  # a loop over columns; each is replaced at once
         col = out[name]
-        if pd.api.types.is_bool_dtype(col):
+        if pd.api.types.is_bool_dtype(col) or (
+            col.dtype == object and pd.api.types.infer_dtype(col, skipna=True) == "boolean"
+        ):
             out[name] = col.map({True: YES, False: NO}).astype(object)
         elif pd.api.types.is_float_dtype(col):
-            out[name] = col.round(FLOAT_DECIMALS)
+            values = col.to_numpy(dtype="float64")
+            known = values[~np.isnan(values)]
+            whole = col.isna().any() and bool(np.all(known == np.round(known)))
+            out[name] = col.astype("Int64") if whole else col.round(FLOAT_DECIMALS)
     return out
 
 

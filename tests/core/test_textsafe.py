@@ -338,3 +338,19 @@ def test_every_csv_of_a_run_follows_the_convention(hostile_run):
     raw = (out / "finansiering.csv").read_text(encoding="utf-8-sig")
     assert fin["valgt"].dtype == bool and ";ja;" in raw and ";nei;" in raw
     assert fin["tilknytninger"].map(lambda v: len(repr(v)) < 12).all()  # no float noise
+
+
+def test_yes_no_and_whole_numbers_with_gaps_follow_the_convention(tmp_path):
+    """A yes/no column with a gap is still ja/nei (not True/False); whole numbers that are a
+    float column only because of a gap are written without ``,0``; real decimals keep theirs."""
+    frame = pd.DataFrame(
+        {
+            "svar": pd.Series([True, None, False], dtype=object),
+            "antall": [2.0, float("nan"), 15000.0],
+            "meter": [383.6, float("nan"), 2.0],
+        }
+    )
+    path = tmp_path / "t.csv"
+    write_spreadsheet_csv(frame, path)
+    lines = path.read_bytes().decode("utf-8-sig").splitlines()
+    assert lines == ["svar;antall;meter", "ja;2;383,6", ";;", "nei;15000;2,0"]
