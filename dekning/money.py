@@ -102,10 +102,16 @@ def annuity_factor(years: int, rate: float) -> float:
     return float(years) if rate == 0 else (1 - (1 + rate) ** -years) / rate
 
 
+def thousands(value: float) -> str:
+    """A whole number as Norwegians write it: ``1 234 567`` (rounded as :func:`round_half_up`,
+    no-break spaces between thousands, so it never splits over two lines)."""
+    return f"{int(round_half_up(value)):,}".replace(",", "\u00a0")
+
+
 def nok(value: float) -> str:
     """Kroner as Norwegians write them: ``1 234 567 kr``, rounded as :func:`round_half_up`, with
     a no-break space (U+00A0) between thousands and before ``kr`` (never split over two lines)."""
-    return f"{int(round_half_up(value)):,}".replace(",", "\u00a0") + "\u00a0kr"
+    return thousands(value) + "\u00a0kr"
 
 
 def percent(share: float, decimals: int = 1) -> str:
@@ -157,4 +163,5 @@ __all__ = [
     "round_kroner",
     "rounddown_kroner",
     "roundup_kroner",
+    "thousands",
 ]

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pandas as pd
 
 from dekning.config import ClassifyConfig
-from dekning.money import nok, percent
+from dekning.money import nok, percent, thousands
 from dekning.rules import (
     CofundingRule,
     EligibilityRule,
@@ -171,13 +171,13 @@ def _rule_lines(s: dict[str, Any]) -> list[str]:
         lines.append(
             f"Under funksjonell internettilgang "
             f"(< {speed_text(floor['ned_kbps'], floor['opp_kbps'])}, "
-            f"{status_text(floor['status'])}): {s['under_funksjonell_husstander']} husstander "
-            f"({s['under_funksjonell_adresser']} adresser)"
+            f"{status_text(floor['status'])}): {thousands(s['under_funksjonell_husstander'])} husstander "
+            f"({thousands(s['under_funksjonell_adresser'])} adresser)"
         )
     if "kan_oppgraderes_adresser" in s:
         used = "" if rule["oppgraderbar_unntak"] else " (årets regel har ikke dette unntaket)"
         lines.append(
-            f"Kan enkelt oppgraderes til 1 Gbit/s: {s['kan_oppgraderes_adresser']} adresser{used}"
+            f"Kan enkelt oppgraderes til 1 Gbit/s: {thousands(s['kan_oppgraderes_adresser'])} adresser{used}"
         )
     lines += [cof["linje"], f"Statlig ramme: {s['statlig_ramme'].removeprefix('statlig ramme: ')}"]
     return lines
