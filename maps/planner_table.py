@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 from branca.element import MacroElement, Template
 
-from dekning.maps.planner_table_js import PANEL_CSS, PANEL_JS
+from dekning.maps.planner_table_js import NUMBER_JS, PANEL_CSS, PANEL_JS
 from dekning.maps.whatif import KNAPSACK_JS, Budget, units, whatif_values
-from dekning.money import nok
+from dekning.money import nok, thousands
 from dekning.textsafe import script_json
 
 COLUMNS = (
@@ -34,6 +34,8 @@ COLUMNS = (
     ("Valgt med budsjettet", "number"),
 )
 """The table's column headings and how they sort."""
+MONEY_COLUMNS = ("kost_total", "stottebehov", "kommunal", "kost_per_enhet")
+"""The table's money columns (NOK), in column order."""
 NOT_CHOSEN_SORT = 1_000_000
 """Sort key of an area the run did not choose (after every rank)."""
 
@@ -47,35 +49,39 @@ def table_rows(areas: gpd.GeoDataFrame, budget: Budget) -> list[dict[str, Any]]:
     """One entry per area (EPSG:4326): its id, label point, cell texts, sort keys, municipal
     money (``w``, whole kroner), what-if value (``v``), units (``u``) and the run's choice."""
     score = areas["poeng"] if "poeng" in areas.columns else pd.Series(np.nan, index=areas.index)
-    n_units = units(areas)
-    values = whatif_values(areas, budget.objective)
-    chosen = areas["valgt"].astype(bool).to_numpy()
-    rank = areas["rang"].fillna(0).astype(int).to_numpy()
-    year = areas["aar"].fillna(0).astype(int).to_numpy()
+    n_units = units(areas).tolist()
+    values = whatif_values(areas, budget.objective).tolist()
+    chosen = areas["valgt"].astype(bool).tolist()
+    rank = areas["rang"].fillna(0).astype(int).tolist()
+    year = areas["aar"].fillna(0).astype(int).tolist()
     at = areas.geometry.representative_point()
-    rows = []
-    for i, (_, a) in enumerate(areas.iterrows()):
-        money = [a["kost_total"], a["stottebehov"], a["kommunal"], a["kost_per_enhet"]]
-        run_choice = f"{rank[i]} (år {year[i]})" if chosen[i] else "nei"
-        rows.append(
-            {
-                "id": str(a["area_id"]),
-                "at": [round(at.iloc[i].y, 6), round(at.iloc[i].x, 6)],
-                "text": [int(n_units.iloc[i]), *map(nok, money), _score_text(score.iloc[i])],
-                "sort": [
-                    int(n_units.iloc[i]),
-                    *(float(x) for x in money),
-                    None if pd.isna(score.iloc[i]) else float(score.iloc[i]),
-                    int(rank[i]) if chosen[i] else NOT_CHOSEN_SORT,
-                ],
-                "choice": run_choice,
-                "w": round(float(a["kommunal"])),
-                "v": int(values[i]),
-                "u": int(n_units.iloc[i]),
-                "valgt": bool(chosen[i]),
-            }
-        )
-    return rows
+    lat, lon = np.round(at.y.to_numpy(), 6).tolist(), np.round(at.x.to_numpy(), 6).tolist()
+    money = areas[list(MONEY_COLUMNS)].astype("float64")
+    money_text = [money[c].map(nok).tolist() for c in MONEY_COLUMNS]
+    money_sort = [money[c].tolist() for c in MONEY_COLUMNS]
+    score_sort = [None if pd.isna(x) else float(x) for x in score]
+    score_text = [_score_text(x) for x in score]
+    municipal = [round(x) for x in money["kommunal"]]
+    ids = areas["area_id"].astype(str).tolist()
+    return [
+        {
+            "id": ids[i],
+            "at": [lat[i], lon[i]],
+            "text": [thousands(n_units[i]), *(t[i] for t in money_text), score_text[i]],
+            "sort": [
+                n_units[i],
+                *(m[i] for m in money_sort),
+                score_sort[i],
+                rank[i] if chosen[i] else NOT_CHOSEN_SORT,
+            ],
+            "choice": f"{rank[i]} (år {year[i]})" if chosen[i] else "nei",
+            "w": municipal[i],
+            "v": values[i],
+            "u": n_units[i],
+            "valgt": chosen[i],
+        }
+        for i in range(len(ids))
+    ]
 
 
 def _markup(budget: Budget, known: bool = True) -> str:
@@ -176,6 +182,7 @@ class AreaPanel(MacroElement):
         "  var rasters = [{{ this.rasters }}];\n"
         "  var data = {{ this.data }};\n  var styles = {{ this.styles }};\n"
         "  var panelHtml = {{ this.panel }}, legendHtml = {{ this.legend }};\n"
+        + NUMBER_JS
         + KNAPSACK_JS
         + PANEL_JS
         + "})();\n{% endmacro %}"

@@ -2,8 +2,9 @@
 
 The script runs inside a function that defines ``map``, ``areas`` (the areas' GeoJson layer),
 ``group`` (its layer-control group), ``rasters``, ``data``, ``styles``, ``panelHtml``,
-``legendHtml`` and ``dekningSelect``. Texts from the input are set with ``textContent`` only;
-``panelHtml`` and ``legendHtml`` are the fixed markup made (and escaped) in Python.
+``legendHtml``, ``dekningSelect`` and the number formatters of :data:`NUMBER_JS`. Texts from
+the input are set with ``textContent`` only; ``panelHtml`` and ``legendHtml`` are the fixed
+markup made (and escaped) in Python.
 """
 
 from __future__ import annotations
@@ -52,14 +53,28 @@ PANEL_CSS = """
 .dekning-etikett::before { display: none; }
 """
 
+NUMBER_JS = """
+  // Whole numbers as dekning.money.thousands writes them: rounded half away from zero, a
+  // no-break space (U+00A0) between thousands (1 234 567); kroner with one before "kr".
+  function dekningThousands(x) {
+    var r = Math.floor(Math.abs(x) + 0.5);
+    var s = String(r).replace(/\\B(?=(\\d{3})+(?!\\d))/g, '\\u00a0');
+    return (x < 0 && r > 0 ? '-' : '') + s;
+  }
+  function dekningKr(x) { return dekningThousands(x) + '\\u00a0kr'; }
+  // A count with its noun: "1 område", "2 områder", "1 234 enheter".
+  function dekningCount(n, one, many) {
+    return dekningThousands(n) + ' ' + (Math.abs(n) === 1 ? one : many);
+  }
+"""
+"""The one JS number formatter of the maps (``dekningThousands``, ``dekningKr``, ``dekningCount``):
+the same text as :func:`dekning.money.thousands` and :func:`dekning.money.nok`."""
+
 PANEL_JS = """
   var LABEL_ZOOM = Math.max(10, map.getZoom());
   var rows = data.rows, byId = {}, current = new Set(), marked = null;
   areas.eachLayer(function(l) { byId[l.feature.properties.area_id] = l; });
   rows.forEach(function(r) { if (r.valgt) current.add(r.id); });
-  function kr(x) {
-    return String(Math.round(x)).replace(/\\B(?=(\\d{3})+(?!\\d))/g, '\\u00a0') + '\\u00a0kr';
-  }
   function styleOf(id) {
     if (id === marked) return styles.focus;
     return current.has(id) ? styles.chosen : styles.other;
@@ -141,8 +156,9 @@ PANEL_JS = """
     var muni = 0, n = 0;
     picked.forEach(function(i) { muni += rows[i].w; n += rows[i].u; });
     rows.forEach(function(r) { cells[r.id].lastChild.textContent = current.has(r.id) ? 'ja' : 'nei'; });
-    answer.textContent = 'Med ' + kr(budget) + ' per år: ' + picked.length + ' områder, ' +
-      n + ' enheter, kommunal egenandel ' + kr(muni) + '.';
+    answer.textContent = 'Med ' + dekningKr(budget) + ' per år: ' +
+      dekningCount(picked.length, 'område', 'områder') + ', ' +
+      dekningCount(n, 'enhet', 'enheter') + ', kommunal egenandel ' + dekningKr(muni) + '.';
     restyle();
     return rows.filter(function(r) { return current.has(r.id); }).map(function(r) { return r.id; });
   }
@@ -194,5 +210,6 @@ PANEL_JS = """
   function untab(l) { if (l._path) l._path.setAttribute('tabindex', '-1'); }
   map.eachLayer(untab);
   map.on('layeradd', function(e) { untab(e.layer); });
-  window.dekningPlanner = { select: dekningSelect, whatIf: whatIf, focus: focusArea };
+  window.dekningPlanner = { select: dekningSelect, whatIf: whatIf, focus: focusArea,
+    thousands: dekningThousands };
 """

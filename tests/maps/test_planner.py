@@ -21,7 +21,7 @@ from dekning.maps.planner import (
 )
 from dekning.maps.planner_table import table_rows
 from dekning.maps.whatif import Budget
-from dekning.money import nok
+from dekning.money import nok, thousands
 from dekning.pipeline import run
 
 X0, Y0 = 250_000, 6_990_000
@@ -198,7 +198,7 @@ def test_run_planner_map_has_routes_survey_and_discrepancy_layers(tmp_path, defa
 def test_table_rows_carry_the_figures_as_text_and_numbers(small_areas):
     rows = {r["id"]: r for r in table_rows(small_areas.to_crs("EPSG:4326"), Budget())}
     o1 = rows["O-1"]
-    assert o1["text"][:2] == [4, "1\u00a0234\u00a0567\u00a0kr"]  # units: households + businesses
+    assert o1["text"][:2] == ["4", "1\u00a0234\u00a0567\u00a0kr"]  # units: households + businesses
     assert o1["text"][-1] == "–"  # no score in an older run
     assert o1["choice"] == "2 (år 2)" and rows["O-3"]["choice"] == "nei"
     assert (o1["w"], o1["v"], o1["u"]) == (250_000, 4, 4)
@@ -207,6 +207,14 @@ def test_table_rows_carry_the_figures_as_text_and_numbers(small_areas):
     rows = table_rows(scored.to_crs("EPSG:4326"), Budget(objective="poeng"))
     assert [r["v"] for r in rows] == [123, 400, 75]  # the score in tenths: exact integers
     assert [r["u"] for r in rows] == [9, 9, 9] and rows[0]["text"][-1] == "12,3"
+
+
+def test_table_units_have_thousands_spaces_as_money_writes_them(small_areas):
+    many = small_areas.assign(enheter=[1_234, 12_345_678, 7])
+    rows = table_rows(many.to_crs("EPSG:4326"), Budget())
+    assert [r["text"][0] for r in rows] == ["1\u00a0234", "12\u00a0345\u00a0678", "7"]
+    assert [r["text"][0] for r in rows] == [thousands(n) for n in (1_234, 12_345_678, 7)]
+    assert [r["sort"][0] for r in rows] == [1_234, 12_345_678, 7]  # sorted as numbers
 
 
 def test_budget_settings_come_from_the_run_and_multi_year_is_not_guessed(

@@ -18,7 +18,7 @@ import pytest
 from dekning.coverage.planning.prioritise import select_areas
 from dekning.maps.planner import planner_map, write_map
 from dekning.maps.whatif import Budget
-from dekning.money import nok
+from dekning.money import nok, thousands
 
 pytestmark = pytest.mark.browser
 
@@ -75,6 +75,12 @@ def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / name))
 
 
+def _count(n: int, noun: str) -> str:
+    """``n`` and its noun as the what-if writes them: "1 område", "1\u00a0234 områder"."""
+    plural = {"område": "områder", "enhet": "enheter"}[noun]
+    return f"{thousands(n)} {noun if n == 1 else plural}"
+
+
 def _same_or_tied(got: list[str], want: list[str], areas: pd.DataFrame, budget: float) -> None:
     """The what-if's areas are the run's, or another set of the same units within budget."""
     if set(got) == set(want):
@@ -89,7 +95,7 @@ def test_whatif_is_the_runs_exact_selection_at_every_budget(page, default_result
     run_choice = sorted(areas.loc[areas["valgt"], "area_id"])
     # At start the what-if has run the run's budget: its column agrees with the run's choice.
     said = page.locator("#dekning-hvaom-svar").text_content()
-    assert said.startswith(f"Med {nok(5_000_000)} per år: {len(run_choice)} områder, ")
+    assert said.startswith(f"Med {nok(5_000_000)} per år: {_count(len(run_choice), 'område')}, ")
     for _, sc in default_result.scenarios.iterrows():
         got = page.evaluate(f"window.dekningPlanner.whatIf({sc['budsjett']})")
         want = [a for a in sc["omrader"].split(", ") if a]
@@ -105,8 +111,8 @@ def test_budget_typed_in_norwegian_updates_table_and_map(page, default_result):
     page.get_by_role("button", name="Beregn utvalg").click()
     said = page.locator("#dekning-hvaom-svar").text_content()
     assert said == (
-        f"Med {nok(2_500_000)} per år: {scenario['antall_omrader']} områder, "
-        f"{scenario['enheter']} enheter, kommunal egenandel {nok(scenario['kommunal'])}."
+        f"Med {nok(2_500_000)} per år: {_count(scenario['antall_omrader'], 'område')}, "
+        f"{_count(scenario['enheter'], 'enhet')}, kommunal egenandel {nok(scenario['kommunal'])}."
     )
     column = page.locator(".dekning-panel tbody tr td:last-child").all_inner_texts()
     assert column.count("ja") == scenario["antall_omrader"]
@@ -121,6 +127,40 @@ def test_budget_typed_in_norwegian_updates_table_and_map(page, default_result):
     page.get_by_role("button", name="Beregn utvalg").click()
     assert "Skriv et beløp i kroner" in page.locator("#dekning-hvaom-svar").text_content()
     _shot(page, "kart_planlegger_hvaom.png")
+
+
+def test_whatif_says_one_area_in_the_singular_and_numbers_with_thousands_spaces(
+    page, default_result
+):
+    areas = default_result.areas
+    cheapest = areas.loc[areas["kommunal"] > 0].sort_values("kommunal").iloc[0]
+    free = int((areas["kommunal"] <= 0).sum())  # areas that cost the municipality nothing
+    got = page.evaluate(f"window.dekningPlanner.whatIf({cheapest['kommunal']})")
+    said = page.locator("#dekning-hvaom-svar").text_content()
+    assert len(got) == free + 1
+    assert f": {_count(free + 1, 'område')}, " in said
+    if free == 0:
+        assert ": 1 område, " in said
+    # Units over 999 in the answer keep their thousands space (the whole selection here).
+    page.evaluate("window.dekningPlanner.whatIf(1e12)")
+    said = page.locator("#dekning-hvaom-svar").text_content()
+    everything = int(areas["enheter"].sum())
+    assert f", {_count(everything, 'enhet')}, " in said
+    assert f"{len(areas)} områder" in said and nok(1e12) in said
+    # The table's units column is written as money.thousands writes it.
+    column = page.locator(".dekning-panel tbody tr td:nth-child(2)").evaluate_all(
+        "cs => cs.map(c => c.textContent)"
+    )
+    by_id = areas.set_index("area_id")["enheter"]
+    ids = page.locator(".dekning-panel tbody tr").evaluate_all("rs => rs.map(r => r.dataset.id)")
+    assert column == [thousands(by_id[i]) for i in ids]
+
+
+def test_the_maps_js_thousands_formatter_writes_as_money_thousands(page):
+    values = [0, 7, 999, 1000, 1234.5, -1234.5, 2.5, -0.4, 999_999.5, 12_345_678, 5e9]
+    got = page.evaluate(f"{values}.map(window.dekningPlanner.thousands)")
+    assert got == [thousands(v) for v in values]
+    assert got[4] == "1\u00a0235"  # a no-break space, as money.thousands
 
 
 def test_whatif_agrees_with_the_integer_programme_on_random_areas(page):
