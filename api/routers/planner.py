@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 import re
 from typing import Annotated, Any
+from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials
@@ -26,7 +27,8 @@ from ..deps import (
 )
 from ..errors import NotAuthenticated, PlannerAccessOff, UnknownId
 from ..models import Discrepancy, JobStatus, PlannerAnswers, Problem
-from ..state import PLANNER_MAP
+from ..settings import Settings
+from ..state import PLANNER_MAP, Results
 
 PACKAGE_FILE = "^(" + "|".join(re.escape(name) for name in PACKAGE_FILES) + ")$"
 """The file names of an application package (:data:`PACKAGE_FILES`)."""
@@ -65,7 +67,7 @@ button:focus-visible, input:focus-visible {{ outline: 3px solid #e69f00; outline
 <p>Kartet for planleggere viser enkeltsvar fra spørreundersøkelsen og krever
 tilgangsnøkkelen (token) som tjenesten ble startet med.</p>
 {message}
-<form method="get" action="/kart/planlegger">
+<form method="post" action="/kart/planlegger">
 <label for="token">Tilgangsnøkkel</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required
   maxlength="200">
@@ -88,22 +90,59 @@ def token_page(status: int, message: str) -> HTMLResponse:
     )
 
 
+TOKEN_FIELD_MAX = 200
+"""The longest token the page's field (and ``?token=``) takes."""
+
+
+def _map_or_token_page(
+    results: Results, config: Settings, given: str | None, tried: bool
+) -> Response:
+    """The planner map for the right token; else the token page (401; with an error when a
+    token was ``tried``), or the page saying planner access is off (403)."""
+    try:
+        check_planner(config, given)
+    except PlannerAccessOff:
+        return token_page(403, "Planleggertilgang er slått av på denne tjenesten.")
+    except NotAuthenticated:
+        return token_page(401, "Feil tilgangsnøkkel. Prøv igjen." if tried else "")
+    return FileResponse(
+        results.file(PLANNER_MAP), media_type="text/html", headers={"Cache-Control": "no-store"}
+    )
+
+
 @pages.api_route("/kart/planlegger", methods=["GET", "HEAD"], include_in_schema=False)
 async def planner_map(
     results: ResultsDep,
     config: SettingsDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
-    token: Annotated[str | None, Query(max_length=200)] = None,
+    token: Annotated[str | None, Query(max_length=TOKEN_FIELD_MAX)] = None,
 ) -> Response:
     """The planner map; without the right token a page that asks for it (401), or says that
-    planner access is off (403)."""
-    try:
-        check_planner(config, given_token(bearer, token))
-    except PlannerAccessOff:
-        return token_page(403, "Planleggertilgang er slått av på denne tjenesten.")
-    except NotAuthenticated:
-        return token_page(401, "Feil tilgangsnøkkel. Prøv igjen." if token else "")
-    return FileResponse(results.file(PLANNER_MAP), media_type="text/html")
+    planner access is off (403). The page's form posts the token (:func:`planner_map_form`), so
+    it never lands in the address bar, the history or a log line."""
+    return _map_or_token_page(results, config, given_token(bearer, token), bool(token))
+
+
+@pages.post("/kart/planlegger", include_in_schema=False)
+async def planner_map_form(
+    request: Request,
+    results: ResultsDep,
+    config: SettingsDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER)] = None,
+) -> Response:
+    """The token page's form (``application/x-www-form-urlencoded``, field ``token``): the map
+    for the right token, the page again with a bokmål error for a wrong one. The token is in
+    the request body only, and no page repeats it."""
+    values: list[str] = []
+    if request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+        body = (await request.body()).decode("utf-8", errors="replace")
+        try:
+            values = parse_qs(body, max_num_fields=10).get("token", [])
+        except ValueError:  # more fields than the form has
+            values = ["\ufffd"]
+    field = values[0] if values and len(values[0]) <= TOKEN_FIELD_MAX else None
+    tried = bool(values and values[0])
+    return _map_or_token_page(results, config, field or given_token(bearer, None), tried)
 
 
 @router.get("/v1/planlegger/svar", responses={503: {"model": Problem}})
