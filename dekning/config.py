@@ -326,6 +326,24 @@ class SurveyConfig(_Section):
     """A measured download below this share of the best offered speed is a discrepancy."""
 
 
+class RoadsConfig(_Section):
+    """Mobile coverage along roads (``input.roads``): segments, sampling and gap stretches."""
+
+    segment_m: Annotated[float, Field(ge=10, le=5_000)] = 100.0
+    """Target segment length (metres); a road is split into equal segments of about this."""
+    sample_m: Annotated[float, Field(ge=1, le=1_000)] = 25.0
+    """Spacing of the sample points along a segment (metres)."""
+    satisfactory: Literal["outdoor", "indoor"] = "outdoor"
+    """The class that counts as covered on a road: outdoor (in a car or outside; default)."""
+    estimate_max_m: Annotated[float, Field(gt=0, le=5_000)] = 300.0
+    """Without a raster: a segment takes the class of the nearest address with Nkom's ``mob``
+    rows within this distance (an estimate); farther, its coverage is unknown."""
+    nearby_m: Annotated[float, Field(ge=0, le=10_000)] = 500.0
+    """Addresses and holiday homes within this distance of a gap stretch are counted for it."""
+    min_gap_m: Annotated[float, Field(ge=0, le=100_000)] = 0.0
+    """Gap stretches shorter than this are not listed (they still count in the shares)."""
+
+
 class PrivacyConfig(_Section):
     min_cell_count: Annotated[int, Field(ge=1, le=100)] = 5
     """Published aggregates with fewer answers/addresses than this are suppressed."""
@@ -341,6 +359,7 @@ class Config(_Section):
     costs: CostConfig = CostConfig()
     funding: FundingConfig = FundingConfig()
     prioritise: PrioritiseConfig = PrioritiseConfig()
+    roads: RoadsConfig = RoadsConfig()
     surveys: SurveyConfig = SurveyConfig()
     privacy: PrivacyConfig = PrivacyConfig()
 

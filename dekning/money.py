@@ -114,6 +114,13 @@ def nok(value: float) -> str:
     return thousands(value) + "\u00a0kr"
 
 
+def decimal(value: float, decimals: int = 1) -> str:
+    """A decimal number as Norwegians write it: ``12345.67`` → ``12 345,7`` (no-break spaces
+    between thousands, decimal comma)."""
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
 def percent(share: float, decimals: int = 1) -> str:
     """A share as Norwegians write a percentage: ``0.997`` → ``99,7 %`` (decimal comma, a
     no-break space before ``%``)."""

@@ -11,6 +11,7 @@ import pandas as pd
 from dekning import __version__
 from dekning.config import Config
 from dekning.coverage.application.package import write_application
+from dekning.coverage.application.roads import write_road_files
 from dekning.crs import WEB_CRS
 from dekning.maps.planner import planner_map, write_map
 from dekning.maps.public import public_map
@@ -78,6 +79,13 @@ def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
     for key, name in SURVEY_FILES.items():
         if key in result.survey:
             write_spreadsheet_csv(result.survey[key], folder / name)
+    if result.road_mobile is not None:
+        write_road_files(
+            result.road_mobile,
+            folder,
+            municipality=cfg.municipality.name,
+            segment_m=cfg.roads.segment_m,
+        )
     for area_id in areas.loc[areas["valgt"], "area_id"]:
         write_application(
             cls,

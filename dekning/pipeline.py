@@ -40,7 +40,9 @@ STAGES: tuple[Stage, ...] = (
     Stage("Leser adresser", stages.read_register),
     Stage("Leser fast dekning", stages.read_fixed),
     Stage("Leser mobildekning", stages.read_mobile),
+    Stage("Leser vegnettet", stages.read_road_network),
     Stage("Klassifiserer adresser", stages.classify_addresses),
+    Stage("Finner mobilhull langs vegene", stages.classify_roads),
     Stage("Lager utbyggingsområder", stages.make_areas),
     Stage("Beregner kostnad og finansiering", stages.cost_and_fund),
     Stage("Leser spørreundersøkelsen", stages.survey_evidence),
@@ -70,6 +72,7 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
         survey=survey,
         mobile_layers=frames["mobile_layers"],
         mobile_grids=frames["mobile_grids"],
+        road_mobile=frames["road_mobile"],
     )
 
 

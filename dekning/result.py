@@ -13,6 +13,22 @@ from dekning.report import RunReport
 from dekning.schema import ClassGrid, MobileLayer
 
 
+@dataclass
+class RoadMobile:
+    """Mobile coverage along the roads (:mod:`dekning.coverage.classify.roads`)."""
+
+    segments: gpd.GeoDataFrame
+    """Road segments with their classes and coverage flags (EPSG:25833)."""
+    stretches: gpd.GeoDataFrame
+    """Gap stretches, ranked (those at least ``roads.min_gap_m`` long)."""
+    summary: pd.DataFrame
+    """Km and covered shares per road category and in total."""
+    source: str
+    """Where the classes came from: ``raster``, the estimate from ``mob`` rows, or both."""
+    satisfactory: str
+    """What counts as covered on a road: ``outdoor`` or ``indoor``."""
+
+
 class Frames(TypedDict, total=False):
     """What the stages have made so far; each stage adds its own keys."""
 
@@ -25,6 +41,9 @@ class Frames(TypedDict, total=False):
     mobile_layers: list[MobileLayer]
     mobile_grids: dict[str, ClassGrid]
     classified: gpd.GeoDataFrame
+    roads: gpd.GeoDataFrame | None
+    """Road centre lines with category, number, name and ÅDT (EPSG:25833), or None."""
+    road_mobile: RoadMobile | None
     road_graph: Any
     """The road network (:class:`dekning.coverage.planning.routing.RoadGraph`) or None."""
     areas: gpd.GeoDataFrame
@@ -64,6 +83,8 @@ class RunResult:
     """The operator × technology layers of the mobile columns."""
     mobile_grids: dict[str, ClassGrid] = field(default_factory=dict)
     """Mobile class per raster cell: per operator, and the operator count (key ``""``)."""
+    road_mobile: RoadMobile | None = None
+    """Mobile coverage along the roads, when roads and mobile coverage are given."""
 
 
-__all__ = ["Frames", "RunResult"]
+__all__ = ["Frames", "RoadMobile", "RunResult"]

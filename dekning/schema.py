@@ -48,6 +48,21 @@ TECHNOLOGY_WORDS = {
 }
 """Nkom's technology codes (``best_tek``) → the words people read (public map, address list)."""
 
+ROAD_CATEGORIES = ("E", "R", "F", "K", "P", "S")
+"""NVDB's road categories, in order of rank."""
+ROAD_UNKNOWN = "ukjent"
+"""The category of a road piece whose category is not known."""
+ROAD_CATEGORY_WORDS = {
+    "E": "europaveg",
+    "R": "riksveg",
+    "F": "fylkesveg",
+    "K": "kommunal veg",
+    "P": "privat veg",
+    "S": "skogsbilveg",
+    ROAD_UNKNOWN: "ukjent kategori",
+}
+"""The road categories in words (bokmål), for tables and maps."""
+
 MOBILE_CLASSES = {0: "ingen", 1: "antenne", 2: "ute", 3: "inne"}
 """Mobile coverage class per operator and technology: 0 none, 1 with external antenna,
 2 outdoor, 3 indoor."""

@@ -13,6 +13,8 @@ from dekning.coverage.classify.aggregate import GROUPINGS, aggregate, settlement
 from dekning.coverage.classify.fixed import classify
 from dekning.coverage.classify.grids import MAP_MARGIN_M, class_grids
 from dekning.coverage.classify.mobile import mobile_coverage
+from dekning.coverage.classify.road_gaps import gap_stretches, road_summary
+from dekning.coverage.classify.roads import road_mobile, segment_roads
 from dekning.coverage.planning.areas import (
     areas_from_polygons,
     build_areas,
@@ -27,15 +29,16 @@ from dekning.coverage.read.consultation import read_consultation_list
 from dekning.coverage.read.counts import read_address_counts
 from dekning.coverage.read.fixed import read_coverage_polygons, read_fixed_coverage
 from dekning.coverage.read.mobile import read_mobile_rows
+from dekning.coverage.read.roads import read_roads
 from dekning.coverage.read.upgradeable import read_upgradeable
 from dekning.errors import InputError, PlanningError
 from dekning.io import read_lines, read_vector
 from dekning.money import nok, percent
 from dekning.report import RunReport
-from dekning.result import Frames
+from dekning.result import Frames, RoadMobile
 from dekning.rules import STATUS_WORD, EligibilityRule, eligibility_rule, scheme_year
-from dekning.schema import MOBILE_ANY_COLUMN, SETTLEMENT_COLUMN
-from dekning.summary import build_summary
+from dekning.schema import MOBILE_ANY_COLUMN, SETTLEMENT_COLUMN, operators
+from dekning.summary import build_summary, road_figures
 from dekning.surveys.evidence import demand, discrepancies, join_answers, public_demand
 from dekning.surveys.geocode import geocode
 from dekning.surveys.mapping import load_mapping
@@ -148,6 +151,12 @@ def read_mobile(cfg: Config, f: Frames, report: RunReport) -> Frames:
     }
 
 
+def read_road_network(cfg: Config, f: Frames, report: RunReport) -> Frames:
+    """Road centre lines with category, number, name and ÅDT (``input.roads``), or None."""
+    path = cfg.input.roads
+    return {"roads": read_roads(path, report) if path is not None else None}
+
+
 def _map_bounds(f: Frames) -> tuple[float, float, float, float]:
     """The addresses' and the boundary's extent (EPSG:25833) grown by ``MAP_MARGIN_M``: the maps
     need the mobile class grids there only."""
@@ -190,6 +199,44 @@ def classify_addresses(cfg: Config, f: Frames, report: RunReport) -> Frames:
     return {"classified": classified}
 
 
+def classify_roads(cfg: Config, f: Frames, report: RunReport) -> Frames:
+    """Mobile coverage along the roads inside the municipality: segments, gap stretches and
+    the covered shares per road category (when roads and mobile coverage are given)."""
+    roads, layers = f.get("roads"), f["mobile_layers"]
+    if roads is None or not layers:
+        return {"road_mobile": None}
+    boundary = f.get("boundary")
+    if boundary is not None:
+        roads = gpd.clip(roads, boundary.union_all()).explode(ignore_index=True)
+        roads = roads.loc[roads.geom_type == "LineString"].reset_index(drop=True)
+    if roads.empty:
+        report.warn("roads", "roads_outside_boundary", "ingen veger innenfor kommunegrensen", 1)
+        return {"road_mobile": None}
+    rcfg = cfg.roads
+    segments = road_mobile(
+        segment_roads(roads, rcfg.segment_m),
+        layers,
+        cfg.input.mobile,
+        cfg.classify,
+        rcfg,
+        addresses=f["addresses"],
+        address_mobile=f["mobile"],
+        report=report,
+    )
+    ops = operators(layers)
+    classified = f["classified"]
+    every = gap_stretches(segments, ops, classified, rcfg.nearby_m)
+    listed = every.loc[every["lengde_m"] >= rcfg.min_gap_m].reset_index(drop=True)
+    road = RoadMobile(
+        segments,
+        listed,
+        road_summary(segments, every),
+        source=str(segments["kilde"].iloc[0]),
+        satisfactory=rcfg.satisfactory,
+    )
+    return {"road_mobile": road}
+
+
 # ---------------------------------------------------------------- plan
 
 
@@ -197,7 +244,8 @@ def make_areas(cfg: Config, f: Frames, report: RunReport) -> Frames:
     """Build-out areas: drawn by the user, or grouped from eligible addresses (along roads when
     roads are given)."""
     inp = cfg.input
-    road_graph = build_road_graph(read_lines(inp.roads, "vegene")) if inp.roads else None
+    roads = f.get("roads")
+    road_graph = build_road_graph(roads) if roads is not None else None
     classified = f["classified"]
     if inp.areas is not None:
         polygons = read_area_polygons(inp.areas)
@@ -419,5 +467,10 @@ def summarise(cfg: Config, f: Frames, report: RunReport) -> Frames:
         classify_cfg=cfg.classify,
         state_budget_nok=cfg.funding.state_budget_nok,
     )
+    road = f.get("road_mobile")
+    if road is not None:
+        summary["mobil_veg"] = road_figures(
+            road.summary, road.stretches, source=road.source, satisfactory=road.satisfactory
+        )
     report.figures.update(summary)
     return {"aggregates": aggregates, "summary": summary}

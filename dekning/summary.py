@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from dekning.config import ClassifyConfig
-from dekning.money import nok, percent, thousands
+from dekning.money import decimal, nok, percent, thousands
 from dekning.rules import (
     CofundingRule,
     EligibilityRule,
@@ -151,6 +152,70 @@ def build_summary(
     return summary
 
 
+def road_figures(
+    summary: pd.DataFrame, stretches: pd.DataFrame, *, source: str, satisfactory: str
+) -> dict[str, Any]:
+    """Headline figures of the mobile coverage along roads (the ``alle`` row of the summary per
+    road category, and the longest gap stretch's road).
+
+    Parameters
+    ----------
+    summary
+        :func:`dekning.coverage.classify.road_gaps.road_summary`.
+    stretches
+        The ranked gap stretches (for the longest one's road).
+    source, satisfactory
+        Where the classes came from; ``outdoor`` or ``indoor``.
+    """
+    rows = [{str(k): v for k, v in r.items()} for r in summary.to_dict("records")]
+    total = next(r for r in rows if r["vegkategori"] == "alle")
+    road = ""
+    if len(stretches):
+        longest = stretches.iloc[int(np.argmax(stretches["lengde_m"].to_numpy()))]
+        road = str(longest["vegnummer"] or longest["vegnavn"])
+
+    def figures(r: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "km": _rounded(r["km"], 3),
+            "andel_minst_en": _rounded(r["andel_minst_en"], 4),
+            "andel_alle": _rounded(r["andel_alle"], 4),
+            "km_ukjent": _rounded(r["km_ukjent"], 3),
+            "lengste_hull_km": _rounded(r["lengste_hull_km"], 3),
+            "hull": int(r["hull"]),
+        }
+
+    return {
+        **figures(total),
+        "lengste_hull_veg": road,
+        "kilde": source,
+        "tilfredsstillende": "ute" if satisfactory == "outdoor" else "inne",
+        "per_kategori": {str(r["vegkategori"]): figures(r) for r in rows if r is not total},
+    }
+
+
+def _rounded(value: Any, digits: int) -> float | None:
+    """A float rounded for the report; None for NaN (a share of no known length)."""
+    return None if pd.isna(value) else round(float(value), digits)
+
+
+def _road_line(r: dict[str, Any]) -> str:
+    """One line on the mobile coverage along roads."""
+
+    def share(x: float | None) -> str:
+        return "ukjent" if x is None else percent(x)
+
+    where = f" ({r['lengste_hull_veg']})" if r["lengste_hull_veg"] else ""
+    line = (
+        f"Mobil langs veg ({r['tilfredsstillende']}): {decimal(r['km'])} km, "
+        f"{share(r['andel_minst_en'])} dekket av minst én operatør, "
+        f"{share(r['andel_alle'])} av alle; lengste hull {decimal(r['lengste_hull_km'])} km"
+        f"{where}, {thousands(r['hull'])} hullstrekninger"
+    )
+    if "estimat" in r["kilde"]:
+        line += f"  [estimat: {r['kilde']}]"
+    return line
+
+
 def _rule_lines(s: dict[str, Any]) -> list[str]:
     """The rules in force, their status and sources, the scheme year and the state frame."""
     rule, cof = s["stotteregel"], s["egenandelsregel"]
@@ -197,6 +262,8 @@ def format_summary(s: dict[str, Any]) -> str:
         lines.append(
             f"Husstander uten god mobildekning (ingen operatør): {s['husstander_uten_god_mobil']}"
         )
+    if "mobil_veg" in s:
+        lines.append(_road_line(s["mobil_veg"]))
     lines += [
         f"Støtteberettigede adresser: {s['stotteberettigede_adresser']}  "
         f"(enheter: {s['stotteberettigede_enheter']})  [{rule_status}]",
@@ -215,4 +282,4 @@ def format_summary(s: dict[str, Any]) -> str:
     return "\n".join([*lines, *_rule_lines(s)])
 
 
-__all__ = ["build_summary", "format_summary"]
+__all__ = ["build_summary", "format_summary", "road_figures"]

@@ -153,7 +153,7 @@ def satisfactory_class(cfg: ClassifyConfig) -> int:
     return 3 if cfg.mobile_satisfactory == "indoor" else 2
 
 
-def _classes(values: np.ndarray, raster: MobileRaster, cfg: ClassifyConfig) -> np.ndarray:
+def raster_classes(values: np.ndarray, raster: MobileRaster, cfg: ClassifyConfig) -> np.ndarray:
     """Class (0-3, int8) of sampled raster values; NaN (outside or nodata) is class 0.
 
     Raises
@@ -252,7 +252,7 @@ def _sample_layers(
     by_operator: dict[str, list[str]] = {}
     for raster, layer in zip(rasters, layers_of(rasters), strict=True):
         values = _sample_covering(raster, x, y)
-        classes = _classes(values, raster, cfg)
+        classes = raster_classes(values, raster, cfg)
         if raster.values == "dbm":
             out[layer.dbm_column] = values
         out[layer.column] = classes

@@ -93,6 +93,20 @@ SIDE_ROADS = (
 )
 MAIN_ROAD = "Dalføret"
 
+# NVDB category, road number and ÅDT (vehicles a day; None: not counted) by road name; other
+# streets are municipal roads without a count. Invented for the synthetic municipality.
+ROAD_ATTRIBUTES: dict[str, tuple[str, str, int | None]] = {
+    MAIN_ROAD: ("F", "FV 6500", 2_800),
+    "Dalsvegen": ("F", "FV 6502", 420),
+    "Fjellvegen": ("F", "FV 6504", 310),
+    "Skogvegen": ("S", "", None),
+    "Lien": ("K", "", 120),
+    "Sætervegen": ("K", "", 90),
+    "Kvernhusvegen": ("K", "", 60),
+    "Stølsvegen": ("P", "", None),
+    "Storgata": ("K", "", 1_800),
+}
+
 # Mobile sites: (x, y) offsets from the centre; which operators use them and with 5G or not.
 SITES = (
     ((-11_000, 300), ("telenor", "telia"), True),
@@ -714,7 +728,9 @@ def generate(out_dir: str | Path, seed: int = 5099) -> dict[str, Path]:
     gpd.GeoDataFrame(
         {
             "vegnavn": [r[0] for r in roads],
-            "vegkategori": ["F" if r[0] == MAIN_ROAD else "K" for r in roads],
+            "vegkategori": [ROAD_ATTRIBUTES.get(r[0], ("K", "", None))[0] for r in roads],
+            "vegnummer": [ROAD_ATTRIBUTES.get(r[0], ("K", "", None))[1] for r in roads],
+            "adt": [ROAD_ATTRIBUTES.get(r[0], ("K", "", None))[2] for r in roads],
         },
         geometry=[shapely.LineString(np.round(r[1] + np.array([cx, cy]), 1)) for r in roads],
         crs=WORK_CRS,
