@@ -15,11 +15,13 @@ from dekning.report import RunReport
 
 def test_every_stage_is_named_once_and_in_the_order_of_the_data_flow():
     assert len(set(LABELS)) == len(LABELS)
-    assert LABELS[:4] == (
+    assert LABELS[:6] == (
         "Leser adresser",
         "Leser fast dekning",
         "Leser mobildekning",
+        "Leser vegnettet",
         "Klassifiserer adresser",
+        "Finner mobilhull langs vegene",
     )
     assert LABELS.index("Lager utbyggingsområder") < LABELS.index("Prioriterer områder")
     assert LABELS[-2:] == ("Lager kart", "Skriver resultater")
