@@ -248,6 +248,59 @@ def to_numbers(
     return pd.Series(values, index=series.index)
 
 
+TRUE_WORDS = ("true", "t", "1", "1.0", "ja", "j", "yes", "y", "sann")
+FALSE_WORDS = ("false", "f", "0", "0.0", "nei", "n", "no", "usann")
+"""How input files write yes and no (trimmed, any case): ``True``/``False`` (pandas, Nkom),
+``SANN``/``USANN`` (a Norwegian spreadsheet), ``1``/``0``, ``ja``/``nei``, ``yes``/``no``."""
+
+
+def to_booleans(
+    series: pd.Series,
+    *,
+    file: str | Path,
+    field: str,
+    empty: bool | None = None,
+    meaning: str = "",
+    feature: bool = False,
+) -> np.ndarray:
+    """A yes/no column as bool: the words of :data:`TRUE_WORDS` and :data:`FALSE_WORDS`, or
+    the bools of a Parquet column. Each distinct value is looked at once.
+
+    Parameters
+    ----------
+    empty
+        What an empty value means; None: an empty value is an error.
+    meaning
+        What yes and no mean, for the error message (e.g. ``"ja: i et tettsted"``).
+
+    Raises
+    ------
+    InputError
+        A value that is neither yes nor no (or empty, unless ``empty`` says what it means),
+        naming the file, the line (:func:`~dekning.errors.data_line`; with ``feature`` the
+        1-based feature number) and the field.
+    """
+    codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    words = [str(u).strip().lower() for u in uniques]
+    blank = np.array([w == "" for w in words] + [True], dtype=bool)
+    yes = np.array([w in TRUE_WORDS for w in words] + [bool(empty)], dtype=bool)
+    known = np.array([w in TRUE_WORDS or w in FALSE_WORDS for w in words] + [False], dtype=bool)
+    known |= blank & (empty is not None)
+    yes[blank] = bool(empty)
+    bad = ~known[codes]
+    if bad.any():
+        pos = int(np.flatnonzero(bad)[0])
+        shown = "en tom verdi" if blank[codes[pos]] else repr(series.iloc[pos])
+        said = f" ({meaning})" if meaning else ""
+        raise InputError(
+            f"må være ja eller nei{said}: True/False, ja/nei, sann/usann eller 1/0; fant {shown}",
+            file=file,
+            field=field,
+            **_where(feature)(pos),
+        )
+    return yes[codes]
+
+
 def _where(feature: bool) -> Callable[[int], dict[str, Any]]:
     """``line`` and ``feature`` keywords of :class:`InputError` for a 0-based row position."""
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from dekning.coverage.read.addresses import ID_COLUMNS
 from dekning.errors import InputError, data_line
-from dekning.io import find_column, read_table, require_columns, to_numbers
+from dekning.io import find_column, read_table, require_columns, to_booleans, to_numbers
 from dekning.report import RunReport
 
 COUNT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -23,8 +23,6 @@ COUNT_COLUMNS: dict[str, tuple[str, ...]] = {
 SETTLEMENT_COLUMNS = ("ertett", "tettsted", "er_tett")
 """Accepted names of Nkom's ``ertett`` (True: the address lies in a tettsted, SSB's urban
 settlement; False: spredtbygd)."""
-TRUE_WORDS = ("true", "t", "1", "1.0", "ja", "yes", "sann")
-FALSE_WORDS = ("false", "f", "0", "0.0", "nei", "no", "usann")
 MAX_COUNT_PER_ADDRESS = 10_000
 """Most households, persons, holiday homes, businesses or public buildings one address may
 have; a larger count is a typo or a corrupt file."""
@@ -55,33 +53,6 @@ def _count_values(df: pd.DataFrame, col: str, path: Path) -> pd.Series:
                 message.format(f"{values.iloc[pos]:g}"), file=path, line=data_line(pos), field=col
             )
     return values.astype("int64")
-
-
-def _settlement(df: pd.DataFrame, col: str, path: Path) -> np.ndarray:
-    """Nkom's ``ertett`` as bool (Parquet bools, or the words of :data:`TRUE_WORDS` /
-    :data:`FALSE_WORDS` in any case); each distinct value is looked at once.
-
-    Raises
-    ------
-    InputError
-        An empty value or a word that is neither, with its line and field.
-    """
-    codes, uniques = pd.factorize(df[col], use_na_sentinel=True)
-    words = [str(u).strip().lower() for u in uniques]
-    truth = np.array([w in TRUE_WORDS for w in words] + [False], dtype=bool)
-    known = np.array([w in TRUE_WORDS or w in FALSE_WORDS for w in words] + [False], dtype=bool)
-    bad = ~known[codes]
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        value = df[col].iloc[pos]
-        shown = "tom verdi" if codes[pos] < 0 or not str(value).strip() else repr(value)
-        raise InputError(
-            f"ertett må være True eller False (tettsted eller spredtbygd); fant {shown}",
-            file=path,
-            line=data_line(pos),
-            field=col,
-        )
-    return truth[codes]
 
 
 def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd.DataFrame:
@@ -126,7 +97,12 @@ def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd
         out[field] = 0 if col is None else _count_values(df, col, path)
     settlement = find_column(df, SETTLEMENT_COLUMNS)
     if settlement is not None:
-        out["ertett"] = _settlement(df, settlement, path)
+        out["ertett"] = to_booleans(
+            df[settlement],
+            file=path,
+            field=settlement,
+            meaning="ja: i et tettsted, nei: spredtbygd",
+        )
     dup = out["adrid"].duplicated()
     if dup.any():
         pos = int(np.flatnonzero(dup.to_numpy())[0])

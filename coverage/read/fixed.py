@@ -5,9 +5,8 @@ Speeds are kbit/s as Nkom publishes them; technologies are normalised to Nkom's 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -15,7 +14,14 @@ import pandas as pd
 
 from dekning.crs import WORK_CRS, require_crs
 from dekning.errors import InputError, data_line
-from dekning.io import find_column, read_table, read_vector, require_columns, to_numbers
+from dekning.io import (
+    find_column,
+    read_table,
+    read_vector,
+    require_columns,
+    to_booleans,
+    to_numbers,
+)
 from dekning.report import RunReport
 
 TECHNOLOGIES = ("fiber", "kabel", "dsl", "ftb", "radio", "satellitt", "annet")
@@ -54,7 +60,6 @@ HC_COLUMNS = ("hc", "homes_connected")
 """Nkom's ``hc``: True = homes connected (a line into the home), False = homes passed."""
 EGEN_COLUMNS = ("egen", "own_infrastructure", "egen_infrastruktur")
 """Nkom's ``egen``: True = the operator owns the infrastructure (else it rents access)."""
-HC_TRUE = ("true", "1", "1.0", "ja", "yes", "t", "sann")
 
 
 def read_fixed_coverage(
@@ -89,8 +94,9 @@ def read_fixed_coverage(
     Raises
     ------
     InputError
-        Missing columns, an unknown technology code, a non-numeric or negative speed, or speeds
-        that look like Mbit/s while kbit/s is expected.
+        Missing columns, an unknown technology code, a non-numeric or negative speed, speeds
+        that look like Mbit/s while kbit/s is expected, or an ``hc``/``egen`` that is neither
+        yes nor no (empty is no); with the line and field.
     """
     path = Path(path)
     report = report if report is not None else RunReport()
@@ -102,8 +108,8 @@ def read_fixed_coverage(
     cols = require_columns(df, COLUMN_NAMES, file=path, what="dekningsfila")
     tek = technologies(df[cols["tek"]], file=path, field=cols["tek"])
     ned, opp = _speeds(df, cols, tek, file=path, speed_unit=speed_unit)
-    hc = flags(df, HC_COLUMNS)
-    egen = flags(df, EGEN_COLUMNS)
+    hc = flags(df, HC_COLUMNS, file=path)
+    egen = flags(df, EGEN_COLUMNS, file=path)
     out = pd.DataFrame(
         {
             "adrid": to_numbers(
@@ -120,47 +126,80 @@ def read_fixed_coverage(
     return _fastest_of_duplicates(out, report, file=path)
 
 
-def flags(df: pd.DataFrame, candidates: Sequence[str]) -> np.ndarray:
-    """A yes/no column (the first of ``candidates`` the frame has) as bool: true for
-    :data:`HC_TRUE` (any case, trimmed) and for True in a Parquet bool column; all False when
-    the frame has no such column. Each distinct value is looked at once."""
+def flags(df: pd.DataFrame, candidates: Sequence[str], *, file: Path) -> np.ndarray:
+    """A yes/no column (the first of ``candidates`` the frame has) as bool
+    (:func:`~dekning.io.to_booleans`; an empty value is no); all False when the frame has no
+    such column.
+
+    Raises
+    ------
+    InputError
+        A value that is neither yes nor no, with its line and field.
+    """
     col = find_column(df, candidates)
     if col is None:
         return np.zeros(len(df), dtype=bool)
-    codes, uniques = pd.factorize(df[col], use_na_sentinel=True)
-    truth = np.array([str(u).strip().lower() in HC_TRUE for u in uniques] + [False], dtype=bool)
-    return truth[codes]
+    return to_booleans(df[col], file=file, field=col, empty=False)
 
 
 def technologies(
     values: pd.Series, *, file: Path, field: str, feature: bool = False
 ) -> pd.Categorical[str]:
-    """Technology codes normalised to Nkom's vocabulary (:data:`TECHNOLOGIES`).
-
-    Each distinct code is cleaned once (there are few), the rows keep categorical codes.
+    """Technology codes normalised to Nkom's vocabulary (:data:`TECHNOLOGIES`) by
+    :data:`TECH_ALIASES` (:func:`normalised_codes`).
 
     Raises
     ------
     InputError
         A code not in :data:`TECH_ALIASES`, naming its first row and up to five unknown codes.
     """
+    return normalised_codes(
+        values,
+        TECH_ALIASES,
+        TECHNOLOGIES,
+        file=file,
+        field=field,
+        what="teknologikode",
+        feature=feature,
+    )
+
+
+def normalised_codes(
+    values: pd.Series,
+    aliases: Mapping[str, str],
+    vocabulary: tuple[str, ...],
+    *,
+    file: Path,
+    field: str,
+    what: str,
+    feature: bool = False,
+) -> pd.Categorical[str]:
+    """Codes (trimmed, lower case) mapped by ``aliases`` to ``vocabulary``, as a categorical over
+    ``vocabulary``. Each distinct code is cleaned once (there are few).
+
+    Raises
+    ------
+    InputError
+        A code not in ``aliases`` (``what`` names the kind of code), naming its first row and
+        up to five unknown codes.
+    """
     codes, uniques = pd.factorize(values.fillna("").astype("str"))
     clean = [str(u).strip().lower() for u in uniques]
-    known = [TECH_ALIASES.get(u) for u in clean]
+    known = [aliases.get(u) for u in clean]
     unknown = [i for i, t in enumerate(known) if t is None]
     if unknown:
         pos = int(np.flatnonzero(np.isin(codes, unknown))[0])
-        listed = ", ".join(sorted({clean[i] for i in unknown})[:5])
+        listed = ", ".join(repr(c) for c in sorted({clean[i] for i in unknown})[:5])
         raise InputError(
-            f"ukjent teknologikode {values.iloc[pos]!r} (ukjente koder: {listed}); "
-            f"ventet en av {', '.join(TECHNOLOGIES)}",
+            f"ukjent {what} {values.iloc[pos]!r} (ukjente koder: {listed}); "
+            f"ventet en av {', '.join(vocabulary)}",
             file=file,
             line=pos + 1 if feature else data_line(pos),
             field=field,
             feature=feature,
         )
-    index = np.array([TECHNOLOGIES.index(str(t)) for t in known], dtype="int64")
-    return pd.Categorical.from_codes(index[codes], categories=pd.Index(TECHNOLOGIES))
+    index = np.array([vocabulary.index(str(t)) for t in known], dtype="int64")
+    return pd.Categorical.from_codes(index[codes], categories=pd.Index(vocabulary))
 
 
 def _operators(values: pd.Series) -> pd.Categorical[str]:
@@ -192,33 +231,21 @@ def _speeds(
         speed, or kbit/s speeds that look like Mbit/s.
     """
     speeds = {}
-
-    def where(pos: int) -> dict[str, Any]:
-        return {"line": pos + 1 if feature else data_line(pos), "feature": feature}
-
     for field in ("ned", "opp"):
         v = to_numbers(df[cols[field]], file=file, field=cols[field], feature=feature).to_numpy()
-        if np.isnan(v).any():
-            pos = int(np.flatnonzero(np.isnan(v))[0])
-            raise InputError("tom hastighet", file=file, field=cols[field], **where(pos))
-        if (v < 0).any():
-            pos = int(np.flatnonzero(v < 0)[0])
-            raise InputError(
-                f"negativ hastighet {v[pos]:g}", file=file, field=cols[field], **where(pos)
-            )
-        v = v * 1000.0 if speed_unit == "Mbit/s" else v
-        if (v > MAX_SPEED_KBPS).any():
-            pos = int(np.flatnonzero(v > MAX_SPEED_KBPS)[0])
-            raise InputError(
-                f"usannsynlig hastighet {df[cols[field]].iloc[pos]!s} {speed_unit}: over "
-                f"{MAX_SPEED_KBPS / 1e6:g} Gbit/s, mer enn noe reelt tilbud",
-                file=file,
-                field=cols[field],
-                **where(pos),
-            )
-        speeds[field] = v
+        speeds[field] = checked_speeds(
+            v, file=file, field=cols[field], unit=speed_unit, feature=feature
+        )
     if speed_unit != "Mbit/s":
-        _check_kbps(speeds["ned"], np.asarray(tek), file=file, field=cols["ned"], feature=feature)
+        check_kbps(
+            speeds["ned"],
+            np.asarray(tek),
+            file=file,
+            field=cols["ned"],
+            hint="Nkoms data er i kbit/s. Gang med 1000, eller sett classify.fixed_speed_unit = "
+            '"Mbit/s" i konfigurasjonen',
+            feature=feature,
+        )
     return (
         np.round(speeds["ned"]).astype("int64"),
         np.round(speeds["opp"]).astype("int64"),
@@ -272,14 +299,65 @@ def keep_fastest(
     return out.iloc[np.sort(order[last_of_key])].reset_index(drop=True)
 
 
-def _check_kbps(
-    ned: np.ndarray, tek: np.ndarray, *, file: Path, field: str, feature: bool = False
+def checked_speeds(
+    v: np.ndarray,
+    *,
+    file: Path,
+    field: str,
+    unit: str = "kbit/s",
+    what: str = "hastighet",
+    feature: bool = False,
+) -> np.ndarray:
+    """Speeds as read (``unit``: ``kbit/s`` or ``Mbit/s``) in kbit/s (float64), checked.
+
+    ``what`` names the speed in messages (``hastighet``, ``nedlastingshastighet``); ``feature``
+    numbers rows as features of a vector file instead of lines.
+
+    Raises
+    ------
+    InputError
+        An empty or negative speed, or one over :data:`MAX_SPEED_KBPS` (more than any real
+        offer), naming the first such row and the field.
+    """
+    kbps = v * 1000.0 if unit == "Mbit/s" else v
+    checks = (
+        (np.isnan(v), f"tom {what}"),
+        (v < 0, f"negativ {what} {{}}"),
+        (
+            kbps > MAX_SPEED_KBPS,
+            f"usannsynlig {what} {{}} {unit}: over {MAX_SPEED_KBPS / 1e6:g} Gbit/s, mer enn noe "
+            "reelt tilbud",
+        ),
+    )
+    for bad, message in checks:
+        if bad.any():
+            pos = int(np.flatnonzero(bad)[0])
+            raise InputError(
+                message.format(f"{v[pos]:g}"),
+                file=file,
+                line=pos + 1 if feature else data_line(pos),
+                field=field,
+                feature=feature,
+            )
+    return kbps
+
+
+def check_kbps(
+    ned: np.ndarray,
+    tek: np.ndarray,
+    *,
+    file: Path,
+    field: str,
+    hint: str,
+    fast: Sequence[str] = ("fiber", "kabel", "ftb"),
+    feature: bool = False,
 ) -> None:
     """Stop when download speeds look like Mbit/s although kbit/s is expected.
 
-    Nkom's data are in kbit/s, so fibre and cable offers are ≥ 100 000. When the fastest fibre,
-    cable or FTB offer in the file is below 5 000 (i.e. 5 Mbit/s if kbit/s), or every speed in
-    the file is at most 2 000, the column is almost surely in Mbit/s.
+    Nkom's data are in kbit/s, so fibre and cable offers are ≥ 100 000. When the fastest offer
+    of a ``fast`` technology in the file is below 5 000 (i.e. 5 Mbit/s if kbit/s), or every
+    speed in the file is at most 2 000, the column is almost surely in Mbit/s. ``hint`` says
+    what to do.
 
     Raises
     ------
@@ -288,14 +366,12 @@ def _check_kbps(
     """
     if len(ned) == 0:
         return
-    fast = np.isin(tek, ("fiber", "kabel", "ftb"))
-    looks_mbps = (fast.any() and ned[fast].max() < 5_000) or ned.max() <= 2_000
+    quick = np.isin(tek, tuple(fast))
+    looks_mbps = (quick.any() and ned[quick].max() < 5_000) or ned.max() <= 2_000
     if looks_mbps:
         pos = int(ned.argmax())
         raise InputError(
-            f"hastighetene ser ut til å være i Mbit/s (raskeste tilbud {ned.max():g}); Nkoms data "
-            'er i kbit/s. Gang med 1000, eller sett classify.fixed_speed_unit = "Mbit/s" i '
-            "konfigurasjonen",
+            f"hastighetene ser ut til å være i Mbit/s (raskeste tilbud {ned.max():g}); {hint}",
             file=file,
             line=pos + 1 if feature else data_line(pos),
             field=field,

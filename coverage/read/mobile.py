@@ -13,7 +13,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dekning.coverage.read.fixed import COLUMN_NAMES, MAX_SPEED_KBPS, keep_fastest
+from dekning.coverage.read.fixed import (
+    COLUMN_NAMES,
+    check_kbps,
+    checked_speeds,
+    keep_fastest,
+    normalised_codes,
+)
 from dekning.errors import InputError, data_line
 from dekning.io import read_table, require_columns, to_numbers
 from dekning.report import RunReport
@@ -72,14 +78,15 @@ def read_mobile_rows(path: str | Path, report: RunReport | None = None) -> pd.Da
     report = report if report is not None else RunReport()
     df = read_table(path, what=WHAT, numeric=("adrid", "adresseId", "ned", "nedlasting", "down"))
     cols = require_columns(df, MOBILE_COLUMN_NAMES, file=path, what=WHAT)
+    adrid = to_numbers(df[cols["adrid"]], file=path, field=cols["adrid"], integer=True)
+    tilb = _operators(df[cols["tilb"]], file=path, field=cols["tilb"])
+    tek = _technologies(df[cols["tek"]], file=path, field=cols["tek"])
     out = pd.DataFrame(
         {
-            "adrid": to_numbers(
-                df[cols["adrid"]], file=path, field=cols["adrid"], integer=True
-            ).to_numpy(),
-            "tilb": _operators(df[cols["tilb"]], file=path, field=cols["tilb"]),
-            "tek": _technologies(df[cols["tek"]], file=path, field=cols["tek"]),
-            "ned": _downloads(df[cols["ned"]], file=path, field=cols["ned"]),
+            "adrid": adrid.to_numpy(),
+            "tilb": tilb,
+            "tek": tek,
+            "ned": _downloads(df[cols["ned"]], tek, file=path, field=cols["ned"]),
         }
     )
     return _fastest(out, report, file=path)
@@ -105,33 +112,26 @@ def _operators(values: pd.Series, *, file: Path, field: str) -> pd.Categorical[s
 
 
 def _technologies(values: pd.Series, *, file: Path, field: str) -> pd.Categorical[str]:
-    """Technology codes as ``4g``/``5g`` (:data:`MOBILE_TECH_ALIASES`); each distinct code is
-    cleaned once.
+    """Technology codes as ``4g``/``5g`` (:data:`MOBILE_TECH_ALIASES`).
 
     Raises
     ------
     InputError
         A code that is neither, naming its first line and up to five unknown codes.
     """
-    codes, uniques = pd.factorize(values.fillna("").astype("str"))
-    clean = [str(u).strip().lower() for u in uniques]
-    known = [MOBILE_TECH_ALIASES.get(u) for u in clean]
-    unknown = [i for i, t in enumerate(known) if t is None]
-    if unknown:
-        pos = int(np.flatnonzero(np.isin(codes, unknown))[0])
-        listed = ", ".join(repr(c) for c in sorted({clean[i] for i in unknown})[:5])
-        raise InputError(
-            f"ukjent mobilteknologi {values.iloc[pos]!r} (ukjente koder: {listed}); ventet 4g "
-            "eller 5g",
-            file=file,
-            line=data_line(pos),
-            field=field,
-        )
-    index = np.array([MOBILE_TECHNOLOGIES.index(str(t)) for t in known], dtype="int64")
-    return pd.Categorical.from_codes(index[codes], categories=pd.Index(MOBILE_TECHNOLOGIES))
+    return normalised_codes(
+        values,
+        MOBILE_TECH_ALIASES,
+        MOBILE_TECHNOLOGIES,
+        file=file,
+        field=field,
+        what="mobilteknologi",
+    )
 
 
-def _downloads(values: pd.Series, *, file: Path, field: str) -> np.ndarray:
+def _downloads(
+    values: pd.Series, tek: pd.Categorical[str], *, file: Path, field: str
+) -> np.ndarray:
     """Modelled downloads (int64, kbit/s, rounded).
 
     Raises
@@ -141,29 +141,15 @@ def _downloads(values: pd.Series, *, file: Path, field: str) -> np.ndarray:
         is at most 2 000 (2 Mbit/s if kbit/s: the column is almost surely in Mbit/s).
     """
     v = to_numbers(values, file=file, field=field).to_numpy()
-    checks = (
-        (np.isnan(v), "tom nedlastingshastighet"),
-        (v < 0, "negativ nedlastingshastighet {}"),
-        (
-            v > MAX_SPEED_KBPS,
-            f"usannsynlig nedlastingshastighet {{}} kbit/s: over {MAX_SPEED_KBPS / 1e6:g} Gbit/s",
-        ),
+    v = checked_speeds(v, file=file, field=field, what="nedlastingshastighet")
+    check_kbps(
+        v,
+        np.asarray(tek),
+        file=file,
+        field=field,
+        fast=(),
+        hint="Nkoms mob-fil er i kbit/s. Gang med 1000",
     )
-    for bad, message in checks:
-        if bad.any():
-            pos = int(np.flatnonzero(bad)[0])
-            raise InputError(
-                message.format(f"{v[pos]:g}"), file=file, line=data_line(pos), field=field
-            )
-    if len(v) and v.max() <= 2_000:
-        pos = int(v.argmax())
-        raise InputError(
-            f"hastighetene ser ut til å være i Mbit/s (raskeste rad {v.max():g}); Nkoms "
-            "mob-fil er i kbit/s. Gang med 1000",
-            file=file,
-            line=data_line(pos),
-            field=field,
-        )
     return np.round(v).astype("int64")
 
 

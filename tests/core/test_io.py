@@ -18,6 +18,7 @@ from dekning.io import (
     read_vector,
     require_columns,
     sniff_delimiter,
+    to_booleans,
     to_numbers,
 )
 
@@ -171,3 +172,63 @@ def test_lines_only(tmp_path):
         read_lines(points, "roads")
     assert exc.value.message == "roads: ingen linjer med lengde (fant Point)"
     assert exc.value.file == str(points) and exc.value.line is None and exc.value.field is None
+
+
+def test_yes_and_no_as_files_write_them():
+    words = ["True", "false", " JA ", "nei", "1", "0", "1.0", "SANN", "usann", "yes", "No", "t"]
+    got = to_booleans(pd.Series(words), file="f.csv", field="x")
+    assert got.dtype == bool
+    assert got.tolist() == [
+        True,
+        False,
+        True,
+        False,
+        True,
+        False,
+        True,
+        True,
+        False,
+        True,
+        False,
+        True,
+    ]
+    parquet = pd.Series([True, False, None], dtype=object)  # a Parquet bool column with a gap
+    assert to_booleans(parquet, file="f.parquet", field="x", empty=False).tolist() == [
+        True,
+        False,
+        False,
+    ]
+    assert to_booleans(pd.Series(["", "ja"]), file="f.csv", field="x", empty=True).tolist() == [
+        True,
+        True,
+    ]
+
+
+@pytest.mark.parametrize(
+    ("values", "line", "shown"),
+    [
+        (["ja", "kanskje"], 3, "'kanskje'"),
+        (["", "ja"], 2, "en tom verdi"),
+        (["ja", None], 3, "en tom verdi"),
+    ],
+)
+def test_a_value_that_is_neither_yes_nor_no_names_file_line_and_field_in_bokmal(
+    values, line, shown
+):
+    with pytest.raises(InputError) as err:
+        to_booleans(
+            pd.Series(values, dtype=object),
+            file="adr.csv",
+            field="ertett",
+            meaning="ja: i et tettsted",
+        )
+    assert (err.value.file, err.value.line, err.value.field) == ("adr.csv", line, "ertett")
+    assert str(err.value) == (
+        f"adr.csv, linje {line}, felt 'ertett': må være ja eller nei (ja: i et tettsted): "
+        f"True/False, ja/nei, sann/usann eller 1/0; fant {shown}"
+    )
+
+
+def test_yes_no_errors_in_a_vector_file_name_the_feature():
+    with pytest.raises(InputError, match=r"omr\.geojson, objekt 2, felt 'x'"):
+        to_booleans(pd.Series(["ja", "tja"]), file="omr.geojson", field="x", feature=True)

@@ -52,12 +52,17 @@ def test_ertett_words(tmp_path):
     assert read_address_counts(_csv(tmp_path, df))["ertett"].tolist() == [True, False, True]
 
 
-@pytest.mark.parametrize("value", ["kanskje", ""])
-def test_a_bad_ertett_names_line_and_field(tmp_path, value):
+@pytest.mark.parametrize(("value", "shown"), [("kanskje", "'kanskje'"), ("", "en tom verdi")])
+def test_a_bad_ertett_names_line_and_field(tmp_path, value, shown):
     df = ADR.assign(ertett=np.array(["True", value, "False"], dtype=object))
-    with pytest.raises(InputError, match="ertett må være True eller False") as err:
-        read_address_counts(_csv(tmp_path, df))
-    assert err.value.line == 3 and err.value.field == "ertett"
+    path = _csv(tmp_path, df)
+    with pytest.raises(InputError) as err:
+        read_address_counts(path)
+    assert err.value.line == 3 and err.value.field == "ertett" and err.value.file == str(path)
+    assert str(err.value) == (
+        f"{path}, linje 3, felt 'ertett': må være ja eller nei (ja: i et tettsted, nei: "
+        f"spredtbygd): True/False, ja/nei, sann/usann eller 1/0; fant {shown}"
+    )
 
 
 def test_without_ertett_there_is_no_such_column(tmp_path):

@@ -30,6 +30,25 @@ def test_fixed_coverage_kbps(tmp_path):
     assert df["hc"].tolist() == [True, False]
 
 
+def test_hc_words_as_spreadsheets_write_them_and_empty_is_no(tmp_path):
+    rows = ["1;T;fiber;1000000;1000000;SANN", "2;T;dsl;20000;2000;Nei", "3;T;dsl;20000;2000;"]
+    rows += ["4;T;dsl;20000;2000;ja", "5;T;dsl;20000;2000;0"]
+    df = read_fixed_coverage(_fbb(tmp_path, rows))
+    assert df["hc"].tolist() == [True, False, False, True, False]
+
+
+def test_an_hc_that_is_neither_yes_nor_no_names_file_line_and_field(tmp_path):
+    # Read as False before, silently: a typo must not turn homes connected into homes passed.
+    p = _fbb(tmp_path, ["1;T;fiber;1000000;1000000;true", "2;T;dsl;20000;2000;kanskje"])
+    with pytest.raises(InputError) as exc:
+        read_fixed_coverage(p)
+    assert exc.value.file == str(p) and exc.value.line == 3 and exc.value.field == "hc"
+    assert str(exc.value) == (
+        f"{p}, linje 3, felt 'hc': må være ja eller nei: True/False, ja/nei, sann/usann eller "
+        "1/0; fant 'kanskje'"
+    )
+
+
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_hc_and_egen_are_kept_as_published(tmp_path, fmt):
     rows = pd.DataFrame(
@@ -162,7 +181,7 @@ def test_error_details(tmp_path):
     p = _fbb(tmp_path, ["1;T;fiber;1000000;1000000;true", "2;T;laser;100000;100000;false"])
     with pytest.raises(InputError) as exc:
         read_fixed_coverage(p)
-    assert exc.value.message.startswith("ukjent teknologikode 'laser' (ukjente koder: laser)")
+    assert exc.value.message.startswith("ukjent teknologikode 'laser' (ukjente koder: 'laser')")
     assert exc.value.file == str(p) and exc.value.line == 3 and exc.value.field == "tek"
 
 
