@@ -142,6 +142,17 @@ AREA_COLUMNS: tuple[Column, ...] = (
 )
 """Per-area output (``omrader``, ``finansiering``): the columns every later stage relies on."""
 
+DROP_COLUMNS = ("stikk_m", "stikk_prosjekt_m", "stikk_eier_m", "kost_stikk", "kost_stikk_eier")
+"""The drop (stikkledning) columns of an area the cost model writes: metres in all, paid by the
+project and by the owners, and the project's and the owners' cost."""
+
+
+def has_drops(area: pd.Series) -> bool:
+    """Whether an area row has every drop column (:data:`DROP_COLUMNS`) with a value; the
+    results of a run made before drops were priced have none."""
+    return all(c in area.index and pd.notna(area[c]) for c in DROP_COLUMNS)
+
+
 SETTLEMENT_COLUMN = "ertett"
 """Optional per-address column (str): ``tettsted`` or ``spredtbygd`` from Nkom's ``adr``
 ``ertett`` (True: in a tettsted), ``ukjent`` for an address without a row there; present only

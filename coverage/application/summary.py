@@ -26,6 +26,7 @@ from dekning.coverage.application.printing import whole_percent
 from dekning.crs import require_crs
 from dekning.money import nok, percent
 from dekning.rules import eligibility_rule, heading_lines, scheme_year
+from dekning.schema import has_drops
 
 MAP_PX = 420
 """Width and height of the map image (pixels)."""
@@ -175,7 +176,7 @@ def figures(area: pd.Series) -> list[tuple[str, str]]:
 def _drop_figures(area: pd.Series) -> list[tuple[str, str]]:
     """The drops (stikkledninger) when the cost model gives them: metres, the project's cost
     (in the total) and the owner's (outside it)."""
-    if not all(c in area.index and pd.notna(area[c]) for c in ("stikk_m", "kost_stikk")):
+    if not has_drops(area):
         return []
     out = [
         ("Herav stikkledninger", _metres(area["stikk_m"])),

@@ -42,6 +42,7 @@ from dekning.coverage.application.printing import NUMBER_FORMATS, print_setup, s
 from dekning.coverage.application.summary import rule_text, share_text
 from dekning.money import annuity_factor
 from dekning.rules import heading_lines
+from dekning.schema import has_drops
 
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 """Inputs (assumptions) are yellow."""
@@ -50,8 +51,6 @@ HEADING_LINES = 3
 """Lines under the title naming the rules, the scheme year and the state frame."""
 FIRST_ROW = HEADING_LINES + 3
 """The first row of figures (below the title, the heading lines and the column header)."""
-DROP_COLUMNS = ("stikk_m", "stikk_prosjekt_m", "stikk_eier_m", "kost_stikk", "kost_stikk_eier")
-"""The drop columns of an area row; the sheet prices drops separately when all are there."""
 HEADER = ("Post", "Verdi", "Forklaring")
 WIDTHS = (44, 20, 52)
 """Column widths (characters): the three columns fit one A4 page wide."""
@@ -147,7 +146,7 @@ def _trench(s: Sheet, area: pd.Series, c: CostConfig) -> str:
     rest = "".join(f"-{m}" for m, _ in ground)
     extra = "".join(f"+{m}*{p}" for m, p in ground)
     drops = ""
-    if _has_drops(area):
+    if has_drops(area):
         drops = "-" + s.add(
             "Herav stikkledninger (fra veg til hus)",
             float(area["stikk_m"]),
@@ -160,11 +159,6 @@ def _trench(s: Sheet, area: pd.Series, c: CostConfig) -> str:
         "kr",
         "langs veg og tilknytning; uten stikkledninger" if drops else "",
     )
-
-
-def _has_drops(area: pd.Series) -> bool:
-    """Whether the area row has the drop columns of the cost model (:data:`DROP_COLUMNS`)."""
-    return all(c in area.index and pd.notna(area[c]) for c in DROP_COLUMNS)
 
 
 def _drops(s: Sheet, area: pd.Series, c: CostConfig) -> str:
@@ -357,7 +351,7 @@ def funding_workbook(area: pd.Series, cfg: Config, path: Path) -> None:
         ``i_trekkror_m``, ``grunn_<klasse>_m``), ``metode``, ``regel`` and ``regel_pct``; the
         rules' status and sources (``stotteregel_aar``, ``stotteregel_status``,
         ``stotteregel_kilde``, ``regel_status``, ``regel_kilde``) and, when the cost model
-        gives them, the drop columns (:data:`DROP_COLUMNS`).
+        gives them, the drop columns (:data:`~dekning.schema.DROP_COLUMNS`).
     cfg
         Prices (``costs``), the funding model (``funding``), the scheme year and whether public
         buildings count (``classify``) the run used.
@@ -367,7 +361,7 @@ def funding_workbook(area: pd.Series, cfg: Config, path: Path) -> None:
     s = Sheet()
     enheter = _units(s, area, cfg.classify.count_public_buildings)
     trench = _trench(s, area, cfg.costs)
-    drops = _drops(s, area, cfg.costs) if _has_drops(area) else ""
+    drops = _drops(s, area, cfg.costs) if has_drops(area) else ""
     cost, conns = _cost(s, cfg.costs, trench, enheter, drops)
     _funding(s, area, cfg.funding, cost, conns, enheter)
     _write(s, _title(cfg, str(area["area_id"])), heading_lines(area, cfg), path)

@@ -156,11 +156,9 @@ def access_route(
     parent, drop_in = np.full(len(xy), -1, dtype="int64"), drop.astype("float64")
     if share_drops:
         parent, drop_in = drop_forest(xy, drop)
-        keep = np.zeros(len(rg.xy), dtype=bool)
-        keep[node[parent < 0]] = True
-        if start >= 0:
-            keep[start] = True
-        edges = prune_leaves(edges, keep)
+        # The road vertices the tree must still reach: the groups' drops and the link to fibre.
+        needed = node[parent < 0] if start < 0 else np.r_[node[parent < 0], start]
+        edges = prune_leaves(edges, needed)
     road = float(np.hypot(*(rg.xy[edges[:, 0]] - rg.xy[edges[:, 1]]).T).sum())
     own = np.flatnonzero((parent < 0) & (drop > 0))
     hangs = np.flatnonzero(parent >= 0)

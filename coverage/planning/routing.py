@@ -152,13 +152,17 @@ def _with_paths(a: np.ndarray, b: np.ndarray, pred: np.ndarray) -> np.ndarray:
     return np.unique(edges, axis=0)
 
 
-def prune_leaves(edges: np.ndarray, terminal: np.ndarray) -> np.ndarray:
-    """Edges (k × 2) of the tree ``edges`` left when leaves that are not terminals are dropped
-    until none is left; ``terminal`` marks the vertices (bool, indexed by vertex)."""
+def prune_leaves(edges: np.ndarray, terminals: np.ndarray) -> np.ndarray:
+    """Edges (k × 2) of the tree ``edges`` left when leaves that are not ``terminals`` (vertex
+    ids) are dropped until none is left. Works on the tree's own vertices only: nothing the size
+    of the graph is allocated, however large the graph the ids come from."""
     vertex, local = np.unique(edges, return_inverse=True)  # count degrees on the tree only
     local = local.reshape(edges.shape)
     keep = np.ones(len(edges), dtype=bool)
-    fixed = terminal[vertex]
+    at = np.searchsorted(vertex, terminals).clip(max=max(len(vertex) - 1, 0))
+    fixed = np.zeros(len(vertex), dtype=bool)
+    if len(vertex):
+        fixed[at[vertex[at] == terminals]] = True
     while True:
         degree = np.bincount(local[keep].ravel(), minlength=len(vertex))
         leaf = (degree == 1) & ~fixed
@@ -182,9 +186,7 @@ def steiner_tree_edges(graph: csr_matrix, terminals: np.ndarray) -> np.ndarray:
     n = graph.shape[0]
     weights = np.asarray(graph[ea[:, 0], ea[:, 1]]).ravel()
     span = minimum_spanning_tree(coo_matrix((weights, (ea[:, 0], ea[:, 1])), shape=(n, n))).tocoo()
-    is_terminal = np.zeros(n, dtype=bool)
-    is_terminal[terminals] = True
-    return prune_leaves(np.column_stack([span.row, span.col]), is_terminal)
+    return prune_leaves(np.column_stack([span.row, span.col]), terminals)
 
 
 def near_pairs(xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

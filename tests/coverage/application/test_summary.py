@@ -20,6 +20,7 @@ from dekning.coverage.application.summary import (
 )
 from dekning.errors import InputError
 from dekning.money import nok
+from dekning.schema import DROP_COLUMNS, has_drops
 
 
 def test_the_rule_in_words():
@@ -45,6 +46,14 @@ def test_figures_in_kroner_and_metres(default_result):
     assert len(table) == 18
     # Without the drop columns (an older run's areas) the table is as before.
     assert len(figures(area.drop(["stikk_m", "kost_stikk", "kost_stikk_eier"]))) == 15
+    # The page and the workbook decide by one rule (dekning.schema.has_drops): every drop
+    # column with a value, or no drop figures at all.
+    assert has_drops(area)
+    for column in DROP_COLUMNS:
+        gap = area.copy()
+        gap[column] = None
+        assert not has_drops(area.drop(column)) and not has_drops(gap)
+        assert len(figures(area.drop(column))) == 15, column
 
 
 def _square(side: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:

@@ -18,6 +18,7 @@ from dekning.coverage.planning.routing import (
     length_in_ground,
     length_in_zone,
     mst_edges,
+    prune_leaves,
     steiner_tree_edges,
     straight_route,
 )
@@ -152,3 +153,20 @@ def test_real_nvdb_ducts_are_read_and_measured(shared_data):
     away = shapely.affinity.translate(duct, 200.0, 200.0)
     got = length_in_zone(np.array([along, away], dtype=object), duct_zone(geojson, 15.0))
     assert got[0] == pytest.approx(along.length, rel=0.02) and got[1] == pytest.approx(0.0, abs=1.0)
+
+
+def test_prune_leaves_takes_terminal_ids_and_allocates_only_the_trees_vertices():
+    # A path 0-1-2-3 with a branch 2-4-5, on vertex ids far beyond any array the size of a
+    # graph (a bool mask indexed by vertex id would need 10^12 entries).
+    big = 10**12
+    edges = np.array([[0, 1], [1, 2], [2, 3], [2, 4], [4, 5]], dtype="int64") + big
+    got = prune_leaves(edges, np.array([big + 0, big + 3]))
+    assert sorted(map(tuple, got - big)) == [(0, 1), (1, 2), (2, 3)]
+    # Terminals off the tree, repeated or unsorted change nothing; none prunes everything.
+    again = prune_leaves(edges, np.array([big + 3, big + 7, big + 0, big + 3]))
+    assert sorted(map(tuple, again - big)) == [(0, 1), (1, 2), (2, 3)]
+    assert len(prune_leaves(edges, np.array([], dtype="int64"))) == 0
+    assert len(prune_leaves(np.zeros((0, 2), dtype="int64"), np.array([5]))) == 0
+    # A branch leading to a terminal stays.
+    kept = prune_leaves(edges, np.array([big + 0, big + 5]))
+    assert sorted(map(tuple, kept - big)) == [(0, 1), (1, 2), (2, 4), (4, 5)]
