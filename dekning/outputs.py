@@ -43,6 +43,7 @@ def write_maps(result: RunResult, cfg: Config, folder: Path) -> None:
         survey=result.survey,
         title=f"{name} – planleggerkart",
         budget=Budget.from_config(cfg),
+        road_mobile=result.road_mobile,
     )
     write_map(planner, folder / "kart_planlegger.html")
     public = public_map(

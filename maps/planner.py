@@ -48,9 +48,16 @@ from dekning.maps.planner_overlays import (
     mobile_overlays,
     routes_layer,
 )
+from dekning.maps.planner_roads import (
+    road_coverage_layer,
+    road_gap_layer,
+    road_legend_items,
+    road_pane,
+)
 from dekning.maps.planner_table import AreaPanel, legend_markup
 from dekning.maps.whatif import Budget
 from dekning.money import nok
+from dekning.result import RoadMobile
 from dekning.rules import area_rule_lines
 from dekning.schema import ClassGrid, MobileLayer, require
 
@@ -235,7 +242,7 @@ def _areas_layer(areas: gpd.GeoDataFrame) -> folium.FeatureGroup:
     )
 
 
-def _legend(layers: dict[str, Any]) -> str:
+def _legend(layers: dict[str, Any], road: RoadMobile | None = None) -> str:
     """The legend's markup: a section per kind of layer, shown while one of them is on."""
     names = {k: [v.get_name()] if v is not None else [] for k, v in layers.items()}
     mobile = [n for k, v in names.items() if k.startswith("mobil:") for n in v]
@@ -259,6 +266,7 @@ def _legend(layers: dict[str, Any]) -> str:
         ("Avvik", names["avvik"], [("point", DISCREPANCY_COLOUR, "beboere motsier operatørdata")]),
         ("Mobildekning (beste klasse)", mobile, [("fill", c, w) for c, w in mobile_legend_items()]),
         ("Mobilhull", names["gap"], [("fill", GAP_COLOUR, "ingen operatør god nok")]),
+        ("Mobil langs veg", names["veg"] + names["veghull"], road_legend_items(road)),
     ]
     return legend_markup([sec for sec in sections if sec[1]])
 
@@ -286,6 +294,7 @@ def planner_map(
     survey: Mapping[str, pd.DataFrame] | None = None,
     title: str = "dekning – planleggerkart",
     budget: Budget | None = None,
+    road_mobile: RoadMobile | None = None,
 ) -> folium.Map:
     """Build the planner map.
 
@@ -309,6 +318,9 @@ def planner_map(
     budget
         How the run chose its areas (:meth:`Budget.from_config`), for the budget what-if;
         None: the what-if starts empty and maximises units for one year.
+    road_mobile
+        Mobile coverage along the roads: the roads coloured by coverage and the ranked gap
+        stretches.
 
     Raises
     ------
@@ -318,7 +330,11 @@ def planner_map(
     web = _checked(classified, areas, routes)
     m = base_map(web.total_bounds, title, lang="nb", canvas=True)
     m.add_child(raster_pane())
+    if road_mobile is not None:
+        m.add_child(road_pane())
     layers = _layers(classified, areas, mobile_layers, mobile_grids or {}, routes, survey or {})
+    layers["veg"] = road_coverage_layer(road_mobile, mobile_layers)
+    layers["veghull"] = road_gap_layer(road_mobile)
     for layer in layers.values():
         if layer is not None:
             layer.add_to(m)
@@ -335,7 +351,7 @@ def planner_map(
         geojson=_geojson_name(layers["areas"]),
         group=layers["areas"].get_name(),
         rasters=rasters,
-        legend=_legend(layers),
+        legend=_legend(layers, road_mobile),
         styles=AREA_STYLES,
         budget=budget,
     )
