@@ -153,6 +153,33 @@ class CofundingRule:
     status: RuleStatus = "verified"
 
 
+@dataclass(frozen=True)
+class MobileRule:
+    """Whether the national support scheme covers mobile coverage in a scheme year.
+
+    Attributes
+    ----------
+    year
+        The scheme year.
+    covered
+        The scheme supports mobile area coverage (masts, coverage along roads) that year.
+    status
+        ``verified`` or ``assumed``.
+    source, note
+        The public source, and what a reader should know (bokmål).
+    cofunding_status
+        The status of taking the county's broadband co-funding rule for a mobile project
+        (``assumed``: no source says so for mobile).
+    """
+
+    year: int
+    covered: bool
+    status: RuleStatus
+    source: str
+    note: str
+    cofunding_status: RuleStatus
+
+
 def speed_text(down_kbps: int, up_kbps: int = 0) -> str:
     """A speed pair in Mbit/s (bokmål number style): ``1000/150 Mbit/s``, ``100 Mbit/s``."""
     down = f"{down_kbps / 1000:g}".replace(".", ",")
@@ -336,6 +363,40 @@ def eligibility_rule(year: int) -> EligibilityRule:
     )
 
 
+def mobile_rule(year: int) -> MobileRule:
+    """Whether scheme ``year`` covers mobile coverage (``mobile.toml``).
+
+    Raises
+    ------
+    RuleError
+        No entry for that year.
+    """
+    table = _load("mobile.toml")
+    entry = table.get(str(year))
+    if entry is None:
+        raise RuleError(
+            f"ingen mobilregel for støtteordningens år {year}; kjente år: {', '.join(sorted(table))}"
+        )
+    where = f"mobile.toml [{year}]"
+    return MobileRule(
+        year,
+        bool(entry["covered"]),
+        _status(entry.get("status"), where),
+        str(entry["source"]),
+        str(entry.get("note", "")),
+        _status(entry.get("cofunding_status"), where),
+    )
+
+
+def mobile_line(rule: MobileRule) -> str:
+    """``"Støtteordningen 2026 dekker mobil arealdekning (verifisert) – kilde: ..."``."""
+    covers = "dekker" if rule.covered else "dekker ikke"
+    return (
+        f"Støtteordningen {rule.year} {covers} mobil arealdekning "
+        f"({status_text(rule.status)}) – kilde: {rule.source}"
+    )
+
+
 def cofunding_rule(year: int, county: str = "national") -> CofundingRule:
     """The minimum local co-funding rule for a county and year (county entry, else national).
 
@@ -366,6 +427,7 @@ __all__ = [
     "CofundingRule",
     "EligibilityRule",
     "FunctionalFloor",
+    "MobileRule",
     "RuleStatus",
     "area_rule_lines",
     "cofunding_line",
@@ -374,6 +436,8 @@ __all__ = [
     "eligibility_line",
     "eligibility_rule",
     "heading_lines",
+    "mobile_line",
+    "mobile_rule",
     "scheme_year",
     "scheme_year_text",
     "speed_text",

@@ -161,3 +161,16 @@ def test_the_default_scheme_year_is_the_newest_rule_not_after_today():
     assert scheme_year(unset, date(2026, 11, 25)) == 2026
     assert scheme_year(unset, date(2027, 1, 1)) == 2026
     assert scheme_year(ClassifyConfig(scheme_year=2021), date(2027, 1, 1)) == 2021
+
+
+def test_mobile_rule_by_year():
+    from dekning.rules import mobile_line, mobile_rule
+
+    assert not mobile_rule(2024).covered and mobile_rule(2024).status == "verified"
+    assert mobile_rule(2026).covered
+    # taking the broadband co-funding rule for mobile projects is never verified
+    assert all(mobile_rule(y).cofunding_status == "assumed" for y in range(2019, 2027))
+    assert "dekker mobil" in mobile_line(mobile_rule(2026))
+    assert "ANTATT" in mobile_line(mobile_rule(2025))
+    with pytest.raises(RuleError, match="ingen mobilregel"):
+        mobile_rule(2018)
