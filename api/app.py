@@ -22,7 +22,7 @@ from .docs import install_docs
 from .errors import install
 from .headers import SecurityHeaders
 from .limits import BodyLimit
-from .routers import planner, public
+from .routers import ogc, planner, public
 from .service import Runner, Service
 from .settings import Settings, service_config
 from .state import has_results
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, runner: Runner | None = None) -
     app.include_router(public.router)
     app.include_router(planner.router)
     app.include_router(planner.pages)
+    app.include_router(ogc.router)
     install_docs(app)
     return app
 

@@ -34,6 +34,8 @@ ANSWERS = "sporreundersokelse_svar_PERSONOPPLYSNINGER.csv"
 DISCREPANCIES = "avvik_mot_operatordata.csv"
 PUBLIC_MAP = "kart_offentlig.html"
 PLANNER_MAP = "kart_planlegger.html"
+ROADS = "mobil_veg.gpkg"
+"""Mobile coverage along roads (layers ``segmenter`` and ``hull``), when the run had roads."""
 GROUPS = ("kommunenummer", "postnummer", "grunnkrets", "ssb_rute_250", "ertett")
 """Aggregate tables (``aggregat_<group>.csv``) a run writes; ``omrade`` comes from the areas."""
 AREA_STATISTICS = ("area_id", "adresser", "hus", "naering", "fritid", "valgt")
@@ -167,6 +169,10 @@ class Results:
     answers: list[dict[str, Any]]
     """Answers of the survey export, matched by the run (personal data)."""
     discrepancies: list[dict[str, Any]]
+    road_segments: gpd.GeoDataFrame | None = None
+    """Road segments with their mobile classes (EPSG:25833), when the run wrote them."""
+    road_gaps: gpd.GeoDataFrame | None = None
+    """Gap stretches along the roads, ranked (EPSG:25833), when the run wrote them."""
 
     def file(self, name: str) -> Path:
         """A file the run wrote into its output folder.
@@ -206,6 +212,20 @@ def _read_areas(out_dir: Path) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame | Non
     return areas, routes
 
 
+def _read_roads(out_dir: Path) -> tuple[gpd.GeoDataFrame | None, gpd.GeoDataFrame | None]:
+    """The layers of :data:`ROADS` (None each when the run did not write it)."""
+    path = out_dir / ROADS
+    if not path.is_file():
+        return None, None
+    try:
+        layers = {str(name) for name, _ in pyogrio.list_layers(path)}
+    except _UNREADABLE as err:
+        raise _unreadable(path, err) from None
+    segments = read_layer(path, "segmenter") if "segmenter" in layers else None
+    gaps = read_layer(path, "hull") if "hull" in layers else None
+    return segments, gaps
+
+
 def load_results(cfg: Config, out_dir: Path) -> Results:
     """Read and check a run's results and build the service's lookups.
 
@@ -225,6 +245,7 @@ def load_results(cfg: Config, out_dir: Path) -> Results:
     addresses = read_layer(out_dir / ADDRESSES, "adresser")
     require(addresses, [*ADDRESS_NEEDS, *(m.column for m in layers)], ADDRESSES)
     areas, routes = _read_areas(out_dir)
+    road_segments, road_gaps = _read_roads(out_dir)
     return Results(
         out_dir=out_dir,
         addresses=addresses,
@@ -241,4 +262,6 @@ def load_results(cfg: Config, out_dir: Path) -> Results:
         discrepancies=records(
             out_dir / DISCREPANCIES, ("adressetekst", "avvik", "operator", "operatordata", "svar")
         ),
+        road_segments=road_segments,
+        road_gaps=road_gaps,
     )
