@@ -1,8 +1,11 @@
-"""The public map for residents: bokmål labels, aggregates only (small cells suppressed),
-an address search that shows the coverage at that address, the planned build-out areas and a
-short plain-language explanation. No household counts or survey answers per address.
+"""The public map for residents, in bokmål, nynorsk or English (:mod:`dekning.maps.public_text`):
+coverage per cell with small cells suppressed, the planned build-out areas, an address search
+that shows the coverage operators publish at an address, and a short plain-language
+explanation. Per address the page holds the address text, its position (to about 1 m), the
+operators' fixed offer, the mobile classes and the planned area it lies in; no household
+counts, survey answers or address ids.
 
-The page around the map (search, announcements, keyboard, phone layout) is
+The page around the map (search, languages, announcements, keyboard, phone layout) is
 :mod:`dekning.maps.public_page`; the search index is :mod:`dekning.maps.public_search`."""
 
 from __future__ import annotations
@@ -17,50 +20,36 @@ import shapely
 
 from dekning.crs import WEB_CRS, WORK_CRS
 from dekning.maps import layers
-from dekning.maps.layers import (
-    Legend,
-    SafeTooltip,
-    base_map,
-    feature_group,
-    speed_legend_items,
-    web_frame,
-)
+from dekning.maps.layers import SPEED_COLOURS, base_map, feature_group, web_frame
 from dekning.maps.public_page import HATCH_ID, HATCH_SWATCH, AddressSearch
 from dekning.maps.public_search import ADDRESSES, address_index
+from dekning.maps.public_text import DEFAULT_LANGUAGE, TEXT, date_text
 from dekning.privacy import is_small
-from dekning.schema import SPEED_CLASS_LABELS, MobileLayer, require
+from dekning.schema import SPEED_CLASSES, MobileLayer, require
 
 AREA_COLUMNS = ("area_id", "hus", "valgt")
 """Columns of the build-out areas the public map reads."""
 AREAS = "build-out areas (public map)"
 
-EXPLANATION = (
-    "Kartet viser hvor raskt fast bredbånd som tilbys i hver rute på 250 × 250 meter, "
-    "ut fra operatørenes innrapporterte dekning. Fargen viser hva de fleste adressene i ruten kan få. "
-    "Der det er få adresser, vises ruter på 1 × 1 km, og ruter med svært få adresser er skjult av personvernhensyn. "
-    "Skraverte grønne områder med stiplet kant er planlagt bygget ut med offentlig støtte. "
-    "Søk opp adressen din for å se hva den kan få, og om den er med i en planlagt utbygging."
-)
-MONTHS = (
-    "januar februar mars april mai juni juli august september oktober november desember"
-).split()
+EXPLANATION = TEXT[DEFAULT_LANGUAGE]["forklaring"]
+"""The text of "Om kartet" in bokmål (the other languages: :data:`TEXT`)."""
+NB = TEXT[DEFAULT_LANGUAGE]
 
 
-def data_note(data_date: dt.date | None, made: dt.date | None = None) -> str:
-    """The line that dates the map's data, in bokmål (``Dekningsdata per 1. oktober 2026.``);
-    without a data date, the day the map was made."""
-
-    def day(d: dt.date) -> str:
-        return f"{d.day}. {MONTHS[d.month - 1]} {d.year}"
-
-    if data_date is not None:
-        return f"Dekningsdata per {day(data_date)}."
-    return f"Kartet ble laget {day(made or dt.date.today())} fra de nyeste dekningsdataene."
+def _data_line(data_date: dt.date | None, made: dt.date | None) -> tuple[str, tuple[int, int, int]]:
+    """Which line dates the map (``data_per`` or ``laget``) and its date."""
+    key, day = ("data_per", data_date) if data_date is not None else ("laget", made)
+    day = day or dt.date.today()
+    return key, (day.year, day.month, day.day)
 
 
-def _thousands(n: int) -> str:
-    """``12345`` → ``12 345`` (Norwegian grouping with a no-break space)."""
-    return f"{n:,}".replace(",", "\u00a0")
+def data_note(
+    data_date: dt.date | None, made: dt.date | None = None, lang: str = DEFAULT_LANGUAGE
+) -> str:
+    """The line that dates the map's data (``Dekningsdata per 1. oktober 2026.``); without a
+    data date, the day the map was made."""
+    key, (y, m, d) = _data_line(data_date, made)
+    return TEXT[lang][key].format(dato=date_text(d, m, y, lang))
 
 
 def _without_overlap(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -80,11 +69,7 @@ def _cells_layer(classified: gpd.GeoDataFrame, min_count: int) -> folium.Feature
     no two cells overlap."""
     cells = _without_overlap(layers.cell_layer_frame(classified, min_count=min_count))
     return feature_group(
-        "Fast bredbånd per rute",
-        True,
-        cells[["klasse", "geometry"]].assign(tekst=cells["klasse"].map(SPEED_CLASS_LABELS)),
-        style_function=layers.cell_style,
-        tooltip=SafeTooltip(["tekst"], aliases=["De fleste kan få"]),
+        NB["lag_celler"], True, cells[["klasse", "geometry"]], style_function=layers.cell_style
     )
 
 
@@ -100,18 +85,19 @@ def _planned_style(_feature: dict[str, Any]) -> dict[str, Any]:
 
 
 def _planned_layer(areas_web: gpd.GeoDataFrame, min_count: int) -> folium.FeatureGroup:
-    """The chosen areas (EPSG:4326); their household count only when it is not small
-    (:func:`dekning.privacy.is_small`)."""
+    """The chosen areas (EPSG:4326) with ``area_id`` and ``antall``, their household count,
+    only when it is not small (:func:`dekning.privacy.is_small`; null otherwise). The page
+    writes their tooltips in its language."""
     planned = areas_web[areas_web["valgt"].astype(bool)]
-    label = "Planlagt utbygging (" + planned["area_id"].astype(str) + ")"
-    counted = label + ", " + planned["hus"].astype(int).map(_thousands).astype(str) + " husstander"
-    tekst = label.where(is_small(planned["hus"], min_count), counted)
+    count = planned["hus"].astype(int).astype(object)
+    shown = count.where(~is_small(planned["hus"], min_count), None)
     return feature_group(
-        "Planlagt utbygging",
+        NB["lag_planlagt"],
         True,
-        planned.assign(tekst=tekst)[["area_id", "tekst", "geometry"]],
+        planned.assign(area_id=planned["area_id"].astype(str), antall=shown)[
+            ["area_id", "antall", "geometry"]
+        ],
         style_function=_planned_style,
-        tooltip=SafeTooltip(["tekst"], labels=False),
     )
 
 
@@ -124,7 +110,8 @@ def public_map(
     title: str = "Bredbånd og mobildekning",
     data_date: dt.date | None = None,
 ) -> folium.Map:
-    """Build the public map (a page in bokmål, ``lang="nb"``, that can be zoomed on a phone).
+    """Build the public map (a page in bokmål, ``lang="nb"``, with nynorsk and English in its
+    language menu, that can be zoomed on a phone).
 
     Parameters
     ----------
@@ -140,7 +127,8 @@ def public_map(
         The small-group threshold (:func:`dekning.privacy.is_small`): cells and areas with
         fewer addresses (households) show no figure of their own.
     title
-        Shown in the browser tab.
+        Shown in the browser tab; a title ending in "bredbånd og mobildekning" follows the
+        page's language.
     data_date
         The date of the coverage data, shown under "Om kartet"; None: the page says the day
         it was made.
@@ -157,15 +145,10 @@ def public_map(
     m = base_map(web.total_bounds, title, lang="nb")
     _cells_layer(classified, min_cell_count).add_to(m)
     _planned_layer(areas_web, min_cell_count).add_to(m)
-    m.add_child(
-        Legend(
-            "Raskeste faste bredbånd",
-            [*speed_legend_items(), (HATCH_SWATCH, "planlagt utbygging")],
-            bottom=30,
-        )
-    )
     folium.LayerControl(collapsed=True).add_to(m)
     planned = areas_web.loc[areas_web["valgt"].astype(bool), "area_id"].astype(str)
     index = address_index(classified, mobile_layers, planned)
-    m.add_child(AddressSearch(index, EXPLANATION, data_note(data_date), title))
+    legend = [(SPEED_COLOURS[c], f"klasse.{c}") for c in SPEED_CLASSES]
+    legend.append((HATCH_SWATCH, "planlagt_forklaring"))
+    m.add_child(AddressSearch(index, legend, _data_line(data_date, None), title))
     return m

@@ -14,18 +14,17 @@ Every text from the input is embedded as :func:`~dekning.textsafe.script_json` a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
-from functools import reduce
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from dekning.maps.layers import MOBILE_WORDS, operator_label, web_frame
+from dekning.maps.layers import operator_label, web_frame
+from dekning.maps.public_text import DEFAULT_LANGUAGE, TEXT
 from dekning.schema import (
-    SPEED_CLASS_LABELS,
-    TECHNOLOGY_WORDS,
     MobileLayer,
     operator_column,
     operators,
@@ -37,22 +36,16 @@ ADDRESS_COLUMNS = ("adressetekst", "postnummer", "speed_class", "operators", "be
 """Columns of the classified addresses the address search reads (with each operator's
 :func:`~dekning.schema.operator_column`)."""
 ADDRESSES = "classified addresses (public map)"
-ENTRY_FIELDS = (
-    "tekst",
-    "postnummer",
-    "lat",
-    "lon",
-    "fast",
-    "mobil",
-    "nokkel",
-    "lenke",
-    "omrade",
-    "tilbydere",
-    "teknologi",
-)
-"""The fields of one search entry, in order (see :func:`address_index`)."""
-CODED_FIELDS = ("fast", "mobil", "omrade", "tilbydere", "teknologi")
-"""Fields sent as a number into a table of their distinct texts (few texts, many addresses)."""
+INDEX_ID = "dekning-adresser"
+"""Id of the ``<script type="application/json">`` element that holds the index in the page
+(``dekning serve`` empties it and searches through ``GET /v1/adresser/sok`` instead)."""
+INDEX_VERSION = 2
+PROFILE_FIELDS = ("klasse", "mobil", "tilbydere", "teknologi", "omrade")
+"""What an address shows besides its text and place, as codes (one profile shared by the many
+addresses that show the same): speed class code, mobile class per operator (in the order of
+``operatorer``), operators with a fixed offer, the best offer's technology code (Nkom's), the
+planned build-out area (empty when none)."""
+_NUMBER = re.compile(r"^(.*?)(?: (\d.*))?$", re.DOTALL)
 
 
 def search_keys(texts: Iterable[object], postnummer: Iterable[object]) -> list[str]:
@@ -65,24 +58,81 @@ def search_keys(texts: Iterable[object], postnummer: Iterable[object]) -> list[s
     return keys
 
 
+def slug(key: str) -> str:
+    """A search key in ``a-z 0-9 -`` (``storgata|1|7395`` → ``storgata-1-7395``)."""
+    return re.sub(r"[^a-z0-9]+", "-", key).strip("-")
+
+
 def share_ids(keys: pd.Series) -> pd.Series:
-    """Ids for ``#adresse=<id>`` links: the search key (:func:`search_keys`) in ``a-z 0-9 -``
-    (``storgata|1|7395`` → ``storgata-1-7395``), ``-2``, ``-3`` … on repeats. They are made of
-    the address only, never of the register's address id."""
-    ids = keys.str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-").astype(object)
+    """Ids for ``#adresse=<id>`` links: the search key (:func:`search_keys`) as a :func:`slug`,
+    ``-2``, ``-3`` … on repeats. They are made of the address only, never of the register's
+    address id."""
+    ids = keys.map(slug).astype(object)
     nth = ids.groupby(ids).cumcount()
     return ids.where(nth == 0, ids + "-" + (nth + 1).astype(str))
 
 
-def entries(index: dict[str, Any]) -> list[dict[str, object]]:
-    """The search entries of an :func:`address_index` as dicts, coded fields looked up and the
-    share id filled in (what the page's script works with)."""
-    tables, out = index["tabeller"], []
-    for row in index["rader"]:
-        entry = dict(zip(ENTRY_FIELDS, row, strict=True))
-        entry.update({f: tables[f][entry[f]] for f in CODED_FIELDS})
-        entry["lenke"] = entry["lenke"] or share_ids(pd.Series([entry["nokkel"]])).iloc[0]
-        out.append(entry)
+def _compact_number(rest: str) -> str | int:
+    """A house number as a JSON number when that gives back the same text (``"5"`` → 5)."""
+    return int(rest) if rest.isdigit() and str(int(rest)) == rest else rest
+
+
+def records(index: dict[str, Any]) -> list[dict[str, Any]]:
+    """The addresses of an :func:`address_index`, decoded as the page decodes them: ``tekst``,
+    ``postnummer``, ``lat``, ``lon``, ``nokkel`` (:func:`search_keys`), ``lenke``
+    (:func:`share_ids`) and the codes of :data:`PROFILE_FIELDS` (``mobil`` as
+    ``[{"operator", "klasse"}, …]``)."""
+    streets, posts, profiles = index["gater"], index["post"], index["profiler"]
+    lat, lon = index["start"]
+    out = []
+    for i, (g, rest, p, dlat, dlon, prof) in enumerate(
+        zip(*(index[c] for c in ("gate", "rest", "postnr", "dlat", "dlon", "profil")), strict=True)
+    ):
+        lat, lon = lat + dlat, lon + dlon
+        prefix, key = streets[g]
+        rest = str(rest)
+        tekst = index["tekst"].get(str(i), f"{prefix} {rest}" if rest else prefix)
+        number = index["nr"].get(str(i), re.sub(r"\s+", "", rest).lower())
+        nokkel = f"{key}|{number}|{posts[p]}"
+        klasse, mobil, tilbydere, teknologi, omrade = profiles[prof]
+        out.append(
+            {
+                "tekst": tekst,
+                "postnummer": posts[p],
+                "lat": lat / 1e5,
+                "lon": lon / 1e5,
+                "nokkel": nokkel,
+                "lenke": index["lenke"].get(str(i), slug(nokkel)),
+                "klasse": klasse,
+                "mobil": [
+                    {"operator": op, "klasse": c}
+                    for op, c in zip(index["operatorer"], mobil, strict=True)
+                ],
+                "tilbydere": tilbydere,
+                "teknologi": teknologi,
+                "omrade": omrade,
+            }
+        )
+    return out
+
+
+def entries(index: dict[str, Any], lang: str = DEFAULT_LANGUAGE) -> list[dict[str, object]]:
+    """The addresses of an :func:`address_index` as the answer shows them in ``lang``: the
+    :func:`records` with ``fast`` (the speed class), ``mobil`` (``Operator: words; …``) and
+    ``teknologi`` in words."""
+    words = TEXT[lang]
+    out: list[dict[str, object]] = []
+    for r in records(index):
+        mobil = "; ".join(m["operator"] + ": " + words[f"mobil.{m['klasse']}"] for m in r["mobil"])
+        tek = r["teknologi"]
+        out.append(
+            {
+                **r,
+                "fast": words[f"klasse.{r['klasse']}"],
+                "mobil": mobil,
+                "teknologi": words.get(f"tek.{tek}", tek),
+            }
+        )
     return out
 
 
@@ -91,15 +141,22 @@ def address_index(
     mobile_layers: Sequence[MobileLayer] = (),
     planned_areas: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """Search entries, one per address (``rader``), with the fields of :data:`ENTRY_FIELDS`:
-    address text, postnummer, lat, lon, speed label, mobile words, search key
-    (:func:`search_keys`), share id (:func:`share_ids`; empty when it is the search key's), the
-    planned build-out area the address is in (empty when none), operators with a fixed offer
-    and the words for the best offer's technology. Fields of :data:`CODED_FIELDS` are numbers
-    into ``tabeller[field]``; :func:`entries` decodes.
+    """The search index of the public map, in columns (a few bytes per address):
 
-    Coverage per address is what operators publish (Nkom's map shows it too); household
-    counts, address ids and survey answers are left out.
+    - ``gater``: ``[text before the house number, normalised street]`` pairs, each once;
+      ``post``: the postnummer, each once; ``operatorer``: the mobile operators' names;
+      ``profiler``: the distinct :data:`PROFILE_FIELDS` values;
+    - per address, in the register's order: ``gate``, ``postnr`` and ``profil`` (numbers into
+      those tables), ``rest`` (the house number and letter, a number when it is only digits),
+      ``dlat``/``dlon`` (the position in 1/100 000 degree, about 1 m, as the step from the
+      address before; the first from ``start``);
+    - exceptions by address number: ``tekst`` (a text that is not ``gate rest``), ``nr`` (a
+      search number that is not ``rest`` without spaces, lower case), ``lenke`` (a share id
+      that is not the search key's :func:`slug`: repeats).
+
+    :func:`records` decodes it (as the page's script does). Coverage per address is what
+    operators publish (Nkom's map shows it too); household counts, address ids and survey
+    answers are left out.
 
     Parameters
     ----------
@@ -118,33 +175,66 @@ def address_index(
     web = web_frame(classified, ADDRESSES)
     ops = operators(mobile_layers)
     require(web, [*ADDRESS_COLUMNS, *map(operator_column, ops)], ADDRESSES)
-    parts = [operator_label(op) + ": " + web[operator_column(op)].map(MOBILE_WORDS) for op in ops]
     tekst = web["adressetekst"].astype(str)
     post = web["postnummer"].astype(str)
-    area = web["area_id"].fillna("").astype(str)
-    tek = web["best_tek"].fillna("").astype(str)
-    table = pd.DataFrame(
-        {
-            "tekst": tekst,
-            "postnummer": post,
-            "lat": np.round(web.geometry.y.to_numpy(), 5),
-            "lon": np.round(web.geometry.x.to_numpy(), 5),
-            "fast": web["speed_class"].map(SPEED_CLASS_LABELS),
-            "mobil": reduce(lambda a, b: a + "; " + b, parts) if parts else "",
-            "nokkel": search_keys(tekst, post),
-            "omrade": area.where(area.isin(list(planned_areas)), ""),
-            "tilbydere": web["operators"].fillna("").astype(str),
-            "teknologi": tek.map(lambda t: TECHNOLOGY_WORDS.get(t, t)),
-        }
+    keys = pd.Series(search_keys(tekst, post), index=web.index, dtype=object)
+    street_key = [k.split("|")[0] for k in keys]
+    number = pd.Series([k.split("|")[1] for k in keys], index=web.index, dtype=object)
+    split = tekst.str.extract(_NUMBER).fillna("")
+    prefix, rest = split[0], split[1]
+    street_codes, streets = pd.factorize(
+        pd.Series(list(zip(prefix, street_key, strict=True)), dtype=object)
     )
-    plain = table["nokkel"].str.replace(r"[^a-z0-9]+", "-", regex=True).str.strip("-")
-    ids = share_ids(table["nokkel"])
-    table["lenke"] = ids.where(ids != plain, "")
-    tables = {}
-    for field in CODED_FIELDS:
-        codes, texts = pd.factorize(table[field])
-        table[field], tables[field] = codes, texts.tolist()
-    return {"tabeller": tables, "rader": table[list(ENTRY_FIELDS)].to_numpy(dtype=object).tolist()}
+    post_codes, posts = pd.factorize(post)
+    area = web["area_id"].fillna("").astype(str)
+    mobile = (
+        list(zip(*(web[operator_column(op)].astype(int) for op in ops), strict=True))
+        if ops
+        else [()] * len(web)
+    )
+    profile = pd.Series(
+        list(
+            zip(
+                web["speed_class"].astype(str),
+                mobile,
+                web["operators"].fillna("").astype(str),
+                web["best_tek"].fillna("").astype(str),
+                area.where(area.isin(list(planned_areas)), ""),
+                strict=True,
+            )
+        ),
+        dtype=object,
+    )
+    profile_codes, profiles = pd.factorize(profile)
+    at = np.round(np.column_stack([web.geometry.y, web.geometry.x]) * 1e5).astype("int64")
+    start = at[0] if len(at) else np.zeros(2, dtype="int64")
+    steps = np.diff(at, axis=0, prepend=start[None, :]) if len(at) else at
+    made_text = prefix.where(rest == "", prefix + " " + rest)
+    made_number = rest.str.replace(r"\s+", "", regex=True).str.lower()
+    shared = share_ids(keys)
+    n = pd.RangeIndex(len(web))
+
+    def exceptions(values: pd.Series, differs: pd.Series) -> dict[str, str]:
+        """``{address number: value}`` where the default does not give the value."""
+        return {str(i): v for i, v, d in zip(n, values, differs, strict=True) if d}
+
+    return {
+        "versjon": INDEX_VERSION,
+        "operatorer": [operator_label(op) for op in ops],
+        "gater": [list(s) for s in streets],
+        "post": posts.tolist(),
+        "profiler": [[c, list(m), o, t, a] for c, m, o, t, a in profiles],
+        "start": start.tolist(),
+        "gate": street_codes.tolist(),
+        "rest": [_compact_number(r) for r in rest],
+        "postnr": post_codes.tolist(),
+        "dlat": steps[:, 0].tolist(),
+        "dlon": steps[:, 1].tolist(),
+        "profil": profile_codes.tolist(),
+        "tekst": exceptions(tekst, made_text != tekst),
+        "nr": exceptions(number, made_number != number),
+        "lenke": exceptions(shared, shared != keys.map(slug)),
+    }
 
 
 NORMALISE_JS = r"""
@@ -189,15 +279,26 @@ the rest, and rapidfuzz's ``ratio`` (indel similarity, 0–100)."""
 
 FIND_JS = r"""
   var slug = function(key) { return key.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, ''); };
-  data = data.rader.map(function(row) {
-    var r = row.slice();
-    Object.keys(data.tabeller).forEach(function(f) { r[F[f]] = data.tabeller[f][r[F[f]]]; });
-    r[F.lenke] = r[F.lenke] || slug(r[F.nokkel]);
-    return r;
-  });
-  var rows = data.map(function(r) {
-    var k = r[F.nokkel].split('|');
-    return {r: r, street: k[0], num: k[1], post: k[2], plain: fold(r[F.tekst] + ' ' + r[F.postnummer])};
+  var decode = function(ix) {
+    var lat = ix.start[0], lon = ix.start[1], out = [];
+    ix.gate.forEach(function(g, i) {
+      lat += ix.dlat[i]; lon += ix.dlon[i];
+      var s = ix.gater[g], rest = String(ix.rest[i]), post = ix.post[ix.postnr[i]], p = ix.profiler[ix.profil[i]];
+      var key = s[1] + '|' + (ix.nr[i] !== undefined ? ix.nr[i] : rest.replace(/\s+/g, '').toLowerCase()) + '|' + post;
+      out.push({
+        tekst: ix.tekst[i] !== undefined ? ix.tekst[i] : (rest ? s[0] + ' ' + rest : s[0]),
+        postnummer: post, lat: lat / 1e5, lon: lon / 1e5, nokkel: key,
+        lenke: ix.lenke[i] !== undefined ? ix.lenke[i] : slug(key),
+        klasse: p[0], tilbydere: p[2], teknologi: p[3], omrade: p[4],
+        mobil: ix.operatorer.map(function(op, j) { return {operator: op, klasse: p[1][j]}; })
+      });
+    });
+    return out;
+  };
+  var records = index ? decode(index) : null;
+  var rows = (records || []).map(function(r) {
+    var k = r.nokkel.split('|');
+    return {r: r, street: k[0], num: k[1], post: k[2], plain: fold(r.tekst + ' ' + r.postnummer)};
   });
   var streets = Array.from(new Set(rows.map(function(x) { return x.street; })));
   var fits = function(x, q) {
@@ -224,7 +325,25 @@ FIND_JS = r"""
     hits.sort(function(a, b) { return a[0] - b[0]; });
     return hits.slice(0, 8).map(function(h) { return h[1]; });
   };
+  window.dekningSearch.find = function(text) { return find(text).map(function(r) { return r.lenke; }); };
+  var ask = function(params, done) {
+    fetch(remote + '?' + new URLSearchParams(params).toString(), {headers: {Accept: 'application/json'}})
+      .then(function(a) { return a.ok ? a.json() : Promise.reject(a.status); })
+      .then(done, function() { done(null); });
+  };
+  var search = function(text, done) {
+    if (records) { done(find(text)); } else { ask({q: text}, done); }
+  };
+  var byLink = function(id, done) {
+    if (records) { done(records.filter(function(r) { return r.lenke === id; })); }
+    else { ask({lenke: id}, done); }
+  };
 """
-"""Matching in the browser: the street contains the query's street (from its start ranks first),
-the number starts with the query's, a postnummer in the query must fit; or the folded address
-text and postnummer contain the folded query; without a hit, streets at least 80 % alike. At most 8 results, the exact number first, then register order."""
+"""The search in the browser. Offline (the page holds the index, ``index``): :func:`records`
+in JavaScript, then matching: the street contains the query's street (from its start ranks
+first), the number starts with the query's, a postnummer in the query must fit; or the folded
+address text and postnummer contain the folded query; without a hit, streets at least 80 %
+alike. At most 8 results, the exact number first, then register order. Served by ``dekning
+serve`` (the index element empty, its ``data-sok`` the API's address): the same questions go to
+``GET /v1/adresser/sok``, which matches the same way. ``search`` and ``byLink`` call ``done``
+with the records found, or null when the API did not answer."""

@@ -1,27 +1,41 @@
-"""Public endpoints: coverage per address, areas, suppressed statistics, survey answers.
+"""Public endpoints: coverage per address, areas, suppressed statistics, survey answers, and the
+public map with its address search.
 
 Nothing here shows personal data: coverage is what operators publish per address, and
 aggregates hide groups under ``privacy.min_cell_count`` addresses.
+
+The public map (``/kart``) is the page ``dekning run`` wrote, served without its address index:
+the page then searches through ``GET /v1/adresser/sok``, which answers from that same index
+(read from the page once per run's results) what the offline page would find, with the fields
+its answer shows. The index is the ``<script type="application/json" id="dekning-adresser">``
+element of the page (``dekning.maps.public_search``, which this layer may not import).
 """
 
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+import re
+import threading
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from pydantic import BaseModel, Field
 from pyproj import Transformer
+from rapidfuzz import fuzz
 
 from dekning import __version__
 from dekning.crs import WEB_CRS, WORK_CRS
-from dekning.errors import InputError
+from dekning.errors import ConfigError, InputError
+from dekning.surveys.geocode import fold, normalise_street
 
 from ..deps import ResultsDep, ServiceDep, current_results, submission_slot
-from ..errors import UnknownId
+from ..errors import TooManyRequests, UnknownId
+from ..limits import RateLimiter, client_address
 from ..models import (
     AddressHit,
     AreaCollection,
@@ -33,7 +47,7 @@ from ..models import (
     SubmissionOut,
     SurveyAnswerIn,
 )
-from ..state import PUBLIC_MAP
+from ..state import PUBLIC_MAP, Results
 
 router = APIRouter(tags=["offentlig"])
 
@@ -164,6 +178,235 @@ def submit(answer: SurveyAnswerIn, held: ServiceDep) -> SubmissionOut:
     return SubmissionOut(id=held.store.add(answer.model_dump()), adresse_funnet=found)
 
 
+INDEX_ELEMENT = re.compile(
+    r'(<script type="application/json" id="dekning-adresser")>(.*?)</script>', re.DOTALL
+)
+"""The address index in the public map's page (see the module)."""
+SEARCH = "v1/adresser/sok"
+"""The search endpoint as the served page names it (relative to ``/kart``)."""
+SEARCHES_PER_MINUTE = 240
+"""Address searches per client and minute (a search as you type asks once per pause)."""
+MAX_HITS = 8
+
+
+class MobileAt(BaseModel):
+    operator: str
+    """As the configuration's mobile rasters name it (capitalised when all lower case)."""
+    klasse: int = Field(ge=0, le=3)
+    """Best class of the operator: 0 none, 1 external antenna, 2 outdoor, 3 indoor."""
+
+
+class PublicAddress(BaseModel):
+    """An address as the public map shows it: no address id, no counts."""
+
+    tekst: str
+    postnummer: str
+    lat: float
+    lon: float
+    lenke: str
+    """Share id: ``/kart#adresse=<lenke>`` opens the address."""
+    klasse: Literal["ge1000", "ge100", "30to100", "lt30", "none"]
+    """Speed class of the best fixed offer."""
+    mobil: list[MobileAt]
+    tilbydere: str
+    """Operators with a fixed offer, as Nkom's data names them."""
+    teknologi: str
+    """Nkom's technology code of the best offer (``fiber``, ``dsl``, …; empty: none)."""
+    omrade: str
+    """The planned build-out area the address lies in (empty: none)."""
+
+
+@dataclass(frozen=True)
+class _Row:
+    street: str
+    num: str
+    post: str
+    plain: str
+    answer: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class PublicSearch:
+    """The public map without its index, and the search over that index."""
+
+    page: bytes
+    rows: tuple[_Row, ...]
+    streets: tuple[str, ...]
+    by_link: dict[str, dict[str, Any]]
+
+    @classmethod
+    def from_page(cls, html: str) -> PublicSearch:
+        """Read the index out of the public map's page.
+
+        Raises
+        ------
+        ConfigError
+            The page holds no address index (written by an older dekning).
+        """
+        m = INDEX_ELEMENT.search(html)
+        if m is None:
+            raise ConfigError(f"{PUBLIC_MAP} har ingen adresseindeks; kjør `dekning run` på nytt")
+        served = html[: m.start()] + f'{m.group(1)} data-sok="{SEARCH}">null</script>'
+        rows = tuple(_unpack(json.loads(m.group(2))))
+        return cls(
+            page=(served + html[m.end() :]).encode("utf-8"),
+            rows=rows,
+            streets=tuple(dict.fromkeys(r.street for r in rows)),
+            by_link={r.answer["lenke"]: r.answer for r in rows},
+        )
+
+    def find(self, text: str, limit: int = MAX_HITS) -> list[dict[str, Any]]:
+        """What the offline page finds for ``text`` (its ``find``), in the same order."""
+        street, num, rest = _parse(text)
+        plain = fold(text)
+        post = rest.split(" ")[0]
+
+        def fits(r: _Row) -> bool:
+            return (not num or r.num.startswith(num)) and (
+                not post[:1].isdigit() or r.post.startswith(post)
+            )
+
+        hits: list[tuple[float, int, dict[str, Any]]] = []
+        for i, r in enumerate(self.rows):
+            at = r.street.find(street)
+            if at != -1 and fits(r):
+                hits.append(((0 if at == 0 else 2) + (r.num != num), i, r.answer))
+            elif plain in r.plain:
+                hits.append((4, i, r.answer))
+        if not hits and len(street) >= 4:
+            near = {}
+            for s in self.streets:
+                v = max(_ratio(street, s), _ratio(street, s[: len(street)]))
+                if v >= 80:
+                    near[s] = v
+            hits = [
+                (200 - near[r.street] + (r.num != num), i, r.answer)
+                for i, r in enumerate(self.rows)
+                if r.street in near and fits(r)
+            ]
+        return [answer for *_, answer in sorted(hits, key=lambda h: (h[0], h[1]))[:limit]]
+
+
+def _ratio(a: str, b: str) -> float:
+    """rapidfuzz's ratio, 0 when a text is empty (as the page's)."""
+    return fuzz.ratio(a, b) if a and b else 0.0
+
+
+def _parse(text: str) -> tuple[str, str, str]:
+    """The page's ``parse``: normalised street, number (+ letter), the rest."""
+    words = fold(text).split(" ")
+    i, num = 0, ""
+    while i < len(words) and not words[i][:1].isdigit():
+        i += 1
+    street = normalise_street(" ".join(words[:i]))
+    if i < len(words):
+        num = words[i].removesuffix(".")
+        i += 1
+        nxt = words[i] if i < len(words) else ""
+        if num.isdigit() and re.fullmatch("[a-z]", nxt):
+            num += nxt
+            i += 1
+    return street, num, " ".join(words[i:])
+
+
+def _unpack(ix: dict[str, Any]) -> list[_Row]:
+    """The addresses of the page's index (columns, see ``dekning.maps.public_search``)."""
+    lats = ix["start"][0] + np.cumsum(ix["dlat"], dtype="int64")
+    lons = ix["start"][1] + np.cumsum(ix["dlon"], dtype="int64")
+    out = []
+    for i, (g, rest, p, prof) in enumerate(
+        zip(ix["gate"], map(str, ix["rest"]), ix["postnr"], ix["profil"], strict=True)
+    ):
+        n = str(i)
+        name, street = ix["gater"][g]
+        post = ix["post"][p]
+        num = ix["nr"].get(n, re.sub(r"\s+", "", rest).lower())
+        klasse, mobile, operators, technology, area = ix["profiler"][prof]
+        tekst = ix["tekst"].get(n, f"{name} {rest}" if rest else name)
+        key = f"{street}|{num}|{post}"
+        answer = {
+            "tekst": tekst,
+            "postnummer": post,
+            "lat": int(lats[i]) / 1e5,
+            "lon": int(lons[i]) / 1e5,
+            "lenke": ix["lenke"].get(n, re.sub("[^a-z0-9]+", "-", key).strip("-")),
+            "klasse": klasse,
+            "mobil": [
+                {"operator": o, "klasse": c} for o, c in zip(ix["operatorer"], mobile, strict=True)
+            ],
+            "tilbydere": operators,
+            "teknologi": technology,
+            "omrade": area,
+        }
+        out.append(_Row(street, num, post, fold(f"{tekst} {post}"), answer))
+    return out
+
+
+_built = threading.Lock()
+
+
+def public_search(request: Request) -> PublicSearch:
+    """The :class:`PublicSearch` of the results being served (built once per results)."""
+    results: Results = current_results(request)
+    state = request.app.state
+    with _built:
+        held = getattr(state, "public_search", None)
+        if held is None or held[0] is not results:
+            page = results.file(PUBLIC_MAP).read_text(encoding="utf-8")
+            held = (results, PublicSearch.from_page(page))
+            state.public_search = held
+    found: PublicSearch = held[1]
+    return found
+
+
+def search_slot(request: Request, held: ServiceDep) -> None:
+    """Count one address search of the client (429 over :data:`SEARCHES_PER_MINUTE`)."""
+    state = request.app.state
+    with _built:
+        limiter = getattr(state, "search_limiter", None)
+        if limiter is None:
+            limiter = state.search_limiter = RateLimiter(SEARCHES_PER_MINUTE)
+    try:
+        limiter.check(client_address(request.scope, held.settings.trusted_proxies))
+    except TooManyRequests as err:
+        raise TooManyRequests(
+            "for mange søk fra denne adressen; prøv igjen om et minutt", headers=err.headers
+        ) from None
+
+
+@router.get(
+    "/v1/adresser/sok",
+    response_model=list[PublicAddress],
+    dependencies=[Depends(search_slot)],
+    responses={429: {"model": Problem}},
+)
+def search_public(
+    request: Request,
+    q: Annotated[
+        str | None,
+        Query(min_length=1, max_length=100, description="Adressen, som beboere skriver den"),
+    ] = None,
+    lenke: Annotated[
+        str | None,
+        Query(pattern="^[a-z0-9-]{1,200}$", description="Delings-id fra `#adresse=`"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_HITS)] = MAX_HITS,
+) -> JSONResponse:
+    """The public map's address search: with ``q``, up to ``limit`` addresses found as the
+    survey geocoder finds them (abbreviations such as "storgt 5", æ/ø/å spelt in ASCII, small
+    typos); with ``lenke``, the address of a share link (none: an empty list). Each with the
+    fields the map's answer shows: the fixed offer, mobile classes and planned area; no
+    address id, no counts. At most 240 searches per client and minute."""
+    found = public_search(request)
+    if lenke is not None:
+        one = found.by_link.get(lenke)
+        return JSONResponse([one] if one is not None else [])
+    if q is None:
+        raise InputError("oppgi q (adressen) eller lenke", field="q")
+    return JSONResponse(found.find(q, limit))
+
+
 @router.api_route("/kart", methods=["GET", "HEAD"], include_in_schema=False)
-async def public_map(results: ResultsDep) -> FileResponse:
-    return FileResponse(results.file(PUBLIC_MAP), media_type="text/html")
+def public_map(request: Request) -> HTMLResponse:
+    """The public map without its address index (it searches through the API)."""
+    return HTMLResponse(public_search(request).page)

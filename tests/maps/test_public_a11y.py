@@ -3,7 +3,9 @@ violation (desktop and a 390 px phone, with results and an answer open), the sea
 Tab stop, results and the answer are announced, Escape closes the answer, the legend shows on a
 phone and the page can be pinch-zoomed; the search finds abbreviated and ASCII-spelt addresses
 as the survey geocoder does; an address in a planned area says so; ``#adresse=`` links open an
-address. Screenshots land in test-artifacts/."""
+address; the language menu (and ``?lang=`` / ``#lang=``) switches every text, ``<html lang>``
+included, and axe finds nothing in nynorsk and English either. Screenshots land in
+test-artifacts/."""
 
 from __future__ import annotations
 
@@ -133,9 +135,12 @@ def public(maps_dir) -> Path:
     return maps_dir / "kart_offentlig.html"
 
 
+@pytest.mark.parametrize("lang", ["nb", "nn", "en"])
 @pytest.mark.parametrize(("viewport", "name"), [(DESKTOP, "desktop"), (PHONE, "mobil")])
-def test_axe_finds_no_wcag_aa_violation(browser, public, viewport, name):
-    page, errors = _open(browser, public, viewport)
+def test_axe_finds_no_wcag_aa_violation(browser, public, viewport, name, lang):
+    page, errors = _open(browser, public, viewport, "" if lang == "nb" else f"?lang={lang}")
+    assert page.evaluate("document.documentElement.lang") == lang
+    _shot(page, f"kart_offentlig_{lang}_{name}_start.png")
     _hover_a_cell(page)
     assert _violations(page) == []
     assert _to_check(page) == []  # no cell points at a tooltip that is gone
@@ -146,7 +151,7 @@ def test_axe_finds_no_wcag_aa_violation(browser, public, viewport, name):
     page.locator(".dekning-svar").wait_for(timeout=3000)
     page.wait_for_function(FADED_IN)  # axe measures the colours as they are drawn
     assert _violations(page) == []
-    _shot(page, f"kart_offentlig_a11y_{name}.png")
+    _shot(page, f"kart_offentlig_{lang}_{name}_svar.png")
     # The layer control opened by keyboard, "Om kartet" open: still nothing.
     page.locator(".leaflet-control-layers-toggle").focus()
     page.keyboard.press("Enter")
@@ -290,4 +295,119 @@ def test_planned_areas_are_hatched_and_cells_leave_the_tab_order(browser, public
         "document.querySelectorAll('.leaflet-overlay-pane path:not([tabindex=\"-1\"])').length"
     )
     assert tabbable == 0
+    page.close()
+
+
+LEGENDS = {
+    "nb": ("Raskeste faste bredbånd", "ingen fast tilbud", "planlagt utbygging"),
+    "nn": ("Raskaste faste breiband", "ikkje noko fast tilbod", "planlagd utbygging"),
+    "en": ("Fastest fixed broadband", "no fixed offer", "planned build-out"),
+}
+LABELS = {
+    "nb": ("Finn din adresse", "Fast bredbånd per rute", "Zoom inn", "Fast bredbånd: "),
+    "nn": ("Søk etter adressa di", "Fast breiband per rute", "Zoom inn", "Fast breiband: "),
+    "en": ("Find your address", "Fixed broadband per square", "Zoom in", "Fixed broadband: "),
+}
+TITLES = {
+    "nb": "bredbånd og mobildekning",
+    "nn": "breiband og mobildekning",
+    "en": "broadband and mobile coverage",
+}
+TEXTS = """(() => ({
+  lang: document.documentElement.lang,
+  legend: document.querySelector('.dekning-legend').innerText,
+  legendName: document.querySelector('.dekning-legend').getAttribute('aria-label'),
+  search: document.querySelector('label[for=dekning-q]').innerText,
+  layers: document.querySelector('.leaflet-control-layers-overlays').textContent,
+  zoom: document.querySelector('.leaflet-control-zoom-in').getAttribute('aria-label'),
+  title: document.title,
+}))()"""
+
+
+def _check_language(page, lang: str) -> None:
+    got = page.evaluate(TEXTS)
+    assert got["lang"] == lang
+    title, none, planned = LEGENDS[lang]
+    assert got["legend"].splitlines()[0] == title and got["legendName"] == title
+    assert none in got["legend"] and planned in got["legend"]
+    search, layer, zoom, _ = LABELS[lang]
+    assert got["search"] == search and layer in got["layers"] and got["zoom"] == zoom
+    assert got["title"].endswith(TITLES[lang])
+
+
+def test_the_language_menu_switches_every_text(browser, public):
+    page, errors = _open(browser, public, DESKTOP)
+    _check_language(page, "nb")
+    page.locator("#dekning-q").fill("storgt 5")
+    page.keyboard.press("Enter")
+    answer = page.locator(".dekning-svar")
+    answer.wait_for(timeout=3000)
+    # By keyboard: from the search, Tab reaches the language menu.
+    page.locator("#dekning-q").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "dekning-sprak"
+    for lang in ("nn", "en", "nb"):
+        page.locator("#dekning-sprak").select_option(lang)
+        _check_language(page, lang)
+        text = answer.inner_text()  # the open answer follows
+        assert LABELS[lang][3] in text
+        suffix = "" if lang == "nb" else f"&lang={lang}"
+        assert page.evaluate("location.hash") == "#adresse=storgata-5-7395" + suffix
+        assert answer.locator("a").get_attribute("href") == "#adresse=storgata-5-7395" + suffix
+    page.locator("#dekning-sprak").select_option("en")
+    page.keyboard.press("Escape")
+    page.locator("#dekning-q").fill("finnes ikke 999")
+    assert page.locator("#dekning-results").inner_text().strip() == "No address found"
+    assert page.locator("#dekning-status").text_content() == "No address found"
+    page.locator("#dekning-q").fill("storgata")
+    page.locator("#dekning-results button").first.wait_for(timeout=2000)
+    assert page.locator("#dekning-status").text_content() == (
+        "8 addresses match. Choose with arrow down and Enter."
+    )
+    assert errors == []
+    page.close()
+
+
+def test_tooltips_follow_the_language(browser, public):
+    page, _ = _open(browser, public, DESKTOP, "#lang=nn")
+    _check_language(page, "nn")
+    page.wait_for_timeout(400)
+    xy = page.evaluate(VISIBLE_CELL)
+    page.mouse.move(*xy, steps=4)
+    tip = page.locator(".leaflet-tooltip")
+    tip.wait_for(timeout=2000)
+    assert tip.inner_text().startswith("Dei fleste kan få: ")
+    page.mouse.move(1, 1)
+    area = page.evaluate(AREA_TOOLTIP)
+    assert area["text"] == f"Planlagd utbygging ({area['id']}), {area['n']} hushald"
+    page.close()
+
+
+AREA_TOOLTIP = """(() => {
+  const m = window[Object.keys(window).find(k => k.startsWith('map_'))]; let out = null;
+  m.eachLayer(l => {
+    const p = l.feature && l.feature.properties;
+    if (out || !p || p.antall === undefined || p.antall === null || !l.getBounds) return;
+    l.fire('mouseover', {latlng: l.getBounds().getCenter()}, true);
+    const shown = document.querySelectorAll('.leaflet-tooltip');
+    out = {id: p.area_id, n: p.antall, text: shown[shown.length - 1].textContent};
+    l.fire('mouseout', {latlng: l.getBounds().getCenter()}, true);
+  });
+  return out;
+})()"""
+"""The tooltip of the first planned area whose household count is shown."""
+
+
+@pytest.mark.parametrize("lang", ["nn", "en"])
+def test_a_link_keeps_its_language(browser, public, lang):
+    page, errors = _open(browser, public, PHONE, f"#adresse=storgata-1-7395&lang={lang}")
+    answer = page.locator(".dekning-svar")
+    answer.wait_for(timeout=3000)
+    assert LABELS[lang][3] in answer.inner_text()
+    _check_language(page, lang)
+    assert page.evaluate("document.getElementById('dekning-dato').textContent").startswith(
+        {"nn": "Kartet vart laga ", "en": "The map was made on "}[lang]
+    )
+    _shot(page, f"kart_offentlig_{lang}_mobil_lenke.png")
+    assert errors == []
     page.close()
