@@ -92,11 +92,16 @@ def make_offline(m: folium.Map) -> folium.Map:
 
 FOLIUM_VIEWPORT = re.compile(r",\s*maximum-scale=1\.0,\s*user-scalable=no")
 """What folium's map adds to its viewport ``<meta>``: it blocks pinch-zoom (WCAG 1.4.4)."""
+FOLIUM_CHARSET = re.compile(
+    r'\s*<meta http-equiv="content-type" content="text/html; charset=UTF-8" />'
+)
+"""folium's charset declaration: it comes after the inlined Leaflet, too late (a browser reads
+only the first 1 024 bytes for it), so the page declares it first instead."""
 
 
 class AccessiblePage(Figure):
     """A page in a language (``<html lang>``) that can be zoomed: folium's viewport limits
-    are dropped when it is rendered."""
+    are dropped when it is rendered, and the charset is declared first in ``<head>``."""
 
     def __init__(self, lang: str) -> None:
         super().__init__()
@@ -104,7 +109,8 @@ class AccessiblePage(Figure):
 
     def render(self, **kwargs: object) -> str:
         """The page's HTML, in its language and zoomable."""
-        html = FOLIUM_VIEWPORT.sub("", super().render(**kwargs))
+        html = FOLIUM_CHARSET.sub("", FOLIUM_VIEWPORT.sub("", super().render(**kwargs)), count=1)
+        html = html.replace("<head>", '<head>\n    <meta charset="utf-8">', 1)
         return html.replace("<html>", f'<html lang="{self.lang}">', 1)
 
 

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from dekning.outputs import write_maps
+
+
+def _date_line(page: str) -> str:
+    """The dating line the page shows at start (the element ``dekning-dato``); the page also
+    holds every language's texts, so the whole file is not searched."""
+    found = re.search(r'<p id="dekning-dato">([^<]*)</p>', page)
+    assert found, "the public map has its date line"
+    return found.group(1)
 
 
 def test_the_public_map_says_the_date_of_the_coverage_data(
@@ -13,12 +22,11 @@ def test_the_public_map_says_the_date_of_the_coverage_data(
     municipality = default_config.municipality.model_copy(update={"data_date": date(2026, 10, 1)})
     cfg = default_config.model_copy(update={"municipality": municipality})
     write_maps(default_result, cfg, tmp_path)
-    assert "Dekningsdata per 1. oktober 2026" in (tmp_path / "kart_offentlig.html").read_text(
-        encoding="utf-8"
-    )
-    write_maps(default_result, default_config, tmp_path)  # no date given: when it was made
     page = (tmp_path / "kart_offentlig.html").read_text(encoding="utf-8")
-    assert "Dekningsdata per" not in page and "Kartet ble laget" in page
+    assert _date_line(page) == "Dekningsdata per 1. oktober 2026."
+    write_maps(default_result, default_config, tmp_path)  # no date given: when it was made
+    line = _date_line((tmp_path / "kart_offentlig.html").read_text(encoding="utf-8"))
+    assert line.startswith("Kartet ble laget ") and "Dekningsdata per" not in line
 
 
 def test_the_planner_map_gets_the_runs_budget_settings(default_result, default_config, tmp_path):

@@ -136,3 +136,17 @@ def test_maps_read_no_input_files_and_no_hard_coded_target():
     for forbidden in ("rasterio.open", "read_file", "read_csv", "pyogrio", "100_000", "100000"):
         assert forbidden not in source, forbidden
     assert not re.search(r"\.capitalize\(\)", source.replace("operator.capitalize()", ""))
+
+
+def test_pages_declare_their_charset_first_and_once(tmp_path):
+    """A browser looks for the charset in the first 1 024 bytes; folium's own declaration comes
+    after the inlined Leaflet (Lighthouse's charset audit failed on the static file)."""
+    from dekning.maps.layers import base_map
+    from dekning.maps.planner import write_map
+
+    path = write_map(
+        base_map((10.0, 63.0, 10.1, 63.1), "Prøve – æøå", lang="nb"), tmp_path / "k.html"
+    )
+    raw = path.read_bytes()
+    assert b'<meta charset="utf-8">' in raw[:1024]
+    assert raw.lower().count(b"charset") == 1
