@@ -13,7 +13,8 @@ What each collection publishes is decided here (:func:`catalogue`):
   ``privacy.min_cell_count`` addresses), the build-out areas exactly as ``GET /v1/omrader``
   publishes them, and the mobile coverage along roads (segments and gap stretches; the counts of
   addresses near a stretch follow the small-group rule);
-- planner (token): the classified addresses and the areas with all their figures.
+- planner (token): the classified addresses, the areas with all their figures, and where
+  residents challenge the operator data (the discrepancy list, at the addresses).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ longitude, latitude (WGS 84), EPSG:25833 easting, northing (ETRS89 / UTM 33N).""
 _DIGITS = {CRS84: 7, EPSG25833: 2}
 """Decimals of the coordinates: about 1 cm either way."""
 _TO_WEB = Transformer.from_crs(WORK_CRS, WEB_CRS, always_xy=True)
+CHUNK = 10_000
+"""Features encoded at a time."""
 
 Kind = str
 """JSON Schema type of a queryable property: ``string``, ``integer``, ``number``, ``boolean``."""
@@ -205,15 +208,18 @@ def build_layer(
     ids = frame[id_column]
     id_json = ids.to_json(orient="values", force_ascii=False)
     id_texts = [json.dumps(v, ensure_ascii=False).encode() for v in json.loads(id_json)]
-    lines = props.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
-    prop_json = [line.encode() for line in lines.splitlines()] if len(props) else []
     features: list[bytes] = []
     splice = np.zeros((len(frame), 2), dtype="int64")
-    for i, (fid, geom, prop) in enumerate(zip(id_texts, web_json, prop_json, strict=True)):
-        head = b'{"type":"Feature","id":' + fid + b',"geometry":'
-        g = geom.encode()
-        splice[i] = (len(head), len(head) + len(g))
-        features.append(head + g + b',"properties":' + prop + b"}")
+    for start in range(0, len(props), CHUNK):  # in chunks: the encoded text is held once
+        chunk = props.iloc[start : start + CHUNK]
+        lines = chunk.to_json(orient="records", lines=True, force_ascii=False, date_format="iso")
+        for i, line in enumerate(lines.splitlines(), start=start):
+            head = b'{"type":"Feature","id":' + id_texts[i] + b',"geometry":'
+            g = web_json[i].encode()
+            splice[i] = (len(head), len(head) + len(g))
+            features.append(head + g + b',"properties":' + line.encode() + b"}")
+    if len(features) != len(frame):
+        raise ValueError(f"{id}: {len(features)} features encoded for {len(frame)} rows")
     queryables = {
         str(name): q for name, column in props.items() if (q := _queryable(column)) is not None
     }
@@ -333,6 +339,20 @@ def public_areas(results: Results) -> gpd.GeoDataFrame:
             props[name] = props[name].astype("Int64")
     geometry = results.areas.geometry.to_numpy()
     return gpd.GeoDataFrame(props, geometry=geometry, crs=results.areas.crs)
+
+
+def discrepancies(results: Results) -> gpd.GeoDataFrame:
+    """Where residents challenge the operator data (``GET /v1/planlegger/avvik``), one feature
+    per address, operator and kind, at the address (rows whose address is not in the register
+    are left out); ``avvik_id`` numbers them in the list's order."""
+    table = pd.DataFrame(results.discrepancies)
+    if table.empty:
+        table = pd.DataFrame(columns=["adrid"])
+    points = results.addresses.set_index("adrid").geometry
+    table = table[table["adrid"].isin(points.index)].reset_index(drop=True)
+    table.insert(0, "avvik_id", np.arange(1, len(table) + 1))
+    geometry = points.loc[table["adrid"]].to_numpy()
+    return gpd.GeoDataFrame(table, geometry=geometry, crs=results.addresses.crs)
 
 
 Builder = Callable[[], Layer]
@@ -485,6 +505,24 @@ def catalogue(results: Results, min_count: int) -> list[Entry]:
             ),
         ),
     ]
+    if results.discrepancies:
+        entries.append(
+            Entry(
+                "avvik",
+                True,
+                lambda: build_layer(
+                    discrepancies(results),
+                    id="avvik",
+                    title="Avvik mot operatørdata (planlegger)",
+                    description=(
+                        "Adresser der svar i spørreundersøkelsen motsier operatørenes data, per "
+                        "operatør og slag avvik (personopplysninger). Krever planleggertoken."
+                    ),
+                    id_column="avvik_id",
+                    planner=True,
+                ),
+            )
+        )
     return entries
 
 
@@ -515,6 +553,7 @@ __all__ = [
     "catalogue",
     "cell_layers",
     "describe",
+    "discrepancies",
     "public_areas",
     "road_gaps",
     "road_segments",

@@ -10,13 +10,14 @@ access is off). Answers are JSON (``application/json``; features ``application/g
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 import threading
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
@@ -77,11 +78,19 @@ class Catalogue:
         return self._built.get(collection_id)
 
     def build(self, collection_id: str) -> Layer:
-        """The collection, built now if it was not (blocking: call from a thread)."""
+        """The collection, built now if it was not (blocking: call from a thread).
+
+        What is built lives as long as the results: it is then moved out of the cyclic garbage
+        collector's reach (:func:`gc.freeze`; a new catalogue unfreezes). A full collection
+        otherwise walks every long-lived object (the results' and the collections' shapely
+        geometries: 0.4–0.8 s with 100 000 addresses), which stalls every request in flight.
+        """
         with self._lock:
             layer = self._built.get(collection_id)
             if layer is None:
                 layer = self._built[collection_id] = self.entries[collection_id].build()
+                gc.collect()
+                gc.freeze()
         return layer
 
 
@@ -98,6 +107,7 @@ def current_catalogue(request: Request) -> Catalogue:
         with _held:
             held = getattr(state, "ogc", None)
             if held is None or held.results is not results:
+                gc.unfreeze()  # the previous results' objects may be collected now
                 held = Catalogue(results, service.cfg.privacy.min_cell_count)
                 state.ogc = held
     return held
@@ -345,22 +355,35 @@ def _page(
     return head + b",".join(layer.feature(i, crs) for i in page) + b"]}"
 
 
-@router.get("/collections/{collection_id}/items", summary="Objektene i en samling")
-async def items(
-    request: Request,
-    collection_id: str,
-    limit: Annotated[
-        str | None,
-        Query(description=f"Objekter per side (standard {DEFAULT_LIMIT}, høyst {MAX_LIMIT})"),
-    ] = None,
-    offset: Annotated[str | None, Query(description="Hopp over så mange objekter")] = None,
-    bbox: Annotated[
-        str | None,
-        Query(description="minx,miny,maxx,maxy (lengde/bredde, CRS84, om ikke bbox-crs)"),
-    ] = None,
-    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS for bbox")] = None,
-    crs: Annotated[str | None, Query(description="CRS for geometrien i svaret")] = None,
-) -> Response:
+def _parameter(name: str, description: str, kind: str = "string") -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": kind},
+    }
+
+
+ITEMS_PARAMETERS = [
+    _parameter(
+        "limit", f"Objekter per side (standard {DEFAULT_LIMIT}, høyst {MAX_LIMIT})", "integer"
+    ),
+    _parameter("offset", "Hopp over så mange objekter", "integer"),
+    _parameter("bbox", "minx,miny,maxx,maxy (lengde/bredde, CRS84, om ikke bbox-crs)"),
+    _parameter("bbox-crs", f"CRS for bbox: {' eller '.join(CRS_URIS)}"),
+    _parameter("crs", f"CRS for geometrien i svaret: {' eller '.join(CRS_URIS)}"),
+]
+"""The query parameters of ``/items`` in the OpenAPI description; they are read by hand (a bad
+value is 400, as OGC API – Features wants, and the hot path skips the framework's checks)."""
+
+
+@router.get(
+    "/collections/{collection_id}/items",
+    summary="Objektene i en samling",
+    openapi_extra={"parameters": ITEMS_PARAMETERS},
+)
+async def items(request: Request, collection_id: str) -> Response:
     """Features of a collection (GeoJSON FeatureCollection), paged with ``limit`` and
     ``offset`` (links ``next``/``prev``), filtered by ``bbox`` and by equality on the
     collection's queryable properties (``?valgt=true``, ``?postnummer=7395``). Coordinates in

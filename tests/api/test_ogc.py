@@ -25,7 +25,7 @@ from .conftest import TOKEN
 
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 PUBLIC = ["ruter_250m", "ruter_1km", "omrader", "veg_mobil", "veg_hull"]
-PLANNER = ["adresser", "omrader_planlegger"]
+PLANNER = ["adresser", "omrader_planlegger", "avvik"]
 BOX = (10.3, 63.0, 10.45, 63.1)
 """A bounding box (CRS84) over part of the default municipality."""
 
@@ -243,6 +243,19 @@ def test_planner_collections_need_the_token(client: TestClient, run_dir: Path, t
     r = off.get("/ogc/collections/adresser/items", headers=AUTH)
     assert r.status_code == 403 and "slått av" in r.json()["detail"]
     assert off.get("/ogc/collections/omrader/items").status_code == 200
+
+
+def test_discrepancies_at_their_addresses(client: TestClient, addresses: gpd.GeoDataFrame):
+    listed = client.get("/v1/planlegger/avvik", headers=AUTH).json()
+    assert listed, "the default data should have discrepancies"
+    page = client.get(f"/ogc/collections/avvik/items?limit={MAX_LIMIT}", headers=AUTH).json()
+    assert page["numberMatched"] == len(listed)
+    web = addresses.set_index("adrid").geometry.to_crs(WEB_CRS)
+    for row, f in zip(listed, page["features"], strict=True):
+        assert {k: f["properties"][k] for k in row} == row
+        point = web[row["adrid"]]
+        assert f["geometry"]["coordinates"] == pytest.approx([point.x, point.y], abs=1e-6)
+    assert client.get("/ogc/collections/avvik/items").status_code == 401
 
 
 def test_cells_keep_the_privacy_minimum(client: TestClient, run_dir: Path, min_count: int):

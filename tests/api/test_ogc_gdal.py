@@ -92,7 +92,7 @@ def test_ogrinfo_lists_the_collections(base: str):
     assert "(Polygon)" in public and "(Line String)" in public
     planner = _gdal("ogrinfo", "-ro", "-so", f"OAPIF:{base}/ogc?token={TOKEN}")
     names = re.findall(r"^\d+: (\S+)", planner, re.M)
-    assert names[-2:] == ["adresser", "omrader_planlegger"]
+    assert names[-3:] == ["adresser", "omrader_planlegger", "avvik"]
 
 
 def test_ogrinfo_honours_a_bbox(base: str, run_dir: Path):
