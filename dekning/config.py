@@ -84,6 +84,12 @@ class InputConfig(_Section):
     with ``adrid``, or polygons): not eligible where the year's rule has that exclusion."""
     addresses_epsg: int | None = None
     """CRS of address coordinates when the file does not say (CSV without ``EPSG-kode``)."""
+    dem: Path | None = None
+    """Terrain model (GeoTIFF, metres, e.g. Kartverket DTM10) for the line-of-sight screening
+    of candidate mast sites; without it no sites are screened."""
+    sites: Path | None = None
+    """Candidate mast sites (CSV with x/y or lat/lon, or points; name, height, cost optional);
+    without it candidates are placed on high ground (``masts.auto_spacing_m``)."""
 
 
 COUNTIES = (
@@ -344,6 +350,42 @@ class RoadsConfig(_Section):
     """Gap stretches shorter than this are not listed (they still count in the shares)."""
 
 
+class MastsConfig(_Section):
+    """Screening of candidate mast sites over the terrain (``input.dem``): a line-of-sight and
+    path-loss screen, not a radio plan. Every radio figure is an assumption to replace with an
+    operator's."""
+
+    height_m: Annotated[float, Field(gt=0, le=300)] = 30.0
+    """Antenna height above ground (metres) of a site that gives none."""
+    frequency_mhz: Annotated[float, Field(ge=400, le=6_000)] = 800.0
+    """Carrier frequency (MHz); 800 MHz is the coverage band of rural 4G."""
+    eirp_dbm: Annotated[float, Field(ge=20, le=90)] = 62.0
+    """Radiated power (EIRP, dBm) toward the horizon: an assumption (e.g. 46 dBm + 16 dBi)."""
+    receiver_height_m: Annotated[float, Field(gt=0, le=30)] = 1.5
+    rsrp_offset_db: Annotated[float, Field(ge=0, le=40)] = 27.8
+    """Total carrier power to RSRP (per resource element): 10·log10(600) for a 10 MHz LTE
+    carrier, so the screened level compares with the RSRP thresholds of ``classify``."""
+    max_range_m: Annotated[float, Field(gt=100, le=60_000)] = 15_000.0
+    """Targets farther away than this from a site are not reached by it."""
+    auto_spacing_m: Annotated[float, Field(ge=200, le=50_000)] = 2_000.0
+    """Without ``input.sites``: one candidate, on the highest cell, per square of this size."""
+    cost_per_site_nok: NonNegNOK = 3_000_000.0
+    """Mast, power, transmission and equipment per site when the site gives no cost. **An
+    assumption with no public source: replace it with an operator's quote.**"""
+    operator_share_of_cost: Share = 0.25
+    """The operator's contribution to a site's cost (an assumption; the rest is the funding
+    gap, split by the year's co-funding rule)."""
+    budget_nok: NonNegNOK | None = None
+    """Municipal money for masts; sites are then chosen exactly to reach the most value. None:
+    sites are screened and ranked, none chosen."""
+    value_per_road_km: Annotated[float, Field(ge=0, le=1_000)] = 1.0
+    """Value of one newly covered km of road (in the selection's objective)."""
+    value_per_household: Annotated[float, Field(ge=0, le=1_000)] = 1.0
+    """Value of one newly covered household or business."""
+    value_per_holiday_home: Annotated[float, Field(ge=0, le=1_000)] = 0.25
+    """Value of one newly covered holiday home."""
+
+
 class PrivacyConfig(_Section):
     min_cell_count: Annotated[int, Field(ge=1, le=100)] = 5
     """Published aggregates with fewer answers/addresses than this are suppressed."""
@@ -360,6 +402,7 @@ class Config(_Section):
     funding: FundingConfig = FundingConfig()
     prioritise: PrioritiseConfig = PrioritiseConfig()
     roads: RoadsConfig = RoadsConfig()
+    masts: MastsConfig = MastsConfig()
     surveys: SurveyConfig = SurveyConfig()
     privacy: PrivacyConfig = PrivacyConfig()
 

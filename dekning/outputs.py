@@ -10,11 +10,13 @@ import pandas as pd
 
 from dekning import __version__
 from dekning.config import Config
+from dekning.coverage.application.masts import write_mast_files
 from dekning.coverage.application.package import write_application
 from dekning.coverage.application.roads import write_road_files
 from dekning.crs import WEB_CRS
 from dekning.maps.planner import planner_map, write_map
 from dekning.maps.public import public_map
+from dekning.maps.qgis_styles import style_run_outputs
 from dekning.maps.whatif import Budget
 from dekning.result import RunResult
 from dekning.summary import format_summary
@@ -44,6 +46,7 @@ def write_maps(result: RunResult, cfg: Config, folder: Path) -> None:
         title=f"{name} – planleggerkart",
         budget=Budget.from_config(cfg),
         road_mobile=result.road_mobile,
+        masts=result.masts,
     )
     write_map(planner, folder / "kart_planlegger.html")
     public = public_map(
@@ -87,6 +90,9 @@ def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
             municipality=cfg.municipality.name,
             segment_m=cfg.roads.segment_m,
         )
+    if result.masts is not None:
+        road = result.road_mobile
+        write_mast_files(result.masts, folder, cfg, cls, None if road is None else road.segments)
     for area_id in areas.loc[areas["valgt"], "area_id"]:
         write_application(
             cls,
@@ -97,6 +103,7 @@ def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
             routes=result.routes,
             report=result.report,
         )
+    style_run_outputs(folder)  # QGIS layer styles in every GeoPackage written above
     report = {
         "dekning_versjon": __version__,
         "sammendrag": result.summary,

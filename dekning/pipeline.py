@@ -47,6 +47,7 @@ STAGES: tuple[Stage, ...] = (
     Stage("Beregner kostnad og finansiering", stages.cost_and_fund),
     Stage("Leser spørreundersøkelsen", stages.survey_evidence),
     Stage("Prioriterer områder", stages.prioritise),
+    Stage("Vurderer mastekandidater", stages.screen_mast_sites),
     Stage("Oppsummerer", stages.summarise),
 )
 """The analysis, in order: read → classify → plan."""
@@ -73,6 +74,7 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
         mobile_layers=frames["mobile_layers"],
         mobile_grids=frames["mobile_grids"],
         road_mobile=frames["road_mobile"],
+        masts=frames["masts"],
     )
 
 

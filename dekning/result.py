@@ -10,6 +10,7 @@ import geopandas as gpd
 import pandas as pd
 
 from dekning.report import RunReport
+from dekning.rules import MobileRule
 from dekning.schema import ClassGrid, MobileLayer
 
 
@@ -29,6 +30,40 @@ class RoadMobile:
     """What counts as covered on a road: ``outdoor`` or ``indoor``."""
 
 
+@dataclass
+class MastScreening:
+    """Candidate mast sites: what each would newly cover, its funding, and the choice
+    (:mod:`dekning.coverage.planning.masts`). A screening, not a radio plan.
+
+    Attributes
+    ----------
+    sites
+        One row per candidate (EPSG:25833): ``site_id``, ``navn``, ``kilde`` (``bruker`` or
+        ``automatisk``), ``hoyde_m``, ``terreng_m``, newly covered ``veg_km`` (and per road
+        category ``veg_km_<K>``), ``adresser``, ``hus``, ``naering``, ``fritid``, ``verdi``,
+        the funding columns of ``fund`` (``kost_total`` … ``kommunal``, ``regel_status``),
+        ``mobilregel_status``, ``valgt``, ``rang`` (by value per municipal krone), the point.
+    road_covers, address_covers
+        bool, sites × road targets and sites × address targets.
+    road_targets
+        ``seg_id`` of the road segments without coverage (the columns of ``road_covers``).
+    address_targets
+        ``adrid`` of the addresses without satisfactory coverage.
+    rule
+        Whether the year's scheme covers mobile coverage.
+    optimal
+        Whether the choice was proven optimal.
+    """
+
+    sites: gpd.GeoDataFrame
+    road_covers: Any
+    address_covers: Any
+    road_targets: Any
+    address_targets: Any
+    rule: MobileRule
+    optimal: bool = True
+
+
 class Frames(TypedDict, total=False):
     """What the stages have made so far; each stage adds its own keys."""
 
@@ -44,6 +79,7 @@ class Frames(TypedDict, total=False):
     roads: gpd.GeoDataFrame | None
     """Road centre lines with category, number, name and ÅDT (EPSG:25833), or None."""
     road_mobile: RoadMobile | None
+    masts: MastScreening | None
     road_graph: Any
     """The road network (:class:`dekning.coverage.planning.routing.RoadGraph`) or None."""
     areas: gpd.GeoDataFrame
@@ -85,6 +121,8 @@ class RunResult:
     """Mobile class per raster cell: per operator, and the operator count (key ``""``)."""
     road_mobile: RoadMobile | None = None
     """Mobile coverage along the roads, when roads and mobile coverage are given."""
+    masts: MastScreening | None = None
+    """Candidate mast sites screened over the terrain, when a terrain model is given."""
 
 
-__all__ = ["Frames", "RoadMobile", "RunResult"]
+__all__ = ["Frames", "MastScreening", "RoadMobile", "RunResult"]

@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 from dekning.config import Config
+from dekning.coverage.application.masts import newly_covered
 from dekning.coverage.classify.aggregate import GROUPINGS, aggregate, settlement
 from dekning.coverage.classify.fixed import classify
 from dekning.coverage.classify.grids import MAP_MARGIN_M, class_grids
@@ -22,7 +24,9 @@ from dekning.coverage.planning.areas import (
 )
 from dekning.coverage.planning.costs import estimate_costs
 from dekning.coverage.planning.funding import fund, resolve_rule
+from dekning.coverage.planning.masts import candidate_sites, screen_masts
 from dekning.coverage.planning.prioritise import compare_scenarios, priority_score, select_areas
+from dekning.coverage.planning.radio import Dem
 from dekning.coverage.planning.routing import build_road_graph
 from dekning.coverage.read.addresses import read_addresses, read_boundary
 from dekning.coverage.read.consultation import read_consultation_list
@@ -38,7 +42,7 @@ from dekning.report import RunReport
 from dekning.result import Frames, RoadMobile
 from dekning.rules import STATUS_WORD, EligibilityRule, eligibility_rule, scheme_year
 from dekning.schema import MOBILE_ANY_COLUMN, SETTLEMENT_COLUMN, operators
-from dekning.summary import build_summary, road_figures
+from dekning.summary import build_summary, mast_figures, road_figures
 from dekning.surveys.evidence import demand, discrepancies, join_answers, public_demand
 from dekning.surveys.geocode import geocode
 from dekning.surveys.mapping import load_mapping
@@ -453,6 +457,36 @@ def prioritise(cfg: Config, f: Frames, report: RunReport) -> Frames:
     return {"plan": plan, "scenarios": scenarios}
 
 
+def screen_mast_sites(cfg: Config, f: Frames, report: RunReport) -> Frames:
+    """Candidate mast sites screened over the terrain (``input.dem``): what each would newly
+    cover on the roads and at the addresses, its funding, and the choice under
+    ``masts.budget_nok``."""
+    if cfg.input.dem is None:
+        return {"masts": None}
+    if not f["mobile_layers"]:
+        report.warn(
+            "masts",
+            "masts_without_mobile_coverage",
+            "terrengmodell gitt, men ingen mobildekning: mastekandidatene vurderes ikke",
+            1,
+        )
+        return {"masts": None}
+    dem = Dem.from_path(cfg.input.dem)
+    sites = candidate_sites(cfg, dem, f.get("boundary"))
+    road = f.get("road_mobile")
+    screening = screen_masts(
+        cfg, dem, sites, f["classified"], None if road is None else road.segments
+    )
+    if not screening.optimal:
+        report.warn(
+            "masts",
+            "mast_choice_not_proven_optimal",
+            "løseren stoppet ved tidsgrensen: mastvalget er kanskje ikke det beste mulige",
+            1,
+        )
+    return {"masts": screening}
+
+
 def summarise(cfg: Config, f: Frames, report: RunReport) -> Frames:
     """Aggregates per area unit and the run's headline figures."""
     classified = f["classified"]
@@ -471,6 +505,18 @@ def summarise(cfg: Config, f: Frames, report: RunReport) -> Frames:
     if road is not None:
         summary["mobil_veg"] = road_figures(
             road.summary, road.stretches, source=road.source, satisfactory=road.satisfactory
+        )
+    masts = f.get("masts")
+    if masts is not None:
+        chosen = np.flatnonzero(masts.sites["valgt"].to_numpy())
+        seg, adr = newly_covered(masts, chosen, None if road is None else road.segments, classified)
+        units = int(adr["hus"].sum() + adr.get("naering", pd.Series(0)).sum()) if len(adr) else 0
+        summary["master"] = mast_figures(
+            masts.sites,
+            float(seg["lengde_m"].sum()) / 1000 if len(seg) else 0.0,
+            units,
+            int(adr["fritid"].sum()) if len(adr) and "fritid" in adr else 0,
+            masts.rule.covered,
         )
     report.figures.update(summary)
     return {"aggregates": aggregates, "summary": summary}

@@ -193,6 +193,49 @@ def road_figures(
     }
 
 
+def mast_figures(
+    sites: pd.DataFrame, road_km: float, units: int, holiday_homes: int, covered: bool
+) -> dict[str, Any]:
+    """Headline figures of the mast screening: candidates, the chosen sites, their cost and
+    municipal share, and what they newly cover together (each road metre and address once).
+
+    Parameters
+    ----------
+    sites
+        The candidates with ``site_id``, ``valgt``, ``kost_total``, ``kommunal``.
+    road_km, units, holiday_homes
+        Newly covered road km, households and businesses, and holiday homes of the chosen sites
+        together.
+    covered
+        Whether the year's scheme covers mobile coverage.
+    """
+    chosen = sites.loc[sites["valgt"].astype(bool)]
+    return {
+        "kandidater": len(sites),
+        "valgte": chosen["site_id"].astype(str).tolist(),
+        "kost_valgte": int(chosen["kost_total"].sum()),
+        "kommunal_valgte": int(chosen["kommunal"].sum()),
+        "ny_veg_km": round(float(road_km), 3),
+        "nye_enheter": int(units),
+        "nye_fritidsboliger": int(holiday_homes),
+        "mobil_i_ordningen": bool(covered),
+    }
+
+
+def _mast_line(m: dict[str, Any]) -> str:
+    """One line on the candidate mast sites."""
+    head = f"Mastekandidater (screening, ikke radioplan): {thousands(m['kandidater'])} vurdert"
+    if not m["valgte"]:
+        return head + ", ingen valgt"
+    return (
+        f"{head}; valgt {', '.join(m['valgte'])} (kostnad {nok(m['kost_valgte'])}, kommunal "
+        f"andel {nok(m['kommunal_valgte'])}): ny dekning på {decimal(m['ny_veg_km'])} km veg, "
+        f"{thousands(m['nye_enheter'])} husstander og virksomheter, "
+        f"{thousands(m['nye_fritidsboliger'])} fritidsboliger"
+        + ("" if m["mobil_i_ordningen"] else "  [årets støtteordning dekker ikke mobil]")
+    )
+
+
 def _rounded(value: Any, digits: int) -> float | None:
     """A float rounded for the report; None for NaN (a share of no known length)."""
     return None if pd.isna(value) else round(float(value), digits)
@@ -264,6 +307,8 @@ def format_summary(s: dict[str, Any]) -> str:
         )
     if "mobil_veg" in s:
         lines.append(_road_line(s["mobil_veg"]))
+    if "master" in s:
+        lines.append(_mast_line(s["master"]))
     lines += [
         f"Støtteberettigede adresser: {s['stotteberettigede_adresser']}  "
         f"(enheter: {s['stotteberettigede_enheter']})  [{rule_status}]",
@@ -282,4 +327,4 @@ def format_summary(s: dict[str, Any]) -> str:
     return "\n".join([*lines, *_rule_lines(s)])
 
 
-__all__ = ["build_summary", "format_summary", "road_figures"]
+__all__ = ["build_summary", "format_summary", "mast_figures", "road_figures"]

@@ -37,6 +37,7 @@ from dekning.maps.layers import (
     web_frame,
 )
 from dekning.maps.offline import FullscreenControl, page_header
+from dekning.maps.planner_masts import mast_layers, mast_legend_items
 from dekning.maps.planner_overlays import (
     DEMAND_RAMP,
     DISCREPANCY_COLOUR,
@@ -57,7 +58,7 @@ from dekning.maps.planner_roads import (
 from dekning.maps.planner_table import AreaPanel, legend_markup
 from dekning.maps.whatif import Budget
 from dekning.money import nok
-from dekning.result import RoadMobile
+from dekning.result import MastScreening, RoadMobile
 from dekning.rules import area_rule_lines
 from dekning.schema import ClassGrid, MobileLayer, require
 
@@ -242,7 +243,9 @@ def _areas_layer(areas: gpd.GeoDataFrame) -> folium.FeatureGroup:
     )
 
 
-def _legend(layers: dict[str, Any], road: RoadMobile | None = None) -> str:
+def _legend(
+    layers: dict[str, Any], road: RoadMobile | None = None, masts: MastScreening | None = None
+) -> str:
     """The legend's markup: a section per kind of layer, shown while one of them is on."""
     names = {k: [v.get_name()] if v is not None else [] for k, v in layers.items()}
     mobile = [n for k, v in names.items() if k.startswith("mobil:") for n in v]
@@ -267,6 +270,7 @@ def _legend(layers: dict[str, Any], road: RoadMobile | None = None) -> str:
         ("Mobildekning (beste klasse)", mobile, [("fill", c, w) for c, w in mobile_legend_items()]),
         ("Mobilhull", names["gap"], [("fill", GAP_COLOUR, "ingen operatør god nok")]),
         ("Mobil langs veg", names["veg"] + names["veghull"], road_legend_items(road)),
+        ("Master", names["master"] + names["mastekandidater"], mast_legend_items(masts)),
     ]
     return legend_markup([sec for sec in sections if sec[1]])
 
@@ -295,6 +299,7 @@ def planner_map(
     title: str = "dekning – planleggerkart",
     budget: Budget | None = None,
     road_mobile: RoadMobile | None = None,
+    masts: MastScreening | None = None,
 ) -> folium.Map:
     """Build the planner map.
 
@@ -321,6 +326,8 @@ def planner_map(
     road_mobile
         Mobile coverage along the roads: the roads coloured by coverage and the ranked gap
         stretches.
+    masts
+        Candidate mast sites: the chosen ones and all candidates, with what each would cover.
 
     Raises
     ------
@@ -335,6 +342,7 @@ def planner_map(
     layers = _layers(classified, areas, mobile_layers, mobile_grids or {}, routes, survey or {})
     layers["veg"] = road_coverage_layer(road_mobile, mobile_layers)
     layers["veghull"] = road_gap_layer(road_mobile)
+    layers["master"], layers["mastekandidater"] = mast_layers(masts)
     for layer in layers.values():
         if layer is not None:
             layer.add_to(m)
@@ -351,7 +359,7 @@ def planner_map(
         geojson=_geojson_name(layers["areas"]),
         group=layers["areas"].get_name(),
         rasters=rasters,
-        legend=_legend(layers, road_mobile),
+        legend=_legend(layers, road_mobile, masts),
         styles=AREA_STYLES,
         budget=budget,
     )

@@ -112,3 +112,20 @@ def test_click_on_a_gap_stretch_shows_its_figures(planner_html, road, browser):
         page.screenshot(path="test-artifacts/planner_road_gap_popup.png")
     finally:
         page.close()
+
+
+def test_mast_layers_and_popup_say_screening(default_result):
+    from dekning.maps.planner_masts import NOTE, mast_frame, mast_layers, mast_legend_items
+
+    masts = default_result.masts
+    chosen, every = mast_layers(masts)
+    assert chosen is not None and every is not None
+    frame = mast_frame(masts, chosen=True)
+    assert len(frame) == int(masts.sites["valgt"].sum()) and (frame["merknad"] == NOTE).all()
+    assert frame["status"].eq("valgt innenfor budsjettet").all()
+    assert all(k.endswith("kr") for k in frame["kostnad"])
+    assert [w for _, _, w in mast_legend_items(masts)] == [
+        "valgt mast (screening)",
+        "mastekandidat",
+    ]
+    assert mast_layers(None) == (None, None)
