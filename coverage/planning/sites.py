@@ -253,23 +253,35 @@ def auto_sites(
         raise ValueError("spacing_m må være større enn 0")
     rows, cols = dem.shape
     t = dem.transform
-    usable = np.isfinite(dem.heights)
+    inside = None
     if boundary is not None:
-        usable &= rasterio.features.geometry_mask(
+        inside = rasterio.features.geometry_mask(
             [boundary], out_shape=(rows, cols), transform=t, invert=True
         )
-    r, c = np.nonzero(usable)  # row-major: north to south, west to east
+    col_index = np.arange(cols)
+    # square of every column (west to east: non-decreasing) and row (north to south)
+    sq_col = np.floor((t.c + (col_index + 0.5) * t.a) / spacing_m).astype("int64")
+    sq_row = np.floor((t.f + (np.arange(rows) + 0.5) * t.e) / spacing_m).astype("int64")
+    starts = np.flatnonzero(np.r_[True, sq_row[1:] != sq_row[:-1]])
+    found_r, found_c = [], []
+    for r0, r1 in zip(starts, np.r_[starts[1:], rows], strict=True):  # one row of squares
+        band = dem.heights[r0:r1]
+        ok = np.isfinite(band) if inside is None else np.isfinite(band) & inside[r0:r1]
+        band = np.where(ok, band, -np.inf)
+        top = band.max(axis=0)  # per column: the highest cell, the northernmost of equals
+        top_row = band.argmax(axis=0)
+        # per square: the highest column top, then the northernmost, then the westernmost
+        order = np.lexsort((col_index, top_row, -top, sq_col))
+        first = order[np.r_[True, sq_col[order][1:] != sq_col[order][:-1]]]
+        first = first[np.isfinite(top[first])]
+        found_r.append(r0 + top_row[first])
+        found_c.append(first)
+    r = np.concatenate(found_r).astype("int64")
+    c = np.concatenate(found_c).astype("int64")
+    best = np.arange(len(r))
     x = t.c + (c + 0.5) * t.a
     y = t.f + (r + 0.5) * t.e
     h = dem.heights[r, c]
-    sq_col = np.floor(x / spacing_m).astype("int64")
-    sq_row = np.floor(y / spacing_m).astype("int64")
-    # by square (north first, then west first), then highest; stable keeps the cell order
-    order = np.lexsort((-h, sq_col, -sq_row))
-    key_r, key_c = sq_row[order], sq_col[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = (key_r[1:] != key_r[:-1]) | (key_c[1:] != key_c[:-1])
-    best = order[first]
     ids = np.array([f"A-{i:04d}" for i in range(1, len(best) + 1)], dtype=object)
     return gpd.GeoDataFrame(
         {
@@ -299,7 +311,8 @@ class SiteChoice:
     optimal
         Whether HiGHS proved the plan optimal (False only after ``time_limit_s``).
     mip_gap
-        Relative gap between the plan and the solver's bound (0 when optimal).
+        Relative gap between the plan and the solver's bound (0 when optimal; large when the
+        solver stopped before its bound was of use).
     """
 
     chosen: np.ndarray
@@ -348,6 +361,11 @@ def site_choice(
     sites, ``S`` their number) sum to less than 1: they never trade value, and among plans of
     equal value prefer the cheaper (to the solver's tolerance of 1e-6 in the objective, i.e.
     cost differences above about 2·10⁻⁶·C), then lower indices.
+
+    Size: a municipality (74 candidate sites, 15 000 targets) is solved exactly in about a
+    minute on 2 busy cores (``bench/bench_sites.py``); a county (1 000 sites, 250 000 targets,
+    156 000 target groups) is beyond HiGHS in minutes (not even its LP relaxation finished in
+    6 CPU minutes): give ``time_limit_s`` and read ``optimal``/``mip_gap``.
 
     Reductions before solving (none changes the answer): targets of value 0 or covered by no
     affordable site are left out; targets covered by the same sites are merged (their values
