@@ -47,6 +47,8 @@ def write_maps(result: RunResult, cfg: Config, folder: Path) -> None:
         budget=Budget.from_config(cfg),
         road_mobile=result.road_mobile,
         masts=result.masts,
+        boundary=result.boundary,
+        roads=result.roads,
     )
     write_map(planner, folder / "kart_planlegger.html")
     public = public_map(
@@ -56,6 +58,8 @@ def write_maps(result: RunResult, cfg: Config, folder: Path) -> None:
         min_cell_count=cfg.privacy.min_cell_count,
         title=f"{name} – bredbånd og mobildekning",
         data_date=cfg.municipality.data_date,
+        boundary=result.boundary,
+        roads=result.roads,
     )
     write_map(public, folder / "kart_offentlig.html")
 

@@ -75,6 +75,8 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
         mobile_grids=frames["mobile_grids"],
         road_mobile=frames["road_mobile"],
         masts=frames["masts"],
+        boundary=frames["boundary"],
+        roads=frames["roads"],
     )
 
 

@@ -123,6 +123,10 @@ class RunResult:
     """Mobile coverage along the roads, when roads and mobile coverage are given."""
     masts: MastScreening | None = None
     """Candidate mast sites screened over the terrain, when a terrain model is given."""
+    boundary: gpd.GeoDataFrame | None = None
+    """The municipality boundary (EPSG:25833), for the maps' offline base."""
+    roads: gpd.GeoDataFrame | None = None
+    """The roads with their category (EPSG:25833), for the maps' offline base."""
 
 
 __all__ = ["Frames", "MastScreening", "RoadMobile", "RunResult"]

@@ -18,6 +18,7 @@ import geopandas as gpd
 import pandas as pd
 
 from dekning.crs import WEB_CRS, require_crs
+from dekning.maps.base_layer import PLACE_CSS, base_layer, base_pane
 from dekning.maps.layers import (
     AREA_FILL,
     CELL_COLUMNS,
@@ -300,6 +301,8 @@ def planner_map(
     budget: Budget | None = None,
     road_mobile: RoadMobile | None = None,
     masts: MastScreening | None = None,
+    boundary: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Build the planner map.
 
@@ -328,6 +331,9 @@ def planner_map(
         stretches.
     masts
         Candidate mast sites: the chosen ones and all candidates, with what each would cover.
+    boundary, roads
+        The municipality boundary and the roads (EPSG:25833): with the post towns of the
+        addresses, an offline base under everything (:mod:`dekning.maps.base_layer`).
 
     Raises
     ------
@@ -336,6 +342,11 @@ def planner_map(
     """
     web = _checked(classified, areas, routes)
     m = base_map(web.total_bounds, title, lang="nb", canvas=True)
+    m.add_child(base_pane())
+    base = base_layer(boundary, roads, classified)
+    if base is not None:
+        base.add_to(m)
+        page_header(m).add_child(folium.Element(PLACE_CSS))
     m.add_child(raster_pane())
     if road_mobile is not None:
         m.add_child(road_pane())

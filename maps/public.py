@@ -20,7 +20,9 @@ import shapely
 
 from dekning.crs import WEB_CRS, WORK_CRS
 from dekning.maps import layers
+from dekning.maps.base_layer import PLACE_CSS, base_layer, base_pane
 from dekning.maps.layers import SPEED_COLOURS, base_map, feature_group, web_frame
+from dekning.maps.offline import page_header
 from dekning.maps.public_page import HATCH_ID, HATCH_SWATCH, AddressSearch
 from dekning.maps.public_search import ADDRESSES, address_index
 from dekning.maps.public_text import DEFAULT_LANGUAGE, TEXT, date_text
@@ -109,6 +111,8 @@ def public_map(
     min_cell_count: int = 5,
     title: str = "Bredbånd og mobildekning",
     data_date: dt.date | None = None,
+    boundary: gpd.GeoDataFrame | None = None,
+    roads: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Build the public map (a page in bokmål, ``lang="nb"``, with nynorsk and English in its
     language menu, that can be zoomed on a phone).
@@ -132,6 +136,9 @@ def public_map(
     data_date
         The date of the coverage data, shown under "Om kartet"; None: the page says the day
         it was made.
+    boundary, roads
+        The municipality boundary and the roads (EPSG:25833): with the post towns, an offline
+        base under the cells (:mod:`dekning.maps.base_layer`).
 
     Raises
     ------
@@ -143,6 +150,11 @@ def public_map(
     areas_web = web_frame(areas, AREAS)
     require(areas_web, AREA_COLUMNS, AREAS)
     m = base_map(web.total_bounds, title, lang="nb")
+    m.add_child(base_pane())
+    base = base_layer(boundary, roads, classified, name=NB["lag_grunnkart"])
+    if base is not None:
+        base.add_to(m)
+        page_header(m).add_child(folium.Element(PLACE_CSS))
     _cells_layer(classified, min_cell_count).add_to(m)
     _planned_layer(areas_web, min_cell_count).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)

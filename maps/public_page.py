@@ -146,7 +146,7 @@ LANGUAGE_JS = r"""
     var d = DATE.dato;
     return t(DATE.tekst, {dato: t('dato', {d: d[2], m: t('maneder').split(' ')[d[1] - 1], y: d[0]})});
   };
-  var LAYER_KEYS = ['lag_celler', 'lag_planlagt'];
+  var LAYER_KEYS = ['lag_grunnkart', 'lag_celler', 'lag_planlagt'];
   var layerKey = function(name) {
     var found = null;
     Object.keys(T).forEach(function(l) {
@@ -304,7 +304,9 @@ PAGE_JS = r"""
     }
     return box;
   };
-  map.eachLayer(function(l) { if (l instanceof L.GeoJSON) { l.bindTooltip(tip, {sticky: true}); } });
+  map.eachLayer(function(l) {  // the offline base (its own pane) keeps its place names
+    if (l instanceof L.GeoJSON && l.options.pane !== 'dekning_grunnkart') { l.bindTooltip(tip, {sticky: true}); }
+  });
   if (map.zoomControl) { map.zoomControl.remove(); }
   map.zoomControl = L.control.zoom({zoomInTitle: t('zoom_inn'), zoomOutTitle: t('zoom_ut')}).addTo(map);
   map.getContainer().setAttribute('role', 'main');

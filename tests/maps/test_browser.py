@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from pyproj import Transformer
 
+from dekning.maps.base_layer import BASE_PANE
 from dekning.maps.planner import planner_map, write_map
 from dekning.maps.public import public_map
 from dekning.schema import SPEED_CLASS_LABELS, MobileLayer
@@ -65,7 +66,13 @@ _DRAWN = """(() => {{
 }})()"""
 PATHS = _DRAWN.format(test="l instanceof L.Path")
 """Vector shapes on the planner map (drawn on a canvas: counted through Leaflet)."""
-ROUTE_PATHS = _DRAWN.format(test="l instanceof L.Polyline && !(l instanceof L.Polygon)")
+ROUTE_PATHS = _DRAWN.format(
+    test="l instanceof L.Polyline && !(l instanceof L.Polygon) && l.options.pane !== BASE"
+).replace("BASE", repr(BASE_PANE))
+"""Lines drawn over the offline base (routes, gap stretches)."""
+BASE_LINES = _DRAWN.format(test="l instanceof L.Polyline && l.options.pane === BASE").replace(
+    "BASE", repr(BASE_PANE)
+)
 RASTER_BELOW_SHAPES = """(() => {
   const z = e => Number(getComputedStyle(e.closest('.leaflet-pane')).zIndex);
   const img = document.querySelector('img.leaflet-image-layer');
@@ -86,6 +93,8 @@ def test_planner_map_loads_and_layers_toggle(browser, maps_dir, default_result):
     before = page.evaluate(PATHS)
     assert before > 100  # cells, areas and routes are drawn
     gaps = len(default_result.road_mobile.stretches)  # the ranked gap stretches, on at start
+    # the offline base: the boundary and every road of the run
+    assert page.evaluate(BASE_LINES) == 1 + len(default_result.roads)
     assert page.evaluate(ROUTE_PATHS) == len(default_result.routes) + gaps
     page.get_by_label("Støtteberettigede adresser").check()
     assert page.evaluate(PATHS) > before + 500  # the eligible addresses appear

@@ -287,7 +287,7 @@ def test_a_link_opens_the_address_and_choosing_one_makes_its_link(browser, publi
 def test_planned_areas_are_hatched_and_cells_leave_the_tab_order(browser, public):
     page, _ = _open(browser, public, DESKTOP)
     fills = page.evaluate(
-        "Array.from(document.querySelectorAll('path[stroke-dasharray]')).map(p => p.getAttribute('fill'))"
+        "Array.from(document.querySelectorAll('.leaflet-overlay-pane path[stroke-dasharray]')).map(p => p.getAttribute('fill'))"
     )
     assert fills and set(fills) == {"url(#dekning-skravur)"}
     assert page.locator("pattern#dekning-skravur line").count() == 1
