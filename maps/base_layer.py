@@ -78,7 +78,7 @@ def base_layer(
     if boundary is None and roads is None and places.empty:
         return None
     group = folium.FeatureGroup(name=name, show=True)
-    opts = {"pane": BASE_PANE, "interactive": False}
+    opts: dict[str, Any] = {"pane": BASE_PANE, "interactive": False}
     if boundary is not None and not boundary.empty:
         require_crs(boundary, "base_layer(boundary)")
         line = shapely.boundary(shapely.union_all(boundary.geometry.to_numpy()))
