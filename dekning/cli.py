@@ -29,8 +29,9 @@ from dekning.config import Config, load_config, load_default_config
 from dekning.coverage.application.package import write_application
 from dekning.errors import DekningError
 from dekning.money import nok
-from dekning.pipeline import LABELS, analyse
+from dekning.pipeline import LABELS, STAGES, analyse
 from dekning.pipeline import run as run_pipeline
+from dekning.postgis import is_database_url, mask_url, write_postgis
 from dekning.summary import format_summary
 from dekning.surveys.report import validate_survey_cli
 from dekning.textsafe import terminal_text
@@ -59,6 +60,10 @@ ConfigOpt = Annotated[
         "--config", "-c", help="Oppsettsfil (TOML); uten den: det innebygde syntetiske datasettet."
     ),
 ]
+
+
+STAGE_LABELS = tuple(s.label for s in STAGES)
+DB_LABEL = "Skriver til PostGIS"
 
 
 def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -140,16 +145,28 @@ def scenario_table(scenarios: pd.DataFrame) -> Table:
 @_friendly
 def run(
     config: ConfigOpt = None,
-    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Resultatmappe (erstattes).")] = Path(
-        "dekning-ut"
-    ),
+    out_dir: Annotated[
+        str,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Resultatmappe (erstattes), eller en PostgreSQL/PostGIS-database "
+            "(postgresql://bruker@vert/db): da skrives tabellene dit i én transaksjon, ingen filer.",
+        ),
+    ] = "dekning-ut",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Ingen fremdriftsvisning.")] = False,
 ) -> None:
     """Run the whole analysis and write the output folder.
 
-    Without --config it runs on the embedded synthetic data set (data/).
+    Without --config it runs on the embedded synthetic data set (data/). ``--out
+    postgresql://...`` writes the results to that database instead of a folder; a configured
+    ``output.database`` gets them as well as the folder (:mod:`dekning.postgis`).
     """
     cfg = _config(config)
+    database = out_dir if is_database_url(out_dir) else cfg.output.database
+    labels = list(STAGE_LABELS) if is_database_url(out_dir) else list(LABELS)
+    if database is not None:
+        labels.append(DB_LABEL)
     with Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -159,7 +176,7 @@ def run(
         console=err,
         disable=quiet or not err.is_terminal,
     ) as progress:
-        task = progress.add_task("Starter", total=len(LABELS))
+        task = progress.add_task("Starter", total=len(labels))
         seen: list[str] = []
 
         def step(name: str) -> None:
@@ -170,17 +187,38 @@ def run(
             if not err.is_terminal and not quiet:
                 err.print(f"· {name}", highlight=False)
 
-        result = run_pipeline(cfg, out_dir, step)
-        progress.update(task, completed=len(LABELS), description="Ferdig")
+        if is_database_url(out_dir):
+            result = analyse(cfg, step)
+        else:
+            result = run_pipeline(cfg, Path(out_dir), step)
+        run_id = None
+        if database is not None:
+            step(DB_LABEL)
+            try:
+                run_id = write_postgis(result, cfg, database, schema=cfg.output.database_schema)
+            except DekningError as e:
+                if result.out_dir is None:
+                    raise
+                raise type(e)(f"{e} (resultatmappa {result.out_dir} er skrevet)") from None
+        progress.update(task, completed=len(labels), description="Ferdig")
     out.print(wrap_lines(format_summary(result.summary), out.width), soft_wrap=True)
     if result.scenarios is not None and len(result.scenarios) > 1:
         out.print(scenario_table(result.scenarios))
     if result.report.warnings:
-        out.print(f"Advarsler: {len(result.report.warnings)} (se rapport.json)", highlight=False)
+        where = "rapport.json" if result.out_dir is not None else "kjoringer.advarsler"
+        out.print(f"Advarsler: {len(result.report.warnings)} (se {where})", highlight=False)
         for w in result.report.warnings:
             line = terminal_text(f"  - {w.message}: {w.count}").plain  # control chars shown
             out.print(Text(wrap_lines(line, out.width, indent="    ")), soft_wrap=True)
-    out.print(f"Resultater: {result.out_dir}", highlight=False)
+    if result.out_dir is not None:
+        out.print(f"Resultater: {result.out_dir}", highlight=False)
+    if database is not None:
+        out.print(
+            f"Database: {mask_url(database)}, skjema {cfg.output.database_schema}, "
+            f"kjøring {run_id}",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 @app.command(

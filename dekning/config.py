@@ -391,6 +391,19 @@ class PrivacyConfig(_Section):
     """Published aggregates with fewer answers/addresses than this are suppressed."""
 
 
+class OutputConfig(_Section):
+    """Where a run's results also go besides the output folder (``dekning run --out``)."""
+
+    database: Annotated[str, Field(pattern=r"^postgres(ql)?://")] | None = None
+    """A PostgreSQL/PostGIS database (``postgresql://user@host/db``) every run is also written
+    to, in one transaction (:mod:`dekning.postgis`). Keep the password out of this file: libpq
+    reads ``~/.pgpass`` and ``PGPASSWORD``."""
+    database_schema: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]{0,40}$")] = "dekning"
+    """Schema of the run's tables and views in that database."""
+    keep_runs: Annotated[int, Field(ge=1, le=100)] = 2
+    """Runs kept in the database: the current one and the ones before it (older are deleted)."""
+
+
 class Config(_Section):
     """The whole configuration."""
 
@@ -405,6 +418,7 @@ class Config(_Section):
     masts: MastsConfig = MastsConfig()
     surveys: SurveyConfig = SurveyConfig()
     privacy: PrivacyConfig = PrivacyConfig()
+    output: OutputConfig = OutputConfig()
 
 
 def _format_validation_error(err: ValidationError, source: str) -> str:
