@@ -95,6 +95,37 @@ def test_a_bad_schema_name_is_refused_before_connecting(default_result, default_
         write_postgis(default_result, default_config, "postgresql://h:1/db", schema="a; drop")
 
 
+class _Rows:
+    def __init__(self, row):
+        self.row = row
+
+    def fetchone(self):
+        return self.row
+
+
+class _ServerWithoutPostgis:
+    """Answers the extension checks of a server without (or with a locked) PostGIS."""
+
+    def __init__(self, *, installed: bool) -> None:
+        self.installed = installed
+
+    def execute(self, query: str, params: tuple = ()):
+        if "pg_extension" in query:
+            return _Rows(None)
+        if "pg_available_extensions" in query:
+            return _Rows((1,) if self.installed else None)
+        raise psycopg.errors.InsufficientPrivilege(
+            'permission denied to create extension "postgis"'
+        )
+
+
+def test_a_server_without_postgis_is_a_clear_error():
+    with pytest.raises(PostgisError, match=r"PostGIS er ikke installert.*postgis-3"):
+        postgis_module._ensure_postgis(_ServerWithoutPostgis(installed=False))
+    with pytest.raises(PostgisError, match=r"kan ikke lage den.*CREATE EXTENSION postgis"):
+        postgis_module._ensure_postgis(_ServerWithoutPostgis(installed=True))
+
+
 # --- on a real PostGIS -------------------------------------------------------------------
 
 
