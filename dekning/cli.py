@@ -15,7 +15,6 @@ from typing import Annotated, Any
 
 import pandas as pd
 import typer
-import typer.rich_utils
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -25,6 +24,7 @@ from dekning import __version__
 from dekning.api.app import Settings, create_app, has_results, service_config
 from dekning.api.server import serve as serve_app
 from dekning.api.settings import TOKEN_ENV, read_token
+from dekning.cli_text import BokmalCommand, BokmalGroup, word_typer
 from dekning.config import Config, load_config, load_default_config
 from dekning.coverage.application.package import write_application
 from dekning.errors import DekningError
@@ -36,12 +36,9 @@ from dekning.summary import format_summary
 from dekning.surveys.report import validate_survey_cli
 from dekning.textsafe import terminal_text
 
-typer.rich_utils.ARGUMENTS_PANEL_TITLE = "Argumenter"
-typer.rich_utils.OPTIONS_PANEL_TITLE = "Valg"
-typer.rich_utils.COMMANDS_PANEL_TITLE = "Kommandoer"
-typer.rich_utils.DEFAULT_STRING = "[standard: {}]"
-typer.rich_utils.REQUIRED_LONG_STRING = "[påkrevd]"
+word_typer()
 app = typer.Typer(
+    cls=BokmalGroup,
     name="dekning",
     help="Bredbånd- og mobildekning for kommuner: dekning per adresse, utbyggingsområder, "
     "kommunal egenandel, kart og API.",
@@ -139,8 +136,9 @@ def scenario_table(scenarios: pd.DataFrame) -> Table:
 
 
 @app.command(
+    cls=BokmalCommand,
     help="Kjør hele analysen og skriv resultatmappa. Uten --config brukes det innebygde "
-    "syntetiske datasettet (data/)."
+    "syntetiske datasettet (data/).",
 )
 @_friendly
 def run(
@@ -222,8 +220,9 @@ def run(
 
 
 @app.command(
+    cls=BokmalCommand,
     help="Kontroller oppsettet og alle inndatafiler (eller en eksport fra spørreundersøkelsen) "
-    "uten å skrive noe."
+    "uten å skrive noe.",
 )
 @_friendly
 def validate(
@@ -264,8 +263,9 @@ def validate(
 
 
 @app.command(
+    cls=BokmalCommand,
     help="Skriv søknadspakken for ett utbyggingsområde (adresseliste, omriss, "
-    "finansieringsark og sammendrag)."
+    "finansieringsark og sammendrag).",
 )
 @_friendly
 def apply(
@@ -305,9 +305,10 @@ def apply(
 
 
 @app.command(
+    cls=BokmalCommand,
     help="Server API-et og kartene over resultatene av en kjøring. Finnes ingen resultater "
     "ennå, kjøres analysen først. Offentlig kart: /kart. Planleggerkart: /kart/planlegger "
-    "(token som Authorization: Bearer eller ?token=...). API-dokumentasjon: /docs."
+    "(token som Authorization: Bearer eller ?token=...). API-dokumentasjon: /docs.",
 )
 @_friendly
 def serve(

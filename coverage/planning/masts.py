@@ -39,6 +39,9 @@ SCREENING_NOTE = (
     "operatørens eget verktøy avgjør hvor en mast kan bygges og hva den dekker."
 )
 """Said in every output about candidate sites (bokmål)."""
+CHOICE_TIME_LIMIT_S = 300.0
+"""The exact choice stops after this long with the best plan found; the run then warns that it
+is not proven optimal (a county of thousands of candidates; a municipality solves in seconds)."""
 
 
 def radio_model(cfg: Config) -> RadioModel:
@@ -167,7 +170,11 @@ def screen_masts(
     optimal = True
     if m.budget_nok is not None and len(out):
         choice = site_choice(
-            covers, value, out["kommunal"].to_numpy(dtype="float64"), int(m.budget_nok)
+            covers,
+            value,
+            out["kommunal"].to_numpy(dtype="float64"),
+            int(m.budget_nok),
+            time_limit_s=CHOICE_TIME_LIMIT_S,
         )
         out.loc[out.index[choice.chosen], "valgt"] = True
         optimal = choice.optimal

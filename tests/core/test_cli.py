@@ -159,11 +159,36 @@ def test_bad_input_names_file_row_and_field(tmp_path, data_dir):
 def test_help_on_every_command(cmd, tmp_path):
     proc = _cli(cmd, "--help", cwd=tmp_path)
     assert proc.returncode == 0
-    assert "Usage" in proc.stdout
+    assert "Bruk: dekning" in proc.stdout and "Usage" not in proc.stdout
     # dekning's own words are bokmål: the options panel and every option's text
     assert "Valg" in proc.stdout and "Options" not in proc.stdout
-    for english in ("Output folder", "configuration;", "Show the version", "Folder of"):
+    assert "Vis denne hjelpen og avslutt." in proc.stdout
+    for english in (
+        "Output folder",
+        "configuration;",
+        "Show the version",
+        "Folder of",
+        "Show this",
+    ):
         assert english not in proc.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["run", "--bogus"], "ukjent valg: --bogus (mulige valg: "),
+        (["serve", "--port", "abc"], "ugyldig verdi for '--port': må være et heltall"),
+        (["apply"], "mangler argumentet: area_id"),
+        (["bogus"], "ukjent kommando: bogus"),
+    ],
+)
+def test_wrong_usage_is_answered_in_bokmal(args, said, tmp_path):
+    proc = _cli(*args, cwd=tmp_path)
+    assert proc.returncode == 2
+    text = " ".join(proc.stderr.split())  # the error box wraps lines
+    assert said in text and "Bruk: dekning" in text and "for hjelp" in text
+    for english in ("Usage", "No such", "Invalid value", "Missing", "Possible options", "Error"):
+        assert english not in text
 
 
 def test_main_help_lists_commands_in_bokmal(tmp_path):
