@@ -18,6 +18,7 @@ from dekning.maps.planner import planner_map, write_map
 from dekning.maps.public import public_map
 from dekning.maps.qgis_styles import style_run_outputs
 from dekning.maps.whatif import Budget
+from dekning.postgis import masked_config
 from dekning.result import RunResult
 from dekning.summary import format_summary
 from dekning.textsafe import write_spreadsheet_csv
@@ -112,7 +113,7 @@ def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
         "dekning_versjon": __version__,
         "sammendrag": result.summary,
         "advarsler": json.loads(result.report.to_json())["warnings"],
-        "konfigurasjon": json.loads(cfg.model_dump_json()),
+        "konfigurasjon": masked_config(cfg),  # database passwords as ***
     }
     text = json.dumps(report, ensure_ascii=False, indent=2)
     (folder / "rapport.json").write_text(text, encoding="utf-8")

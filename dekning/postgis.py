@@ -219,7 +219,7 @@ def input_files(cfg: Config) -> list[dict[str, Any]]:
     return out
 
 
-def _config_json(cfg: Config) -> dict[str, Any]:
+def masked_config(cfg: Config) -> dict[str, Any]:
     """The configuration as JSON, with passwords of database URLs masked."""
     data: dict[str, Any] = json.loads(cfg.model_dump_json())
     for section, key in (("input", "survey_db"), ("output", "database")):
@@ -460,7 +460,7 @@ def write_postgis(
                     cfg.municipality.kommunenummer,
                     summary.get("stotteordning_aar"),
                     json.dumps(summary, ensure_ascii=False),
-                    json.dumps(_config_json(cfg), ensure_ascii=False),
+                    json.dumps(masked_config(cfg), ensure_ascii=False),
                     json.dumps(input_files(cfg), ensure_ascii=False),
                     result.report.to_json(),
                 ),
@@ -505,6 +505,7 @@ __all__ = [
     "input_files",
     "is_database_url",
     "mask_url",
+    "masked_config",
     "result_tables",
     "write_postgis",
     "write_table",

@@ -36,3 +36,16 @@ def test_the_planner_map_gets_the_runs_budget_settings(default_result, default_c
     budget = default_config.prioritise.municipal_budget_nok
     assert f'"budget": {budget}' in page or f'"budget":{budget}' in page
     assert "budsjettinnstillinger er ikke med i kartet" not in page
+
+
+def test_the_report_never_holds_a_database_password(default_result, default_config, tmp_path):
+    import json
+
+    from dekning.outputs import write_tables
+
+    inp = default_config.input.model_copy(update={"survey_db": "postgresql://ola:hemmelig@db/x"})
+    cfg = default_config.model_copy(update={"input": inp})
+    write_tables(default_result, cfg, tmp_path)
+    text = (tmp_path / "rapport.json").read_text(encoding="utf-8")
+    assert "hemmelig" not in text
+    assert json.loads(text)["konfigurasjon"]["input"]["survey_db"] == "postgresql://ola:***@db/x"
