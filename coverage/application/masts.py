@@ -75,6 +75,8 @@ FORMATS = {
     "Øst (EPSG:25833)": "0",
     "Nord (EPSG:25833)": "0",
 }
+HEADER_HEIGHT = 45.0
+"""Height (points) of the header row: three lines of wrapped header text."""
 MAX_WIDTH = 30
 
 
@@ -145,6 +147,7 @@ def _sheet(ws: Worksheet, table: pd.DataFrame, footer: str) -> None:
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[1].height = HEADER_HEIGHT  # wrapped headers: LibreOffice does not grow it
     for i, name in enumerate(table.columns, start=1):
         texts = table[name].astype(str)
         width = max([min(len(str(name)), 16), *texts.str.len().tolist()]) * 1.15 + 2

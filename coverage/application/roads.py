@@ -81,6 +81,8 @@ FORMATS = {
     "Slutt nord (EPSG:25833)": "0",
 }
 """Number formats by header (thousands grouped as a Norwegian spreadsheet shows them)."""
+HEADER_HEIGHT = 45.0
+"""Height (points) of the header row: three lines of wrapped header text."""
 MAX_WIDTH = 36
 NOT_MEASURED = (
     "Dekningen er operatørenes modellerte dekning, ikke målt. Et segment regnes som dekket når "
@@ -145,6 +147,7 @@ def _sheet(ws: Worksheet, table: pd.DataFrame, footer: str) -> None:
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[1].height = HEADER_HEIGHT  # wrapped headers: LibreOffice does not grow it
     for i, name in enumerate(table.columns, start=1):
         letter = get_column_letter(i)
         texts = table[name].astype(str)
