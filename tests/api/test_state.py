@@ -62,7 +62,9 @@ def test_a_report_without_summary(results_copy, tmp_path, report):
 
 def test_addresses_in_another_crs(results_copy, tmp_path):
     path = results_copy / "adresser_klassifisert.gpkg"
-    gpd.read_file(path).to_crs(4326).to_file(path, layer="adresser", driver="GPKG")
+    gpd.read_file(path, layer="adresser").to_crs(4326).to_file(
+        path, layer="adresser", driver="GPKG"
+    )
     with pytest.raises(InputError, match=r"adresser_klassifisert.gpkg.*EPSG:4326") as err:
         _load(results_copy, tmp_path)
     assert err.value.field == "crs" and err.value.file == str(path)
@@ -100,7 +102,9 @@ def test_results_without_routes(results_copy, tmp_path, make_app, planner_header
 
 
 def test_encoders_check_the_crs(results_copy):
-    addresses = gpd.read_file(results_copy / "adresser_klassifisert.gpkg").to_crs(4326)
+    addresses = gpd.read_file(results_copy / "adresser_klassifisert.gpkg", layer="adresser").to_crs(
+        4326
+    )
     with pytest.raises(InputError, match=r"adresser_klassifisert\.gpkg"):
         Lookup.build(addresses, [MobileLayer("telenor", "4g")])
     areas = gpd.read_file(results_copy / "omrader.gpkg", layer="omrader").to_crs(4326)
