@@ -28,6 +28,7 @@ from dekning.maps.layers import (
     speed_legend_items,
 )
 from dekning.maps.planner import AREA_STYLES
+from dekning.maps.planner_masts import CANDIDATE_FILL, CHOSEN_FILL
 from dekning.maps.planner_overlays import ROUTE_COLOUR
 from dekning.maps.planner_roads import UNKNOWN_COLOUR
 from dekning.schema import (
@@ -96,6 +97,9 @@ CANDIDATE_LABEL = "kandidatområde"
 ROUTE_LABEL = "foreslått fibertrasé"
 GAP_LABEL = "hull: ingen operatør god nok"
 UNKNOWN_LABEL = "ukjent (estimat, ingen adresse nær)"
+MAST_CHOSEN_LABEL = "valgt mast (screening)"
+MAST_CANDIDATE_LABEL = "mastekandidat"
+MAST_RADIUS_PX = 7
 BEST_SUFFIX = " (beste operatør)"
 
 _NON_OPERATOR = {MOBILE_COUNT_COLUMN, MOBILE_ANY_COLUMN, MOBILE_ALL_COLUMN}
@@ -578,6 +582,29 @@ def area_style() -> LayerStyle:
     )
 
 
+def mast_style() -> LayerStyle:
+    """Candidate mast sites: chosen ones filled black, the others white, black rim; labelled
+    with their id (as the planner map's mast layers)."""
+    size = 2 * MAST_RADIUS_PX * PX_MM
+    rim = 2 * PX_MM
+    return LayerStyle(
+        "RuleRenderer",
+        (
+            Rule(
+                MAST_CHOSEN_LABEL,
+                Symbol("marker", CHOSEN_FILL, outline="#000000", width=rim, size=size),
+                Equals("valgt", True),
+            ),
+            Rule(
+                MAST_CANDIDATE_LABEL,
+                Symbol("marker", CANDIDATE_FILL, outline="#000000", width=rim, size=size),
+                Equals("valgt", False),
+            ),
+        ),
+        label_field="site_id",
+    )
+
+
 def _number(value: object) -> float:
     """A number of the web maps' style dictionaries."""
     if not isinstance(value, int | float):
@@ -766,6 +793,11 @@ def run_styles(folder: Path) -> dict[Path, dict[str, LayerStyle]]:
         (folder / "omrader.gpkg", {"omrader": _fixed(area_style), "traseer": _fixed(route_style)}),
         (folder / "mobil_veg.gpkg", {"segmenter": segment_style, "hull": _fixed(gap_style)}),
         *((p, addresses) for p in sorted(folder.glob("soknad/*/omrade.gpkg"))),
+        (folder / "master.gpkg", {"kandidater": _fixed(mast_style)}),
+        *(
+            (p, {"mast": _fixed(mast_style)})
+            for p in sorted(folder.glob("soknad_mobil/*/mast.gpkg"))
+        ),
     ]
     for path, makers in candidates:
         if not path.is_file():
@@ -802,6 +834,7 @@ __all__ = [
     "address_style",
     "area_style",
     "gap_style",
+    "mast_style",
     "operator_columns",
     "qgis_colour",
     "quoted_field",

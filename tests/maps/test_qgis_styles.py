@@ -167,6 +167,11 @@ def test_run_files_styled(run: Run, default_result: RunResult) -> None:
     assert len(chosen) > 0
     for area_id in chosen:
         expected[f"soknad/{area_id}/omrade.gpkg"] = {"adresser"}
+    if default_result.masts is not None:
+        expected["master.gpkg"] = {"kandidater"}
+        sites = default_result.masts.sites
+        for site_id in sites.loc[sites["valgt"], "site_id"]:
+            expected[f"soknad_mobil/{site_id}/mast.gpkg"] = {"mast"}
     assert got == expected
 
 
@@ -248,6 +253,20 @@ def test_areas_chosen_filled_candidates_dashed(run: Run, default_result: RunResu
     other = rules["kandidatområde"].get("filter", "")
     n_all = len(default_result.areas)
     assert rows(path, f"SELECT count(*) FROM omrader WHERE {other}") == [(n_all - n_chosen,)]
+
+
+def test_masts_chosen_black_candidates_white(run: Run, default_result: RunResult) -> None:
+    path = run.folder / "master.gpkg"
+    qml = style_qml(path, "kandidater")
+    assert attr(qml, "labeling/settings/text-style", "fieldName") == "site_id"
+    rules = {r.get("label"): r for r in qml.iter("rule")}
+    syms = symbols(qml)
+    chosen = syms[rules["valgt mast (screening)"].get("symbol", "")]
+    other = syms[rules["mastekandidat"].get("symbol", "")]
+    assert chosen["color"] == "0,0,0,255" and other["color"] == "255,255,255,255"
+    n_chosen = int(default_result.masts.sites["valgt"].sum())
+    f = rules["valgt mast (screening)"].get("filter", "")
+    assert rows(path, f"SELECT count(*) FROM kandidater WHERE {f}") == [(n_chosen,)]
 
 
 def test_routes_solid_black(run: Run) -> None:
