@@ -1,4 +1,4 @@
-"""The ``dekning`` command line: ``run``, ``validate``, ``serve``.
+"""The ``dekning`` command line: ``run``, ``validate``, ``apply``, ``serve``, ``diff``.
 
 Errors that dekning raises on purpose (bad input, bad configuration) are printed as one readable
 message and the command exits with status 2; they never show a traceback.
@@ -28,13 +28,14 @@ from dekning.cli_text import BokmalCommand, BokmalGroup, word_typer
 from dekning.config import Config, load_config, load_default_config
 from dekning.coverage.application.package import write_application
 from dekning.errors import DekningError
-from dekning.money import nok
+from dekning.history import CHANGES, changed_inputs, diff_runs
+from dekning.money import nok, thousands
 from dekning.pipeline import LABELS, STAGES, analyse
 from dekning.pipeline import run as run_pipeline
 from dekning.postgis import is_database_url, mask_url, write_postgis
 from dekning.summary import format_summary
 from dekning.surveys.report import validate_survey_cli
-from dekning.textsafe import terminal_text
+from dekning.textsafe import terminal_text, write_spreadsheet_csv
 
 word_typer()
 app = typer.Typer(
@@ -373,6 +374,36 @@ def serve(
         run_pipeline(cfg, out_dir)
     service = create_app(settings, runner=lambda: run_pipeline(cfg, out_dir))
     serve_app(service, settings, host, port, access_log=access_log)
+
+
+@app.command(
+    cls=BokmalCommand,
+    help="Vis hva som er endret per adresse mellom to kjøringer (tilbud fått eller mistet, "
+    "støtteberettigelse, område), med antall; og hvilke inndatafiler som er endret.",
+)
+@_friendly
+def diff(
+    old: Annotated[Path, typer.Argument(help="Resultatmappa fra den gamle kjøringen.")],
+    new: Annotated[Path, typer.Argument(help="Resultatmappa fra den nye kjøringen.")],
+    csv_out: Annotated[
+        Path | None,
+        typer.Option("--csv", help="Skriv de endrede adressene til denne CSV-fila."),
+    ] = None,
+) -> None:
+    """What changed per address between two runs' output folders, with counts."""
+    table, counts = diff_runs(old, new)
+    summary = Table(title=f"Endringer fra {old} til {new}")
+    summary.add_column("Endring")
+    summary.add_column("Adresser", justify="right")
+    for key, words in CHANGES.items():
+        summary.add_row(words, thousands(counts[key]))
+    summary.add_row("endrede adresser i alt", thousands(len(table)))
+    out.print(summary)
+    for key, before, after in changed_inputs(old, new):
+        out.print(f"Inndata endret: {key} (sha256 {before} → {after})")
+    if csv_out is not None:
+        write_spreadsheet_csv(table, csv_out)
+        out.print(f"Skrev {thousands(len(table))} endrede adresser til {csv_out}")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -14,6 +14,7 @@ from dekning.coverage.application.masts import write_mast_files
 from dekning.coverage.application.package import write_application
 from dekning.coverage.application.roads import write_road_files
 from dekning.crs import WEB_CRS
+from dekning.history import input_record
 from dekning.maps.planner import planner_map, write_map
 from dekning.maps.public import public_map
 from dekning.maps.qgis_styles import style_run_outputs
@@ -114,6 +115,7 @@ def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
         "sammendrag": result.summary,
         "advarsler": json.loads(result.report.to_json())["warnings"],
         "konfigurasjon": masked_config(cfg),  # database passwords as ***
+        "inndata": input_record(cfg),  # what the run read: name, sha256, modification time
     }
     text = json.dumps(report, ensure_ascii=False, indent=2)
     (folder / "rapport.json").write_text(text, encoding="utf-8")
