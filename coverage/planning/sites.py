@@ -33,6 +33,7 @@ from dekning.coverage.read.addresses import VECTOR_SUFFIXES, _points_from_column
 from dekning.crs import WORK_CRS
 from dekning.errors import InputError, PlanningError, data_line
 from dekning.io import find_column, read_table, read_vector, to_numbers
+from dekning.schema import AREA_ID_PATTERN
 
 WHAT = "kandidatmaster"
 """Names the file of candidate sites in errors."""
@@ -188,7 +189,18 @@ def _ids(df: pd.DataFrame, path: Path, where: Where) -> np.ndarray:
     if empty.any():
         pos = int(np.flatnonzero(empty)[0])
         raise InputError("tom id", file=path, field=col, **where(pos))
-    repeated = pd.Series(ids).duplicated().to_numpy()
+    # a chosen site's id names its package folder (soknad_mobil/<id>/): the areas' rule
+    unsafe = ~pd.Series(ids).str.fullmatch(AREA_ID_PATTERN).to_numpy(dtype=bool)
+    if unsafe.any():
+        pos = int(np.flatnonzero(unsafe)[0])
+        raise InputError(
+            f"id-en {ids[pos]!r} kan ikke brukes som mappenavn: bruk 1-40 tegn av A-Z, a-z, "
+            "0-9, '_', '.' og '-', og ikke '.' først",
+            file=path,
+            field=col,
+            **where(pos),
+        )
+    repeated = pd.Series(ids).str.lower().duplicated().to_numpy()  # case-insensitive file systems
     if repeated.any():
         pos = int(np.flatnonzero(repeated)[0])
         raise InputError(f"id-en {ids[pos]!r} står to ganger", file=path, field=col, **where(pos))

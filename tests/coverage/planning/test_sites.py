@@ -72,6 +72,9 @@ def test_read_sites_csv_with_lat_lon_and_ids(tmp_path: Path):
         ("navn;x;y;hoyde_m\nA;271000;7001000;-5\n", 2, "hoyde_m", "mellom 0 og 500"),
         ("navn;x;y;kost_nok\nA;271000;7001000;mye\n", 2, "kost_nok", "ikke et tall"),
         ("id;x;y\nA;271000;7001000\nA;272000;7001000\n", 3, "id", "to ganger"),
+        ("id;x;y\nA;271000;7001000\na;272000;7001000\n", 3, "id", "to ganger"),
+        ("id;x;y\nA;271000;7001000\n../../etc;272000;7001000\n", 3, "id", "mappenavn"),
+        ("id;x;y\n.skjult;271000;7001000\n", 2, "id", "mappenavn"),
     ],
 )
 def test_read_sites_bad_values_name_line_and_field(
