@@ -27,7 +27,7 @@ from dekning.api.settings import TOKEN_ENV, read_token
 from dekning.cli_text import BokmalCommand, BokmalGroup, word_typer
 from dekning.config import Config, load_config, load_default_config
 from dekning.coverage.application.package import write_application
-from dekning.errors import DekningError
+from dekning.errors import DekningError, InputError
 from dekning.history import CHANGES, changed_inputs, diff_runs
 from dekning.money import nok, thousands
 from dekning.pipeline import LABELS, STAGES, analyse
@@ -391,6 +391,10 @@ def diff(
     ] = None,
 ) -> None:
     """What changed per address between two runs' output folders, with counts."""
+    if csv_out is not None and csv_out.exists():
+        raise InputError(
+            "fila finnes fra før; velg et annet navn (dekning skriver ikke over den)", file=csv_out
+        )
     table, counts = diff_runs(old, new)
     summary = Table(title=f"Endringer fra {old} til {new}")
     summary.add_column("Endring")

@@ -96,5 +96,8 @@ def test_cli_prints_counts_and_writes_the_changed_addresses(runs, tmp_path):
     assert result.exit_code == 0, result.output
     assert "fikk tilbud på minst 100 Mbit/s" in result.output and "Inndata endret" in result.output
     assert len(read_spreadsheet_csv(tmp_path / "e.csv")) == 4
+    again = CliRunner().invoke(app, ["diff", str(old), str(new), "--csv", str(tmp_path / "e.csv")])
+    assert again.exit_code == 2 and "finnes fra før" in again.output  # never overwritten
+    assert len(read_spreadsheet_csv(tmp_path / "e.csv")) == 4
     bad = CliRunner().invoke(app, ["diff", str(tmp_path), str(new)])
     assert bad.exit_code == 2 and "ikke resultatet av en kjøring" in bad.output
