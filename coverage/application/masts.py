@@ -16,12 +16,16 @@ import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from dekning.config import Config
 from dekning.coverage.application.cells import excel_text, put, store_as_text
-from dekning.coverage.application.printing import KRONER, NUMBER_FORMATS, print_setup
+from dekning.coverage.application.printing import (
+    KRONER,
+    NUMBER_FORMATS,
+    notes_sheet,
+    print_setup,
+    table_sheet,
+)
 from dekning.coverage.planning.funding import resolve_rule
 from dekning.coverage.planning.masts import SCREENING_NOTE
 from dekning.crs import require_crs
@@ -75,9 +79,6 @@ FORMATS = {
     "Øst (EPSG:25833)": "0",
     "Nord (EPSG:25833)": "0",
 }
-HEADER_HEIGHT = 45.0
-"""Height (points) of the header row: three lines of wrapped header text."""
-MAX_WIDTH = 30
 
 
 def _category_header(column: str) -> str:
@@ -142,36 +143,6 @@ def about_lines(screening: MastScreening, cfg: Config) -> list[str]:
     ]
 
 
-def _sheet(ws: Worksheet, table: pd.DataFrame, footer: str) -> None:
-    """Bold wrapped header, frozen with a filter, number formats by header, A4 landscape."""
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.row_dimensions[1].height = HEADER_HEIGHT  # wrapped headers: LibreOffice does not grow it
-    for i, name in enumerate(table.columns, start=1):
-        texts = table[name].astype(str)
-        width = max([min(len(str(name)), 16), *texts.str.len().tolist()]) * 1.15 + 2
-        ws.column_dimensions[get_column_letter(i)].width = min(width, MAX_WIDTH)
-        fmt = FORMATS.get(str(name), "#,##0.00" if str(name).endswith("(km)") else None)
-        if fmt is None:
-            continue
-        for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-            cell.number_format = fmt
-    last = f"{get_column_letter(max(1, len(table.columns)))}{len(table) + 1}"
-    ws.freeze_panes = "C2"
-    ws.auto_filter.ref = f"A1:{last}"
-    print_setup(ws, landscape=True, title_rows="1:1", area=f"A1:{last}", footer=footer)
-
-
-def _about_sheet(ws: Worksheet, lines: list[str]) -> None:
-    for row, text in enumerate(lines, start=1):
-        put(ws, row, 1, text)
-        ws.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
-    ws["A1"].font = Font(bold=True)
-    ws.column_dimensions["A"].width = 120
-    print_setup(ws, landscape=False, title_rows="1:1", area=f"A1:A{len(lines)}")
-
-
 def newly_covered(
     screening: MastScreening,
     sites: np.ndarray,
@@ -220,8 +191,11 @@ def write_mast_files(
     with pd.ExcelWriter(folder / "master.xlsx", engine="openpyxl") as writer:
         excel_text(table).to_excel(writer, index=False, sheet_name="Kandidater")
         store_as_text(writer.sheets["Kandidater"])
-        _sheet(writer.sheets["Kandidater"], table, footer)
-        _about_sheet(writer.book.create_sheet("Om tallene"), about)
+        km = {str(c): "#,##0.00" for c in table.columns if str(c).endswith("(km)")}
+        table_sheet(
+            writer.sheets["Kandidater"], table, {**km, **FORMATS}, footer=footer, freeze="C2"
+        )
+        notes_sheet(writer.book.create_sheet("Om tallene"), about)
     sites = screening.sites.copy()
     sites["merknad"] = SCREENING_NOTE
     sites.to_file(folder / "master.gpkg", layer="kandidater", driver="GPKG")
@@ -316,7 +290,7 @@ def _write_site_package(
     print_setup(
         ws, landscape=False, title_rows="1:1", area=f"A1:B{last}", footer=str(site["site_id"])
     )
-    _about_sheet(wb.create_sheet("Om tallene"), about)
+    notes_sheet(wb.create_sheet("Om tallene"), about)
     wb.save(out / "mast.xlsx")
     point = gpd.GeoDataFrame(
         pd.DataFrame([site.drop(labels="geometry")]).assign(merknad=SCREENING_NOTE),

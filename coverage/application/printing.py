@@ -10,8 +10,15 @@ language: a Norwegian Excel or LibreOffice shows ``#,##0" kr"`` as ``12 045 696 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+import pandas as pd
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.worksheet import Worksheet
+
+from dekning.coverage.application.cells import put
 
 KRONER = '#,##0" kr"'
 """Whole kroner, thousands grouped: ``12 045 696 kr``."""
@@ -62,11 +69,63 @@ def print_setup(
     ws.oddFooter.right.text = "Side &P av &N"
 
 
+HEADER_HEIGHT = 45.0
+"""Height (points) of a table sheet's header row: three lines of wrapped header text
+(LibreOffice does not grow a row for wrapped text written by openpyxl)."""
+MAX_COLUMN_WIDTH = 36
+
+
+def table_sheet(
+    ws: Worksheet,
+    table: pd.DataFrame,
+    formats: Mapping[str, str],
+    *,
+    footer: str,
+    freeze: str = "A2",
+) -> None:
+    """Lay out a sheet ``table`` was written to (header in row 1): bold wrapped header, the
+    number format of each column by its header (``formats``; others as written), columns as
+    wide as their text, frozen at ``freeze`` with a filter, A4 landscape one page wide."""
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.row_dimensions[1].height = HEADER_HEIGHT
+    for i, name in enumerate(table.columns, start=1):
+        texts = table[name].astype(str)
+        width = max([min(len(str(name)), 18), *texts.str.len().tolist()]) * 1.15 + 2
+        ws.column_dimensions[get_column_letter(i)].width = min(width, MAX_COLUMN_WIDTH)
+        fmt = formats.get(str(name))
+        if fmt is None:
+            continue
+        ws.cell(row=1, column=i).alignment = Alignment(
+            horizontal="right", wrap_text=True, vertical="top"
+        )
+        for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
+            cell.number_format = fmt
+    last = f"{get_column_letter(max(1, len(table.columns)))}{len(table) + 1}"
+    ws.freeze_panes = freeze
+    ws.auto_filter.ref = f"A1:{last}"
+    print_setup(ws, landscape=True, title_rows="1:1", area=f"A1:{last}", footer=footer)
+
+
+def notes_sheet(ws: Worksheet, lines: list[str]) -> None:
+    """A sheet of sentences, one a row (the first bold): what the figures rest on."""
+    for row, text in enumerate(lines, start=1):
+        put(ws, row, 1, text)
+        ws.cell(row=row, column=1).alignment = Alignment(wrap_text=True, vertical="top")
+    ws["A1"].font = Font(bold=True)
+    ws.column_dimensions["A"].width = 110
+    print_setup(ws, landscape=False, title_rows="1:1", area=f"A1:A{len(lines)}")
+
+
 __all__ = [
+    "HEADER_HEIGHT",
     "INTEGER",
     "KRONER",
     "NUMBER_FORMATS",
+    "notes_sheet",
     "print_setup",
     "share_format",
+    "table_sheet",
     "whole_percent",
 ]

@@ -11,12 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
-from dekning.coverage.application.cells import excel_text, put, store_as_text
-from dekning.coverage.application.printing import NUMBER_FORMATS, print_setup
+from dekning.coverage.application.cells import excel_text, store_as_text
+from dekning.coverage.application.printing import NUMBER_FORMATS, notes_sheet, table_sheet
 from dekning.coverage.classify.road_gaps import ALL
 from dekning.coverage.classify.roads import SOURCE_ESTIMATE
 from dekning.coverage.read.roads import CATEGORY_WORDS
@@ -81,9 +78,6 @@ FORMATS = {
     "Slutt nord (EPSG:25833)": "0",
 }
 """Number formats by header (thousands grouped as a Norwegian spreadsheet shows them)."""
-HEADER_HEIGHT = 45.0
-"""Height (points) of the header row: three lines of wrapped header text."""
-MAX_WIDTH = 36
 NOT_MEASURED = (
     "Dekningen er operatørenes modellerte dekning, ikke målt. Et segment regnes som dekket når "
     "minst halvparten av det når klassen som er satt som tilfredsstillende."
@@ -141,32 +135,6 @@ def about_lines(road: RoadMobile, segment_m: float) -> list[str]:
     return lines
 
 
-def _sheet(ws: Worksheet, table: pd.DataFrame, footer: str) -> None:
-    """Bold header (over numbers: right-aligned), frozen with a filter, number formats by
-    header, columns as wide as their text, A4 landscape one page wide."""
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    ws.row_dimensions[1].height = HEADER_HEIGHT  # wrapped headers: LibreOffice does not grow it
-    for i, name in enumerate(table.columns, start=1):
-        letter = get_column_letter(i)
-        texts = table[name].astype(str)
-        width = max([min(len(str(name)), 18), *texts.str.len().tolist()]) * 1.15 + 2
-        ws.column_dimensions[letter].width = min(width, MAX_WIDTH)
-        fmt = FORMATS.get(str(name))
-        if fmt is None:
-            continue
-        ws.cell(row=1, column=i).alignment = Alignment(
-            horizontal="right", wrap_text=True, vertical="top"
-        )
-        for (cell,) in ws.iter_rows(min_row=2, min_col=i, max_col=i):
-            cell.number_format = fmt
-    last = f"{get_column_letter(max(1, len(table.columns)))}{len(table) + 1}"
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{last}"
-    print_setup(ws, landscape=True, title_rows="1:1", area=f"A1:{last}", footer=footer)
-
-
 def write_road_files(
     road: RoadMobile, folder: Path, *, municipality: str, segment_m: float
 ) -> None:
@@ -189,12 +157,8 @@ def write_road_files(
         for name, table in (("Sammendrag", summary), ("Hullstrekninger", stretches)):
             excel_text(table).to_excel(writer, index=False, sheet_name=name)
             store_as_text(writer.sheets[name])
-            _sheet(writer.sheets[name], table, footer)
-        about = writer.book.create_sheet("Om tallene")
-        for row, text in enumerate(about_lines(road, segment_m), start=1):
-            put(about, row, 1, text)
-        about["A1"].font = Font(bold=True)
-        about.column_dimensions["A"].width = 110
+            table_sheet(writer.sheets[name], table, FORMATS, footer=footer)
+        notes_sheet(writer.book.create_sheet("Om tallene"), about_lines(road, segment_m))
     segments = road.segments.copy()
     for col in segments.columns:
         if isinstance(segments[col].dtype, pd.BooleanDtype):  # GeoPackage: 1/0, NA empty
