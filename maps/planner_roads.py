@@ -77,10 +77,10 @@ def _state(segments: gpd.GeoDataFrame, layers: Sequence[MobileLayer]) -> np.ndar
 
 
 def _runs(segments: gpd.GeoDataFrame, key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Consecutive segments of one road with the same ``key``: the run of each segment and the
-    first segment of each run."""
-    veg = segments["veg_id"].to_numpy()
-    new = np.r_[True, (veg[1:] != veg[:-1]) | (key[1:] != key[:-1])]
+    """Consecutive segments of one road with the same ``key`` (one row of values per segment):
+    the run of each segment and the first segment of each run."""
+    keys = np.column_stack([segments["veg_id"].to_numpy(), key])
+    new = np.r_[True, (keys[1:] != keys[:-1]).any(axis=1)]
     return np.cumsum(new) - 1, np.flatnonzero(new)
 
 
@@ -91,9 +91,9 @@ def coverage_lines(road: RoadMobile, layers: Sequence[MobileLayer]) -> gpd.GeoDa
     seg = road.segments
     ops = operators(layers)
     state = _state(seg, layers)
-    per_op = seg[[operator_column(op) for op in ops]].astype(int).astype(str)
-    key = state + "|" + per_op.agg("|".join, axis=1).to_numpy()
-    run, first = _runs(seg, key.astype(str))
+    per_op = seg[[operator_column(op) for op in ops]].to_numpy(dtype="int64")
+    state_code = pd.factorize(state)[0]
+    run, first = _runs(seg, np.column_stack([state_code, per_op]))
     lines = shapely.line_merge(shapely.multilinestrings(seg.geometry.to_numpy(), indices=run))
     head = seg.iloc[first]
     words = {

@@ -273,15 +273,15 @@ def road_mobile(
     out = segments.copy()
     by_raster = {MobileLayer(r.operator, r.technology): r for r in rasters}
     x, y, seg_of = sample_points(segments, cfg.sample_m)
-    estimated: list[MobileLayer] = []
+    estimated = [m for m in layers if m not in by_raster]
+    nearest = _nearest_address(segments, addresses, cfg) if estimated else None
     for layer in layers:
         raster = by_raster.get(layer)
         if raster is not None:
             cls = raster_classes(sample_raster(raster.path, x, y), raster, classify_cfg)
             out[layer.column] = held_class(cls, seg_of, len(segments))
         else:
-            out[layer.column] = _estimate(segments, layer, addresses, address_mobile, cfg)
-            estimated.append(layer)
+            out[layer.column] = _estimate(len(segments), layer, nearest, address_mobile)
     need = 3 if cfg.satisfactory == "indoor" else 2
     _flags(out, layers, need)
     sources = [SOURCE_RASTER] * (len(layers) > len(estimated)) + [SOURCE_ESTIMATE] * bool(estimated)
@@ -298,21 +298,31 @@ def road_mobile(
     return out
 
 
-def _estimate(
-    segments: gpd.GeoDataFrame,
-    layer: MobileLayer,
-    addresses: gpd.GeoDataFrame | None,
-    address_mobile: pd.DataFrame | None,
-    cfg: RoadsConfig,
-) -> np.ndarray:
-    """A layer's class per segment from the nearest address within ``estimate_max_m`` of the
-    segment's midpoint; -1 (unknown) with no address that near."""
-    out = np.full(len(segments), UNKNOWN_CLASS, dtype="int8")
-    if addresses is None or address_mobile is None or layer.column not in address_mobile:
-        return out
+def _nearest_address(
+    segments: gpd.GeoDataFrame, addresses: gpd.GeoDataFrame | None, cfg: RoadsConfig
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Pairs (segment, address position) of each segment's midpoint and its nearest address
+    within ``estimate_max_m``; None without addresses."""
+    if addresses is None:
+        return None
     mid = shapely.line_interpolate_point(segments.geometry.to_numpy(), 0.5, normalized=True)
     tree = shapely.STRtree(addresses.geometry.to_numpy())
     seg, adr = tree.query_nearest(mid, max_distance=cfg.estimate_max_m, all_matches=False)
+    return seg, adr
+
+
+def _estimate(
+    n_segments: int,
+    layer: MobileLayer,
+    nearest: tuple[np.ndarray, np.ndarray] | None,
+    address_mobile: pd.DataFrame | None,
+) -> np.ndarray:
+    """A layer's class per segment from the nearest address (``nearest``); -1 (unknown) where
+    no address is that near."""
+    out = np.full(n_segments, UNKNOWN_CLASS, dtype="int8")
+    if nearest is None or address_mobile is None or layer.column not in address_mobile:
+        return out
+    seg, adr = nearest
     out[seg] = address_mobile[layer.column].to_numpy()[adr]
     return out
 

@@ -9,9 +9,7 @@ import shapely
 
 from dekning.crs import WORK_CRS
 from dekning.maps.layers import GAP_COLOUR, MOBILE_COLOURS
-from dekning.maps.planner import planner_map, write_map
 from dekning.maps.planner_roads import coverage_lines, road_legend_items, stretch_frame
-from dekning.maps.whatif import Budget
 from dekning.schema import MOBILE_ANY_COLUMN
 
 
@@ -63,19 +61,9 @@ def test_unknown_roads_get_a_grey_legend_line(road):
 
 
 @pytest.fixture(scope="module")
-def planner_html(default_result, default_config, tmp_path_factory):
-    r = default_result
-    m = planner_map(
-        r.classified,
-        r.areas,
-        mobile_layers=r.mobile_layers,
-        mobile_grids=r.mobile_grids,
-        routes=r.routes,
-        survey=r.survey,
-        budget=Budget.from_config(default_config),
-        road_mobile=r.road_mobile,
-    )
-    return write_map(m, tmp_path_factory.mktemp("roadmap") / "kart_planlegger.html")
+def planner_html(maps_dir):
+    """The default run's planner map, as a run writes it."""
+    return maps_dir / "kart_planlegger.html"
 
 
 def test_map_has_the_road_layers_and_legend(planner_html):

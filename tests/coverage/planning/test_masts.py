@@ -41,42 +41,13 @@ X0, Y0 = 270_000.0, 7_000_000.0
 
 
 @pytest.fixture
-def world(tmp_path):
-    from tests.coverage.classify.test_roads import _class_raster  # the same rasters
-
-    a = _class_raster(tmp_path / "a_4g.tif", {(1, c): 2 for c in [2, 3, 4, 5, 8, 9, 10, 11]})
-    b = _class_raster(
-        tmp_path / "b_4g.tif", {(1, 2): 2, (1, 3): 2, (1, 4): 2, (1, 6): 1, (1, 7): 1}
-    )
-    roads = gpd.GeoDataFrame(
-        {
-            "vegkategori": ["F", "F", "K"],
-            "vegnummer": ["FV 1", "FV 1", ""],
-            "vegnavn": ["", "", "Lia"],
-            "adt": [800.0, 1000.0, np.nan],
-        },
-        geometry=[
-            shapely.LineString([(X0, Y0 + 50), (X0 + 500, Y0 + 50)]),
-            shapely.LineString([(X0 + 500, Y0 + 50), (X0 + 1000, Y0 + 50)]),
-            shapely.LineString([(X0, Y0 - 500), (X0 + 500, Y0 - 500)]),
-        ],
-        crs=WORK_CRS,
-    )
-    layers = [MobileLayer("a", "4g"), MobileLayer("b", "4g")]
+def world(hand_world):
+    roads, rasters, addresses = hand_world  # tests/coverage/conftest.py
+    layers = [MobileLayer(r.operator, r.technology) for r in rasters]
     segments = road_mobile(
-        segment_roads(roads, 100.0), layers, [a, b], ClassifyConfig(), RoadsConfig()
+        segment_roads(roads, 100.0), layers, rasters, ClassifyConfig(), RoadsConfig()
     )
-    classified = gpd.GeoDataFrame(
-        {
-            "adrid": [1, 2, 3],
-            "hus": [1, 3, 7],
-            "naering": [0, 0, 0],
-            "fritid": [0, 2, 0],
-            "mob_any_ok": [False, False, False],
-        },
-        geometry=shapely.points([(X0 + 100, Y0 - 400), (X0 + 250, Y0 - 700), (X0 + 5000, Y0)]),
-        crs=WORK_CRS,
-    )
+    classified = addresses.assign(naering=0, mob_any_ok=False)
     # 25 m cells from X0 - 2 000 to X0 + 6 000, Y0 - 2 000 to Y0 + 2 000; a 200 m wall
     heights = np.zeros((160, 320))
     col_wall = int((-1_000 - -2_000) / 25)
