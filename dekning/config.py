@@ -332,6 +332,27 @@ class SurveyConfig(_Section):
     """A measured download below this share of the best offered speed is a discrepancy."""
 
 
+class EvidenceConfig(_Section):
+    """When residents' speed tests count as evidence, and how challenges are run
+    (``[evidence]``). The defaults follow the practice in DOMAIN.md §9.4 (several tests on
+    several days, the median counts, wired before Wi-Fi); they are choices, not a rule of Nkom's."""
+
+    min_tests: Annotated[int, Field(ge=1, le=100)] = 3
+    """Fewest tests at an address for their median to count."""
+    min_days: Annotated[int, Field(ge=1, le=100)] = 2
+    """Fewest different days (Norwegian local date) those tests were taken on."""
+    prefer_wired: bool = True
+    """Use only the wired tests when they alone meet ``min_tests`` and ``min_days``."""
+    wired_only: bool = False
+    """Count wired tests only (Wi-Fi and unknown connections never count)."""
+    slow_ratio: Annotated[float, Field(gt=0, le=1)] = 0.25
+    """A median download below this share of the offered download makes the offer 'too slow'."""
+    max_age_days: Annotated[int, Field(ge=1, le=3_650)] = 365
+    """Tests older than this (counted back from the run's date) are left out."""
+    answer_days: Annotated[int, Field(ge=1, le=365)] = 21
+    """Days an operator has to answer a challenge once it is sent (the deadline ``frist``)."""
+
+
 class RoadsConfig(_Section):
     """Mobile coverage along roads (``input.roads``): segments, sampling and gap stretches."""
 
@@ -417,6 +438,7 @@ class Config(_Section):
     roads: RoadsConfig = RoadsConfig()
     masts: MastsConfig = MastsConfig()
     surveys: SurveyConfig = SurveyConfig()
+    evidence: EvidenceConfig = EvidenceConfig()
     privacy: PrivacyConfig = PrivacyConfig()
     output: OutputConfig = OutputConfig()
 
