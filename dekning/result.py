@@ -92,6 +92,8 @@ class Frames(TypedDict, total=False):
     scenarios: pd.DataFrame
     aggregates: dict[str, pd.DataFrame]
     summary: dict[str, Any]
+    challenges: pd.DataFrame | None
+    overrides: pd.DataFrame | None
 
 
 @dataclass
@@ -127,6 +129,16 @@ class RunResult:
     """The municipality boundary (EPSG:25833), for the maps' offline base."""
     roads: gpd.GeoDataFrame | None = None
     """The roads with their category (EPSG:25833), for the maps' offline base."""
+    challenges: gpd.GeoDataFrame | None = None
+    """The challenges in the store when the run was made (``input.survey_db``), one row per
+    challenge with the columns of :data:`dekning.surveys.challenges.COLUMNS` (``detaljer`` as
+    JSON text), ``adressetekst`` and a point at the address (EPSG:25833; empty for an area
+    challenge without listed addresses). Planner only: comments may be personal data. The
+    classified addresses carry ``utfordring_status`` (the furthest status at the address, ""
+    when none), ``utfordring_apen`` (an undecided challenge) and ``overstyring``."""
+    overrides: pd.DataFrame | None = None
+    """What upheld challenges changed in the operator data, one row per address × challenge
+    (:func:`dekning.coverage.classify.overrides.apply_overrides`)."""
 
 
 __all__ = ["Frames", "MastScreening", "RoadMobile", "RunResult"]
