@@ -1,7 +1,7 @@
 """The planner map: one HTML file with toggleable layers (addresses by speed class aggregated to
 250 m cells, eligible addresses, build-out areas with their figures, survey demand per cell,
 discrepancies, fibre routes, mobile coverage per operator and the gap where no operator is
-satisfactory), legends, scale bar and full screen.
+satisfactory, residents' challenges of the operator data), legends, scale bar and full screen.
 
 :func:`planner_map` reads as its list of layers; each layer has its own builder below. The
 builders take frames :func:`planner_map` has checked at its door (EPSG:25833, the columns used).
@@ -38,6 +38,12 @@ from dekning.maps.layers import (
     web_frame,
 )
 from dekning.maps.offline import FullscreenControl, page_header
+from dekning.maps.planner_challenges import (
+    LAYER_NAME,
+    challenge_layer,
+    challenge_legend_items,
+    override_text,
+)
 from dekning.maps.planner_masts import mast_layers, mast_legend_items
 from dekning.maps.planner_overlays import (
     DEMAND_RAMP,
@@ -181,19 +187,26 @@ def _eligible_style(feature: dict[str, Any]) -> dict[str, Any]:
 
 
 def _eligible_layer(classified: gpd.GeoDataFrame) -> folium.FeatureGroup:
-    """Eligible addresses as points coloured by speed class (hidden at start)."""
+    """Eligible addresses as points coloured by speed class (hidden at start); when a challenge
+    overrode the operator data at some address, the tooltip says why (``overstyring``)."""
+    overridden = override_text(classified)
+    if overridden is not None:
+        classified = classified.assign(overstyring=overridden)
     elig = classified[classified["eligible"]].to_crs(WEB_CRS)
     columns = ["adrid", "adressetekst", "hus", "speed_class", "best_down_kbps", "band"]
+    fields = ["adressetekst", "hus", "best_down_kbps", "band"]
+    aliases = ["Adresse", "Husstander", "Beste ned (kbit/s)", "Klasse"]
+    if overridden is not None:
+        columns.append("overstyring")
+        fields.append("overstyring")
+        aliases.append("Overstyring")
     return feature_group(
         "Støtteberettigede adresser",
         False,
         elig[[*columns, "geometry"]],
         marker=folium.CircleMarker(radius=3, weight=0.5, fill=True, fill_opacity=0.9),
         style_function=_eligible_style,
-        tooltip=SafeTooltip(
-            ["adressetekst", "hus", "best_down_kbps", "band"],
-            aliases=["Adresse", "Husstander", "Beste ned (kbit/s)", "Klasse"],
-        ),
+        tooltip=SafeTooltip(fields, aliases=aliases),
     )
 
 
@@ -245,7 +258,10 @@ def _areas_layer(areas: gpd.GeoDataFrame) -> folium.FeatureGroup:
 
 
 def _legend(
-    layers: dict[str, Any], road: RoadMobile | None = None, masts: MastScreening | None = None
+    layers: dict[str, Any],
+    road: RoadMobile | None = None,
+    masts: MastScreening | None = None,
+    challenges: gpd.GeoDataFrame | None = None,
 ) -> str:
     """The legend's markup: a section per kind of layer, shown while one of them is on."""
     names = {k: [v.get_name()] if v is not None else [] for k, v in layers.items()}
@@ -272,6 +288,7 @@ def _legend(
         ("Mobilhull", names["gap"], [("fill", GAP_COLOUR, "ingen operatør god nok")]),
         ("Mobil langs veg", names["veg"] + names["veghull"], road_legend_items(road)),
         ("Master", names["master"] + names["mastekandidater"], mast_legend_items(masts)),
+        (LAYER_NAME, names["utfordringer"], challenge_legend_items(challenges)),
     ]
     return legend_markup([sec for sec in sections if sec[1]])
 
@@ -303,6 +320,7 @@ def planner_map(
     masts: MastScreening | None = None,
     boundary: gpd.GeoDataFrame | None = None,
     roads: gpd.GeoDataFrame | None = None,
+    challenges: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """Build the planner map.
 
@@ -334,6 +352,11 @@ def planner_map(
     boundary, roads
         The municipality boundary and the roads (EPSG:25833): with the post towns of the
         addresses, an offline base under everything (:mod:`dekning.maps.base_layer`).
+    challenges
+        :attr:`dekning.result.RunResult.challenges` (EPSG:25833): a layer "Utfordringer"
+        (hidden at start) with a marker per address coloured by status
+        (:mod:`dekning.maps.planner_challenges`); None or empty: no such layer. The addresses'
+        ``overstyring`` (when they have it) shows in the eligible addresses' tooltip.
 
     Raises
     ------
@@ -354,6 +377,7 @@ def planner_map(
     layers["veg"] = road_coverage_layer(road_mobile, mobile_layers)
     layers["veghull"] = road_gap_layer(road_mobile)
     layers["master"], layers["mastekandidater"] = mast_layers(masts)
+    layers["utfordringer"] = challenge_layer(challenges, classified)
     for layer in layers.values():
         if layer is not None:
             layer.add_to(m)
@@ -370,7 +394,7 @@ def planner_map(
         geojson=_geojson_name(layers["areas"]),
         group=layers["areas"].get_name(),
         rasters=rasters,
-        legend=_legend(layers, road_mobile, masts),
+        legend=_legend(layers, road_mobile, masts, challenges),
         styles=AREA_STYLES,
         budget=budget,
     )

@@ -24,7 +24,7 @@ from dekning.maps.base_layer import PLACE_CSS, base_layer, base_pane
 from dekning.maps.layers import SPEED_COLOURS, base_map, feature_group, web_frame
 from dekning.maps.offline import page_header
 from dekning.maps.public_page import HATCH_ID, HATCH_SWATCH, AddressSearch
-from dekning.maps.public_search import ADDRESSES, address_index
+from dekning.maps.public_search import ADDRESSES, OPEN_COLUMN, address_index
 from dekning.maps.public_text import DEFAULT_LANGUAGE, TEXT, date_text
 from dekning.privacy import is_small
 from dekning.schema import SPEED_CLASSES, MobileLayer, require
@@ -140,6 +140,10 @@ def public_map(
         The municipality boundary and the roads (EPSG:25833): with the post towns, an offline
         base under the cells (:mod:`dekning.maps.base_layer`).
 
+    When the addresses have ``utfordring_apen`` (the run keeps residents' challenges), "Om
+    kartet" says how to challenge the data, and an address with an open challenge says so in
+    its answer (a flag in the index; nothing else of a challenge is published).
+
     Raises
     ------
     InputError
@@ -162,5 +166,6 @@ def public_map(
     index = address_index(classified, mobile_layers, planned)
     legend = [(SPEED_COLOURS[c], f"klasse.{c}") for c in SPEED_CLASSES]
     legend.append((HATCH_SWATCH, "planlagt_forklaring"))
-    m.add_child(AddressSearch(index, legend, _data_line(data_date, None), title))
+    help_text = OPEN_COLUMN in classified.columns  # the run keeps challenges
+    m.add_child(AddressSearch(index, legend, _data_line(data_date, None), title, help_text))
     return m

@@ -54,6 +54,7 @@ PAGE_CSS = """
     max-width:min(340px, 80vw); max-height:45vh; overflow:auto; }
   #dekning-info summary { cursor:pointer; }
   #dekning-info p { margin:6px 0 0; }
+  #dekning-info h2 { font-size:13px; margin:8px 0 0; }
   .dekning-legend { position:fixed; bottom:30px; left:10px; z-index:9999; background:#fff; padding:6px 10px;
     border-radius:4px; font:13px/1.3 system-ui,sans-serif; box-shadow:0 1px 4px rgba(0,0,0,.4); max-width:260px; }
   .dekning-legend span.dekning-farge { display:inline-block; width:14px; height:14px; margin-right:6px;
@@ -92,7 +93,7 @@ MARKUP = """
 </div>
 <aside id="dekning-info-boks" aria-label="{om}" data-t-aria="om"><details id="dekning-info" open>
   <summary><strong data-t="om">{om}</strong></summary>
-  <p data-t="forklaring">{forklaring}</p><p id="dekning-dato">{data_note}</p></details></aside>
+  <p data-t="forklaring">{forklaring}</p>{challenge_help}<p id="dekning-dato">{data_note}</p></details></aside>
 <div class="dekning-legend" role="region" aria-label="{tegnforklaring}" data-t-aria="tegnforklaring">
   <strong data-t="tegnforklaring">{tegnforklaring}</strong>{legend}
 </div>
@@ -101,6 +102,13 @@ MARKUP = """
 """The page's own markup, first in its body; ``data-t`` (text), ``data-t-aria`` (``aria-label``)
 and ``data-t-placeholder`` name the :data:`~dekning.maps.public_text.TEXT` key the language
 menu puts there."""
+
+CHALLENGE_HELP = (
+    '<h2 id="dekning-utfordre" data-t="utfordre_tittel">{utfordre_tittel}</h2>'
+    '<p data-t="utfordre_tekst">{utfordre_tekst}</p>'
+)
+"""How residents challenge the coverage data, under "Om kartet" when the run keeps
+challenges (:class:`AddressSearch`'s ``challenge_help``)."""
 
 PIN_SVG = (
     '<svg width="28" height="40" viewBox="0 0 28 40" aria-hidden="true" focusable="false">'
@@ -183,6 +191,7 @@ ANSWER_JS = r"""
       out.push([t('mobil'), r.mobil.map(function(m) { return m.operator + ': ' + t('mobil.' + m.klasse); }).join('; ')]);
     }
     if (r.omrade) { out.push([t('planlagt'), t('planlagt_tekst', {id: r.omrade})]); }
+    if (r.utfordring) { out.push(['', t('utfordring_apen')]); }
     return out;
   };
   var answer = function(r) {
@@ -389,6 +398,8 @@ class AddressSearch(MacroElement):
         ``("data_per" or "laget", (year, month, day))``: the line that dates the data.
     title
         The page's title (its heading for screen readers; escaped here).
+    challenge_help
+        Whether "Om kartet" says how residents challenge the data (:data:`CHALLENGE_HELP`).
     """
 
     _template = Template(
@@ -401,6 +412,7 @@ class AddressSearch(MacroElement):
         legend: list[tuple[str, str]],
         data_date: tuple[str, tuple[int, int, int]],
         title: str,
+        challenge_help: bool = False,
     ) -> None:
         super().__init__()
         self._name = "AddressSearch"
@@ -433,6 +445,11 @@ class AddressSearch(MacroElement):
             data_note=escape(note),
             index_id=INDEX_ID,
             index="null" if index is None else script_json(index),
+            challenge_help=CHALLENGE_HELP.format(
+                **{k: escape(nb[k]) for k in ("utfordre_tittel", "utfordre_tekst")}
+            )
+            if challenge_help
+            else "",
             **{k: escape(nb[k]) for k in KEYS_IN_MARKUP},
         )
 

@@ -45,6 +45,9 @@ PROFILE_FIELDS = ("klasse", "mobil", "tilbydere", "teknologi", "omrade")
 addresses that show the same): speed class code, mobile class per operator (in the order of
 ``operatorer``), operators with a fixed offer, the best offer's technology code (Nkom's), the
 planned build-out area (empty when none)."""
+OPEN_COLUMN = "utfordring_apen"
+"""Column of the classified addresses (optional): an undecided challenge of the operator data
+at the address. The index carries it as a flag, nothing else of the challenge."""
 _NUMBER = re.compile(r"^(.*?)(?: (\d.*))?$", re.DOTALL)
 
 
@@ -80,9 +83,10 @@ def _compact_number(rest: str) -> str | int:
 def records(index: dict[str, Any]) -> list[dict[str, Any]]:
     """The addresses of an :func:`address_index`, decoded as the page decodes them: ``tekst``,
     ``postnummer``, ``lat``, ``lon``, ``nokkel`` (:func:`search_keys`), ``lenke``
-    (:func:`share_ids`) and the codes of :data:`PROFILE_FIELDS` (``mobil`` as
-    ``[{"operator", "klasse"}, …]``)."""
+    (:func:`share_ids`), the codes of :data:`PROFILE_FIELDS` (``mobil`` as
+    ``[{"operator", "klasse"}, …]``) and ``utfordring`` (an open challenge at the address)."""
     streets, posts, profiles = index["gater"], index["post"], index["profiler"]
+    flags = index.get("utfordring") or [0] * len(index["gate"])
     lat, lon = index["start"]
     out = []
     for i, (g, rest, p, dlat, dlon, prof) in enumerate(
@@ -111,6 +115,7 @@ def records(index: dict[str, Any]) -> list[dict[str, Any]]:
                 "tilbydere": tilbydere,
                 "teknologi": teknologi,
                 "omrade": omrade,
+                "utfordring": bool(flags[i]),
             }
         )
     return out
@@ -152,7 +157,9 @@ def address_index(
       address before; the first from ``start``);
     - exceptions by address number: ``tekst`` (a text that is not ``gate rest``), ``nr`` (a
       search number that is not ``rest`` without spaces, lower case), ``lenke`` (a share id
-      that is not the search key's :func:`slug`: repeats).
+      that is not the search key's :func:`slug`: repeats);
+    - ``utfordring``, only when some address has an open challenge (:data:`OPEN_COLUMN`):
+      per address 1 when it has one, else 0. Nothing else of a challenge is published.
 
     :func:`records` decodes it (as the page's script does). Coverage per address is what
     operators publish (Nkom's map shows it too); household counts, address ids and survey
@@ -218,7 +225,7 @@ def address_index(
         """``{address number: value}`` where the default does not give the value."""
         return {str(i): v for i, v, d in zip(n, values, differs, strict=True) if d}
 
-    return {
+    index: dict[str, Any] = {
         "versjon": INDEX_VERSION,
         "operatorer": [operator_label(op) for op in ops],
         "gater": [list(s) for s in streets],
@@ -235,6 +242,19 @@ def address_index(
         "nr": exceptions(number, made_number != number),
         "lenke": exceptions(shared, shared != keys.map(slug)),
     }
+    flags = open_flags(web)
+    if flags is not None:
+        index["utfordring"] = flags
+    return index
+
+
+def open_flags(classified: pd.DataFrame) -> list[int] | None:
+    """Per address 1 when it has an open challenge (:data:`OPEN_COLUMN`), else 0; None when no
+    address has one (or the addresses have no such column)."""
+    if OPEN_COLUMN not in classified.columns:
+        return None
+    flag = classified[OPEN_COLUMN].astype("boolean").fillna(False).astype(bool)
+    return flag.astype(int).tolist() if flag.any() else None
 
 
 NORMALISE_JS = r"""
@@ -290,7 +310,8 @@ FIND_JS = r"""
         postnummer: post, lat: lat / 1e5, lon: lon / 1e5, nokkel: key,
         lenke: ix.lenke[i] !== undefined ? ix.lenke[i] : slug(key),
         klasse: p[0], tilbydere: p[2], teknologi: p[3], omrade: p[4],
-        mobil: ix.operatorer.map(function(op, j) { return {operator: op, klasse: p[1][j]}; })
+        mobil: ix.operatorer.map(function(op, j) { return {operator: op, klasse: p[1][j]}; }),
+        utfordring: !!(ix.utfordring && ix.utfordring[i])
       });
     });
     return out;

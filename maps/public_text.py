@@ -71,6 +71,15 @@ _NB = {
         "offentlig støtte."
     ),
     "lenke": "Lenke til denne adressen",
+    "utfordring_apen": "Det er en åpen utfordring av dataene for denne adressen.",
+    "utfordre_tittel": "Slik utfordrer du dekningsdataene",
+    "utfordre_tekst": (
+        "Mener du at kartet viser feil for adressen din? Svar på kommunens "
+        "spørreundersøkelse når den er åpen, eller send kommunen resultater fra "
+        "hastighetstester: minst tre tester på minst to forskjellige dager, helst med kabel "
+        "til ruteren, ikke trådløst. Medianen av testene teller. Kommunen vurderer saken og "
+        "ber operatøren svare før den avgjøres."
+    ),
     "lukk": "Lukk",
     "zoom_inn": "Zoom inn",
     "zoom_ut": "Zoom ut",
@@ -126,6 +135,15 @@ _NN = {
         "Adressa ligg i område {id}, som er valt ut til utbygging av breiband med offentleg støtte."
     ),
     "lenke": "Lenkje til denne adressa",
+    "utfordring_apen": "Det er ei open utfordring av dataa for denne adressa.",
+    "utfordre_tittel": "Slik utfordrar du dekningsdataa",
+    "utfordre_tekst": (
+        "Meiner du at kartet viser feil for adressa di? Svar på spørjeundersøkinga til "
+        "kommunen når ho er open, eller send kommunen resultat frå fartstestar: minst tre "
+        "testar på minst to ulike dagar, helst med kabel til ruteren, ikkje trådlaust. "
+        "Medianen av testane tel. Kommunen vurderer saka og ber operatøren svare før ho blir "
+        "avgjord."
+    ),
     "lukk": "Lukk",
     "zoom_inn": "Zoom inn",
     "zoom_ut": "Zoom ut",
@@ -198,6 +216,15 @@ _EN = {
         "public funding."
     ),
     "lenke": "Link to this address",
+    "utfordring_apen": "There is an open challenge of the data for this address.",
+    "utfordre_tittel": "How to challenge the coverage data",
+    "utfordre_tekst": (
+        "Do you think the map is wrong for your address? Answer the municipality's survey "
+        "while it is open, or send the municipality the results of speed tests: at least three "
+        "tests on at least two different days, preferably with a cable to the router, not "
+        "wireless. The median of the tests counts. The municipality assesses the case and asks "
+        "the operator to answer before it is decided."
+    ),
     "lukk": "Close",
     "zoom_inn": "Zoom in",
     "zoom_ut": "Zoom out",
