@@ -22,7 +22,7 @@ from .docs import install_docs
 from .errors import install
 from .headers import SecurityHeaders
 from .limits import BodyLimit
-from .routers import ogc, planner, public
+from .routers import challenges, ogc, planner, public
 from .service import Runner, Service
 from .settings import Settings, service_config
 from .state import has_results
@@ -87,6 +87,7 @@ def create_app(settings: Settings | None = None, runner: Runner | None = None) -
     install(app)
     app.include_router(public.router)
     app.include_router(planner.router)
+    app.include_router(challenges.router)
     app.include_router(planner.pages)
     app.include_router(ogc.router)
     install_docs(app)

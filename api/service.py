@@ -11,6 +11,7 @@ from typing import Any
 
 from dekning.config import Config
 from dekning.coverage.application.package import write_application
+from dekning.surveys.challenges import ChallengeStore
 from dekning.surveys.store import SurveyStore
 
 from .errors import Busy
@@ -48,6 +49,9 @@ class Service:
         self.cfg = cfg
         self.results: Results = load_results(cfg, settings.out_dir)
         self.store = SurveyStore(survey_db(settings, cfg))
+        self.challenges = ChallengeStore(
+            survey_db(settings, cfg), answer_days=cfg.evidence.answer_days
+        )
         self.limiter = RateLimiter(settings.submissions_per_minute)
         self._results_lock = threading.Lock()
         self.jobs = Jobs(None if runner is None else partial(self._rerun, runner))

@@ -20,6 +20,9 @@ class Settings(BaseModel):
     """Configuration of the analysis; None: the embedded synthetic data set."""
     out_dir: Path = Path("dekning-ut")
     """Output folder of a run (``dekning run``); the service reads its results only."""
+    history_dir: Path | None = None
+    """Folder holding earlier runs' output folders, which ``GET /v1/planlegger/endringer``
+    compares by name. None: the folder that holds ``out_dir``."""
     planner_token: str | None = None
     """Bearer token of planner/staff endpoints. None: those endpoints answer 403."""
     database_url: str | None = None

@@ -17,22 +17,28 @@ import json
 import re
 import threading
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 from pyproj import Transformer
 from rapidfuzz import fuzz
 
 from dekning import __version__
+from dekning.config import Config
 from dekning.crs import WEB_CRS, WORK_CRS
 from dekning.errors import ConfigError, InputError
+from dekning.surveys.challenges import OPEN, ChallengeStore
 from dekning.surveys.geocode import fold, normalise_street
+from dekning.surveys.store import StoreUnavailable
 
+from ..challenge_models import CoverageOut, SpeedTestsIn, SpeedTestsOut
 from ..deps import ResultsDep, ServiceDep, current_results, submission_slot
 from ..errors import TooManyRequests, UnknownId
 from ..limits import RateLimiter, client_address
@@ -47,6 +53,7 @@ from ..models import (
     SubmissionOut,
     SurveyAnswerIn,
 )
+from ..service import Service
 from ..state import PUBLIC_MAP, Results
 
 router = APIRouter(tags=["offentlig"])
@@ -86,14 +93,48 @@ async def search(
     return Response(current_results(request).lookup.search(q, limit), media_type=JSON)
 
 
-@router.get("/v1/dekning/{adrid}", response_model=Coverage, responses=NOT_FOUND)
+def how_to_challenge(cfg: Config) -> str:
+    """How a resident challenges the data of an address (bokmål), with the evidence rules of
+    the configuration."""
+    e = cfg.evidence
+    return (
+        "Stemmer ikke dette med det du faktisk får? Svar på spørreundersøkelsen, eller send inn "
+        f"minst {e.min_tests} hastighetstester med kablet tilkobling, tatt på minst "
+        f"{e.min_days} ulike dager, via kartet. Du kan også kontakte kommunen."
+    )
+
+
+def open_challenge_at(store: ChallengeStore, adrid: int) -> bool | None:
+    """Whether an undecided challenge (status in ``OPEN``) concerns the address; None when the
+    store cannot be reached (the lookup answers anyway)."""
+    marks = ", ".join("?" for _ in OPEN)
+    try:
+        rows = store.db.query(
+            f"SELECT 1 FROM utfordring WHERE adrid = ? AND status IN ({marks}) LIMIT 1",
+            (adrid, *OPEN),
+        )
+    except StoreUnavailable:
+        return None
+    return bool(rows)
+
+
+@router.get("/v1/dekning/{adrid}", response_model=CoverageOut, responses=NOT_FOUND)
 async def coverage(request: Request, adrid: Annotated[int, PathParam(ge=0, le=10**15)]) -> Response:
-    """Fixed and mobile coverage at an address."""
-    lookup = current_results(request).lookup
+    """Fixed and mobile coverage at an address; whether an undecided challenge of the operator
+    data concerns it (``utfordring_apen``; null when that cannot be looked up now), and how a
+    resident challenges the data (``slik_utfordrer_du``)."""
+    held: Service = request.app.state.service
+    lookup = held.results.lookup
     i = lookup.by_id.get(adrid)
     if i is None:
         raise UnknownId(f"ukjent adresse-id {adrid}")
-    return Response(lookup.coverage[i], media_type=JSON)
+    is_open = await run_in_threadpool(open_challenge_at, held.challenges, adrid)
+    extra = json.dumps(
+        {"utfordring_apen": is_open, "slik_utfordrer_du": how_to_challenge(held.cfg)},
+        ensure_ascii=False,
+    ).encode()
+    answer = lookup.coverage[i].rstrip()
+    return Response(answer[:-1] + b"," + extra[1:], media_type=JSON)
 
 
 @router.get("/v1/dekning", response_model=Coverage, responses=NOT_FOUND)
@@ -176,6 +217,52 @@ def submit(answer: SurveyAnswerIn, held: ServiceDep) -> SubmissionOut:
     geo = results.index.geocode(probe, min_score=surveys.fuzzy_min_score, snap_m=surveys.snap_m)
     found = bool(geo.answers["adrid"].iloc[0] >= 0)
     return SubmissionOut(id=held.store.add(answer.model_dump()), adresse_funnet=found)
+
+
+FUTURE_SKEW = timedelta(minutes=5)
+"""How far ahead of the service's clock a speed test's time may be (a phone's clock)."""
+
+
+@router.post(
+    "/v1/hastighetstester",
+    status_code=201,
+    dependencies=[Depends(submission_slot)],
+    responses={413: {"model": Problem}, 429: {"model": Problem}, 503: {"model": Problem}},
+)
+def submit_speedtests(body: SpeedTestsIn, held: ServiceDep) -> SpeedTestsOut:
+    """Store 1–20 speed tests of a resident, used as evidence by the next analysis run. The
+    tests are personal data: no endpoint returns them. Each needs a time with time zone, no
+    later than now and no older than the configuration allows (``evidence.max_age_days``), and
+    an address id, an address or coordinates. Counted against the same limit per client as
+    survey answers."""
+    now = datetime.now(UTC)
+    max_age = held.cfg.evidence.max_age_days
+    oldest = now - timedelta(days=max_age)
+    for i, test in enumerate(body.tester):
+        if test.tid > now + FUTURE_SKEW:
+            raise InputError("tidspunktet ligger fram i tid", field=f"tester[{i}].tid")
+        if test.tid < oldest:
+            raise InputError(
+                f"testen er eldre enn {max_age} dager og teller ikke", field=f"tester[{i}].tid"
+            )
+    tests = body.tester
+    frame = pd.DataFrame(
+        {
+            "tid": pd.to_datetime([t.tid for t in tests], utc=True).tz_convert("Europe/Oslo"),
+            "ned_mbps": pd.Series([t.ned_mbps for t in tests], dtype="float64"),
+            "opp_mbps": pd.Series([t.opp_mbps for t in tests], dtype="float64"),
+            "latens_ms": pd.Series([t.latens_ms for t in tests], dtype="float64"),
+            "tilkobling": [t.tilkobling for t in tests],
+            "adresse": [t.adresse.strip() for t in tests],
+            "postnummer": [t.postnummer for t in tests],
+            "lat": pd.Series([t.lat for t in tests], dtype="float64"),
+            "lon": pd.Series([t.lon for t in tests], dtype="float64"),
+            "adrid": pd.array([t.adrid for t in tests], dtype="Int64"),
+            "kilde": "api",
+        }
+    )
+    held.challenges.add_speedtests(frame, source="api")
+    return SpeedTestsOut(mottatt=len(tests))
 
 
 INDEX_ELEMENT = re.compile(
