@@ -87,6 +87,12 @@ class InputConfig(_Section):
     dem: Path | None = None
     """Terrain model (GeoTIFF, metres, e.g. Kartverket DTM10) for the line-of-sight screening
     of candidate mast sites; without it no sites are screened."""
+    speedtests: Path | None = None
+    """Residents' speed tests (a Nkom Nettfart-style export or a generic CSV/XLSX with time,
+    download, upload, latency, connection and address or coordinates); with those submitted
+    through the API (``survey_db``) they are evidence for challenges (``[evidence]``)."""
+    speedtests_format: Literal["nettfart", "generisk"] | None = None
+    """The layout of ``speedtests``; None: told from its header."""
     sites: Path | None = None
     """Candidate mast sites (CSV with x/y or lat/lon, or points; name, height, cost optional);
     without it candidates are placed on high ground (``masts.auto_spacing_m``)."""
@@ -351,6 +357,9 @@ class EvidenceConfig(_Section):
     """Tests older than this (counted back from the run's date) are left out."""
     answer_days: Annotated[int, Field(ge=1, le=365)] = 21
     """Days an operator has to answer a challenge once it is sent (the deadline ``frist``)."""
+    min_answers: Annotated[int, Field(ge=1, le=100)] = 1
+    """Fewest survey answers at an address that must agree before a challenge built on survey
+    answers alone is proposed."""
 
 
 class RoadsConfig(_Section):
@@ -456,6 +465,10 @@ def _format_validation_error(err: ValidationError, source: str) -> str:
     return f"{source}: ugyldig oppsett: " + "; ".join(lines)
 
 
+NOT_PATHS = frozenset({"speedtests_format"})
+"""Keys of ``[input]`` that are text, not paths to resolve."""
+
+
 def _resolve_paths(raw: dict, base: Path) -> dict:
     inp = dict(raw.get("input", {}))
     for key, value in list(inp.items()):
@@ -464,6 +477,8 @@ def _resolve_paths(raw: dict, base: Path) -> dict:
                 {**m, "path": str(base / m["path"])} if isinstance(m, dict) and "path" in m else m
                 for m in value
             ]
+        elif key in NOT_PATHS:
+            continue
         elif isinstance(value, str) and not value.startswith(("postgresql://", "postgres://")):
             inp[key] = str(base / value)
     return {**raw, "input": inp}

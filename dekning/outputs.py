@@ -31,6 +31,8 @@ SURVEY_FILES = {
     "avvik": "avvik_mot_operatordata.csv",
     "ettersporsel_omrader": "ettersporsel_omrader.csv",
     "ettersporsel_ruter_offentlig": "ettersporsel_ruter_offentlig.csv",
+    "utfordringer_forslag": "utfordringer_forslag.csv",
+    "fartstester": "fartstester_per_adresse_PERSONOPPLYSNINGER.csv",
 }
 """Survey frames written by a run, and their file names."""
 
@@ -51,6 +53,7 @@ def write_maps(result: RunResult, cfg: Config, folder: Path) -> None:
         masts=result.masts,
         boundary=result.boundary,
         roads=result.roads,
+        challenges=result.challenges,
     )
     write_map(planner, folder / "kart_planlegger.html")
     public = public_map(
@@ -89,6 +92,14 @@ def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
     for key, name in SURVEY_FILES.items():
         if key in result.survey:
             write_spreadsheet_csv(result.survey[key], folder / name)
+    if result.challenges is not None:
+        ch = result.challenges
+        write_spreadsheet_csv(
+            pd.DataFrame(ch.drop(columns="geometry")),
+            folder / "utfordringer_PERSONOPPLYSNINGER.csv",
+        )
+    if result.overrides is not None:
+        write_spreadsheet_csv(result.overrides, folder / "overstyringer.csv")
     if result.road_mobile is not None:
         write_road_files(
             result.road_mobile,

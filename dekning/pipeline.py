@@ -41,11 +41,13 @@ STAGES: tuple[Stage, ...] = (
     Stage("Leser fast dekning", stages.read_fixed),
     Stage("Leser mobildekning", stages.read_mobile),
     Stage("Leser vegnettet", stages.read_road_network),
+    Stage("Leser utfordringer", stages.read_challenges),
     Stage("Klassifiserer adresser", stages.classify_addresses),
     Stage("Finner mobilhull langs vegene", stages.classify_roads),
     Stage("Lager utbyggingsområder", stages.make_areas),
     Stage("Beregner kostnad og finansiering", stages.cost_and_fund),
     Stage("Leser spørreundersøkelsen", stages.survey_evidence),
+    Stage("Vurderer bevis for utfordringer", stages.challenge_evidence),
     Stage("Prioriterer områder", stages.prioritise),
     Stage("Vurderer mastekandidater", stages.screen_mast_sites),
     Stage("Oppsummerer", stages.summarise),
@@ -62,6 +64,9 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
             step(stage.label)
         frames.update(stage.run(cfg, frames, report))
     survey = {k: v for k, v in frames["survey"].items() if isinstance(v, pd.DataFrame)}
+    survey["utfordringer_forslag"] = frames["proposals"]
+    if frames["speed_evidence"] is not None:
+        survey["fartstester"] = frames["speed_evidence"]
     return RunResult(
         frames["classified"],
         frames["plan"],
@@ -77,6 +82,8 @@ def analyse(cfg: Config, step: Step | None = None, report: RunReport | None = No
         masts=frames["masts"],
         boundary=frames["boundary"],
         roads=frames["roads"],
+        challenges=frames["located_challenges"],
+        overrides=frames["overrides"],
     )
 
 

@@ -94,6 +94,12 @@ class Frames(TypedDict, total=False):
     summary: dict[str, Any]
     challenges: pd.DataFrame | None
     overrides: pd.DataFrame | None
+    located_challenges: gpd.GeoDataFrame | None
+    classified_from: Any
+    """The frames classification read, after upheld challenges
+    (:class:`dekning.coverage.classify.overrides.Operands`)."""
+    speed_evidence: pd.DataFrame | None
+    proposals: pd.DataFrame
 
 
 @dataclass

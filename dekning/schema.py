@@ -267,3 +267,27 @@ __all__ = [
     "operators",
     "require",
 ]
+
+
+CHALLENGE_KINDS: dict[str, str] = {
+    "intet_tilbud": "Intet tilbud",
+    "for_treg": "For lav hastighet",
+    "feil_teknologi": "Feil teknologi",
+    "planlagt_ikke_reell": "Planlagt utbygging ikke reell",
+    "ikke_bolig": "Ikke bolig/næring",
+    "mangler_i_listen": "Mangler i Nkoms liste",
+    "mobil": "Mobildekning",
+}
+"""Kinds of challenge (code → bokmål label)."""
+
+CHALLENGE_STATUSES: dict[str, str] = {
+    "ny": "Ny",
+    "sendt": "Sendt",
+    "tilsvar": "Tilsvar mottatt",
+    "opprettholdt": "Opprettholdt",
+    "avvist": "Avvist",
+}
+"""Statuses (code → bokmål label), in the order a challenge moves through them."""
+
+OPEN_STATUSES = ("ny", "sendt", "tilsvar")
+"""Statuses of a challenge that is not decided yet."""

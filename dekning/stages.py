@@ -3,6 +3,8 @@ returning the frames it adds. :mod:`dekning.pipeline` lists them in order."""
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
@@ -12,9 +14,16 @@ import pandas as pd
 from dekning.config import Config
 from dekning.coverage.application.masts import newly_covered
 from dekning.coverage.classify.aggregate import GROUPINGS, aggregate, settlement
-from dekning.coverage.classify.fixed import classify
+from dekning.coverage.classify.fixed import UNLISTED_REASON, classify
 from dekning.coverage.classify.grids import MAP_MARGIN_M, class_grids
 from dekning.coverage.classify.mobile import mobile_coverage
+from dekning.coverage.classify.overrides import (
+    PROVENANCE_COLUMNS,
+    Operands,
+    apply_overrides,
+    locate_challenges,
+    mark_challenges,
+)
 from dekning.coverage.classify.road_gaps import gap_stretches, road_summary
 from dekning.coverage.classify.roads import road_mobile, segment_roads
 from dekning.coverage.planning.areas import (
@@ -43,11 +52,19 @@ from dekning.result import Frames, RoadMobile
 from dekning.rules import STATUS_WORD, EligibilityRule, eligibility_rule, scheme_year
 from dekning.schema import MOBILE_ANY_COLUMN, SETTLEMENT_COLUMN, operators
 from dekning.summary import build_summary, mast_figures, road_figures
+from dekning.surveys.challenges import ChallengeStore
 from dekning.surveys.evidence import demand, discrepancies, join_answers, public_demand
 from dekning.surveys.geocode import geocode
 from dekning.surveys.mapping import load_mapping
+from dekning.surveys.proposals import propose
 from dekning.surveys.read import SurveyRead, read_survey
-from dekning.surveys.store import answers_for_analysis
+from dekning.surveys.speedtests import (
+    SPEEDTEST_COLUMNS,
+    evidence,
+    locate_speedtests,
+    read_speedtests,
+)
+from dekning.surveys.store import answers_for_analysis, is_postgres
 
 # ---------------------------------------------------------------- read
 
@@ -173,6 +190,52 @@ def _map_bounds(f: Frames) -> tuple[float, float, float, float]:
     return (float(minx - m), float(miny - m), float(maxx + m), float(maxy + m))
 
 
+def challenge_store(cfg: Config) -> ChallengeStore | None:
+    """The challenges of ``input.survey_db`` (the survey answers' database), or None when the
+    run has none (no database configured, or a SQLite file that does not exist yet: a run
+    never makes one)."""
+    db = cfg.input.survey_db
+    if db is None or (not is_postgres(db) and not Path(db).is_file()):
+        return None
+    return ChallengeStore(db, answer_days=cfg.evidence.answer_days)
+
+
+def read_challenges(cfg: Config, f: Frames, report: RunReport) -> Frames:
+    """The challenges in the store (``input.survey_db``), or None when there is none."""
+    store = challenge_store(cfg)
+    return {"challenges": None if store is None else store.list()}
+
+
+def _overridden(cfg: Config, f: Frames, report: RunReport) -> tuple[Operands, pd.DataFrame | None]:
+    """The frames classification reads, with the upheld challenges (``opprettholdt``) applied,
+    and their provenance (None when the run has no challenge store)."""
+    operands = Operands(f["addresses"], f["fixed"], f["consultation"], f["counts"], f["mobile"])
+    challenges = f.get("challenges")
+    if challenges is None:
+        return operands, None
+    upheld = challenges.loc[challenges["status"] == "opprettholdt"]
+    if upheld.empty:
+        return operands, pd.DataFrame({c: pd.Series(dtype=object) for c in PROVENANCE_COLUMNS})
+    changed, provenance = apply_overrides(upheld, operands, f["mobile_layers"], cfg.classify)
+    report.warn(
+        "challenges",
+        "overrides_applied",
+        "opprettholdte utfordringer brukt som overstyring av operatørdataene "
+        "(se overstyringer.csv)",
+        len(upheld),
+        upheld["id"].tolist(),
+    )
+    idle = provenance.loc[provenance["endring"].str.startswith("ingen virkning")]
+    report.warn(
+        "challenges",
+        "overrides_without_effect",
+        "opprettholdte utfordringer som ikke endret noe (grunnen står i overstyringer.csv)",
+        len(idle),
+        idle["utfordring"].tolist(),
+    )
+    return changed, provenance
+
+
 # ---------------------------------------------------------------- classify
 
 
@@ -182,17 +245,20 @@ def _eligibility_rule(cfg: Config) -> EligibilityRule:
 
 
 def classify_addresses(cfg: Config, f: Frames, report: RunReport) -> Frames:
-    """Best fixed offer, speed class, eligibility and mobile classes per address; the addresses
-    the user marks as easily upgradeable to 1 Gbit/s (``input.upgradeable``) are read here."""
+    """Best fixed offer, speed class, eligibility and mobile classes per address, after the
+    upheld challenges are applied to the operator data (``overrides``: what they changed); the
+    addresses the user marks as easily upgradeable to 1 Gbit/s (``input.upgradeable``) are read
+    here."""
     path = cfg.input.upgradeable
     upgradeable = read_upgradeable(path, f["addresses"], report) if path is not None else None
+    data, overrides = _overridden(cfg, f, report)
     classified = classify(
         f["addresses"],
-        f["fixed"],
+        data.fixed,
         cfg.classify,
-        counts=f["counts"],
-        mobile=f["mobile"],
-        consultation=f["consultation"],
+        counts=data.counts,
+        mobile=data.mobile,
+        consultation=data.consultation,
         upgradeable=upgradeable,
         report=report,
         rule=_eligibility_rule(cfg),
@@ -200,7 +266,17 @@ def classify_addresses(cfg: Config, f: Frames, report: RunReport) -> Frames:
     tettsted = settlement(classified["adrid"].to_numpy(), f["counts"])
     if tettsted is not None:  # the counts file has Nkom's ertett: tettsted / spredtbygd
         classified[SETTLEMENT_COLUMN] = tettsted
-    return {"classified": classified}
+    challenges = f.get("challenges")
+    located = None
+    if challenges is not None:
+        classified = mark_challenges(classified, challenges, overrides)
+        located = locate_challenges(challenges, classified)
+    return {
+        "classified": classified,
+        "overrides": overrides,
+        "located_challenges": located,
+        "classified_from": data,
+    }
 
 
 def classify_roads(cfg: Config, f: Frames, report: RunReport) -> Frames:
@@ -224,7 +300,7 @@ def classify_roads(cfg: Config, f: Frames, report: RunReport) -> Frames:
         cfg.classify,
         rcfg,
         addresses=f["addresses"],
-        address_mobile=f["mobile"],
+        address_mobile=f["classified_from"].mobile,
         report=report,
     )
     ops = operators(layers)
@@ -393,6 +469,60 @@ def survey_evidence(cfg: Config, f: Frames, report: RunReport) -> Frames:
         ),
     }
     return {"survey": survey}
+
+
+def _speed_tests(cfg: Config, f: Frames) -> pd.DataFrame:
+    """Speed tests from ``input.speedtests`` and those stored in the answers' database, each
+    given the address it was taken at (``adrid``; -1 when not found)."""
+    parts = []
+    if cfg.input.speedtests is not None:
+        parts.append(read_speedtests(cfg.input.speedtests, cfg.input.speedtests_format))
+    store = challenge_store(cfg)
+    if store is not None:
+        stored = store.speedtests()
+        if len(stored):
+            parts.append(stored.reindex(columns=list(SPEEDTEST_COLUMNS)))
+    if not parts:
+        return pd.DataFrame(columns=list(SPEEDTEST_COLUMNS))
+    tests = pd.concat(parts, ignore_index=True)
+    boundary = f["boundary"]
+    return locate_speedtests(
+        tests,
+        f["classified"],
+        boundary=None if boundary is None else boundary.union_all(),
+        min_score=cfg.surveys.fuzzy_min_score,
+        snap_m=cfg.surveys.snap_m,
+    )
+
+
+def challenge_evidence(cfg: Config, f: Frames, report: RunReport) -> Frames:
+    """Speed tests as evidence per address (``[evidence]`` rules) and the challenges that the
+    evidence supports (``utfordringer_forslag``), for planners to store and send."""
+    classified = f["classified"]
+    tests = _speed_tests(cfg, f)
+    report.warn(
+        "evidence",
+        "speedtests_unmatched",
+        "fartstester der adressen ikke ble funnet i adresseregisteret",
+        int((tests["adrid"] < 0).sum()),
+        tests.loc[tests["adrid"] < 0, "rad"].tolist() if "rad" in tests else [],
+    )
+    offered = pd.DataFrame(classified[["adrid", "best_down_kbps", "best_up_kbps"]])
+    speed = evidence(tests, offered, cfg.evidence, today=date.today())
+    survey = f["survey"]
+    reason = classified["reason"].astype(str)
+    unlisted = classified.loc[reason.eq(UNLISTED_REASON), "adrid"].tolist()
+    data = f["classified_from"]
+    proposals = propose(
+        classified,
+        data.fixed,
+        survey.get("svar", pd.DataFrame()),
+        survey.get("avvik", pd.DataFrame(columns=["avvik"])),
+        speed,
+        cfg.evidence,
+        unlisted=unlisted if data.consultation is not None else (),
+    )
+    return {"speed_evidence": speed if len(tests) else None, "proposals": proposals}
 
 
 def _plan_table(f: Frames) -> gpd.GeoDataFrame:

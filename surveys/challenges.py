@@ -33,29 +33,14 @@ from typing import Any
 import pandas as pd
 
 from dekning.errors import DekningError
+from dekning.schema import CHALLENGE_KINDS, CHALLENGE_STATUSES, OPEN_STATUSES
 from dekning.surveys.database import Database, Transaction
 
-KINDS: dict[str, str] = {
-    "intet_tilbud": "Intet tilbud",
-    "for_treg": "For lav hastighet",
-    "feil_teknologi": "Feil teknologi",
-    "planlagt_ikke_reell": "Planlagt utbygging ikke reell",
-    "ikke_bolig": "Ikke bolig/næring",
-    "mangler_i_listen": "Mangler i Nkoms liste",
-    "mobil": "Mobildekning",
-}
+KINDS = CHALLENGE_KINDS
 """Kinds of challenge (code → bokmål label)."""
-
-STATUSES: dict[str, str] = {
-    "ny": "Ny",
-    "sendt": "Sendt",
-    "tilsvar": "Tilsvar mottatt",
-    "opprettholdt": "Opprettholdt",
-    "avvist": "Avvist",
-}
+STATUSES = CHALLENGE_STATUSES
 """Statuses (code → bokmål label), in the order a challenge moves through them."""
-
-OPEN = ("ny", "sendt", "tilsvar")
+OPEN = OPEN_STATUSES
 """Statuses of a challenge that is not decided yet."""
 
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -100,10 +85,10 @@ COLUMNS = (
 
 HISTORY_COLUMNS = ("utfordring", "versjon", "tid", "hvem", "hendelse", "endring")
 
-_SQLITE = (
+_TABLES = (
     """CREATE TABLE IF NOT EXISTS utfordring (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        adrid INTEGER,
+        id {serial},
+        adrid {bigint},
         area_id TEXT NOT NULL DEFAULT '',
         kind TEXT NOT NULL,
         operator TEXT NOT NULL DEFAULT '',
@@ -119,12 +104,12 @@ _SQLITE = (
         vedlegg TEXT NOT NULL DEFAULT '',
         tilsvar TEXT NOT NULL DEFAULT '',
         kilde TEXT NOT NULL DEFAULT '',
-        detaljer TEXT NOT NULL DEFAULT '{}',
+        detaljer TEXT NOT NULL DEFAULT '{{}}',
         versjon INTEGER NOT NULL
     )""",
     """CREATE TABLE IF NOT EXISTS utfordring_logg (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        utfordring INTEGER NOT NULL REFERENCES utfordring(id),
+        id {serial},
+        utfordring {bigint} NOT NULL REFERENCES utfordring(id),
         versjon INTEGER NOT NULL,
         tid TEXT NOT NULL,
         hvem TEXT NOT NULL,
@@ -133,51 +118,16 @@ _SQLITE = (
         UNIQUE (utfordring, versjon)
     )""",
     """CREATE TABLE IF NOT EXISTS hastighetstest (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        id {serial},
         mottatt TEXT NOT NULL,
         kilde TEXT NOT NULL,
         data TEXT NOT NULL
     )""",
 )
-_PG = (
-    """CREATE TABLE IF NOT EXISTS utfordring (
-        id BIGSERIAL PRIMARY KEY,
-        adrid BIGINT,
-        area_id TEXT NOT NULL DEFAULT '',
-        kind TEXT NOT NULL,
-        operator TEXT NOT NULL DEFAULT '',
-        status TEXT NOT NULL,
-        frist TEXT NOT NULL DEFAULT '',
-        opprettet TEXT NOT NULL,
-        endret TEXT NOT NULL,
-        besluttet_av TEXT NOT NULL DEFAULT '',
-        besluttet TEXT NOT NULL DEFAULT '',
-        operatordata TEXT NOT NULL DEFAULT '',
-        evidens TEXT NOT NULL DEFAULT '',
-        kommentar TEXT NOT NULL DEFAULT '',
-        vedlegg TEXT NOT NULL DEFAULT '',
-        tilsvar TEXT NOT NULL DEFAULT '',
-        kilde TEXT NOT NULL DEFAULT '',
-        detaljer TEXT NOT NULL DEFAULT '{}',
-        versjon INTEGER NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS utfordring_logg (
-        id BIGSERIAL PRIMARY KEY,
-        utfordring BIGINT NOT NULL REFERENCES utfordring(id),
-        versjon INTEGER NOT NULL,
-        tid TEXT NOT NULL,
-        hvem TEXT NOT NULL,
-        hendelse TEXT NOT NULL,
-        endring TEXT NOT NULL,
-        UNIQUE (utfordring, versjon)
-    )""",
-    """CREATE TABLE IF NOT EXISTS hastighetstest (
-        id BIGSERIAL PRIMARY KEY,
-        mottatt TEXT NOT NULL,
-        kilde TEXT NOT NULL,
-        data TEXT NOT NULL
-    )""",
+_SQLITE = tuple(
+    t.format(serial="INTEGER PRIMARY KEY AUTOINCREMENT", bigint="INTEGER") for t in _TABLES
 )
+_PG = tuple(t.format(serial="BIGSERIAL PRIMARY KEY", bigint="BIGINT") for t in _TABLES)
 _ROW = ", ".join(COLUMNS)
 
 

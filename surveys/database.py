@@ -10,23 +10,39 @@ commit. SQL is written once with ``?`` placeholders and translated for psycopg.
 
 from __future__ import annotations
 
+import importlib.util
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dekning.errors import ConfigError
-from dekning.surveys.store import (
-    CONNECT_TIMEOUT_S,
-    HAS_PSYCOPG,
-    StoreUnavailable,
-    _unavailable,
-    is_postgres,
-)
+from dekning.errors import ConfigError, DekningError
 
+HAS_PSYCOPG = importlib.util.find_spec("psycopg") is not None
+"""PostgreSQL support is the optional extra ``dekning[postgres]``."""
 if HAS_PSYCOPG:
     import psycopg
+
+CONNECT_TIMEOUT_S = 5
+"""Longest wait for a PostgreSQL connection before the store counts as unavailable."""
+
+
+class StoreUnavailable(DekningError):
+    """The survey store cannot be reached or written just now (database down, locked, disk
+    full); trying again later may work."""
+
+
+def unavailable(url: str, err: Exception) -> StoreUnavailable:
+    where = "PostgreSQL-databasen" if is_postgres(url) else f"SQLite-fila {url}"
+    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return StoreUnavailable(f"svarlageret ({where}) er ikke tilgjengelig: {first}")
+
+
+def is_postgres(url: str | Path) -> bool:
+    """Whether ``url`` names a PostgreSQL database (else it is a SQLite file)."""
+    return str(url).startswith(("postgresql://", "postgres://"))
+
 
 Row = tuple[Any, ...]
 
@@ -83,7 +99,7 @@ class Database:
                 finally:
                     con.close()
             except (sqlite3.Error, OSError) as e:
-                raise _unavailable(self.url, e) from None
+                raise unavailable(self.url, e) from None
             self._schema_made = True
 
     def _sqlite(self) -> sqlite3.Connection:
@@ -116,17 +132,17 @@ class Database:
                 with self._pg() as pg, pg.transaction():
                     yield Transaction(pg, True)
             except psycopg.OperationalError as e:
-                raise _unavailable(self.url, e) from None
+                raise unavailable(self.url, e) from None
             return
         try:
             con = self._sqlite()
         except (sqlite3.Error, OSError) as e:
-            raise _unavailable(self.url, e) from None
+            raise unavailable(self.url, e) from None
         try:
             try:
                 con.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as e:
-                raise _unavailable(self.url, e) from None
+                raise unavailable(self.url, e) from None
             try:
                 yield Transaction(con, False)
             except BaseException:
@@ -135,7 +151,7 @@ class Database:
             try:
                 con.execute("COMMIT")
             except sqlite3.OperationalError as e:
-                raise _unavailable(self.url, e) from None
+                raise unavailable(self.url, e) from None
         finally:
             con.close()
 
@@ -152,7 +168,7 @@ class Database:
                 with self._pg() as pg:
                     return list(pg.execute(sql.replace("?", "%s").encode(), tuple(params)))
             except psycopg.OperationalError as e:
-                raise _unavailable(self.url, e) from None
+                raise unavailable(self.url, e) from None
         try:
             con = self._sqlite()
             try:
@@ -160,7 +176,15 @@ class Database:
             finally:
                 con.close()
         except sqlite3.OperationalError as e:
-            raise _unavailable(self.url, e) from None
+            raise unavailable(self.url, e) from None
 
 
-__all__ = ["Database", "StoreUnavailable", "Transaction"]
+__all__ = [
+    "CONNECT_TIMEOUT_S",
+    "HAS_PSYCOPG",
+    "Database",
+    "StoreUnavailable",
+    "Transaction",
+    "is_postgres",
+    "unavailable",
+]

@@ -14,22 +14,20 @@ own connection, so the store recovers by itself when the database is back.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sqlite3
-import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
 
-from dekning.errors import ConfigError, DekningError
-
-HAS_PSYCOPG = importlib.util.find_spec("psycopg") is not None
-"""PostgreSQL support is the optional extra ``dekning[postgres]``."""
-if HAS_PSYCOPG:
-    import psycopg
+from dekning.errors import ConfigError
+from dekning.surveys.database import (  # re-exported: callers import them from here
+    HAS_PSYCOPG,
+    Database,
+    StoreUnavailable,
+    is_postgres,
+)
 
 SCHEMA_SQLITE = """
 CREATE TABLE IF NOT EXISTS svar (
@@ -71,26 +69,6 @@ _MOBILE = {
 }
 
 
-CONNECT_TIMEOUT_S = 5
-"""Longest wait for a PostgreSQL connection before the store counts as unavailable."""
-
-
-class StoreUnavailable(DekningError):
-    """The survey store cannot be reached or written just now (database down, locked, disk
-    full); trying again later may work."""
-
-
-def _unavailable(url: str, err: Exception) -> StoreUnavailable:
-    where = "PostgreSQL-databasen" if is_postgres(url) else f"SQLite-fila {url}"
-    first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-    return StoreUnavailable(f"svarlageret ({where}) er ikke tilgjengelig: {first}")
-
-
-def is_postgres(url: str | Path) -> bool:
-    """Whether ``url`` names a PostgreSQL database (else it is a SQLite file)."""
-    return str(url).startswith(("postgresql://", "postgres://"))
-
-
 class SurveyStore:
     """Append-only store of answers.
 
@@ -112,38 +90,11 @@ class SurveyStore:
         self.url = str(url)
         self.is_pg = is_postgres(self.url)
         self._kind = "pg" if self.is_pg else "sqlite"
-        self._lock = threading.Lock()
-        self._schema_made = False
         if self.is_pg and not HAS_PSYCOPG:
             raise ConfigError(
                 "svarlageret i PostgreSQL trenger psycopg: pip install 'dekning[postgres]'"
             )
-        if not self.is_pg:
-            try:
-                Path(self.url).parent.mkdir(parents=True, exist_ok=True)
-                con = self._sqlite()
-                try:
-                    con.execute("PRAGMA journal_mode=WAL")
-                    con.execute(SCHEMA_SQLITE)
-                finally:
-                    con.close()
-            except (sqlite3.Error, OSError) as e:
-                raise _unavailable(self.url, e) from None
-            self._schema_made = True
-
-    def _sqlite(self) -> sqlite3.Connection:
-        con = sqlite3.connect(self.url, timeout=10, isolation_level=None)
-        con.execute("PRAGMA synchronous=FULL")
-        return con
-
-    def _pg(self, *, autocommit: bool = False) -> psycopg.Connection:
-        """A new PostgreSQL connection; the table is made by the first one."""
-        pg = psycopg.connect(self.url, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT_S)
-        if not self._schema_made:
-            with pg.transaction():
-                pg.execute(SCHEMA_PG)
-            self._schema_made = True
-        return pg
+        self.db = Database(self.url, ((SCHEMA_SQLITE,), (SCHEMA_PG,)))
 
     def add(self, answer: dict[str, object]) -> int:
         """Store one answer in its own transaction; returns its id once it is committed.
@@ -155,30 +106,13 @@ class SurveyStore:
         """
         now = datetime.now(UTC)
         payload = json.dumps(answer, ensure_ascii=False)
-        if self.is_pg:
-            try:
-                with self._pg() as pg, pg.transaction():
-                    row = pg.execute(
-                        "INSERT INTO svar (mottatt, data) VALUES (%s, %s::jsonb) RETURNING id",
-                        (now, payload),
-                    ).fetchone()
-            except psycopg.OperationalError as e:
-                raise _unavailable(self.url, e) from None
-            return int(row[0]) if row is not None else 0
-        with self._lock:  # one writer per process; SQLite's own lock between processes
-            try:
-                con = self._sqlite()
-                try:
-                    # autocommit: the single INSERT is its own transaction, synced (FULL)
-                    cur = con.execute(
-                        "INSERT INTO svar (mottatt, data) VALUES (?, ?)",
-                        (now.isoformat(), payload),
-                    )
-                finally:
-                    con.close()
-            except sqlite3.OperationalError as e:
-                raise _unavailable(self.url, e) from None
-        return int(cur.lastrowid or 0)
+        cast = "::jsonb" if self.is_pg else ""
+        with self.db.transaction() as tx:
+            row = tx.execute(
+                f"INSERT INTO svar (mottatt, data) VALUES (?, ?{cast}) RETURNING id",
+                (now if self.is_pg else now.isoformat(), payload),
+            )
+        return int(row[0][0])
 
     def _query(self, sql: str, columns: Sequence[str]) -> pd.DataFrame:
         """Rows of ``sql`` (built from this module's constants only).
@@ -188,23 +122,7 @@ class SurveyStore:
         StoreUnavailable
             The database cannot be reached.
         """
-        if self.is_pg:
-            try:
-                with self._pg() as pg:
-                    # bytes, as psycopg accepts for SQL that is not a literal string
-                    rows = pg.execute(sql.encode()).fetchall()
-            except psycopg.OperationalError as e:
-                raise _unavailable(self.url, e) from None
-        else:
-            try:
-                con = self._sqlite()
-                try:
-                    rows = con.execute(sql).fetchall()
-                finally:
-                    con.close()
-            except sqlite3.OperationalError as e:
-                raise _unavailable(self.url, e) from None
-        return pd.DataFrame(rows, columns=list(columns))
+        return pd.DataFrame(self.db.query(sql), columns=list(columns))
 
     def fields(self, *, with_mobile: bool = False) -> pd.DataFrame:
         """Every stored answer: ``id``, ``mottatt`` and one column per field of :data:`FIELDS`
@@ -284,3 +202,13 @@ def answers_for_analysis(store_url: str | Path) -> pd.DataFrame:
     wide = wide.add_prefix("mob_").reindex(df["id"].to_numpy())
     wide.columns.name = None
     return pd.concat([out, wide.reset_index(drop=True)], axis=1)
+
+
+__all__ = [
+    "FIELDS",
+    "HAS_PSYCOPG",
+    "StoreUnavailable",
+    "SurveyStore",
+    "answers_for_analysis",
+    "is_postgres",
+]

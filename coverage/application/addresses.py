@@ -37,6 +37,7 @@ ADDRESS_COLUMNS = {
     "best_down_kbps": "beste_ned_kbps",
     "best_tek": "beste_teknologi",
     "band": "klasse",
+    "overstyring": "overstyring",
 }
 """Columns of the classified addresses (those present) and their names in the package's
 GeoPackage and GeoJSON."""
@@ -55,6 +56,7 @@ LABELS = {
     "beste_ned_kbps": "Beste nedlasting (kbit/s)",
     "beste_teknologi": "Beste teknologi",
     "klasse": "Klasse (M30/M100)",
+    "overstyring": "Overstyrt av utfordring",
 }
 """Headers of the address list people open (``adresser.csv``, ``adresser.xlsx``)."""
 AMOUNTS = {LABELS[c] for c in ("husstander", "virksomheter", "offentlige_bygg", "fritidsboliger")}

@@ -306,6 +306,7 @@ def _best_offers(
 
 
 UPGRADEABLE_REASON = "kan enkelt oppgraderes til 1 Gbit/s (ikke støtteberettiget)"
+UNLISTED_REASON = "ikke på Nkoms høringsliste (kommersiell utbygging planlagt?)"
 
 
 def _eligibility(
@@ -350,7 +351,7 @@ def _eligibility(
     if consultation is None:
         return eligible, reason
     listed = np.isin(ids, consultation["adrid"].to_numpy())
-    reason[eligible & ~listed] = "ikke på Nkoms høringsliste (kommersiell utbygging planlagt?)"
+    reason[eligible & ~listed] = UNLISTED_REASON
     report.warn(
         "classify",
         "listed_but_covered",

@@ -15,15 +15,19 @@ from dekning.report import RunReport
 
 def test_every_stage_is_named_once_and_in_the_order_of_the_data_flow():
     assert len(set(LABELS)) == len(LABELS)
-    assert LABELS[:6] == (
+    assert LABELS[:7] == (
         "Leser adresser",
         "Leser fast dekning",
         "Leser mobildekning",
         "Leser vegnettet",
+        "Leser utfordringer",
         "Klassifiserer adresser",
         "Finner mobilhull langs vegene",
     )
     assert LABELS.index("Lager utbyggingsområder") < LABELS.index("Prioriterer områder")
+    assert LABELS.index("Leser spørreundersøkelsen") < LABELS.index(
+        "Vurderer bevis for utfordringer"
+    )
     assert LABELS[-2:] == ("Lager kart", "Skriver resultater")
     assert [s.label for s in (*STAGES, *OUTPUT_STAGES)] == list(LABELS)
 
@@ -46,7 +50,14 @@ def test_each_stage_adds_only_its_own_frames(default_config):
         added[stage.label] = set(new)
         frames.update(new)
     assert added["Leser adresser"] == {"addresses", "boundary", "counts"}
-    assert added["Klassifiserer adresser"] == {"classified"}
+    assert added["Klassifiserer adresser"] == {
+        "classified",
+        "overrides",
+        "located_challenges",
+        "classified_from",
+    }
+    assert added["Leser utfordringer"] == {"challenges"}
+    assert added["Vurderer bevis for utfordringer"] == {"speed_evidence", "proposals"}
     assert "plan" in added["Prioriterer områder"]
 
 
