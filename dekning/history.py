@@ -27,6 +27,9 @@ ADDRESSES_CSV = "adresser_klassifisert.csv"
 REPORT = "rapport.json"
 COMPARED = ("adressetekst", "best_down_kbps", "best_tek", "speed_class", "eligible", "area_id")
 """Columns of the classified addresses that are compared."""
+CHALLENGE = "utfordring_status"
+"""The furthest status of the challenges at an address ("" none); compared when a run has it
+(runs made with a challenge store)."""
 CHANGES = {
     "ny_adresse": "ny adresse (bare i den nye kjøringen)",
     "borte": "adressen er borte (bare i den gamle kjøringen)",
@@ -38,6 +41,7 @@ CHANGES = {
     "ble_stotteberettiget": "ble støtteberettiget",
     "ikke_lenger_stotteberettiget": "er ikke lenger støtteberettiget",
     "annet_omrade": "annet utbyggingsområde",
+    "utfordring": "utfordringens status er endret",
 }
 """The kinds of change, in the order they are reported, and their words (bokmål)."""
 
@@ -77,15 +81,19 @@ def _addresses(folder: Path) -> pd.DataFrame:
         raise InputError(
             f"fant ikke {ADDRESSES_CSV}: mappa er ikke resultatet av en kjøring", file=folder
         )
-    table = read_spreadsheet_csv(path, text=("adressetekst", "best_tek", "speed_class", "area_id"))
+    text = ("adressetekst", "best_tek", "speed_class", "area_id", CHALLENGE)
+    table = read_spreadsheet_csv(path, text=text)
     missing = [c for c in ("adrid", *COMPARED) if c not in table.columns]
     if missing:
         raise InputError(f"mangler kolonnene {', '.join(missing)}", file=path)
-    table = table[["adrid", *COMPARED]].drop_duplicates("adrid").set_index("adrid")
+    if CHALLENGE not in table.columns:  # a run made without a challenge store
+        table[CHALLENGE] = ""
+    table = table[["adrid", *COMPARED, CHALLENGE]].drop_duplicates("adrid").set_index("adrid")
     table["area_id"] = table["area_id"].fillna("")
     table["best_tek"] = table["best_tek"].fillna("")
     table["best_down_kbps"] = table["best_down_kbps"].fillna(0)
     table["eligible"] = table["eligible"].fillna(False).astype(bool)
+    table[CHALLENGE] = table[CHALLENGE].fillna("").astype(str)
     return table
 
 
@@ -132,6 +140,11 @@ def diff_runs(old: Path, new: Path) -> tuple[pd.DataFrame, dict[str, int]]:
         & (
             both["area_id_for"].fillna("").to_numpy() != both["area_id_etter"].fillna("").to_numpy()
         ),
+        "utfordring": common
+        & (
+            both[f"{CHALLENGE}_for"].fillna("").to_numpy()
+            != both[f"{CHALLENGE}_etter"].fillna("").to_numpy()
+        ),
     }
     counts = {k: int(v.sum()) for k, v in flags.items()}
     kinds = np.array(list(flags))
@@ -159,6 +172,8 @@ def diff_runs(old: Path, new: Path) -> tuple[pd.DataFrame, dict[str, int]]:
             "stotteberettiget_etter": rows["eligible_etter"].astype("boolean").to_numpy(),
             "omrade_for": rows["area_id_for"].to_numpy(),
             "omrade_etter": rows["area_id_etter"].to_numpy(),
+            "utfordring_for": rows[f"{CHALLENGE}_for"].to_numpy(),
+            "utfordring_etter": rows[f"{CHALLENGE}_etter"].to_numpy(),
         }
     )
     return table.sort_values("adresse", kind="stable").reset_index(drop=True), counts

@@ -85,7 +85,7 @@ COLUMNS = (
 
 HISTORY_COLUMNS = ("utfordring", "versjon", "tid", "hvem", "hendelse", "endring")
 
-_TABLES = (
+_TABLES: tuple[str, ...] = (
     """CREATE TABLE IF NOT EXISTS utfordring (
         id {serial},
         adrid {bigint},
@@ -123,6 +123,10 @@ _TABLES = (
         kilde TEXT NOT NULL,
         data TEXT NOT NULL
     )""",
+)
+_TABLES += (
+    "CREATE INDEX IF NOT EXISTS utfordring_adresse ON utfordring (adrid, status)",
+    "CREATE INDEX IF NOT EXISTS utfordring_logg_sak ON utfordring_logg (utfordring, versjon)",
 )
 _SQLITE = tuple(
     t.format(serial="INTEGER PRIMARY KEY AUTOINCREMENT", bigint="INTEGER") for t in _TABLES
@@ -545,6 +549,16 @@ class ChallengeStore:
         clause = f" WHERE {' AND '.join(where)}" if where else ""
         rows = self.db.query(f"SELECT {_ROW} FROM utfordring{clause} ORDER BY id", params)
         return _frame(rows)
+
+    def open_at(self, adrid: int) -> bool:
+        """Whether an undecided challenge (status in :data:`OPEN`) concerns the address (as
+        its own address; an area challenge's listed addresses are not searched)."""
+        marks = ", ".join("?" for _ in OPEN)
+        rows = self.db.query(
+            f"SELECT 1 FROM utfordring WHERE adrid = ? AND status IN ({marks}) LIMIT 1",
+            (int(adrid), *OPEN),
+        )
+        return bool(rows)
 
     def get(self, challenge: int) -> dict[str, Any]:
         """One challenge as stored (``detaljer`` a dict).

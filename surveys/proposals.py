@@ -95,6 +95,8 @@ def _wrong_technology(
     )
     fibre = offers.loc[offers["tek"] == "fiber"]
     rows = at.merge(fibre, on="adrid")
+    if rows.empty:
+        return pd.DataFrame()
     ok = speed.loc[speed["oppfyller_regel"].astype(bool)] if len(speed) else speed
     down = dict(zip(ok.get("adrid", []), ok.get("median_ned_mbps", []), strict=True))
     up = dict(zip(ok.get("adrid", []), ok.get("median_opp_mbps", []), strict=True))
@@ -106,7 +108,7 @@ def _wrong_technology(
             if pd.notna(up.get(adrid)):
                 d["median_opp_mbps"] = float(up[adrid])
         details.append(d)
-    tech = rows["adrid"].map(actual)
+    tech = rows["adrid"].map(actual).astype(str)
     return pd.DataFrame(
         {
             "adrid": rows["adrid"],

@@ -34,7 +34,7 @@ from dekning import __version__
 from dekning.config import Config
 from dekning.crs import WEB_CRS, WORK_CRS
 from dekning.errors import ConfigError, InputError
-from dekning.surveys.challenges import OPEN, ChallengeStore
+from dekning.surveys.challenges import ChallengeStore
 from dekning.surveys.geocode import fold, normalise_street
 from dekning.surveys.store import StoreUnavailable
 
@@ -107,15 +107,10 @@ def how_to_challenge(cfg: Config) -> str:
 def open_challenge_at(store: ChallengeStore, adrid: int) -> bool | None:
     """Whether an undecided challenge (status in ``OPEN``) concerns the address; None when the
     store cannot be reached (the lookup answers anyway)."""
-    marks = ", ".join("?" for _ in OPEN)
     try:
-        rows = store.db.query(
-            f"SELECT 1 FROM utfordring WHERE adrid = ? AND status IN ({marks}) LIMIT 1",
-            (adrid, *OPEN),
-        )
+        return store.open_at(adrid)
     except StoreUnavailable:
         return None
-    return bool(rows)
 
 
 @router.get("/v1/dekning/{adrid}", response_model=CoverageOut, responses=NOT_FOUND)
@@ -400,6 +395,7 @@ def _unpack(ix: dict[str, Any]) -> list[_Row]:
     """The addresses of the page's index (columns, see ``dekning.maps.public_search``)."""
     lats = ix["start"][0] + np.cumsum(ix["dlat"], dtype="int64")
     lons = ix["start"][1] + np.cumsum(ix["dlon"], dtype="int64")
+    flags = ix.get("utfordring")  # only when some address has an open challenge
     out = []
     for i, (g, rest, p, prof) in enumerate(
         zip(ix["gate"], map(str, ix["rest"]), ix["postnr"], ix["profil"], strict=True)
@@ -425,6 +421,8 @@ def _unpack(ix: dict[str, Any]) -> list[_Row]:
             "teknologi": technology,
             "omrade": area,
         }
+        if flags is not None:
+            answer["utfordring"] = bool(flags[i])
         out.append(_Row(street, num, post, fold(f"{tekst} {post}"), answer))
     return out
 

@@ -298,7 +298,7 @@ def _mobile_caps(
         if not cols:
             continue
         sel = ops == op
-        values = out[cols].to_numpy(dtype="int64")
+        values = out[cols].to_numpy(dtype="int64", copy=True)
         before[sel] = values[pos[sel]].max(axis=1)
         np.minimum.at(values, pos[sel], caps[sel][:, None])  # several rows at one address
         for i, col in enumerate(cols):

@@ -198,3 +198,18 @@ def test_the_served_page_searches_through_the_api(browser, client):
     assert "/v1/adresser/sok?lenke=storgata-1-7395" in asked
     assert errors == []
     page.close()
+
+
+def test_the_served_search_carries_the_open_challenge_flag_as_the_page_does(default_result):
+    from dekning.api.routers.public import _unpack
+    from dekning.maps.public_search import address_index, records
+
+    classified = default_result.classified.copy()
+    flagged = classified["adrid"].isin(classified["adrid"].iloc[[3, 10]])
+    classified["utfordring_apen"] = flagged.to_numpy()
+    index = json.loads(json.dumps(address_index(classified)))  # as embedded in the page
+    served = [row.answer.get("utfordring") for row in _unpack(index)]
+    assert served == [r["utfordring"] for r in records(index)]
+    assert sum(served) == 2 and served[3] and served[10]
+    plain = json.loads(json.dumps(address_index(default_result.classified)))
+    assert all("utfordring" not in row.answer for row in _unpack(plain))  # no flag key at all

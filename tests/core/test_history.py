@@ -101,3 +101,20 @@ def test_cli_prints_counts_and_writes_the_changed_addresses(runs, tmp_path):
     assert len(read_spreadsheet_csv(tmp_path / "e.csv")) == 4
     bad = CliRunner().invoke(app, ["diff", str(tmp_path), str(new)])
     assert bad.exit_code == 2 and "ikke resultatet av en kjøring" in bad.output
+
+
+def test_a_challenge_status_change_is_a_change_and_old_runs_without_one_compare(runs, tmp_path):
+    old, new, ids, _ = runs
+    _, before = diff_runs(old, new)
+    assert before["utfordring"] == 0  # neither run has challenge columns
+    later = tmp_path / "senere"
+    shutil.copytree(new, later)
+    t = read_spreadsheet_csv(later / "adresser_klassifisert.csv")
+    t["utfordring_status"] = ""
+    t.loc[t["adrid"] == ids["b"], "utfordring_status"] = "opprettholdt"
+    write_spreadsheet_csv(t, later / "adresser_klassifisert.csv")
+    table, counts = diff_runs(new, later)
+    assert counts["utfordring"] == 1 and sum(counts.values()) == 1
+    row = table.set_index("adrid").loc[ids["b"]]
+    assert row["endringer"] == "utfordring"
+    assert (row["utfordring_for"], row["utfordring_etter"]) == ("", "opprettholdt")
