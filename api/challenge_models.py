@@ -15,7 +15,6 @@ from pydantic import (
     AliasChoices,
     BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     field_validator,
     model_validator,
@@ -23,7 +22,7 @@ from pydantic import (
 
 from dekning.surveys.challenges import TEXT_LIMIT
 
-from .models import SURROGATE, Coverage
+from .models import Coverage, StrictIn
 
 Kind = Literal[
     "intet_tilbud",
@@ -44,16 +43,6 @@ MAX_MBPS = 100_000
 """Fastest speed a test may report (Mbit/s)."""
 MAX_TESTS = 20
 """Most speed tests in one submission."""
-
-
-def _has_surrogate(value: Any) -> bool:
-    if isinstance(value, str):
-        return SURROGATE.search(value) is not None
-    if isinstance(value, dict):
-        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_surrogate(v) for v in value)
-    return False
 
 
 def _iso_date(value: Any) -> Any:
@@ -88,26 +77,13 @@ Text = Annotated[str, Field(max_length=TEXT_LIMIT)]
 Who = Annotated[str, Field(min_length=1, max_length=100, description="Hvem som gjør endringen")]
 
 
-class _Strict(BaseModel):
-    """Unknown fields, numbers that are not finite and lone surrogates are refused."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _valid_unicode(cls, data: Any) -> Any:
-        if _has_surrogate(data):
-            raise ValueError("teksten inneholder ugyldige tegn (enslig surrogat)")
-        return data
-
-
 def _who(value: str) -> str:
     if not value.strip():
         raise ValueError("hvem mangler (navnet på den som gjør endringen)")
     return value.strip()
 
 
-class ChallengeIn(_Strict):
+class ChallengeIn(StrictIn):
     """A new challenge: at an address (``adrid``) or of an area (``area_id``)."""
 
     adrid: int | None = Field(None, ge=0, lt=2**62)
@@ -132,7 +108,7 @@ class ChallengeIn(_Strict):
         return self
 
 
-class ChallengeChange(_Strict):
+class ChallengeChange(StrictIn):
     """A change of a challenge: the version the client saw, who changes it, and the new status
     and/or field values (fields left out are not changed)."""
 
@@ -151,12 +127,10 @@ class ChallengeChange(_Strict):
     _check_who = field_validator("hvem")(_who)
 
 
-class ChallengeOut(BaseModel):
-    """A challenge as stored."""
+class ChallengeProperties(BaseModel):
+    """What the map layer shows of a challenge (no comment, no evidence text)."""
 
     id: int
-    adrid: int | None
-    area_id: str
     kind: Kind
     kind_tekst: str
     operator: str
@@ -164,6 +138,13 @@ class ChallengeOut(BaseModel):
     status_tekst: str
     frist: str
     """ISO date the operator must answer by (empty: not set)."""
+
+
+class ChallengeOut(ChallengeProperties):
+    """A challenge as stored."""
+
+    adrid: int | None
+    area_id: str
     opprettet: str
     endret: str
     besluttet_av: str
@@ -194,16 +175,6 @@ class ChallengeDetail(ChallengeOut):
     historikk: list[HistoryEntry]
 
 
-class ChallengeProperties(BaseModel):
-    id: int
-    kind: Kind
-    kind_tekst: str
-    operator: str
-    status: Status
-    status_tekst: str
-    frist: str
-
-
 class ChallengeFeature(BaseModel):
     type: Literal["Feature"]
     geometry: dict[str, Any]
@@ -227,7 +198,7 @@ class RunChanges(BaseModel):
     """The changed addresses (missing values null)."""
 
 
-class SpeedTestIn(_Strict):
+class SpeedTestIn(StrictIn):
     """One speed test of a resident: where (``adrid``, or ``adresse`` with ``postnummer``, or
     ``lat``/``lon``), when and what it measured."""
 
@@ -250,7 +221,7 @@ class SpeedTestIn(_Strict):
         return self
 
 
-class SpeedTestsIn(_Strict):
+class SpeedTestsIn(StrictIn):
     tester: list[SpeedTestIn] = Field(min_length=1, max_length=MAX_TESTS)
 
 

@@ -101,30 +101,34 @@ class StatisticsRow(BaseModel):
     skjult: bool
 
 
-def _has_surrogate(value: Any) -> bool:
+def has_surrogate(value: Any) -> bool:
+    """Whether text anywhere in a JSON value holds a lone surrogate (not encodable as UTF-8)."""
     if isinstance(value, str):
         return SURROGATE.search(value) is not None
     if isinstance(value, dict):
-        return any(_has_surrogate(k) or _has_surrogate(v) for k, v in value.items())
+        return any(has_surrogate(k) or has_surrogate(v) for k, v in value.items())
     if isinstance(value, list):
-        return any(_has_surrogate(v) for v in value)
+        return any(has_surrogate(v) for v in value)
     return False
 
 
-class SurveyAnswerIn(BaseModel):
-    """One resident's answer, in the same codes as the survey mappings (see README).
-
-    Numbers must be finite (NaN, Infinity and 1e400 are refused) and texts valid Unicode (a
-    lone surrogate such as ``"\\ud800"`` is refused): what is stored can be read back."""
+class StrictIn(BaseModel):
+    """A request body: unknown fields, numbers that are not finite (NaN, Infinity, 1e400) and
+    lone surrogates in text (such as ``"\\ud800"``) are refused, so what is stored can be read
+    back."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod
     def _valid_unicode(cls, data: Any) -> Any:
-        if _has_surrogate(data):
+        if has_surrogate(data):
             raise ValueError("teksten inneholder ugyldige tegn (enslig surrogat)")
         return data
+
+
+class SurveyAnswerIn(StrictIn):
+    """One resident's answer, in the same codes as the survey mappings (see README)."""
 
     adresse: str = Field("", max_length=200, description="Gateadresse, f.eks. 'Storgata 5'")
     postnummer: str = Field("", pattern=r"^(\d{4})?$")

@@ -109,7 +109,18 @@ def list_challenges(
     return [ChallengeOut.model_validate(r) for r in rows]
 
 
-@router.get(f"{BASE}.geojson", response_model=ChallengeCollection, response_class=GeoJSONResponse)
+JSON_ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "content": {"application/json": {}}} for code in (401, 403, 503)
+}
+"""Errors of the GeoJSON layer: answered as JSON problems, not as GeoJSON."""
+
+
+@router.get(
+    f"{BASE}.geojson",
+    response_model=ChallengeCollection,
+    response_class=GeoJSONResponse,
+    responses=JSON_ERRORS,
+)
 def challenges_geojson(
     held: ServiceDep,
     status: StatusQuery = None,
