@@ -69,6 +69,13 @@ def write_maps(result: RunResult, cfg: Config, folder: Path) -> None:
     write_map(public, folder / "kart_offentlig.html")
 
 
+def _challenge_counts(result: RunResult) -> dict[str, int] | None:
+    """Challenges per status when the run read a challenge store (None when it did not)."""
+    if result.challenges is None:
+        return None
+    return {str(k): int(v) for k, v in result.challenges["status"].value_counts().items()}
+
+
 def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
     """Addresses, areas, routes, aggregates, scenarios, survey results, application packages of
     the chosen areas, the report and the summary."""
@@ -121,12 +128,18 @@ def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
             report=result.report,
         )
     style_run_outputs(folder)  # QGIS layer styles in every GeoPackage written above
+    date = cfg.municipality.data_date
     report = {
         "dekning_versjon": __version__,
         "sammendrag": result.summary,
         "advarsler": json.loads(result.report.to_json())["warnings"],
         "konfigurasjon": masked_config(cfg),  # database passwords as ***
         "inndata": input_record(cfg),  # what the run read: name, sha256, modification time
+        "datagrunnlag": {  # the vintage: the coverage data's date and the scheme year's rules
+            "dekningsdata_per": None if date is None else date.isoformat(),
+            "stotteordning_aar": result.summary.get("stotteordning_aar"),
+        },
+        "utfordringer": _challenge_counts(result),
     }
     text = json.dumps(report, ensure_ascii=False, indent=2)
     (folder / "rapport.json").write_text(text, encoding="utf-8")
