@@ -1,4 +1,6 @@
-"""The ``dekning`` command line: ``run``, ``validate``, ``apply``, ``serve``, ``diff``.
+"""The ``dekning`` command line: ``run``, ``validate``, ``apply``, ``serve``, ``diff``, and the
+challenge commands ``utfordring …`` (``foreslå``, ``ny``, ``liste``, ``vis``, ``endre``,
+``send``, ``eksporter``, ``svar``, ``tester``; :mod:`dekning.cli_challenges`).
 
 Errors that dekning raises on purpose (bad input, bad configuration) are printed as one readable
 message and the command exits with status 2; they never show a traceback.
@@ -24,6 +26,7 @@ from dekning import __version__
 from dekning.api.app import Settings, create_app, has_results, service_config
 from dekning.api.server import serve as serve_app
 from dekning.api.settings import TOKEN_ENV, read_token
+from dekning.cli_challenges import app as challenge_app
 from dekning.cli_text import BokmalCommand, BokmalGroup, word_typer
 from dekning.config import Config, load_config, load_default_config
 from dekning.coverage.application.package import write_application
@@ -47,6 +50,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+app.add_typer(challenge_app, name="utfordring")
 # Text from input (names, addresses, file paths) is printed literally: no rich markup, emoji
 # codes or highlighting is ever read from it.
 err = Console(stderr=True, markup=False, emoji=False, highlight=False)
@@ -352,6 +356,14 @@ def serve(
     keep_alive: Annotated[
         int, typer.Option(min=1, help="Sekunder en ledig forbindelse holdes åpen etter et svar.")
     ] = 5,
+    history_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--historikk",
+            help="Mappe med tidligere kjøringers resultatmapper, som endringene mellom kjøringer "
+            "(/v1/planlegger/endringer) sammenligner. Standard: mappa som har resultatmappa.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the API and the maps (uvicorn) over the results of a run.
 
@@ -363,6 +375,7 @@ def serve(
     settings = Settings(
         config_path=config,
         out_dir=out_dir,
+        history_dir=history_dir,
         planner_token=read_token(planner_token_file, os.environ),
         trusted_proxies=tuple(trusted_proxy or ()),
         max_header_bytes=max_header_bytes,
