@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import os
 import textwrap
-from collections.abc import Callable, Hashable
-from functools import wraps
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
@@ -27,8 +25,8 @@ from dekning.api.app import Settings, create_app, has_results, service_config
 from dekning.api.server import serve as serve_app
 from dekning.api.settings import TOKEN_ENV, read_token
 from dekning.cli_challenges import app as challenge_app
+from dekning.cli_common import ConfigOpt, err, friendly, out, read_config
 from dekning.cli_text import BokmalCommand, BokmalGroup, word_typer
-from dekning.config import Config, load_config, load_default_config
 from dekning.coverage.application.package import write_application
 from dekning.errors import DekningError, InputError
 from dekning.history import CHANGES, changed_inputs, diff_runs
@@ -51,37 +49,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(challenge_app, name="utfordring")
-# Text from input (names, addresses, file paths) is printed literally: no rich markup, emoji
-# codes or highlighting is ever read from it.
-err = Console(stderr=True, markup=False, emoji=False, highlight=False)
-out = Console(markup=False, emoji=False, highlight=False)
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", "-c", help="Oppsettsfil (TOML); uten den: det innebygde syntetiske datasettet."
-    ),
-]
 
 
 STAGE_LABELS = tuple(s.label for s in STAGES)
 DB_LABEL = "Skriver til PostGIS"
-
-
-def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except DekningError as e:
-            err.print(Text.assemble(("Feil: ", "bold red"), terminal_text(e)), soft_wrap=True)
-            raise typer.Exit(code=2) from None
-
-    return wrapper
-
-
-def _config(path: Path | None) -> Config:
-    return load_config(path) if path is not None else load_default_config()
 
 
 @app.callback(invoke_without_command=True)
@@ -145,7 +116,7 @@ def scenario_table(scenarios: pd.DataFrame) -> Table:
     help="Kjør hele analysen og skriv resultatmappa. Uten --config brukes det innebygde "
     "syntetiske datasettet (data/).",
 )
-@_friendly
+@friendly
 def run(
     config: ConfigOpt = None,
     out_dir: Annotated[
@@ -165,7 +136,7 @@ def run(
     postgresql://...`` writes the results to that database instead of a folder; a configured
     ``output.database`` gets them as well as the folder (:mod:`dekning.postgis`).
     """
-    cfg = _config(config)
+    cfg = read_config(config)
     database = out_dir if is_database_url(out_dir) else cfg.output.database
     labels = list(STAGE_LABELS) if is_database_url(out_dir) else list(LABELS)
     if database is not None:
@@ -229,7 +200,7 @@ def run(
     help="Kontroller oppsettet og alle inndatafiler (eller en eksport fra spørreundersøkelsen) "
     "uten å skrive noe.",
 )
-@_friendly
+@friendly
 def validate(
     survey: Annotated[
         Path | None,
@@ -244,7 +215,7 @@ def validate(
     config: ConfigOpt = None,
 ) -> None:
     """Check the configuration and every input file (or a survey export) without writing anything."""
-    cfg = _config(config)
+    cfg = read_config(config)
     if survey is not None:
         validate_survey_cli(survey, mapping, cfg, out)
         return
@@ -272,7 +243,7 @@ def validate(
     help="Skriv søknadspakken for ett utbyggingsområde (adresseliste, omriss, "
     "finansieringsark og sammendrag).",
 )
-@_friendly
+@friendly
 def apply(
     area_id: Annotated[
         str, typer.Argument(help="Områdets id, f.eks. O-002 (se finansiering.csv).")
@@ -284,7 +255,7 @@ def apply(
 ) -> None:
     """Write the application package of one build-out area (addresses, outline, funding workbook,
     summary)."""
-    cfg = _config(config)
+    cfg = read_config(config)
     result = analyse(cfg)
     target = out_dir or Path(f"soknad_{area_id}")
     path = write_application(
@@ -315,7 +286,7 @@ def apply(
     "ennå, kjøres analysen først. Offentlig kart: /kart. Planleggerkart: /kart/planlegger "
     "(token som Authorization: Bearer eller ?token=...). API-dokumentasjon: /docs.",
 )
-@_friendly
+@friendly
 def serve(
     config: ConfigOpt = None,
     out_dir: Annotated[
@@ -394,7 +365,7 @@ def serve(
     help="Vis hva som er endret per adresse mellom to kjøringer (tilbud fått eller mistet, "
     "støtteberettigelse, område), med antall; og hvilke inndatafiler som er endret.",
 )
-@_friendly
+@friendly
 def diff(
     old: Annotated[Path, typer.Argument(help="Resultatmappa fra den gamle kjøringen.")],
     new: Annotated[Path, typer.Argument(help="Resultatmappa fra den nye kjøringen.")],

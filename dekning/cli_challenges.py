@@ -22,27 +22,26 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
-from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any
 
 import geopandas as gpd
 import pandas as pd
 import typer
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from dekning.cli_common import ConfigOpt, friendly, out, read_config
 from dekning.cli_text import BokmalCommand, BokmalGroup
-from dekning.config import Config, load_config, load_default_config
+from dekning.config import Config
 from dekning.coverage.application.challenges import (
     ADDRESS_COLUMNS,
     operator_lists,
     reconsultation_workbook,
 )
-from dekning.errors import ConfigError, DekningError, InputError
+from dekning.errors import ConfigError, InputError
 from dekning.money import thousands
 from dekning.pipeline import analyse
 from dekning.postgis import mask_url
@@ -75,17 +74,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Text from the store and from files is printed literally: no rich markup, emoji codes or
-# highlighting is ever read from it (as in dekning.cli).
-err = Console(stderr=True, markup=False, emoji=False, highlight=False)
-out = Console(markup=False, emoji=False, highlight=False)
-
-ConfigOpt = Annotated[
-    Path | None,
-    typer.Option(
-        "--config", "-c", help="Oppsettsfil (TOML); uten den: det innebygde syntetiske datasettet."
-    ),
-]
 DbOpt = Annotated[
     str | None,
     typer.Option(
@@ -99,28 +87,9 @@ WhoOpt = Annotated[
 ]
 
 
-def _friendly(func: Callable[..., Any]) -> Callable[..., Any]:
-    """A command whose :class:`~dekning.errors.DekningError` is printed as one message in
-    bokmål (exit status 2), never as a traceback."""
-
-    @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except DekningError as e:
-            err.print(Text.assemble(("Feil: ", "bold red"), terminal_text(e)), soft_wrap=True)
-            raise typer.Exit(code=2) from None
-
-    return wrapper
-
-
 def _say(*parts: object) -> None:
     """Print one line made of ``parts``, every part literally (control characters shown)."""
     out.print(Text.assemble(*(terminal_text(p) for p in parts)), soft_wrap=True)
-
-
-def _config(path: Path | None) -> Config:
-    return load_config(path) if path is not None else load_default_config()
 
 
 def _database(cfg: Config, db: str | None) -> str:
@@ -198,7 +167,7 @@ def _place(row: Mapping[str, Any]) -> str:
 
 
 def _propose(config: Path | None, db: str | None, who: str) -> None:
-    cfg = _config(config)
+    cfg = read_config(config)
     store, url = _open(cfg, db, existing=False)
     result = analyse(_with_database(cfg, url))
     proposals = result.survey["utfordringer_forslag"]
@@ -232,7 +201,7 @@ PROPOSE_HELP = (
 
 
 @app.command("foreslå", cls=BokmalCommand, help=PROPOSE_HELP)
-@_friendly
+@friendly
 def propose(
     config: ConfigOpt = None,
     db: DbOpt = None,
@@ -244,26 +213,17 @@ def propose(
     _propose(config, db, who)
 
 
-@app.command(
+# the same command under an ASCII name (keyboards and scripts without "å")
+app.command(
     "foreslaa", cls=BokmalCommand, help=PROPOSE_HELP + " (Samme som foreslå.)", hidden=True
-)
-@_friendly
-def propose_ascii(
-    config: ConfigOpt = None,
-    db: DbOpt = None,
-    who: Annotated[
-        str, typer.Option("--hvem", help="Hvem som lager utfordringene (lagres i historikken).")
-    ] = "dekning",
-) -> None:
-    """``foreslå`` under an ASCII name (for keyboards and scripts without ``å``)."""
-    _propose(config, db, who)
+)(propose)
 
 
 # ---------------------------------------------------------------- ny
 
 
 @app.command(cls=BokmalCommand, help="Lag én utfordring (status ny); skriver ut id-en.")
-@_friendly
+@friendly
 def ny(
     kind: Annotated[
         str,
@@ -292,7 +252,7 @@ def ny(
     db: DbOpt = None,
 ) -> None:
     """Make one challenge and print its id."""
-    cfg = _config(config)
+    cfg = read_config(config)
     store, _ = _open(cfg, db, existing=False)
     fields = {
         "adrid": adrid,
@@ -332,7 +292,7 @@ def _export_frame(challenges: pd.DataFrame) -> pd.DataFrame:
     help="List utfordringene (id, adresse, type, tilbyder, status, frist og versjon), "
     "eventuelt bare noen statuser, én tilbyder eller én type; --csv skriver dem til en fil.",
 )
-@_friendly
+@friendly
 def liste(
     status: Annotated[
         list[str] | None,
@@ -357,7 +317,7 @@ def liste(
             "fila finnes fra før; velg et annet navn (dekning skriver ikke over den)", file=csv_out
         )
     wanted = _statuses(status)
-    cfg = _config(config)
+    cfg = read_config(config)
     store, _ = _open(cfg, db)
     rows = store.list(status=wanted, operator=operator, kind=_kind(kind))
     table = Table(title=f"Utfordringer: {thousands(len(rows))}")
@@ -436,14 +396,14 @@ def _change_text(change: Mapping[str, Any]) -> str:
 
 
 @app.command(cls=BokmalCommand, help="Vis én utfordring med hele historikken.")
-@_friendly
+@friendly
 def vis(
     challenge: Annotated[int, typer.Argument(help="Utfordringens id.")],
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
     """Show one challenge and its history."""
-    cfg = _config(config)
+    cfg = read_config(config)
     store, _ = _open(cfg, db)
     row = store.get(challenge)
     _say(f"Utfordring {row['id']}")
@@ -475,7 +435,7 @@ def vis(
     help="Endre status, kommentar eller frist for én utfordring. Oppgi versjonen du så "
     "(dekning utfordring vis): er den endret av andre siden, avvises endringen.",
 )
-@_friendly
+@friendly
 def endre(
     challenge: Annotated[int, typer.Argument(help="Utfordringens id.")],
     version: Annotated[
@@ -496,7 +456,7 @@ def endre(
     fields = {k: v for k, v in (("kommentar", comment), ("frist", deadline)) if v is not None}
     if status is None and not fields:
         raise InvalidChange("ingenting å endre: bruk --status, --kommentar eller --frist")
-    cfg = _config(config)
+    cfg = read_config(config)
     store, _ = _open(cfg, db)
     new = store.change(challenge, version=version, who=who, status=status, fields=fields)
     if new["versjon"] == version:
@@ -517,7 +477,7 @@ def endre(
     help="Send utfordringer til tilbyderne: status sendt, svarfrist i dag + "
     "evidence.answer_days (en frist satt fra før beholdes). Uten --id: alle med status ny.",
 )
-@_friendly
+@friendly
 def send(
     who: WhoOpt,
     ids: Annotated[
@@ -527,7 +487,7 @@ def send(
     db: DbOpt = None,
 ) -> None:
     """Move the given (default: every ``ny``) challenges to ``sendt``."""
-    cfg = _config(config)
+    cfg = read_config(config)
     store, _ = _open(cfg, db)
     if ids:
         chosen = [store.get(i) for i in dict.fromkeys(ids)]
@@ -612,7 +572,7 @@ def _rule_note(cfg: Config) -> str:
     "tom mappe. Adressene hentes fra en ny kjøring av analysen, eller raskere fra en tidligere "
     "kjøring (--fra-kjoring).",
 )
-@_friendly
+@friendly
 def eksporter(
     folder: Annotated[Path, typer.Argument(help="Mappa som skal skrives (ny eller tom).")],
     config: ConfigOpt = None,
@@ -633,7 +593,7 @@ def eksporter(
     """Write the re-consultation workbook and the operators' lists of the sent challenges."""
     target = folder.resolve()
     _check_target(target)
-    cfg = _config(config)
+    cfg = read_config(config)
     store, url = _open(cfg, db)
     sent = store.list(status=["sendt"])
     if sent.empty:
@@ -689,7 +649,7 @@ def eksporter(
     help="Les en tilbyders svar (lista fra eksporter med Svar og Begrunnelse fylt ut) og "
     "lagre dem: svaret blir tilsvar; godtar tilbyderen, er utfordringen opprettholdt.",
 )
-@_friendly
+@friendly
 def svar(
     file: Annotated[Path, typer.Argument(help="Tilbyderens utfylte liste (.xlsx eller .csv).")],
     who: WhoOpt,
@@ -698,7 +658,7 @@ def svar(
 ) -> None:
     """Record an operator's answers."""
     answers = read_operator_answers(file)
-    cfg = _config(config)
+    cfg = read_config(config)
     store, _ = _open(cfg, db)
     if answers.empty:
         _say("Ingen besvarte rader i ", file, "; ingenting er endret.")
@@ -719,7 +679,7 @@ def svar(
     help="Lagre innbyggernes fartstester fra en fil (CSV/XLSX) i databasen; neste kjøring "
     "knytter dem til adresser og vurderer dem etter reglene for dokumentasjon (evidence i oppsettet).",
 )
-@_friendly
+@friendly
 def tester(
     file: Annotated[Path, typer.Argument(help="Fila med fartstestene.")],
     fmt: Annotated[
@@ -734,7 +694,7 @@ def tester(
     db: DbOpt = None,
 ) -> None:
     """Store speed tests read from a file."""
-    cfg = _config(config)
+    cfg = read_config(config)
     _database(cfg, db)  # no database named: say so before reading the file
     tests = read_speedtests(file, fmt)
     store, url = _open(cfg, db, existing=False)

@@ -104,7 +104,7 @@ def _map_text(frame: pd.DataFrame, pattern: re.Pattern[str], add: bool) -> pd.Da
     frame = out.copy()
     for name in _text_columns(frame):  # a loop over columns; each is replaced at once
         col = frame[name]
-        hit = col.str.match(pattern.pattern).fillna(False).astype(bool).to_numpy()
+        hit = col.str.match(pattern.pattern).astype(object).fillna(False).astype(bool).to_numpy()
         if hit.any():
             values = col.to_numpy(dtype=object, copy=True)
             texts = col[hit].astype(str)

@@ -416,9 +416,11 @@ def mark_challenges(
     )
     why = lines.groupby(provenance["adrid"].to_numpy()).agg(" | ".join)
     out = classified.copy()
-    out["utfordring_status"] = pd.Series(ids).map(furthest).fillna("").to_numpy(dtype=object)
+    out["utfordring_status"] = (
+        pd.Series(ids).map(furthest).astype(object).fillna("").to_numpy(dtype=object)
+    )
     out["utfordring_apen"] = np.isin(ids, open_.index.to_numpy())
-    out["overstyring"] = pd.Series(ids).map(why).fillna("").to_numpy(dtype=object)
+    out["overstyring"] = pd.Series(ids).map(why).astype(object).fillna("").to_numpy(dtype=object)
     return out
 
 

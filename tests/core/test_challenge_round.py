@@ -184,3 +184,8 @@ def test_full_round(tmp_path, default_result):
     diff = read_spreadsheet_csv(changes, ("endringer",)).set_index("adrid").loc[adrid]
     assert "ble_stotteberettiget" in diff["endringer"] and "tregere" in diff["endringer"]
     assert not diff["stotteberettiget_for"] and diff["stotteberettiget_etter"]
+    # the first run saw no challenge at the address, the second an upheld one
+    assert "utfordring" in diff["endringer"]
+    assert (diff["utfordring_for"] if isinstance(diff["utfordring_for"], str) else "") == ""
+    assert diff["utfordring_etter"] == "opprettholdt"
+    assert "utfordringens status er endret" in shown
