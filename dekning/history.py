@@ -10,6 +10,7 @@ it changed.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,35 @@ CHANGES = {
     "utfordring": "utfordringens status er endret",
 }
 """The kinds of change, in the order they are reported, and their words (bokmål)."""
+
+
+VINTAGE_INPUTS = {
+    "fast": ("fixed_coverage", "coverage_polygons"),
+    "mobil": ("mobile_addresses", "mobile"),
+}
+"""The inputs whose content is the operator data a challenge concerns, by kind of data."""
+
+
+def coverage_vintage(cfg: Config) -> dict[str, str]:
+    """A fingerprint of the operator data the run reads: per kind of data (``fast``, ``mobil``)
+    the sha256 over its files' sha256 ("" when the run has none). A challenge records the
+    fingerprint of the data it was made against, so that a later run on newer data does not
+    apply it blindly."""
+    out = {}
+    for kind, keys in VINTAGE_INPUTS.items():
+        paths: list[Path] = []
+        for key in keys:
+            value = getattr(cfg.input, key)
+            if key == "mobile":
+                paths.extend(m.path for m in value)
+            elif value is not None:
+                paths.append(Path(value))
+        digest = hashlib.sha256()
+        for path in paths:
+            with path.open("rb") as fh:
+                digest.update(hashlib.file_digest(fh, "sha256").digest())
+        out[kind] = digest.hexdigest()[:16] if paths else ""
+    return out
 
 
 def input_record(cfg: Config) -> list[dict[str, Any]]:
@@ -198,4 +228,11 @@ def changed_inputs(old: Path, new: Path) -> list[tuple[str, str, str]]:
     ]
 
 
-__all__ = ["CHANGES", "changed_inputs", "diff_runs", "input_record"]
+__all__ = [
+    "CHANGES",
+    "VINTAGE_INPUTS",
+    "changed_inputs",
+    "coverage_vintage",
+    "diff_runs",
+    "input_record",
+]

@@ -8,8 +8,10 @@ whatever the input names (``Ice-Net`` stays ``Ice-Net``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -291,3 +293,12 @@ CHALLENGE_STATUSES: dict[str, str] = {
 
 OPEN_STATUSES = ("ny", "sendt", "tilsvar")
 """Statuses of a challenge that is not decided yet."""
+
+
+def challenge_addresses(adrid: object, details: Mapping[str, Any] | None) -> list[int]:
+    """The addresses a challenge concerns: its own (``adrid``), or the addresses an area
+    challenge lists (``detaljer.adrids``), sorted; empty when it has neither."""
+    if adrid is not None and not (isinstance(adrid, float) and math.isnan(adrid)):
+        if adrid is not pd.NA:
+            return [int(adrid)]  # type: ignore[call-overload]
+    return sorted({int(x) for x in (details or {}).get("adrids", []) or []})

@@ -3,7 +3,6 @@ returning the frames it adds. :mod:`dekning.pipeline` lists them in order."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from dekning.clock import today_in_norway
 from dekning.config import Config
 from dekning.coverage.application.masts import newly_covered
 from dekning.coverage.classify.aggregate import GROUPINGS, aggregate, settlement
@@ -18,6 +18,8 @@ from dekning.coverage.classify.fixed import UNLISTED_REASON, classify
 from dekning.coverage.classify.grids import MAP_MARGIN_M, class_grids
 from dekning.coverage.classify.mobile import mobile_coverage
 from dekning.coverage.classify.overrides import (
+    DATA_OF_KIND,
+    OLDER_DATA,
     PROVENANCE_COLUMNS,
     Operands,
     apply_overrides,
@@ -45,6 +47,7 @@ from dekning.coverage.read.mobile import read_mobile_rows
 from dekning.coverage.read.roads import read_roads
 from dekning.coverage.read.upgradeable import read_upgradeable
 from dekning.errors import InputError, PlanningError
+from dekning.history import coverage_vintage
 from dekning.io import read_lines, read_vector
 from dekning.money import nok, percent
 from dekning.report import RunReport
@@ -197,7 +200,8 @@ def challenge_store(cfg: Config) -> ChallengeStore | None:
     db = cfg.input.survey_db
     if db is None or (not is_postgres(db) and not Path(db).is_file()):
         return None
-    return ChallengeStore(db, answer_days=cfg.evidence.answer_days)
+    # a reader: a run never writes the schema into the answers' database
+    return ChallengeStore(db, answer_days=cfg.evidence.answer_days, create=False)
 
 
 def read_challenges(cfg: Config, f: Frames, report: RunReport) -> Frames:
@@ -216,7 +220,11 @@ def _overridden(cfg: Config, f: Frames, report: RunReport) -> tuple[Operands, pd
     upheld = challenges.loc[challenges["status"] == "opprettholdt"]
     if upheld.empty:
         return operands, pd.DataFrame({c: pd.Series(dtype=object) for c in PROVENANCE_COLUMNS})
-    changed, provenance = apply_overrides(upheld, operands, f["mobile_layers"], cfg.classify)
+    made_against = [d.get("datagrunnlag") for d in upheld["detaljer"] if isinstance(d, dict)]
+    vintage = coverage_vintage(cfg) if any(made_against) else None
+    changed, provenance = apply_overrides(
+        upheld, operands, f["mobile_layers"], cfg.classify, vintage
+    )
     report.warn(
         "challenges",
         "overrides_applied",
@@ -224,6 +232,13 @@ def _overridden(cfg: Config, f: Frames, report: RunReport) -> tuple[Operands, pd
         "(se overstyringer.csv)",
         len(upheld),
         upheld["id"].tolist(),
+    )
+    report.warn(
+        "challenges",
+        "overrides_on_older_data",
+        "opprettholdte utfordringer laget mot eldre dekningsdata: ikke brukt (vurder dem på nytt)",
+        int((provenance["endring"] == OLDER_DATA).sum()),
+        provenance.loc[provenance["endring"] == OLDER_DATA, "utfordring"].tolist(),
     )
     idle = provenance.loc[provenance["endring"].str.startswith("ingen virkning")]
     report.warn(
@@ -484,7 +499,12 @@ def _speed_tests(cfg: Config, f: Frames) -> pd.DataFrame:
             parts.append(stored.reindex(columns=list(SPEEDTEST_COLUMNS)))
     if not parts:
         return pd.DataFrame(columns=list(SPEEDTEST_COLUMNS))
+    for part in parts:  # a file's times are Norwegian, the store's UTC: one zone for all
+        part["tid"] = pd.to_datetime(part["tid"], utc=True)
     tests = pd.concat(parts, ignore_index=True)
+    # the same test from the file and from the store (imported earlier) counts once
+    same = ["tid", "adrid", "adresse", "lat", "lon", "ned_mbps", "opp_mbps", "tilkobling"]
+    tests = tests.drop_duplicates([c for c in same if c in tests.columns]).reset_index(drop=True)
     boundary = f["boundary"]
     return locate_speedtests(
         tests,
@@ -508,7 +528,7 @@ def challenge_evidence(cfg: Config, f: Frames, report: RunReport) -> Frames:
         tests.loc[tests["adrid"] < 0, "rad"].tolist() if "rad" in tests else [],
     )
     offered = pd.DataFrame(classified[["adrid", "best_down_kbps", "best_up_kbps"]])
-    speed = evidence(tests, offered, cfg.evidence, today=date.today())
+    speed = evidence(tests, offered, cfg.evidence, today=today_in_norway())
     survey = f["survey"]
     reason = classified["reason"].astype(str)
     unlisted = classified.loc[reason.eq(UNLISTED_REASON), "adrid"].tolist()
@@ -522,6 +542,16 @@ def challenge_evidence(cfg: Config, f: Frames, report: RunReport) -> Frames:
         cfg.evidence,
         unlisted=unlisted if data.consultation is not None else (),
     )
+    if len(proposals):  # the operator data each proposal was made against
+        vintage = coverage_vintage(cfg)
+        proposals["detaljer"] = pd.Series(
+            [
+                {**(d or {}), "datagrunnlag": vintage[DATA_OF_KIND[k]]} if k in DATA_OF_KIND else d
+                for k, d in zip(proposals["kind"], proposals["detaljer"], strict=True)
+            ],
+            index=proposals.index,
+            dtype=object,
+        )
     return {"speed_evidence": speed if len(tests) else None, "proposals": proposals}
 
 

@@ -22,6 +22,7 @@ personal data and never published.
 from __future__ import annotations
 
 import builtins
+import hashlib
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -32,9 +33,15 @@ from typing import Any
 
 import pandas as pd
 
+from dekning.clock import today_in_norway
 from dekning.errors import DekningError
-from dekning.schema import CHALLENGE_KINDS, CHALLENGE_STATUSES, OPEN_STATUSES
-from dekning.surveys.database import Database, Transaction
+from dekning.schema import (
+    CHALLENGE_KINDS,
+    CHALLENGE_STATUSES,
+    OPEN_STATUSES,
+    challenge_addresses,
+)
+from dekning.surveys.database import INTEGRITY_ERRORS, Database, Transaction
 
 KINDS = CHALLENGE_KINDS
 """Kinds of challenge (code → bokmål label)."""
@@ -59,6 +66,11 @@ EDITABLE = ("operator", "frist", "operatordata", "evidens", "kommentar", "vedleg
 
 TEXT_LIMIT = 4_000
 """Longest text accepted in a field (a comment, a list of references)."""
+MAX_LISTED = 10_000
+"""Most addresses an area challenge may list (``detaljer.adrids``)."""
+AFTER_DECISION = ("kommentar", "vedlegg")
+"""Fields that may still change once a challenge is decided: what an upheld challenge does
+(operator, details, deadline) is fixed by the decision."""
 
 COLUMNS = (
     "id",
@@ -117,16 +129,27 @@ _TABLES: tuple[str, ...] = (
         endring TEXT NOT NULL,
         UNIQUE (utfordring, versjon)
     )""",
+    """CREATE TABLE IF NOT EXISTS utfordring_adresse (
+        utfordring {bigint} NOT NULL REFERENCES utfordring(id),
+        adrid {bigint} NOT NULL,
+        PRIMARY KEY (utfordring, adrid)
+    )""",
     """CREATE TABLE IF NOT EXISTS hastighetstest (
         id {serial},
         mottatt TEXT NOT NULL,
         kilde TEXT NOT NULL,
+        nokkel TEXT NOT NULL UNIQUE,
         data TEXT NOT NULL
     )""",
 )
 _TABLES += (
-    "CREATE INDEX IF NOT EXISTS utfordring_adresse ON utfordring (adrid, status)",
+    "CREATE INDEX IF NOT EXISTS utfordring_status ON utfordring (adrid, status)",
+    "CREATE INDEX IF NOT EXISTS utfordring_adresse_adrid ON utfordring_adresse (adrid)",
     "CREATE INDEX IF NOT EXISTS utfordring_logg_sak ON utfordring_logg (utfordring, versjon)",
+    # one undecided challenge per address (or area), kind and operator, also between two
+    # writers that check at the same moment (PostgreSQL's READ COMMITTED)
+    "CREATE UNIQUE INDEX IF NOT EXISTS utfordring_en_apen ON utfordring "
+    "(COALESCE(adrid, -1), area_id, kind, operator) WHERE status IN ('ny', 'sendt', 'tilsvar')",
 )
 _SQLITE = tuple(
     t.format(serial="INTEGER PRIMARY KEY AUTOINCREMENT", bigint="INTEGER") for t in _TABLES
@@ -201,6 +224,17 @@ def _details(value: object) -> str:
         raise InvalidChange("feltet 'detaljer' kan bare ha tall, tekst og lister") from None
     if len(text) > 16 * TEXT_LIMIT:
         raise InvalidChange("feltet 'detaljer' er for stort")
+    listed = value.get("adrids")
+    if listed is not None:
+        if not isinstance(listed, list) or len(listed) > MAX_LISTED:
+            raise InvalidChange(f"detaljer.adrids må være en liste med høyst {MAX_LISTED} id-er")
+        for item in listed:
+            try:
+                ok = _address_id(item) is not None
+            except InvalidChange:
+                ok = False
+            if not ok:
+                raise InvalidChange("detaljer.adrids kan bare ha heltall (adresse-id-er)")
     return text
 
 
@@ -269,18 +303,30 @@ class ChallengeStore:
         Days an operator has to answer once a challenge is sent (the default ``frist``).
     """
 
-    def __init__(self, url: str | Path, *, answer_days: int = 21) -> None:
-        self.db = Database(url, (_SQLITE, _PG))
+    def __init__(self, url: str | Path, *, answer_days: int = 21, create: bool = True) -> None:
+        self.db = Database(url, (_SQLITE, _PG), create=create)
         self.answer_days = answer_days
+        self.readonly = not create
+        """A reader (a run): it never writes the schema, and a database without the
+        challenge tables simply has no challenges."""
+
+    def _missing(self, table: str) -> bool:
+        """Whether a reader's database lacks ``table`` (never for a writer: it made it)."""
+        return self.readonly and not self.db.has_table(table)
 
     # ------------------------------------------------------------ writing
 
     def _open_exists(self, tx: Transaction, row: Mapping[str, Any], *, any_status: bool) -> bool:
         where = "" if any_status else " AND status IN ('ny', 'sendt', 'tilsvar')"
         found = tx.execute(
-            "SELECT id FROM utfordring WHERE adrid IS NOT DISTINCT FROM ? AND area_id = ? "
+            "SELECT id FROM utfordring WHERE COALESCE(adrid, -1) = ? AND area_id = ? "
             f"AND kind = ? AND operator = ?{where} LIMIT 1",
-            (row["adrid"], row["area_id"], row["kind"], row["operator"]),
+            (
+                -1 if row["adrid"] is None else row["adrid"],
+                row["area_id"],
+                row["kind"],
+                row["operator"],
+            ),
         )
         return bool(found)
 
@@ -294,7 +340,18 @@ class ChallengeStore:
             )[0][0]
         )
         self._log(tx, new_id, 1, row["opprettet"], who, "opprettet", {"status": [None, "ny"]})
+        self._addresses(tx, new_id, row)
         return new_id
+
+    @staticmethod
+    def _addresses(tx: Transaction, challenge: int, row: Mapping[str, Any]) -> None:
+        """The challenge's addresses (its own or an area's list) in ``utfordring_adresse``."""
+        tx.execute("DELETE FROM utfordring_adresse WHERE utfordring = ?", (challenge,))
+        for adrid in challenge_addresses(row["adrid"], json.loads(row["detaljer"] or "{}")):
+            tx.execute(
+                "INSERT INTO utfordring_adresse (utfordring, adrid) VALUES (?, ?)",
+                (challenge, adrid),
+            )
 
     @staticmethod
     def _log(
@@ -326,13 +383,17 @@ class ChallengeStore:
         """
         row = _new_row(fields, source=source)
         who = _text("hvem", who) or "ukjent"
-        with self.db.transaction() as tx:
-            if self._open_exists(tx, row, any_status=False):
-                raise DuplicateChallenge(
-                    f"det finnes allerede en åpen utfordring av typen {KINDS[row['kind']]!r} "
-                    "for denne adressen og tilbyderen"
-                )
-            return self._insert(tx, row, who)
+        duplicate = DuplicateChallenge(
+            f"det finnes allerede en åpen utfordring av typen {KINDS[row['kind']]!r} "
+            "for denne adressen og tilbyderen"
+        )
+        try:
+            with self.db.transaction() as tx:
+                if self._open_exists(tx, row, any_status=False):
+                    raise duplicate
+                return self._insert(tx, row, who)
+        except INTEGRITY_ERRORS:  # another writer made the same one at the same moment
+            raise duplicate from None
 
     def propose(self, proposals: pd.DataFrame, *, who: str = "dekning") -> ProposalResult:
         """Make the proposed challenges (one transaction for all): every row of ``proposals``
@@ -352,10 +413,16 @@ class ChallengeStore:
             for rec in proposals.to_dict(orient="records")
         ]
         created: list[int] = []
-        with self.db.transaction() as tx:
-            for row in rows:
-                if not self._open_exists(tx, row, any_status=True):
-                    created.append(self._insert(tx, row, who))
+        try:
+            with self.db.transaction() as tx:
+                for row in rows:
+                    if not self._open_exists(tx, row, any_status=True):
+                        created.append(self._insert(tx, row, who))
+        except INTEGRITY_ERRORS:
+            raise DuplicateChallenge(
+                "noen andre lagret en av de samme utfordringene samtidig; ingenting er lagret, "
+                "prøv igjen"
+            ) from None
         return ProposalResult(created, len(rows) - len(created))
 
     def _locked(self, tx: Transaction, challenge: int) -> dict[str, Any]:
@@ -404,7 +471,7 @@ class ChallengeStore:
                     f"utfordring {challenge} er endret av andre (versjon {old['versjon']}, "
                     f"du hadde {version}); hent den på nytt"
                 )
-            new = self._changed(old, status, edits, who, today or date.today())
+            new = self._changed(old, status, edits, who, today or today_in_norway())
             diff = {k: [old[k], new[k]] for k in COLUMNS if old[k] != new[k] and k != "endret"}
             if not diff:
                 return _public(old)
@@ -417,6 +484,8 @@ class ChallengeStore:
             )
             event = "status" if "status" in diff else "endret"
             self._log(tx, challenge, new["versjon"], new["endret"], who, event, diff)
+            if "detaljer" in diff:
+                self._addresses(tx, challenge, new)
         return _public(new)
 
     def _changed(
@@ -428,6 +497,16 @@ class ChallengeStore:
         today: date,
     ) -> dict[str, Any]:
         new = dict(old)
+        frozen = sorted(
+            name
+            for name, value in edits.items()
+            if name not in AFTER_DECISION and value != old.get(name)
+        )
+        if old["status"] not in OPEN and frozen:
+            raise InvalidChange(
+                f"utfordringen er avgjort ({old['status']}): {', '.join(frozen)} kan ikke endres "
+                "lenger; lag en ny utfordring"
+            )
         for name, value in edits.items():
             if name == "detaljer":
                 new[name] = _details(value)
@@ -535,6 +614,8 @@ class ChallengeStore:
         kind: str | None = None,
     ) -> pd.DataFrame:
         """Challenges (columns :data:`COLUMNS`), by id; filtered by status, operator and kind."""
+        if self._missing("utfordring"):
+            return _frame([])
         where: list[str] = []
         params: list[object] = []
         if status:
@@ -551,11 +632,14 @@ class ChallengeStore:
         return _frame(rows)
 
     def open_at(self, adrid: int) -> bool:
-        """Whether an undecided challenge (status in :data:`OPEN`) concerns the address (as
-        its own address; an area challenge's listed addresses are not searched)."""
+        """Whether an undecided challenge (status in :data:`OPEN`) concerns the address, as its
+        own address or as one listed by an area challenge."""
+        if self._missing("utfordring_adresse"):
+            return False
         marks = ", ".join("?" for _ in OPEN)
         rows = self.db.query(
-            f"SELECT 1 FROM utfordring WHERE adrid = ? AND status IN ({marks}) LIMIT 1",
+            "SELECT 1 FROM utfordring_adresse a JOIN utfordring u ON u.id = a.utfordring "
+            f"WHERE a.adrid = ? AND u.status IN ({marks}) LIMIT 1",
             (int(adrid), *OPEN),
         )
         return bool(rows)
@@ -591,27 +675,32 @@ class ChallengeStore:
     # ------------------------------------------------------------ speed tests
 
     def add_speedtests(self, tests: pd.DataFrame, *, source: str) -> builtins.list[int]:
-        """Store speed tests (one transaction); returns their ids once committed. Columns as
-        :data:`dekning.surveys.speedtests.SPEEDTEST_COLUMNS` (``tid`` as a timestamp)."""
+        """Store speed tests (one transaction); returns the ids of those stored once committed.
+        Columns as :data:`dekning.surveys.speedtests.SPEEDTEST_COLUMNS` (``tid`` a timestamp).
+
+        A test already stored (the same time, place, speeds and connection — the same file
+        imported twice, or a resident sending a test again) is left out, so a repeated test
+        never counts twice towards the evidence rules."""
         now = _now()
         ids: builtins.list[int] = []
         with self.db.transaction() as tx:
             for rec in tests.to_dict(orient="records"):
-                data = {k: _plain(v) for k, v in rec.items()}
-                ids.append(
-                    int(
-                        tx.execute(
-                            "INSERT INTO hastighetstest (mottatt, kilde, data) VALUES (?, ?, ?) "
-                            "RETURNING id",
-                            (now, source, json.dumps(data, ensure_ascii=False)),
-                        )[0][0]
-                    )
+                data = {str(k): _plain(v) for k, v in rec.items()}
+                key = test_key(data)
+                found = tx.execute(
+                    "INSERT INTO hastighetstest (mottatt, kilde, nokkel, data) "
+                    "VALUES (?, ?, ?, ?) ON CONFLICT (nokkel) DO NOTHING RETURNING id",
+                    (now, source, key, json.dumps(data, ensure_ascii=False)),
                 )
+                if found:
+                    ids.append(int(found[0][0]))
         return ids
 
     def speedtests(self) -> pd.DataFrame:
         """Every stored speed test: ``id``, ``mottatt``, ``kilde`` and its fields (``tid`` a
         UTC timestamp)."""
+        if self._missing("hastighetstest"):
+            return pd.DataFrame(columns=["id", "mottatt", "kilde"])
         rows = self.db.query("SELECT id, mottatt, kilde, data FROM hastighetstest ORDER BY id")
         fields = pd.DataFrame([json.loads(r[3]) for r in rows])
         head = pd.DataFrame(rows, columns=["id", "mottatt", "kilde", "data"]).drop(columns="data")
@@ -619,6 +708,33 @@ class ChallengeStore:
         if "tid" in out:
             out["tid"] = pd.to_datetime(out["tid"], utc=True, format="ISO8601")
         return out
+
+
+TEST_IDENTITY = (
+    "tid",
+    "adrid",
+    "adresse",
+    "postnummer",
+    "lat",
+    "lon",
+    "ned_mbps",
+    "opp_mbps",
+    "latens_ms",
+    "tilkobling",
+)
+"""What makes two speed tests the same test."""
+
+
+def test_key(test: Mapping[str, Any]) -> str:
+    """A speed test's identity (sha256 of :data:`TEST_IDENTITY`; the time in UTC)."""
+    when = test.get("tid")
+    stamp = ""
+    if when:
+        moment = pd.Timestamp(when)
+        moment = moment.tz_localize("Europe/Oslo") if moment.tzinfo is None else moment
+        stamp = moment.tz_convert("UTC").isoformat()
+    parts = [stamp, *(json.dumps(test.get(k), sort_keys=True) for k in TEST_IDENTITY[1:])]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()
 
 
 def _present(value: object) -> bool:

@@ -45,6 +45,12 @@ def is_postgres(url: str | Path) -> bool:
 
 
 Row = tuple[Any, ...]
+MIN_SQLITE = (3, 35)
+"""Oldest SQLite dekning's SQL runs on (``INSERT … RETURNING``)."""
+INTEGRITY_ERRORS: tuple[type[Exception], ...] = (
+    (sqlite3.IntegrityError, psycopg.IntegrityError) if HAS_PSYCOPG else (sqlite3.IntegrityError,)
+)
+"""A unique or foreign-key constraint refused a write (either database)."""
 
 
 class Transaction:
@@ -81,14 +87,25 @@ class Database:
         The SQLite file cannot be opened or made.
     """
 
-    def __init__(self, url: str | Path, schema: tuple[Sequence[str], Sequence[str]]) -> None:
+    def __init__(
+        self,
+        url: str | Path,
+        schema: tuple[Sequence[str], Sequence[str]],
+        *,
+        create: bool = True,
+    ) -> None:
         self.url = str(url)
         self.is_pg = is_postgres(self.url)
         self._schema = schema[1] if self.is_pg else schema[0]
-        self._schema_made = False
+        self._schema_made = not create  # a reader never writes the schema
         if self.is_pg and not HAS_PSYCOPG:
             raise ConfigError("PostgreSQL trenger psycopg: pip install 'dekning[postgres]'")
-        if not self.is_pg:
+        if not self.is_pg and sqlite3.sqlite_version_info < MIN_SQLITE:
+            raise ConfigError(
+                f"SQLite {sqlite3.sqlite_version} er for gammel; dekning trenger minst "
+                f"{'.'.join(map(str, MIN_SQLITE))} (RETURNING)"
+            )
+        if not self.is_pg and create:
             try:
                 Path(self.url).parent.mkdir(parents=True, exist_ok=True)
                 con = self._sqlite()
@@ -145,6 +162,9 @@ class Database:
                 raise unavailable(self.url, e) from None
             try:
                 yield Transaction(con, False)
+            except sqlite3.OperationalError as e:  # disk full, I/O error inside the block
+                con.execute("ROLLBACK")
+                raise unavailable(self.url, e) from None
             except BaseException:
                 con.execute("ROLLBACK")
                 raise
@@ -154,6 +174,15 @@ class Database:
                 raise unavailable(self.url, e) from None
         finally:
             con.close()
+
+    def has_table(self, name: str) -> bool:
+        """Whether the database has the table ``name`` (a reader's database may not)."""
+        sql = (
+            "SELECT 1 FROM information_schema.tables WHERE table_name = ?"
+            if self.is_pg
+            else "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+        )
+        return bool(self.query(sql, (name,)))
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """Rows of one read-only statement (``?`` placeholders).
@@ -182,6 +211,7 @@ class Database:
 __all__ = [
     "CONNECT_TIMEOUT_S",
     "HAS_PSYCOPG",
+    "INTEGRITY_ERRORS",
     "Database",
     "StoreUnavailable",
     "Transaction",

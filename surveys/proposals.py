@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from dekning.config import EvidenceConfig
-from dekning.money import decimal
+from dekning.money import decimal, snap
 
 PROPOSAL_COLUMNS = ("adrid", "kind", "operator", "operatordata", "evidens", "detaljer")
 
@@ -148,7 +148,8 @@ def _too_slow(
         return pd.DataFrame()
     slow = speed.loc[speed["for_treg"].astype(bool)]
     rows = slow.merge(offers, on="adrid")
-    rows = rows.loc[rows["median_ned_mbps"] * 1000 < rules.slow_ratio * rows["ned"]]
+    share = snap(rows["median_ned_mbps"] * 1000 / rows["ned"].where(rows["ned"] > 0))
+    rows = rows.loc[share < rules.slow_ratio]  # as the evidence rule compares, to the krone
     if len(joined) and "operator" in joined:
         named = pd.DataFrame(
             {
@@ -187,13 +188,16 @@ def _too_slow(
             "kind": "for_treg",
             "operator": rows["operator"],
             "operatordata": rows["tilbud"],
-            "evidens": "fartstester: " + rows["begrunnelse"].astype(str),
+            "evidens": "fartstester ("
+            + rows["kilder"].astype(str)
+            + "): "
+            + rows["begrunnelse"].astype(str),
             "detaljer": details,
         }
     )
 
 
-def _mobile(discrepancies: pd.DataFrame) -> pd.DataFrame:
+def _mobile(discrepancies: pd.DataFrame, rules: EvidenceConfig) -> pd.DataFrame:
     mob = discrepancies.loc[discrepancies["avvik"].astype(str).str.startswith("mobil_")]
     if mob.empty:
         return pd.DataFrame()
@@ -207,6 +211,7 @@ def _mobile(discrepancies: pd.DataFrame) -> pd.DataFrame:
             "rader": g["row"].agg(list),
         }
     ).reset_index()
+    rows = rows.loc[rows["svar"] >= rules.min_answers]
     where = rows["sted"].map({"ute": "utendørs", "inne": "innendørs"})
     return pd.DataFrame(
         {
@@ -294,7 +299,7 @@ def propose(
         _wrong_technology(joined, offers, speed, rules) if has_answers else None,
         _no_offer(joined, offers, rules) if has_answers else None,
         _too_slow(speed, offers, joined if has_answers else pd.DataFrame(), rules),
-        _mobile(discrepancies) if len(discrepancies) else None,
+        _mobile(discrepancies, rules) if len(discrepancies) else None,
         _not_dwelling(joined, classified, rules) if has_answers else None,
         _unlisted(unlisted, classified) if len(unlisted) else None,
     ]

@@ -102,6 +102,7 @@ EVIDENCE_COLUMNS = (
     "oppfyller_regel",
     "for_treg",
     "begrunnelse",
+    "kilder",
 )
 """Columns of :func:`evidence`, one row per address."""
 
@@ -448,6 +449,11 @@ def _usable(tests: pd.DataFrame, rules: EvidenceConfig, today: datetime.date) ->
             "tilkobling": tests["tilkobling"].fillna("ukjent").astype(str).to_numpy(),
             "ned": pd.to_numeric(tests["ned_mbps"], errors="coerce").to_numpy(dtype="float64"),
             "opp": pd.to_numeric(tests["opp_mbps"], errors="coerce").to_numpy(dtype="float64"),
+            "kilde": (
+                tests["kilde"].fillna("").astype(str).to_numpy()
+                if "kilde" in tests
+                else np.full(len(tests), "", dtype=object)
+            ),
         }
     )
     t["kablet"] = t["tilkobling"] == "kablet"
@@ -514,12 +520,13 @@ def evidence(
         ``adrid``. Mobile tests never count (fixed broadband); ``tester`` is 0 when none of an
         address's tests counts. Speeds in Mbit/s; ``andel`` is the median download's share
         of the offered one; ``for_treg`` needs the rule met and ``andel`` strictly below
-        ``rules.slow_ratio``.
+        ``rules.slow_ratio``; ``kilder`` says where the counted tests came from.
     """
     adrids = pd.to_numeric(tests["adrid"], errors="coerce").dropna().astype("int64")
     located = np.unique(adrids[adrids >= 0].to_numpy())
     usable = _usable(tests, rules, today)
-    out = _counts(_chosen(usable, rules)).reindex(pd.Index(located, name="adrid"))
+    chosen = _chosen(usable, rules)
+    out = _counts(chosen).reindex(pd.Index(located, name="adrid"))
     out["tester"] = out["tester"].fillna(0).astype("int64")
     out["dager"] = out["dager"].fillna(0).astype("int64")
     out["kun_kablet"] = out["kun_kablet"].fillna(False).astype(bool) & (out["tester"] > 0)
@@ -531,9 +538,18 @@ def evidence(
     slow = pd.Series(snap(out["andel"]) < rules.slow_ratio, index=out.index)
     out["for_treg"] = out["oppfyller_regel"] & slow
     out["begrunnelse"] = _reasons(out, rules, today)
+    out["kilder"] = _sources(chosen).reindex(out.index).fillna("")
     out = out.reset_index()
     out["adrid"] = out["adrid"].astype("int64")
     return out[list(EVIDENCE_COLUMNS)]
+
+
+def _sources(chosen: pd.DataFrame) -> pd.Series:
+    """Per address where the counted tests came from: ``"api: 2, generisk: 1"`` (the API's
+    tests are residents' own submissions, not checked by anyone)."""
+    per = chosen.groupby(["adrid", "kilde"]).size().reset_index(name="n")
+    per["tekst"] = per["kilde"].replace("", "ukjent").astype(str) + ": " + per["n"].astype(str)
+    return per.groupby("adrid")["tekst"].agg(", ".join)
 
 
 def _each(values: pd.Series, fmt: Callable[[float], str]) -> pd.Series:

@@ -31,7 +31,7 @@ An area challenge lists its addresses in ``detaljer.adrids``; it applies to each
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -44,7 +44,7 @@ from dekning.coverage.classify.mobile import _add_summaries, satisfactory_class
 from dekning.money import decimal
 from dekning.schema import CHALLENGE_KINDS as KINDS
 from dekning.schema import OPEN_STATUSES as OPEN
-from dekning.schema import MobileLayer
+from dekning.schema import MobileLayer, challenge_addresses
 
 PROVENANCE_COLUMNS = (
     "adrid",
@@ -57,6 +57,8 @@ PROVENANCE_COLUMNS = (
     "besluttet",
 )
 NO_EFFECT = "ingen virkning: "
+NO_ADDRESS = -1
+"""The address of an area challenge that lists none (its provenance row says so)."""
 TECHNOLOGIES_ALLOWED = ("fiber", "kabel", "dsl", "ftb", "radio", "satellitt", "annet")
 MOBILE_CAP = {"inne": 2, "ute": 0}
 CLASS_WORDS = {0: "ingen", 1: "ekstern antenne", 2: "utendørs", 3: "innendørs"}
@@ -78,14 +80,14 @@ def _targets(upheld: pd.DataFrame, known: np.ndarray) -> pd.DataFrame:
     ``detaljer.adrids``), with ``kjent`` (the address is in the register)."""
     listed = pd.Series(
         [
-            [int(a)] if pd.notna(a) else [int(x) for x in (d or {}).get("adrids", [])]
+            challenge_addresses(a, d) or [NO_ADDRESS]
             for a, d in zip(upheld["adrid"], upheld["detaljer"], strict=True)
         ],
         index=upheld.index,
         dtype=object,
     )
     rows = upheld.drop(columns="adrid").assign(adrid=listed).explode("adrid")
-    rows = rows.loc[rows["adrid"].notna()].astype({"adrid": "int64"})
+    rows = rows.astype({"adrid": "int64"})
     rows["kjent"] = np.isin(rows["adrid"].to_numpy(), known)
     rows["operator"] = rows["operator"].fillna("").astype(str).str.lower()
     return rows.reset_index(drop=True)
@@ -110,8 +112,16 @@ def _fixed_matches(fixed: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
             "tilb_l": fixed["tilb"].astype(str).str.lower().to_numpy(),
         }
     )
-    pairs = rows.reset_index(names="row")[["row", "adrid", "operator"]].merge(offers, on="adrid")
-    return pairs.loc[(pairs["operator"] == "") | (pairs["operator"] == pairs["tilb_l"])]
+    offers["tek"] = fixed["tek"].astype(str).to_numpy()
+    wanted = rows.reset_index(names="row")[["row", "adrid", "operator", "kind"]].assign(
+        tek_l=[str((d or {}).get("tek_i_data", "fiber")) for d in rows["detaljer"]]
+    )
+    pairs = wanted.merge(offers, on="adrid")
+    operator = (pairs["operator"] == "") | (pairs["operator"] == pairs["tilb_l"])
+    # a wrong-technology challenge concerns the offer of that technology (fibre by default),
+    # not the operator's other offers at the address
+    technology = (pairs["kind"] != "feil_teknologi") | (pairs["tek"] == pairs["tek_l"])
+    return pairs.loc[operator & technology, ["row", "adrid", "operator", "pos", "tilb_l"]]
 
 
 def _offer_text(fixed: pd.DataFrame, pos: np.ndarray) -> pd.Series:
@@ -130,7 +140,15 @@ def _offer_text(fixed: pd.DataFrame, pos: np.ndarray) -> pd.Series:
 
 def _fixed_changes(fixed: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """Apply ``intet_tilbud``, ``for_treg`` and ``feil_teknologi`` rows to the fixed offers;
-    returns the new offers and the change text per challenge row."""
+    returns the new offers and the change text per challenge row (indexed like ``rows``)."""
+    labels = rows.index
+    rows = rows.reset_index(drop=True)  # positions and labels are one from here on
+    out, text = _fixed_changes_at(fixed, rows)
+    return out, pd.Series(text.to_numpy(), index=labels, dtype=object)
+
+
+def _fixed_changes_at(fixed: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """:func:`_fixed_changes` for ``rows`` with a 0-based range index."""
     text = pd.Series("", index=rows.index, dtype=object)
     pairs = _fixed_matches(fixed, rows)
     kinds = rows["kind"].to_numpy()
@@ -192,6 +210,8 @@ def _actual_offers(
         zip(matched["row"], fixed["tilb"].astype(str).to_numpy()[matched["pos"]], strict=True)
     )
     wrong = wrong.loc[wrong.index.isin(list(spelled))]
+    if wrong.empty:
+        return pd.DataFrame()
     added = pd.DataFrame(
         {
             "row": wrong.index,
@@ -252,19 +272,25 @@ def _not_dwellings(
         for c in ("pers", "fritid", "naering", "offentlig"):
             counts[c] = 0
         counts = counts.astype({c: "int64" for c in counts.columns if c != "adrid"})
-    out = counts.copy()
+    missing = np.setdiff1d(rows["adrid"].to_numpy(), counts["adrid"].to_numpy())
+    assumed = pd.DataFrame({"adrid": missing, "hus": default_hus})  # what classify would assume
+    out = pd.concat([counts, assumed], ignore_index=True)
+    for c in out.columns.drop("adrid"):
+        if c in counts:
+            out[c] = out[c].fillna(0).astype(counts[c].dtype)
     hit = out["adrid"].isin(rows["adrid"]).to_numpy()
-    before = out.loc[hit].set_index("adrid")
+    before = out.loc[hit].drop_duplicates("adrid").set_index("adrid")
     for c in COUNTED:
         if c in out:
             out.loc[hit, c] = 0
     old = before.reindex(rows["adrid"].to_numpy())
     hus = old["hus"].fillna(0).astype("int64").to_numpy()
     business = old["naering"].fillna(0).astype("int64").to_numpy() if "naering" in old else 0
+    guessed = np.isin(rows["adrid"].to_numpy(), missing)
     text = pd.Series(
         [
-            f"husstander {h} → 0, virksomheter {b} → 0"
-            for h, b in zip(hus, np.broadcast_to(business, hus.shape), strict=True)
+            ("husstander (antatt) " if g else "husstander ") + f"{h} → 0, virksomheter {b} → 0"
+            for h, b, g in zip(hus, np.broadcast_to(business, hus.shape), guessed, strict=True)
         ],
         index=rows.index,
         dtype=object,
@@ -318,11 +344,40 @@ def _mobile_caps(
     return out, text
 
 
+DATA_OF_KIND = {
+    "intet_tilbud": "fast",
+    "for_treg": "fast",
+    "feil_teknologi": "fast",
+    "mobil": "mobil",
+}
+"""Which operator data (:func:`dekning.history.coverage_vintage`) a kind of challenge concerns."""
+OLDER_DATA = (
+    NO_EFFECT + "dekningsdataene er endret siden utfordringen ble laget (gjelder eldre data)"
+)
+
+
+def _stale(rows: pd.DataFrame, vintage: Mapping[str, str] | None) -> np.ndarray:
+    """Rows whose challenge was made against other operator data than the run's (only for
+    challenges that recorded it, ``detaljer.datagrunnlag``)."""
+    if vintage is None:
+        return np.zeros(len(rows), dtype=bool)
+    made = _detail(rows, "datagrunnlag").to_numpy(dtype=object)
+    data = rows["kind"].map(DATA_OF_KIND).to_numpy(dtype=object)
+    return np.array(
+        [
+            isinstance(m, str) and isinstance(d, str) and m != vintage.get(d, "")
+            for m, d in zip(made, data, strict=True)
+        ],
+        dtype=bool,
+    )
+
+
 def apply_overrides(
     upheld: pd.DataFrame,
     operands: Operands,
     layers: Sequence[MobileLayer],
     cfg: ClassifyConfig,
+    vintage: Mapping[str, str] | None = None,
 ) -> tuple[Operands, pd.DataFrame]:
     """Apply upheld challenges to the frames a run classifies from.
 
@@ -337,6 +392,10 @@ def apply_overrides(
         The run's mobile layers.
     cfg
         Classification settings (default households, what counts as satisfactory mobile).
+    vintage
+        The run's operator data (:func:`dekning.history.coverage_vintage`): a challenge made
+        against other data (its ``detaljer.datagrunnlag`` differs) changes nothing and its
+        provenance row says so. None: not checked.
 
     Returns
     -------
@@ -347,7 +406,10 @@ def apply_overrides(
     rows = _targets(upheld, operands.addresses["adrid"].to_numpy())
     text = pd.Series("", index=rows.index, dtype=object)
     text[~rows["kjent"]] = NO_EFFECT + "adressen finnes ikke i adresseregisteret"
-    known = rows.loc[rows["kjent"]]
+    text[rows["adrid"] == NO_ADDRESS] = NO_EFFECT + "områdeutfordringen lister ingen adresser"
+    stale = _stale(rows, vintage) & rows["kjent"].to_numpy()
+    text[stale] = OLDER_DATA
+    known = rows.loc[rows["kjent"].to_numpy() & ~stale]
     fixed, consultation = operands.fixed, operands.consultation
     counts, mobile = operands.counts, operands.mobile
     part = known.loc[known["kind"].isin(["intet_tilbud", "for_treg", "feil_teknologi"])]
@@ -393,12 +455,22 @@ def mark_challenges(
     classified: pd.DataFrame, challenges: pd.DataFrame, provenance: pd.DataFrame | None
 ) -> pd.DataFrame:
     """``classified`` with ``utfordring_status`` (the furthest status of the challenges at the
-    address, "" none), ``utfordring_apen`` (an undecided challenge there) and ``overstyring``
+    address or listing it, "" none), ``utfordring_apen`` (an undecided challenge there) and ``overstyring``
     (what upheld challenges changed, and on whose decision; "" none)."""
     if provenance is None:
         provenance = pd.DataFrame({c: pd.Series(dtype=object) for c in PROVENANCE_COLUMNS})
     ids = classified["adrid"].to_numpy()
-    at = challenges.loc[challenges["adrid"].notna()].astype({"adrid": "int64"})
+    listed = [
+        challenge_addresses(a, d)
+        for a, d in zip(challenges["adrid"], challenges["detaljer"], strict=True)
+    ]
+    at = (
+        challenges[["status"]]
+        .assign(adrid=pd.Series(listed, index=challenges.index, dtype=object))
+        .explode("adrid")
+        .dropna(subset=["adrid"])
+        .astype({"adrid": "int64"})
+    )  # an area challenge marks each address it lists
     rank = at["status"].map(STATUS_ORDER)
     furthest = at.assign(rank=rank).sort_values("rank").groupby("adrid")["status"].last()
     open_ = at.loc[at["status"].isin(OPEN)].groupby("adrid").size()

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from dekning import __version__, cli
+from dekning import __version__, cli, cli_common
 from dekning import postgis as postgis_module
 from dekning.config import Config, OutputConfig
 from dekning.errors import ConfigError
@@ -330,7 +330,7 @@ def test_the_password_is_never_in_an_error(pg_url, default_result, default_confi
 @postgres
 def test_dekning_run_out_postgresql(pg_url, schema, default_config, tmp_path, monkeypatch):
     cfg = default_config.model_copy(update={"output": OutputConfig(database_schema=schema)})
-    monkeypatch.setattr(cli, "load_default_config", lambda: cfg)
+    monkeypatch.setattr(cli_common, "load_default_config", lambda: cfg)
     runner = CliRunner()
     url = _with_password(pg_url)
     proc = runner.invoke(cli.app, ["run", "--out", url, "--quiet"])
@@ -346,7 +346,7 @@ def test_dekning_run_out_postgresql(pg_url, schema, default_config, tmp_path, mo
         assert n > 0
     # a configured database gets the run as well as the folder
     both = cfg.model_copy(update={"output": OutputConfig(database=pg_url, database_schema=schema)})
-    monkeypatch.setattr(cli, "load_default_config", lambda: both)
+    monkeypatch.setattr(cli_common, "load_default_config", lambda: both)
     proc = runner.invoke(cli.app, ["run", "--out", str(tmp_path / "ut"), "--quiet"])
     assert proc.exit_code == 0, proc.output
     assert (tmp_path / "ut" / "omrader.gpkg").exists() and "Resultater:" in proc.output

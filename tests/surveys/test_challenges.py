@@ -222,8 +222,9 @@ def test_speed_tests_round_trip(store):
             ),
             "ned_mbps": [12.5, float("nan")],
             "tilkobling": ["kablet", "wifi"],
-            "adrid": pd.array([5, None], dtype="Int64"),
+            "adrid": pd.array([_unique_adrid(), None], dtype="Int64"),
             "adresse": ["Storgata 1", "<script>"],
+            "postnummer": [str(_unique_adrid())] * 2,  # a test of its own in the shared database
         }
     )
     ids = store.add_speedtests(tests, source="api")
@@ -307,3 +308,87 @@ def test_kill_9_during_status_changes_loses_nothing_acknowledged_sqlite(tmp_path
 @pytest.mark.postgres
 def test_kill_9_during_status_changes_loses_nothing_acknowledged_postgresql():
     _check_nothing_acknowledged_lost(_pg_url(), _unique_adrid())
+
+
+def test_an_area_challenge_lists_its_addresses_and_they_count_as_open(store):
+    a, b = _unique_adrid(), _unique_adrid()
+    cid = store.create(
+        {"area_id": "O-007", "kind": "intet_tilbud", "detaljer": {"adrids": [a, b]}}, who="p"
+    )
+    assert store.open_at(a) and store.open_at(b) and not store.open_at(_unique_adrid())
+    store.change(cid, version=1, who="p", fields={"detaljer": {"adrids": [b]}})
+    assert not store.open_at(a) and store.open_at(b)  # the list was replaced
+    store.change(cid, version=2, who="p", status="avvist")
+    assert not store.open_at(b)
+    for bad in (["101a"], [1.5], [True], "101", list(range(10_001))):
+        with pytest.raises(InvalidChange, match="adrids"):
+            store.create({"area_id": "O-8", "kind": "mobil", "detaljer": {"adrids": bad}}, who="p")
+
+
+def test_a_decided_challenge_keeps_what_it_decided(store):
+    cid = store.create({"adrid": _unique_adrid(), "kind": "for_treg", "operator": "ice"}, who="p")
+    store.change(cid, version=1, who="p", status="sendt")
+    store.change(cid, version=2, who="fylket", status="opprettholdt")
+    with pytest.raises(InvalidChange, match=r"avgjort.*detaljer"):
+        store.change(cid, version=3, who="x", fields={"detaljer": {"median_ned_mbps": 900}})
+    with pytest.raises(InvalidChange, match=r"avgjort.*operator"):
+        store.change(cid, version=3, who="x", fields={"operator": "telia"})
+    done = store.change(
+        cid, version=3, who="x", fields={"kommentar": "arkivert", "vedlegg": "b.pdf"}
+    )
+    assert done["kommentar"] == "arkivert" and done["status"] == "opprettholdt"
+
+
+def test_the_same_speed_test_is_stored_once(store):
+    tests = pd.DataFrame(
+        {
+            "tid": pd.to_datetime(["2026-11-01 18:00", "2026-11-02 19:30"]).tz_localize(
+                "Europe/Oslo"
+            ),
+            "ned_mbps": [12.5, 13.0],
+            "tilkobling": ["kablet", "kablet"],
+            "adrid": pd.array([_unique_adrid()] * 2, dtype="Int64"),
+        }
+    )
+    first = store.add_speedtests(tests, source="fil.csv")
+    assert len(first) == 2
+    assert store.add_speedtests(tests, source="fil.csv") == []  # imported again: nothing new
+    # the same moment written in UTC is the same test
+    utc = tests.assign(tid=tests["tid"].dt.tz_convert("UTC"))
+    assert store.add_speedtests(utc.iloc[[0]], source="api") == []
+    assert len(store.add_speedtests(tests.assign(ned_mbps=[12.6, 13.0]), source="api")) == 1
+
+
+@pytest.mark.postgres
+def test_two_writers_cannot_both_open_the_same_challenge_on_postgresql():
+    url = _pg_url()
+    adrid = _unique_adrid()
+    stores = [ChallengeStore(url) for _ in range(6)]
+
+    def attempt(s: ChallengeStore) -> str:
+        try:
+            s.create({"adrid": adrid, "kind": "mobil", "operator": "ice"}, who="p")
+            return "ok"
+        except DuplicateChallenge:
+            return "dup"
+
+    with ThreadPoolExecutor(6) as pool:
+        outcomes = list(pool.map(attempt, stores))
+    assert outcomes.count("ok") == 1
+    assert len(stores[0].list(kind="mobil").query("adrid == @adrid")) == 1
+
+
+def test_a_reader_never_writes_the_schema(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "svar.sqlite"
+    con = sqlite3.connect(path)
+    con.execute("CREATE TABLE svar (id INTEGER PRIMARY KEY, mottatt TEXT, data TEXT)")
+    con.commit()
+    con.close()
+    reader = ChallengeStore(path, create=False)
+    assert reader.list().empty and reader.speedtests().empty and not reader.open_at(1)
+    con = sqlite3.connect(path)
+    tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    con.close()
+    assert tables == {"svar"}

@@ -44,6 +44,7 @@ def _speed(**overrides) -> pd.DataFrame:
         "oppfyller_regel": True,
         "for_treg": True,
         "begrunnelse": "median 12 Mbit/s",
+        "kilder": "api: 3",
     }
     return pd.DataFrame([{**row, **overrides}])
 
@@ -64,7 +65,7 @@ def test_too_slow_goes_to_every_contradicted_operator_unless_residents_name_thei
         "dager": 3,
         "kun_kablet": True,
     }
-    assert slow["evidens"].iloc[0] == "fartstester: median 12 Mbit/s"
+    assert slow["evidens"].iloc[0] == "fartstester (api: 3): median 12 Mbit/s"
     named = _joined(adrid=[A], technology=["kabel"], has_fibre=[True], operator=["Telia"])
     out = propose(CLASSIFIED, FIXED, named, NO_DISCREPANCIES, _speed(), EvidenceConfig())
     assert out.loc[out["kind"] == "for_treg", "operator"].tolist() == ["telia"]
@@ -136,6 +137,11 @@ def test_mobile_discrepancies_make_one_challenge_per_address_and_operator_outdoo
         {"sted": "ute", "svar_rader": [2, 3]},
         {"sted": "inne", "svar_rader": [4]},
     ]
+    # with two answers required, only A (two answers about ice) is proposed
+    strict = propose(
+        CLASSIFIED, FIXED, pd.DataFrame(), disc, EMPTY_SPEED, EvidenceConfig(min_answers=2)
+    )
+    assert strict["adrid"].tolist() == [A]
 
 
 def test_unlisted_addresses_are_proposed_only_when_given():

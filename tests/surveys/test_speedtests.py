@@ -522,3 +522,16 @@ def test_read_locate_and_judge_together(tmp_path, register):
     res = evidence(tests, offers(a1=50_000), EvidenceConfig(), today=TODAY)
     assert res["adrid"].tolist() == [1]
     assert res["andel"].tolist() == [0.1] and res["for_treg"].tolist() == [True]
+
+
+def test_the_evidence_says_where_the_counted_tests_came_from():
+    tests = located(
+        [
+            (1, "2026-01-10 18:00", 10, "kablet"),
+            (1, "2026-01-11 18:00", 20, "kablet"),
+            (1, "2026-01-12 18:00", 30, "kablet"),
+            (1, "2026-01-12 19:00", 5, "wifi"),  # not counted: the wired tests suffice
+        ]
+    ).assign(kilde=["api", "api", "generisk", "api"])
+    res = evidence(tests, offers(a1=100_000), EvidenceConfig(), today=TODAY)
+    assert res["kilder"].tolist() == ["api: 2, generisk: 1"]

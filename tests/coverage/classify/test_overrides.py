@@ -110,22 +110,68 @@ def test_too_slow_caps_at_the_measured_medians_and_needs_them(operands):
 def test_wrong_technology_replaces_the_offer_with_what_was_measured(operands):
     upheld = _upheld(
         {
+            "adrid": B,
+            "kind": "feil_teknologi",
+            "operator": "telia",
+            "detaljer": {"faktisk_teknologi": "dsl", "median_ned_mbps": 8},
+        },
+        {"adrid": A, "kind": "feil_teknologi", "operator": "telia"},  # telia has no fibre at A
+        {
             "adrid": C,
             "kind": "feil_teknologi",
             "operator": "ice",
-            "detaljer": {"faktisk_teknologi": "dsl", "median_ned_mbps": 8},
+            "detaljer": {"tek_i_data": "ftb"},
         },
-        {"adrid": B, "kind": "feil_teknologi", "operator": "telia"},  # no actual technology
     )
     changed, prov = apply_overrides(upheld, operands, LAYERS, ClassifyConfig())
-    at_c = changed.fixed.loc[changed.fixed["adrid"] == C]
-    assert at_c[["tek", "ned", "opp"]].astype(str).values.tolist() == [["dsl", "8000", "0"]]
+    at_b = changed.fixed.loc[changed.fixed["adrid"] == B]
+    assert at_b[["tek", "ned", "opp"]].astype(str).values.tolist() == [["dsl", "8000", "0"]]
     assert isinstance(changed.fixed["tek"].dtype, pd.CategoricalDtype)
     assert changed.fixed["ned"].dtype == np.dtype("int64")
     assert _change(prov, 1) == [
-        "fjernet tilbud: Ice ftb 100/10 Mbit/s; lagt til Ice dsl 8/0 Mbit/s"
+        "fjernet tilbud: Telia fiber 500/500 Mbit/s; lagt til Telia dsl 8/0 Mbit/s"
     ]
-    assert (changed.fixed["adrid"] == B).sum() == 0  # removed, nothing in its place
+    # only the challenged technology goes: telia's DSL at A stays
+    assert changed.fixed.loc[changed.fixed["adrid"] == A, "tek"].astype(str).tolist() == [
+        "fiber",
+        "dsl",
+    ]
+    assert _change(prov, 2) == [NO_EFFECT + "operatørdataene har ikke noe slikt tilbud her"]
+    assert (changed.fixed["adrid"] == C).sum() == 0  # removed, nothing measured to put instead
+
+
+def test_mixed_kinds_change_the_right_rows_whatever_their_order(operands):
+    upheld = _upheld(
+        {"adrid": 999, "kind": "ikke_bolig"},  # unknown, sorts first
+        {"adrid": C, "kind": "ikke_bolig"},
+        {"adrid": A, "kind": "intet_tilbud", "operator": "telenor"},
+        {"adrid": D, "kind": "mobil", "operator": "ice"},
+        {"adrid": B, "kind": "for_treg", "operator": "telia", "detaljer": {"median_ned_mbps": 5}},
+    )
+    changed, prov = apply_overrides(upheld, operands, LAYERS, ClassifyConfig())
+    fixed = changed.fixed
+    assert fixed.loc[fixed["adrid"] == A, "tilb"].astype(str).tolist() == ["Telia"]
+    assert fixed.loc[fixed["adrid"] == B, "ned"].tolist() == [5_000]
+    assert _change(prov, 3)[0].startswith("fjernet tilbud: Telenor fiber")
+    assert _change(prov, 5)[0].startswith("hastighet satt til målt median: Telia fiber 500")
+
+
+def test_not_a_dwelling_without_a_counts_row_uses_what_would_be_assumed(operands):
+    counts = operands.counts.loc[operands.counts["adrid"] != D]
+    partial = Operands(operands.addresses, operands.fixed, None, counts, operands.mobile)
+    upheld = _upheld({"adrid": D, "kind": "ikke_bolig"})
+    changed, prov = apply_overrides(upheld, partial, LAYERS, ClassifyConfig(default_households=1))
+    assert changed.counts.set_index("adrid").loc[D, "hus"] == 0
+    assert changed.counts["hus"].dtype == np.dtype("int64")
+    assert _change(prov, 1) == ["husstander (antatt) 1 → 0, virksomheter 0 → 0"]
+
+
+def test_an_area_challenge_without_addresses_says_it_did_nothing(operands):
+    upheld = _upheld({"adrid": None, "kind": "intet_tilbud", "area_id": "O-003"})
+    changed, prov = apply_overrides(upheld, operands, LAYERS, ClassifyConfig())
+    assert len(prov) == 1
+    assert _change(prov, 1) == [NO_EFFECT + "områdeutfordringen lister ingen adresser"]
+    assert len(changed.fixed) == len(operands.fixed)
 
 
 def test_list_counts_and_unknown_addresses(operands):
@@ -194,10 +240,10 @@ def test_marks_show_the_furthest_status_the_open_flag_and_why(operands):
     assert marked["utfordring_status"].to_dict() == {
         A: "opprettholdt",
         B: "avvist",
-        C: "",
+        C: "ny",  # listed by an area challenge
         D: "",
     }
-    assert marked["utfordring_apen"].to_dict() == {A: True, B: False, C: False, D: False}
+    assert marked["utfordring_apen"].to_dict() == {A: True, B: False, C: True, D: False}
     assert marked.at[A, "overstyring"] == (
         "utfordring 1 (intet tilbud, opprettholdt 2026-11-20 av fylket): "
         f"fjernet tilbud: Telenor fiber 1{NBSP}000/1{NBSP}000 Mbit/s"
