@@ -9,7 +9,8 @@ in the survey answers' database: ``--db URL``, or the configuration's ``input.su
 - ``ny``, ``liste``, ``vis``, ``endre``: make, list, show and change challenges by hand;
 - ``send``: send the new challenges to the operators (status ``sendt``, with a deadline);
 - ``eksporter``: the county's re-consultation workbook and one list per operator;
-- ``svar``: read an operator's filled-in list back;
+- ``svar``: read an operator's filled-in list back (each row's ``Tilbyder`` and
+  ``Adresse-ID`` checked against its challenge and ``--tilbyder``);
 - ``tester``: store residents' speed tests (evidence for the next run).
 
 Every text from the store or a file is printed literally (never read as rich markup), and
@@ -53,7 +54,12 @@ from dekning.surveys.challenges import (
     InvalidChange,
 )
 from dekning.surveys.database import is_postgres
-from dekning.surveys.operator_answers import read_operator_answers
+from dekning.surveys.operator_answers import (
+    ADRID_HEADER,
+    HEADERS_ATTR,
+    OPERATOR_HEADER,
+    read_operator_answers,
+)
 from dekning.surveys.speedtests import FORMATS, read_speedtests
 from dekning.textsafe import terminal_text, write_spreadsheet_csv
 
@@ -653,6 +659,14 @@ def eksporter(
 def svar(
     file: Annotated[Path, typer.Argument(help="Tilbyderens utfylte liste (.xlsx eller .csv).")],
     who: WhoOpt,
+    operator: Annotated[
+        str | None,
+        typer.Option(
+            "--tilbyder",
+            help="Tilbyderen som har svart: hver rad må gjelde denne tilbyderen (kolonnen "
+            "Tilbyder fylles ut med navnet der den mangler).",
+        ),
+    ] = None,
     config: ConfigOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -663,12 +677,87 @@ def svar(
     if answers.empty:
         _say("Ingen besvarte rader i ", file, "; ingenting er endret.")
         return
+    answers = _checked_answers(answers, store, file, operator)
+    if operator is None and not answers["operator"].astype(bool).all():
+        _say(
+            "Merk: ikke alle rader i ",
+            file,
+            " oppgir tilbyderen; bruk --tilbyder for å sjekke at svarene gjelder riktig tilbyder.",
+        )
     counts = store.record_answers(answers, who=who, file=str(file))
     _say(
         f"Tilsvar lagret: {thousands(counts['tilsvar'])} "
         f"(opprettholdt fordi tilbyderen godtok: {thousands(counts['opprettholdt'])}); "
         f"lagret fra før: {thousands(counts['uendret'])}."
     )
+
+
+def _checked_answers(
+    answers: pd.DataFrame, store: ChallengeStore, file: Path, operator: str | None
+) -> pd.DataFrame:
+    """The answers of ``file`` with their ``Tilbyder`` and ``Adresse-ID`` checked against
+    ``--tilbyder`` and the stored challenges (``operator`` filled with ``--tilbyder`` where
+    the file gives none). The store checks the operator again when it records the answers.
+
+    Raises
+    ------
+    InputError
+        A row names another operator than ``--tilbyder`` or than its challenge's, or another
+        address than its challenge's; the error names the file, the line and the column
+        (nothing is changed).
+    """
+    headers = answers.attrs.get(HEADERS_ATTR, {})
+    operator_field = headers.get("operator", OPERATOR_HEADER)
+    adrid_field = headers.get("adrid", ADRID_HEADER)
+    out = answers.copy()
+    named = out["operator"].astype(str).str.strip().str.lower()
+    if operator is not None:
+        wanted = operator.strip().lower()
+        if not wanted:
+            raise InvalidChange("--tilbyder kan ikke være tomt")
+        other = (named != "") & (named != wanted)
+        if other.any():
+            row = out[other].iloc[0]
+            raise InputError(
+                f"raden gjelder tilbyderen {named[other].iloc[0]!r}, ikke {wanted!r} "
+                f"(--tilbyder); ingenting er endret",
+                file=file,
+                line=int(row["rad"]),
+                field=operator_field,
+            )
+        named = named.where(named != "", wanted)
+    out["operator"] = named
+    stored = {
+        int(c["id"]): {str(k): v for k, v in c.items()}
+        for c in store.list().to_dict(orient="records")
+    }
+    for rec in out.to_dict(orient="records"):
+        cid = int(rec["id"])
+        challenge = stored.get(cid)
+        if challenge is None:
+            continue  # the store names the unknown id (and the line) itself
+        own = str(challenge["operator"] or "")
+        if rec["operator"] and own and rec["operator"] != own:
+            raise InputError(
+                f"utfordring {cid} gjelder tilbyderen {own!r}, ikke {rec['operator']!r}; "
+                "ingenting er endret",
+                file=file,
+                line=int(rec["rad"]),
+                field=operator_field,
+            )
+        if _blank(rec["adrid"]):
+            continue
+        given = int(rec["adrid"])
+        if _blank(challenge["adrid"]) or int(challenge["adrid"]) != given:
+            place = _place(challenge)
+            where = f"adresse-ID {place}" if place.isdigit() else (place or "ingen adresse")
+            raise InputError(
+                f"utfordring {cid} gjelder {where}, ikke adresse-ID {given}; ingenting er endret",
+                file=file,
+                line=int(rec["rad"]),
+                field=adrid_field,
+            )
+    return out
 
 
 # ---------------------------------------------------------------- tester

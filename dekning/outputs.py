@@ -31,7 +31,7 @@ SURVEY_FILES = {
     "avvik": "avvik_mot_operatordata.csv",
     "ettersporsel_omrader": "ettersporsel_omrader.csv",
     "ettersporsel_ruter_offentlig": "ettersporsel_ruter_offentlig.csv",
-    "utfordringer_forslag": "utfordringer_forslag.csv",
+    "utfordringer_forslag": "utfordringer_forslag_PERSONOPPLYSNINGER.csv",
     "fartstester": "fartstester_per_adresse_PERSONOPPLYSNINGER.csv",
 }
 """Survey frames written by a run, and their file names."""
@@ -65,6 +65,7 @@ def write_maps(result: RunResult, cfg: Config, folder: Path) -> None:
         data_date=cfg.municipality.data_date,
         boundary=result.boundary,
         roads=result.roads,
+        evidence=cfg.evidence,
     )
     write_map(public, folder / "kart_offentlig.html")
 
@@ -106,7 +107,7 @@ def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
             folder / "utfordringer_PERSONOPPLYSNINGER.csv",
         )
     if result.overrides is not None:
-        write_spreadsheet_csv(result.overrides, folder / "overstyringer.csv")
+        write_spreadsheet_csv(result.overrides, folder / "overstyringer_PERSONOPPLYSNINGER.csv")
     if result.road_mobile is not None:
         write_road_files(
             result.road_mobile,

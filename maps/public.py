@@ -18,6 +18,7 @@ import folium
 import geopandas as gpd
 import shapely
 
+from dekning.config import EvidenceConfig
 from dekning.crs import WEB_CRS, WORK_CRS
 from dekning.maps import layers
 from dekning.maps.base_layer import PLACE_CSS, base_layer, base_pane
@@ -25,7 +26,7 @@ from dekning.maps.layers import SPEED_COLOURS, base_map, feature_group, web_fram
 from dekning.maps.offline import page_header
 from dekning.maps.public_page import HATCH_ID, HATCH_SWATCH, AddressSearch
 from dekning.maps.public_search import ADDRESSES, OPEN_COLUMN, address_index
-from dekning.maps.public_text import DEFAULT_LANGUAGE, TEXT, date_text
+from dekning.maps.public_text import DEFAULT_LANGUAGE, TEXT, date_text, texts_with_evidence
 from dekning.privacy import is_small
 from dekning.schema import SPEED_CLASSES, MobileLayer, require
 
@@ -113,6 +114,7 @@ def public_map(
     data_date: dt.date | None = None,
     boundary: gpd.GeoDataFrame | None = None,
     roads: gpd.GeoDataFrame | None = None,
+    evidence: EvidenceConfig | None = None,
 ) -> folium.Map:
     """Build the public map (a page in bokmål, ``lang="nb"``, with nynorsk and English in its
     language menu, that can be zoomed on a phone).
@@ -139,6 +141,10 @@ def public_map(
     boundary, roads
         The municipality boundary and the roads (EPSG:25833): with the post towns, an offline
         base under the cells (:mod:`dekning.maps.base_layer`).
+    evidence
+        The configuration's evidence rules (``[evidence]``): "Slik utfordrer du
+        dekningsdataene" names their number of tests and days and whether wired tests are
+        needed (:func:`dekning.maps.public_text.challenge_text`); None: the defaults.
 
     When the addresses have ``utfordring_apen`` (the run keeps residents' challenges), "Om
     kartet" says how to challenge the data, and an address with an open challenge says so in
@@ -167,5 +173,14 @@ def public_map(
     legend = [(SPEED_COLOURS[c], f"klasse.{c}") for c in SPEED_CLASSES]
     legend.append((HATCH_SWATCH, "planlagt_forklaring"))
     help_text = OPEN_COLUMN in classified.columns  # the run keeps challenges
-    m.add_child(AddressSearch(index, legend, _data_line(data_date, None), title, help_text))
+    rules = evidence or EvidenceConfig()
+    texts = texts_with_evidence(
+        min_tests=rules.min_tests,
+        min_days=rules.min_days,
+        wired_only=rules.wired_only,
+        prefer_wired=rules.prefer_wired,
+    )
+    m.add_child(
+        AddressSearch(index, legend, _data_line(data_date, None), title, help_text, texts=texts)
+    )
     return m

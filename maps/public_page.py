@@ -400,6 +400,9 @@ class AddressSearch(MacroElement):
         The page's title (its heading for screen readers; escaped here).
     challenge_help
         Whether "Om kartet" says how residents challenge the data (:data:`CHALLENGE_HELP`).
+    texts
+        The page's texts by language (None: :data:`~dekning.maps.public_text.TEXT`; a run's
+        map passes :func:`~dekning.maps.public_text.texts_with_evidence`).
     """
 
     _template = Template(
@@ -413,11 +416,13 @@ class AddressSearch(MacroElement):
         data_date: tuple[str, tuple[int, int, int]],
         title: str,
         challenge_help: bool = False,
+        texts: dict[str, dict[str, str]] | None = None,
     ) -> None:
         super().__init__()
         self._name = "AddressSearch"
-        nb = TEXT[DEFAULT_LANGUAGE]
-        self.texts = script_json(TEXT)
+        texts = TEXT if texts is None else texts
+        nb = texts[DEFAULT_LANGUAGE]
+        self.texts = script_json(texts)
         self.default = json.dumps(DEFAULT_LANGUAGE)
         self.title = script_json(title_parts(title))
         self.date = json.dumps({"tekst": data_date[0], "dato": list(data_date[1])})

@@ -73,13 +73,6 @@ _NB = {
     "lenke": "Lenke til denne adressen",
     "utfordring_apen": "Det er en åpen utfordring av dataene for denne adressen.",
     "utfordre_tittel": "Slik utfordrer du dekningsdataene",
-    "utfordre_tekst": (
-        "Mener du at kartet viser feil for adressen din? Svar på kommunens "
-        "spørreundersøkelse når den er åpen, eller send kommunen resultater fra "
-        "hastighetstester: minst tre tester på minst to forskjellige dager, helst med kabel "
-        "til ruteren, ikke trådløst. Medianen av testene teller. Kommunen vurderer saken og "
-        "ber operatøren svare før den avgjøres."
-    ),
     "lukk": "Lukk",
     "zoom_inn": "Zoom inn",
     "zoom_ut": "Zoom ut",
@@ -137,13 +130,6 @@ _NN = {
     "lenke": "Lenkje til denne adressa",
     "utfordring_apen": "Det er ei open utfordring av dataa for denne adressa.",
     "utfordre_tittel": "Slik utfordrar du dekningsdataa",
-    "utfordre_tekst": (
-        "Meiner du at kartet viser feil for adressa di? Svar på spørjeundersøkinga til "
-        "kommunen når ho er open, eller send kommunen resultat frå fartstestar: minst tre "
-        "testar på minst to ulike dagar, helst med kabel til ruteren, ikkje trådlaust. "
-        "Medianen av testane tel. Kommunen vurderer saka og ber operatøren svare før ho blir "
-        "avgjord."
-    ),
     "lukk": "Lukk",
     "zoom_inn": "Zoom inn",
     "zoom_ut": "Zoom ut",
@@ -218,13 +204,6 @@ _EN = {
     "lenke": "Link to this address",
     "utfordring_apen": "There is an open challenge of the data for this address.",
     "utfordre_tittel": "How to challenge the coverage data",
-    "utfordre_tekst": (
-        "Do you think the map is wrong for your address? Answer the municipality's survey "
-        "while it is open, or send the municipality the results of speed tests: at least three "
-        "tests on at least two different days, preferably with a cable to the router, not "
-        "wireless. The median of the tests counts. The municipality assesses the case and asks "
-        "the operator to answer before it is decided."
-    ),
     "lukk": "Close",
     "zoom_inn": "Zoom in",
     "zoom_ut": "Zoom out",
@@ -248,8 +227,118 @@ _EN = {
     "tek.annet": "other",
 }
 
+_CHALLENGE: dict[str, dict[str, str]] = {
+    "nb": {
+        "tekst": (
+            "Mener du at kartet viser feil for adressen din? Svar på kommunens "
+            "spørreundersøkelse når den er åpen, eller send resultater fra hastighetstester "
+            "til kommunen: minst {tester} på minst {dager}, {kabel}. Medianen av testene "
+            "teller. Kommunen vurderer saken og ber operatøren svare før den avgjøres."
+        ),
+        "test": "én test|{n} tester",
+        "dag": "én dag|{n} forskjellige dager",
+        "bare_kabel": "og bare tester med kabel til ruteren teller, ikke trådløse",
+        "helst_kabel": "helst med kabel til ruteren, ikke trådløst",
+        "begge": "med kabel til ruteren eller trådløst",
+        "tall": "én to tre fire fem seks sju åtte ni ti",
+    },
+    "nn": {
+        "tekst": (
+            "Meiner du at kartet viser feil for adressa di? Svar på spørjeundersøkinga til "
+            "kommunen når ho er open, eller send resultat frå fartstestar til kommunen: minst "
+            "{tester} på minst {dager}, {kabel}. Medianen av testane tel. Kommunen vurderer "
+            "saka og ber operatøren svare før ho blir avgjord."
+        ),
+        "test": "éin test|{n} testar",
+        "dag": "éin dag|{n} ulike dagar",
+        "bare_kabel": "og berre testar med kabel til ruteren tel, ikkje trådlause",
+        "helst_kabel": "helst med kabel til ruteren, ikkje trådlaust",
+        "begge": "med kabel til ruteren eller trådlaust",
+        "tall": "éin to tre fire fem seks sju åtte ni ti",
+    },
+    "en": {
+        "tekst": (
+            "Do you think the map is wrong for your address? Answer the municipality's survey "
+            "while it is open, or send the results of speed tests to the municipality: at "
+            "least {tester} on at least {dager}, {kabel}. The median of the tests counts. The "
+            "municipality assesses the case and asks the operator to answer before it is "
+            "decided."
+        ),
+        "test": "one test|{n} tests",
+        "dag": "one day|{n} different days",
+        "bare_kabel": "and only tests with a cable to the router count, not wireless ones",
+        "helst_kabel": "preferably with a cable to the router, not wireless",
+        "begge": "with a cable to the router or over Wi-Fi",
+        "tall": "one two three four five six seven eight nine ten",
+    },
+}
+"""The parts of "how to challenge the coverage data" in each language: the text, the count of
+tests and of days (``singular|plural``), the three rules on wired tests and the numbers one to
+ten as words."""
+
+
+def _count(lang: str, key: str, n: int) -> str:
+    """``n`` tests or days as ``lang`` writes them: ten and under in words (``tre tester``),
+    more in digits (``12 tester``)."""
+    parts = _CHALLENGE[lang]
+    one, many = parts[key].split("|")
+    if n == 1:
+        return one
+    words = parts["tall"].split()
+    return many.format(n=words[n - 1] if n <= len(words) else n)
+
+
+def challenge_text(
+    lang: str = "nb",
+    *,
+    min_tests: int = 3,
+    min_days: int = 2,
+    wired_only: bool = False,
+    prefer_wired: bool = True,
+) -> str:
+    """How a resident challenges the coverage data (``utfordre_tekst``) in ``lang``, with the
+    evidence rules of the configuration (``[evidence]``: ``min_tests``, ``min_days``,
+    ``wired_only``, ``prefer_wired``; the defaults are the configuration's defaults). It points
+    the resident to the municipality (the map has no form for speed tests)."""
+    parts = _CHALLENGE[lang]
+    wired = "bare_kabel" if wired_only else "helst_kabel" if prefer_wired else "begge"
+    return parts["tekst"].format(
+        tester=_count(lang, "test", min_tests),
+        dager=_count(lang, "dag", min_days),
+        kabel=parts[wired],
+    )
+
+
+def texts_with_evidence(
+    *,
+    min_tests: int = 3,
+    min_days: int = 2,
+    wired_only: bool = False,
+    prefer_wired: bool = True,
+) -> dict[str, dict[str, str]]:
+    """:data:`TEXT` with ``utfordre_tekst`` written for these evidence rules in every
+    language (:func:`challenge_text`)."""
+    return {
+        lang: {
+            **table,
+            "utfordre_tekst": challenge_text(
+                lang,
+                min_tests=min_tests,
+                min_days=min_days,
+                wired_only=wired_only,
+                prefer_wired=prefer_wired,
+            ),
+        }
+        for lang, table in TEXT.items()
+    }
+
+
+for _lang, _table in {"nb": _NB, "nn": _NN, "en": _EN}.items():
+    _table["utfordre_tekst"] = challenge_text(_lang)
+
 TEXT: dict[str, dict[str, str]] = {"nb": _NB, "nn": _NN, "en": _EN}
-"""Language → key → text. Every language has every key (tested)."""
+"""Language → key → text. Every language has every key (tested). ``utfordre_tekst`` holds the
+default evidence rules; a run's map uses :func:`texts_with_evidence`."""
 
 
 def text(key: str, lang: str = DEFAULT_LANGUAGE, **values: object) -> str:

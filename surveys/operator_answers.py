@@ -51,6 +51,9 @@ OPTIONAL = {
     "adrid": (ADRID_HEADER, "AdresseID", "adrid"),
 }
 """Optional fields and their accepted headers."""
+HEADERS_ATTR = "overskrifter"
+"""Key in the answers' ``attrs``: each field's header as the file writes it (``id``, ``svar``
+and those of :data:`OPTIONAL` the file has), for errors that name the file's column."""
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm")
 OUT_COLUMNS = ["rad", "id", "svar", "begrunnelse", "operator", "adrid"]
 _WORD_OF = {word: answer for answer, words in ANSWER_WORDS.items() for word in words}
@@ -136,7 +139,8 @@ def read_operator_answers(path: str | Path) -> pd.DataFrame:
         ``begrunnelse`` (str), ``operator`` (str; "" without a ``Tilbyder`` column) and
         ``adrid`` (Int64; missing for an area challenge or without the column). Rows with an
         empty ``Svar`` are left out (not answered yet); a challenge listed twice with the
-        same answer and reason is kept once.
+        same answer and reason is kept once. ``attrs[HEADERS_ATTR]`` maps each field the file
+        has to its header as written there (:data:`HEADERS_ATTR`).
 
     Raises
     ------
@@ -198,7 +202,9 @@ def read_operator_answers(path: str | Path) -> pd.DataFrame:
         index=answered.index,
     )
     out["rad"] = out["rad"].astype("int64")
-    return _without_repeats(out, path, cols, optional).reset_index(drop=True)[OUT_COLUMNS]
+    result = _without_repeats(out, path, cols, optional).reset_index(drop=True)[OUT_COLUMNS]
+    result.attrs[HEADERS_ATTR] = {**cols, **optional}
+    return result
 
 
 def _optional(table: pd.DataFrame) -> dict[str, str]:
@@ -245,6 +251,7 @@ __all__ = [
     "ANSWER_HEADER",
     "ANSWER_LABELS",
     "ANSWER_WORDS",
+    "HEADERS_ATTR",
     "ID_HEADER",
     "OPERATOR_HEADER",
     "REASON_HEADER",

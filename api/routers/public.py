@@ -93,14 +93,36 @@ async def search(
     return Response(current_results(request).lookup.search(q, limit), media_type=JSON)
 
 
+NUMBER_WORDS = ("én", "to", "tre", "fire", "fem", "seks", "sju", "åtte", "ni", "ti")
+"""One to ten in bokmål (a count of tests or days ten and under is written in words)."""
+
+
+def _count(n: int, one: str, many: str) -> str:
+    """``én test``, ``tre tester``, ``12 tester``."""
+    if n == 1:
+        return one
+    return f"{NUMBER_WORDS[n - 1] if n <= len(NUMBER_WORDS) else n} {many}"
+
+
 def how_to_challenge(cfg: Config) -> str:
     """How a resident challenges the data of an address (bokmål), with the evidence rules of
-    the configuration."""
+    the configuration (``[evidence]``: ``min_tests``, ``min_days``, ``wired_only``,
+    ``prefer_wired``). Residents send their tests to the municipality; apps send them to
+    ``POST /v1/hastighetstester`` (the public map has no form for them)."""
     e = cfg.evidence
+    if e.wired_only:
+        wired = "og bare tester med kabel til ruteren teller, ikke trådløse"
+    elif e.prefer_wired:
+        wired = "helst med kabel til ruteren, ikke trådløst"
+    else:
+        wired = "med kabel til ruteren eller trådløst"
+    tests = _count(e.min_tests, "én test", "tester")
+    days = _count(e.min_days, "én dag", "forskjellige dager")
     return (
-        "Stemmer ikke dette med det du faktisk får? Svar på spørreundersøkelsen, eller send inn "
-        f"minst {e.min_tests} hastighetstester med kablet tilkobling, tatt på minst "
-        f"{e.min_days} ulike dager, via kartet. Du kan også kontakte kommunen."
+        "Stemmer ikke dette med det du faktisk får? Svar på kommunens spørreundersøkelse når "
+        f"den er åpen, eller send resultater fra hastighetstester til kommunen: minst {tests} "
+        f"på minst {days}, {wired}. Medianen av testene teller. Apper kan sende testene til "
+        "POST /v1/hastighetstester."
     )
 
 
@@ -216,6 +238,52 @@ def submit(answer: SurveyAnswerIn, held: ServiceDep) -> SubmissionOut:
 
 FUTURE_SKEW = timedelta(minutes=5)
 """How far ahead of the service's clock a speed test's time may be (a phone's clock)."""
+API_SOURCE = "api"
+"""The ``kilde`` of every speed test received through the open API (stored with each test)."""
+TESTS_PER_ADDRESS = 20
+"""Most speed tests the open API takes for one address id in :data:`ADDRESS_WINDOW`."""
+ADDRESS_WINDOW = timedelta(days=1)
+
+
+def received_at(store: ChallengeStore, adrids: set[int], since: datetime) -> dict[int, int]:
+    """How many speed tests the open API received for each of ``adrids`` since ``since``
+    (read with ``?`` placeholders; the address id is inside each test's JSON)."""
+    rows = store.db.query(
+        "SELECT data FROM hastighetstest WHERE kilde = ? AND mottatt >= ?",
+        (API_SOURCE, since.astimezone(UTC).isoformat(timespec="seconds")),
+    )
+    counts = dict.fromkeys(adrids, 0)
+    for (data,) in rows:
+        adrid = json.loads(data).get("adrid")
+        if isinstance(adrid, int) and adrid in counts:
+            counts[adrid] += 1
+    return counts
+
+
+def check_address_cap(store: ChallengeStore, tests: list[int | None], now: datetime) -> None:
+    """At most :data:`TESTS_PER_ADDRESS` tests per address id in a day from the open API,
+    counting those already stored and ``tests`` (their address ids).
+
+    Raises
+    ------
+    TooManyRequests
+        An address id would get more (nothing is stored).
+    """
+    new: dict[int, int] = {}
+    for adrid in tests:
+        if adrid is not None:
+            new[adrid] = new.get(adrid, 0) + 1
+    if not new:
+        return
+    stored = received_at(store, set(new), now - ADDRESS_WINDOW)
+    for adrid in sorted(new):
+        if stored[adrid] + new[adrid] > TESTS_PER_ADDRESS:
+            raise TooManyRequests(
+                f"adresse-ID {adrid} har fått for mange hastighetstester det siste døgnet "
+                f"(høyst {TESTS_PER_ADDRESS} per adresse og døgn; mottatt fra før: "
+                f"{stored[adrid]}); prøv igjen i morgen",
+                headers={"Retry-After": str(int(ADDRESS_WINDOW.total_seconds()))},
+            )
 
 
 @router.post(
@@ -229,7 +297,8 @@ def submit_speedtests(body: SpeedTestsIn, held: ServiceDep) -> SpeedTestsOut:
     tests are personal data: no endpoint returns them. Each needs a time with time zone, no
     later than now and no older than the configuration allows (``evidence.max_age_days``), and
     an address id, an address or coordinates. Counted against the same limit per client as
-    survey answers."""
+    survey answers; at most 20 tests per address id and day (24 hours) from this endpoint
+    (429 beyond). Each stored test records that it came from the open API (``kilde`` ``api``)."""
     now = datetime.now(UTC)
     max_age = held.cfg.evidence.max_age_days
     oldest = now - timedelta(days=max_age)
@@ -253,10 +322,11 @@ def submit_speedtests(body: SpeedTestsIn, held: ServiceDep) -> SpeedTestsOut:
             "lat": pd.Series([t.lat for t in tests], dtype="float64"),
             "lon": pd.Series([t.lon for t in tests], dtype="float64"),
             "adrid": pd.array([t.adrid for t in tests], dtype="Int64"),
-            "kilde": "api",
+            "kilde": API_SOURCE,
         }
     )
-    held.challenges.add_speedtests(frame, source="api")
+    check_address_cap(held.challenges, [t.adrid for t in tests], now)
+    held.challenges.add_speedtests(frame, source=API_SOURCE)
     return SpeedTestsOut(mottatt=len(tests))
 
 

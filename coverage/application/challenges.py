@@ -41,6 +41,7 @@ from dekning.surveys.operator_answers import (
     ANSWER_LABELS,
     ANSWER_WORDS,
     ID_HEADER,
+    OPERATOR_HEADER,
     REASON_HEADER,
 )
 from dekning.textsafe import write_spreadsheet_csv
@@ -51,7 +52,8 @@ KIND_WORDS: dict[str, str] = KINDS
 SENT = "sendt"
 """The status of a challenge sent to be answered: the only one these files list."""
 TEXT_FIELDS = ("operatordata", "evidens", "kommentar")
-"""Text of a challenge the lists show as written."""
+"""Text of a challenge the lists read (``kommentar``, the resident's own text, is personal data
+and written in none of them)."""
 CHALLENGE_COLUMNS = ("id", "adrid", "area_id", "kind", "operator", "status", "frist", *TEXT_FIELDS)
 """Columns of the challenge frame these files read."""
 ADDRESS_COLUMNS = ("adrid", "adressetekst", "postnummer", "poststed", "kommunenummer", "gnr", "bnr")
@@ -75,6 +77,7 @@ RECONSULTATION_HEADERS = [
 """Columns of the re-consultation list, in order."""
 OPERATOR_HEADERS = [
     ID_HEADER,
+    OPERATOR_HEADER,
     ADRID_HEADER,
     "Adresse",
     "Type",
@@ -84,7 +87,9 @@ OPERATOR_HEADERS = [
     ANSWER_HEADER,
     REASON_HEADER,
 ]
-"""Columns of an operator's list, in order: the last two for the operator to fill in."""
+"""Columns of an operator's list, in order: the last two for the operator to fill in.
+``Tilbyder`` (the operator's name as stored, lower case) and ``Adresse-ID`` are read back and
+checked against the challenge (``dekning utfordring svar``)."""
 FORMATS = {ID_HEADER: INTEGER, ADRID_HEADER: INTEGER, "Frist": "DD.MM.YYYY"}
 """Number formats by header: ids without grouping (never ``3E+08``), dates as Norwegians
 write them."""
@@ -226,7 +231,9 @@ def _write_new_file(path: Path, write: Callable[[Path], None]) -> None:
 def reconsultation_table(challenges: pd.DataFrame, addresses: pd.DataFrame) -> pd.DataFrame:
     """The sent address challenges as the re-consultation list's rows (bokmål headers,
     :data:`RECONSULTATION_HEADERS`), sorted by address then challenge; ``Frist`` a date (or
-    the text given when it is not an ISO date), ids whole numbers."""
+    the text given when it is not an ISO date), ids whole numbers. ``Kommentar`` is empty, for
+    the municipality to fill in: the list goes to the county and into a public
+    re-consultation, so the residents' own comments (personal data) are left out."""
     _check(challenges, addresses, "reconsultation_workbook")
     rows = _sent(challenges, addresses)
     rows = rows[rows["adrid"].notna()].reset_index(drop=True)
@@ -243,7 +250,7 @@ def reconsultation_table(challenges: pd.DataFrame, addresses: pd.DataFrame) -> p
             "Type": rows["kind"].map(KIND_WORDS),
             "Hva tilbyderen rapporterer": rows["operatordata"],
             "Hva dokumentasjonen viser": rows["evidens"],
-            "Kommentar": rows["kommentar"],
+            "Kommentar": "",  # for the municipality: residents' comments are personal data
             ID_HEADER: rows["id"],
             "Frist": rows["frist"],
         }
@@ -285,8 +292,10 @@ def _reconsultation_notes(
         f"(sendt i denne runden: {thousands(areas)}); de står i tilbydernes lister.",
         "«Hva tilbyderen rapporterer» er det tilbyderens data sier om adressen; «Hva "
         "dokumentasjonen viser» er det innbyggernes dokumentasjon viser (for eksempel "
-        "medianen av flere hastighetstester). Kommentar er innbyggerens egen tekst, gjengitt "
-        "som tekst.",
+        "medianen av flere hastighetstester).",
+        "Kommentar er tom, til kommunens egne merknader. Innbyggernes kommentarer er utelatt "
+        "fordi de er personopplysninger (lista går til fylkeskommunen og kan bli offentlig i "
+        "en ny høring).",
         "Frist er datoen tilbyderen må svare innen.",
     ]
     if unknown:
@@ -390,6 +399,7 @@ def operator_table(challenges: pd.DataFrame, addresses: pd.DataFrame) -> pd.Data
         {
             "operator": rows["operator"],
             ID_HEADER: rows["id"],
+            OPERATOR_HEADER: rows["operator"].str.lower(),
             ADRID_HEADER: rows["adrid"],
             "Adresse": address,
             "Type": rows["kind"].map(KIND_WORDS),
@@ -415,8 +425,9 @@ def _instructions(operator: str, table: pd.DataFrame) -> list[str]:
         f"Skriv i kolonnen Svar «godtar» ({ANSWER_LABELS['godtar'].lower()}) eller «bestrider» "
         f"({ANSWER_LABELS['bestrider'].lower()}), og begrunn svaret i kolonnen Begrunnelse.",
         f"Disse ordene leses også (store eller små bokstaver): {accepted}.",
-        "En rad uten svar regnes som ikke besvart ennå. Ikke endre kolonnen Utfordring; "
-        "de andre kolonnene leses ikke tilbake.",
+        "En rad uten svar regnes som ikke besvart ennå. Ikke endre kolonnene Utfordring, "
+        "Tilbyder og Adresse-ID: de leses tilbake og sjekkes mot utfordringen, og en fil der "
+        "de ikke stemmer, blir avvist. De andre kolonnene leses ikke tilbake.",
         "Svar innen datoen i kolonnen Frist, og send fila tilbake som .xlsx eller .csv.",
         "Adresse-ID er adressens id i Nkoms og Kartverkets data; en utfordring om et helt "
         "område har ingen adresse-ID.",

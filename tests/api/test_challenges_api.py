@@ -5,6 +5,7 @@ when ``DEKNING_TEST_PG_URL`` is set)."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import uuid
@@ -12,12 +13,15 @@ from pathlib import Path
 from typing import Any, get_args
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from fastapi.testclient import TestClient
 from pyproj import Transformer
 
 from dekning.api.app import Settings, create_app
 from dekning.api.challenge_models import Kind, Status
+from dekning.api.routers.public import how_to_challenge
+from dekning.config import load_default_config
 from dekning.history import CHANGES
 from dekning.surveys.challenges import KINDS, STATUSES, ChallengeStore
 from dekning.surveys.store import StoreUnavailable
@@ -475,6 +479,71 @@ def test_speed_tests_are_rate_limited(make_app: Any, results_copy: Path, tmp_pat
     assert len(ChallengeStore(tmp_path / "svar.sqlite").speedtests()) == 2
 
 
+def test_speed_tests_record_the_open_api_as_their_source(
+    served: dict[str, Any], client: TestClient
+) -> None:
+    store = ChallengeStore(served["base"] / "svar.sqlite")
+    before = len(store.speedtests())
+    assert client.post("/v1/hastighetstester", json={"tester": [_test()]}).status_code == 201
+    rows = store.db.query("SELECT kilde, data FROM hastighetstest ORDER BY id")[before:]
+    assert [r[0] for r in rows] == ["api"]
+    assert json.loads(rows[0][1])["kilde"] == "api"  # in the test itself too
+    assert list(store.speedtests()["kilde"].iloc[before:]) == ["api"]
+
+
+def test_speed_tests_per_address_are_capped_per_day(
+    make_app: Any, results_copy: Path, tmp_path: Path
+) -> None:
+    c = TestClient(make_app(results_copy))
+    store = ChallengeStore(tmp_path / "svar.sqlite")
+    adrid, other = 300000001, 300000002
+    tests = [_test(adrid=adrid, ned_mbps=10.0 + i) for i in range(20)]  # distinct tests
+    full = c.post("/v1/hastighetstester", json={"tester": tests})
+    assert full.status_code == 201 and full.json() == {"mottatt": 20}
+    over = c.post("/v1/hastighetstester", json={"tester": [_test(adrid=adrid)]})
+    assert over.status_code == 429, over.text
+    detail = str(over.json()["detail"])
+    assert f"adresse-ID {adrid} har fått for mange hastighetstester det siste døgnet" in detail
+    assert "høyst 20 per adresse og døgn" in detail
+    assert over.headers["retry-after"] == "86400"
+    # a request that would take another address over the cap stores nothing at all
+    mixed = [_test(adrid=other), _test(adrid=other, ned_mbps=3.0), _test(adrid=adrid)]
+    assert c.post("/v1/hastighetstester", json={"tester": mixed}).status_code == 429
+    assert len(store.speedtests()) == 20
+    # other addresses, and tests without an address id, are not held back
+    assert c.post("/v1/hastighetstester", json={"tester": [_test(adrid=other)]}).status_code == 201
+    assert c.post("/v1/hastighetstester", json={"tester": [_test()] * 20}).status_code == 201
+    # tests from files do not count: only the open API's
+    from_file = {"adrid": pd.array([other] * 19, dtype="Int64"), "ned_mbps": range(30, 49)}
+    assert len(store.add_speedtests(pd.DataFrame(from_file), source="fil.csv")) == 19
+    assert c.post("/v1/hastighetstester", json={"tester": [_test(adrid=other)]}).status_code == 201
+    # a day later the address may be sent tests again
+    with store.db.transaction() as tx:
+        tx.execute(
+            "UPDATE hastighetstest SET mottatt = ? WHERE kilde = ?",
+            ("2000-01-01T00:00:00+00:00", "api"),
+        )
+    assert c.post("/v1/hastighetstester", json={"tester": [_test(adrid=adrid)]}).status_code == 201
+
+
+def test_how_to_challenge_follows_the_evidence_rules() -> None:
+    cfg = load_default_config()
+    default = how_to_challenge(cfg)
+    assert "minst tre tester på minst to forskjellige dager" in default
+    assert "helst med kabel til ruteren" in default
+    rules = cfg.evidence.model_copy(update={"min_tests": 5, "min_days": 3, "wired_only": True})
+    text = how_to_challenge(cfg.model_copy(update={"evidence": rules}))
+    assert "minst fem tester på minst tre forskjellige dager" in text
+    assert "bare tester med kabel til ruteren teller" in text
+    assert "tre tester" not in text
+    either = cfg.evidence.model_copy(update={"min_tests": 12, "min_days": 1, "prefer_wired": False})
+    text = how_to_challenge(cfg.model_copy(update={"evidence": either}))
+    assert "minst 12 tester på minst én dag, med kabel til ruteren eller trådløst" in text
+    for said in (default, text):
+        assert "kommunen" in said and "POST /v1/hastighetstester" in said
+        assert "kartet" not in said  # the public map has no form for speed tests
+
+
 def test_coverage_says_whether_a_challenge_is_open(
     served: dict[str, Any], client: TestClient, adrids: list[int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -482,7 +551,9 @@ def test_coverage_says_whether_a_challenge_is_open(
     before = client.get(f"/v1/dekning/{adrid}").json()
     assert before["utfordring_apen"] is False and before["adrid"] == adrid
     assert "hastighetstester" in before["slik_utfordrer_du"]
-    assert "spørreundersøkelsen" in before["slik_utfordrer_du"]
+    assert "spørreundersøkelse" in before["slik_utfordrer_du"]
+    assert before["slik_utfordrer_du"] == how_to_challenge(served["app"].state.service.cfg)
+    assert "via kartet" not in before["slik_utfordrer_du"]
     assert {"beste_ned_kbps", "mobil", "tilbydere", "stotteberettiget"} <= set(before)
     made = _create(client, adrid)
     assert client.get(f"/v1/dekning/{adrid}").json()["utfordring_apen"] is True

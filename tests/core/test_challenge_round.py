@@ -115,6 +115,7 @@ def test_full_round(tmp_path, default_result):
     ).stdout
     assert "ny_horing.xlsx" in shown
     listed = pd.read_excel(export / "ny_horing.xlsx", sheet_name="Ny høring")
+    assert listed["Kommentar"].isna().all()  # residents' comments are personal data: left out
     ours = listed[listed["Adresse-ID"] == adrid]
     assert list(ours["Utfordring"]) == [slow_id]
     assert ours.iloc[0]["Adresse"] == address["adressetekst"]
@@ -127,6 +128,7 @@ def test_full_round(tmp_path, default_result):
     # 4. the operator accepts the slow offer and disputes one other challenge
     workbook = export / "tilbydere" / f"{operator.replace(' ', '_')}.xlsx"
     rows = pd.read_excel(workbook, sheet_name="Utfordringer")
+    assert set(rows["Tilbyder"]) == {operator}  # read back and checked against the store
     others = [int(i) for i in rows["Utfordring"] if int(i) != slow_id]
     assert others, "the operator has no other challenge to dispute"
     disputed = others[0]
@@ -137,7 +139,9 @@ def test_full_round(tmp_path, default_result):
             disputed: ("bestrider", "Vi har fiber levert til adressen."),
         },
     )
-    counted = _cli("utfordring", "svar", workbook, "--db", db, "--hvem", operator).stdout
+    counted = _cli(
+        "utfordring", "svar", workbook, "--db", db, "--hvem", operator, "--tilbyder", operator
+    ).stdout
     assert "Tilsvar lagret: 2 (opprettholdt fordi tilbyderen godtok: 1)" in counted
     assert store.get(slow_id)["status"] == "opprettholdt"
     assert store.get(disputed)["status"] == "tilsvar"
@@ -164,7 +168,7 @@ def test_full_round(tmp_path, default_result):
     assert bool(row["eligible"]) and row["best_down_kbps"] <= MEDIAN_KBPS
     assert row["utfordring_status"] == "opprettholdt"
     assert f"utfordring {slow_id}" in row["overstyring"]
-    overrides = read_spreadsheet_csv(out2 / "overstyringer.csv", ("endring",))
+    overrides = read_spreadsheet_csv(out2 / "overstyringer_PERSONOPPLYSNINGER.csv", ("endring",))
     ours = overrides[overrides["utfordring"] == slow_id]
     assert list(ours["adrid"]) == [adrid] and ours.iloc[0]["endring"]
     assert ours.iloc[0]["endring"] in row["overstyring"]

@@ -348,6 +348,91 @@ def test_export_and_answers(db, tmp_path):
     assert "Ingen besvarte rader" in _ok("svar", empty, "--db", db, "--hvem", "K").stdout
 
 
+def _sent_round(db: str) -> tuple[int, int, int]:
+    """Two of Telenor's challenges and one of Telia's, sent."""
+    a = _new(db, operator="telenor")
+    b = _new(db, adrid=300000005, kind="mobil", operator="telenor")
+    c = _new(db, adrid=300000007, kind="mobil", operator="telia")
+    _ok("send", "--db", db, "--hvem", "Per")
+    return a, b, c
+
+
+def _unchanged(db: str, ids: tuple[int, ...]) -> None:
+    store = ChallengeStore(db)
+    assert [store.get(i)["status"] for i in ids] == ["sendt"] * len(ids)
+    assert [store.get(i)["versjon"] for i in ids] == [2] * len(ids)
+
+
+def test_an_operator_cannot_answer_another_operators_challenge(db, tmp_path):
+    a, b, c = _sent_round(db)
+    # Telia's file (its Tilbyder column) answering one of Telenor's challenges, after its own
+    telia = tmp_path / "telia.csv"
+    telia.write_text(
+        f"Utfordring;Tilbyder;Adresse-ID;Svar\n{c};telia;300000007;godtar\n"
+        f"{a};telia;300000001;bestrider\n",
+        encoding="utf-8",
+    )
+    message = _fails("svar", telia, "--db", db, "--hvem", "Telia")
+    assert "telia.csv, linje 3, felt 'Tilbyder'" in message
+    assert f"utfordring {a} gjelder tilbyderen 'telenor', ikke 'telia'" in message
+    assert "ingenting er endret" in message
+    _unchanged(db, (a, b, c))
+    # without a Tilbyder column, --tilbyder names the operator of every row
+    bare = tmp_path / "uten_tilbyder.csv"
+    bare.write_text(f"Utfordring;Svar\n{c};godtar\n{b};godtar\n", encoding="utf-8")
+    message = _fails("svar", bare, "--db", db, "--hvem", "Telia", "--tilbyder", "Telia")
+    assert "uten_tilbyder.csv, linje 3" in message
+    assert f"utfordring {b} gjelder tilbyderen 'telenor', ikke 'telia'" in message
+    _unchanged(db, (a, b, c))
+    # --tilbyder must match every row's Tilbyder
+    message = _fails("svar", telia, "--db", db, "--hvem", "Telenor", "--tilbyder", "Telenor")
+    assert "telia.csv, linje 2, felt 'Tilbyder'" in message
+    assert "raden gjelder tilbyderen 'telia', ikke 'telenor' (--tilbyder)" in message
+    _unchanged(db, (a, b, c))
+    # Telia answering its own challenge, named by --tilbyder: recorded
+    own = tmp_path / "telia_egen.csv"
+    own.write_text(f"Utfordring;Svar\n{c};godtar\n", encoding="utf-8")
+    done = _ok("svar", own, "--db", db, "--hvem", "Telia", "--tilbyder", "TELIA ").stdout
+    assert "Tilsvar lagret: 1 (opprettholdt fordi tilbyderen godtok: 1)" in done
+    assert "Merk:" not in done
+    _unchanged(db, (a, b))
+
+
+def test_an_answer_must_name_the_challenges_address(db, tmp_path):
+    a, b, c = _sent_round(db)
+    wrong = tmp_path / "feil_adresse.csv"
+    wrong.write_text(
+        f"Utfordring;Tilbyder;AdresseID;Svar\n{a};telenor;300000001;godtar\n"
+        f"{b};telenor;300000001;bestrider\n",
+        encoding="utf-8",
+    )
+    message = _fails("svar", wrong, "--db", db, "--hvem", "Telenor")
+    assert "feil_adresse.csv, linje 3, felt 'AdresseID'" in message
+    assert f"utfordring {b} gjelder adresse-ID 300000005, ikke adresse-ID 300000001" in message
+    _unchanged(db, (a, b, c))
+    # an area challenge has no address: an Adresse-ID given for it is wrong too
+    store = ChallengeStore(db)
+    area = store.create(
+        {"area_id": "A-1", "kind": "planlagt_ikke_reell", "operator": "telenor"}, who="K"
+    )
+    store.change(area, version=1, who="K", status="sendt")
+    on_area = tmp_path / "omrade.csv"
+    on_area.write_text(f"Utfordring;Adresse-ID;Svar\n{area};300000001;godtar\n", encoding="utf-8")
+    message = _fails("svar", on_area, "--db", db, "--hvem", "Telenor")
+    assert f"utfordring {area} gjelder område A-1, ikke adresse-ID 300000001" in message
+    _unchanged(db, (a, b, c, area))
+    # the right addresses (and none for the area): recorded, with a note that no operator is named
+    right = tmp_path / "riktig.csv"
+    right.write_text(
+        f"Utfordring;Adresse-ID;Svar\n{a};300000001;godtar\n{area};;bestrider\n",
+        encoding="utf-8",
+    )
+    done = _ok("svar", right, "--db", db, "--hvem", "Telenor").stdout
+    assert "Tilsvar lagret: 2 (opprettholdt fordi tilbyderen godtok: 1)" in done
+    assert "Merk:" in done and "--tilbyder" in done
+    assert [store.get(i)["status"] for i in (a, area)] == ["opprettholdt", "tilsvar"]
+
+
 # ---------------------------------------------------------------- tester, foreslå
 
 

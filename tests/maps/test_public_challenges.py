@@ -8,17 +8,22 @@ from __future__ import annotations
 import json
 import os
 import re
+from html import escape
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pytest
 
+from dekning import outputs
+from dekning.config import EvidenceConfig
 from dekning.maps.planner import write_map
 from dekning.maps.public import public_map
 from dekning.maps.public_page import ANSWER_JS, CHALLENGE_HELP
 from dekning.maps.public_search import INDEX_ID, address_index, entries, open_flags, records
-from dekning.maps.public_text import LANGUAGES, TEXT
+from dekning.maps.public_text import LANGUAGES, TEXT, challenge_text
 from dekning.surveys.challenges import KINDS, STATUSES
+from dekning.textsafe import script_json
 
 ARTIFACTS = Path(
     os.environ.get("DEKNING_ARTIFACTS", Path(__file__).resolve().parents[2] / "test-artifacts")
@@ -114,6 +119,40 @@ def test_without_challenge_data_the_public_map_is_as_before(default_result, addr
     quiet = public_map(none_open, r.areas, mobile_layers=r.mobile_layers).get_root().render()
     assert "utfordring" not in _index(quiet) and 'id="dekning-utfordre"' in quiet
     assert _index(quiet) == _index(html)
+
+
+def test_the_help_follows_the_configured_evidence_rules(default_result, addresses):
+    r = default_result
+    rules = EvidenceConfig(min_tests=5, min_days=3, wired_only=True)
+    m = public_map(addresses, r.areas, mobile_layers=r.mobile_layers, evidence=rules)
+    html = m.get_root().render()
+    wanted = {
+        lang: challenge_text(lang, min_tests=5, min_days=3, wired_only=True) for lang in LANGUAGES
+    }
+    assert f'<p data-t="utfordre_tekst">{escape(wanted["nb"])}</p>' in html
+    for lang in LANGUAGES:  # the language menu's texts too
+        assert script_json(wanted[lang])[1:-1] in html, lang
+        assert TEXT[lang]["utfordre_tekst"] not in html, lang  # not the default rules
+    assert "minst fem tester på minst tre forskjellige dager" in html
+    assert "minst tre tester" not in html
+
+
+def test_a_run_passes_its_evidence_rules_to_the_public_map(
+    default_result, default_config, monkeypatch, tmp_path
+):
+    seen: dict[str, Any] = {}
+
+    def fake_public_map(*args: Any, **kwargs: Any) -> str:
+        seen.update(kwargs)
+        return "public"
+
+    monkeypatch.setattr(outputs, "planner_map", lambda *a, **k: "planner")
+    monkeypatch.setattr(outputs, "public_map", fake_public_map)
+    monkeypatch.setattr(outputs, "write_map", lambda m, path: path)
+    rules = default_config.evidence.model_copy(update={"min_tests": 5, "min_days": 3})
+    cfg = default_config.model_copy(update={"evidence": rules})
+    outputs.write_maps(default_result, cfg, tmp_path)
+    assert seen["evidence"] == rules
 
 
 def _planned(areas: gpd.GeoDataFrame) -> list[str]:

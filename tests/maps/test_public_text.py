@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from dekning.config import EvidenceConfig
 from dekning.maps.public_page import (
     ANSWER_JS,
     KEYS_IN_MARKUP,
@@ -15,7 +16,14 @@ from dekning.maps.public_page import (
     PAGE_JS,
     title_parts,
 )
-from dekning.maps.public_text import DEFAULT_LANGUAGE, LANGUAGES, TEXT, date_text
+from dekning.maps.public_text import (
+    DEFAULT_LANGUAGE,
+    LANGUAGES,
+    TEXT,
+    challenge_text,
+    date_text,
+    texts_with_evidence,
+)
 from dekning.schema import MOBILE_CLASSES, SPEED_CLASSES, TECHNOLOGY_WORDS
 
 
@@ -82,3 +90,49 @@ def test_the_title_follows_the_language_when_it_ends_with_the_usual_words():
     }
     assert title_parts("Bredbånd og mobildekning") == {"foran": "", "stor": True}
     assert title_parts("Mitt kart") is None
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_default_challenge_text_follows_the_default_evidence_rules(lang):
+    assert TEXT[lang]["utfordre_tekst"] == challenge_text(lang)
+    rules = EvidenceConfig()
+    assert challenge_text(
+        lang,
+        min_tests=rules.min_tests,
+        min_days=rules.min_days,
+        wired_only=rules.wired_only,
+        prefer_wired=rules.prefer_wired,
+    ) == challenge_text(lang)
+
+
+def test_the_challenge_text_names_the_configured_evidence_rules():
+    nb = challenge_text("nb", min_tests=5, min_days=3, wired_only=True)
+    assert "minst fem tester på minst tre forskjellige dager" in nb
+    assert "bare tester med kabel til ruteren teller" in nb
+    assert "tre tester" not in nb and "to forskjellige" not in nb
+    nn = challenge_text("nn", min_tests=5, min_days=3, wired_only=True)
+    assert "minst fem testar på minst tre ulike dagar" in nn
+    assert "berre testar med kabel til ruteren tel" in nn
+    en = challenge_text("en", min_tests=5, min_days=3, wired_only=True)
+    assert "at least five tests on at least three different days" in en
+    assert "only tests with a cable to the router count" in en
+    # more than ten in digits, one in words; Wi-Fi counting as much as a cable
+    nb = challenge_text("nb", min_tests=12, min_days=1, prefer_wired=False)
+    assert "minst 12 tester på minst én dag, med kabel til ruteren eller trådløst" in nb
+    assert "helst" not in nb
+    en = challenge_text("en", min_tests=1, min_days=11, prefer_wired=False)
+    assert "at least one test on at least 11 different days, with a cable" in en
+    # residents are sent to the municipality, never to a form on the map
+    for lang in LANGUAGES:
+        text = challenge_text(lang, min_tests=5, min_days=3)
+        assert "kommunen" in text or "municipality" in text
+        assert "via kartet" not in text and "via the map" not in text
+
+
+def test_texts_with_evidence_change_only_the_challenge_text():
+    texts = texts_with_evidence(min_tests=5, min_days=3)
+    for lang in LANGUAGES:
+        changed = {k for k, v in texts[lang].items() if v != TEXT[lang][k]}
+        assert changed == {"utfordre_tekst"}
+        assert texts[lang]["utfordre_tekst"] == challenge_text(lang, min_tests=5, min_days=3)
+    assert texts_with_evidence() == TEXT

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from dekning.errors import InputError
-from dekning.surveys.operator_answers import ANSWER_WORDS, read_operator_answers
+from dekning.surveys.operator_answers import ANSWER_WORDS, HEADERS_ATTR, read_operator_answers
 
 
 def _csv(path: Path, text: str, encoding: str = "utf-8-sig") -> Path:
@@ -213,3 +213,23 @@ def test_only_a_header_gives_no_answers(tmp_path):
     assert answers.empty
     assert list(answers.columns) == ["rad", "id", "svar", "begrunnelse", "operator", "adrid"]
     assert answers["id"].dtype == "int64"
+
+
+def test_the_headers_of_the_file_are_kept_for_errors(tmp_path):
+    """The CLI checks Tilbyder and Adresse-ID against the store and names the file's own
+    column in its errors."""
+    path = _csv(
+        tmp_path / "svar.csv",
+        "utfordrings-id;SVAR;operator;AdresseID\n1;godtar;telia;300000001\n",
+    )
+    answers = read_operator_answers(path)
+    assert answers.attrs[HEADERS_ATTR] == {
+        "id": "utfordrings-id",
+        "svar": "SVAR",
+        "operator": "operator",
+        "adrid": "AdresseID",
+    }
+    assert answers["operator"].tolist() == ["telia"]
+    bare = read_operator_answers(_csv(tmp_path / "bare.csv", "Utfordring;Svar\n1;nei\n"))
+    assert bare.attrs[HEADERS_ATTR] == {"id": "Utfordring", "svar": "Svar"}
+    assert bare["operator"].tolist() == [""]

@@ -25,6 +25,8 @@ from dekning.errors import InputError
 from dekning.surveys.operator_answers import read_operator_answers
 from dekning.textsafe import read_spreadsheet_csv, write_spreadsheet_csv
 
+TEXT_COLUMNS = [h for h in OPERATOR_HEADERS if h not in ("Utfordring", "Adresse-ID")]
+"""Columns of an operator's CSV read as text (the ids are numbers)."""
 BIG = 300000001
 """An adrid a spreadsheet shows as ``3E+08`` unless its cell is formatted as a whole number."""
 
@@ -125,7 +127,7 @@ def test_reconsultation_lists_the_sent_address_challenges_by_address(
     assert first[at["Type"]] == KIND_WORDS["for_treg"] == "For lav hastighet"
     assert first[at["Hva tilbyderen rapporterer"]] == "fiber 1000/1000 Mbit/s"
     assert first[at["Hva dokumentasjonen viser"]].startswith("median 12,3 Mbit/s")
-    assert first[at["Kommentar"]] == "=1+1"
+    assert first[at["Kommentar"]] is None  # for the municipality; the resident's is left out
     assert first[at["Frist"]] == dt.datetime(2026, 12, 17)
     assert rows[1][at["Postnummer"]] == "0101"  # leading zero kept: text
     assert rows[1][at["Type"]] == "Mangler i Nkoms liste"
@@ -135,10 +137,10 @@ def test_reconsultation_text_stays_text_and_ids_are_whole_numbers(challenges, ad
     path = tmp_path / "ny_horing.xlsx"
     reconsultation_workbook(challenges, addresses, path, municipality="Levanger", round_name="R1")
     ws = openpyxl.load_workbook(path)["Ny høring"]
-    comments = {ws.cell(row=r, column=12).value: ws.cell(row=r, column=12) for r in (2, 3, 4)}
-    for text in ("=1+1", "@SUM(A1)"):
-        assert comments[text].data_type == "s"
-        assert comments[text].quotePrefix
+    reported = ws.cell(row=3, column=10)  # challenge 2: "Hva tilbyderen rapporterer"
+    assert reported.value == "+47 fiber"
+    assert reported.data_type == "s"
+    assert reported.quotePrefix
     for column in (1, 13):  # Adresse-ID, Utfordring
         cell = ws.cell(row=4, column=column)
         assert isinstance(cell.value, int)
@@ -169,6 +171,25 @@ def test_reconsultation_notes_name_the_round_and_count_each_kind(challenges, add
     assert not any(n.startswith("Mobildekning:") for n in notes)  # status tilsvar: not sent
     assert "(sendt i denne runden: 1)" in text  # the area challenge, said to be left out
     assert "Regel: 2025." in notes
+
+
+def test_reconsultation_leaves_the_residents_comments_out(challenges, addresses, tmp_path):
+    """The list goes to the county and into a public re-consultation: the residents' own
+    comments (personal data) are in no cell; the comment column is empty, for the
+    municipality, and the notes say why."""
+    challenges.loc[challenges["id"] == 1, "kommentar"] = "Kari Nordmann, tlf. 99 99 99 99"
+    path = tmp_path / "ny_horing.xlsx"
+    reconsultation_workbook(challenges, addresses, path, municipality="L", round_name="R")
+    rows = _rows(path, "Ny høring")
+    at = rows[0].index("Kommentar")
+    assert [r[at] for r in rows[1:]] == [None, None, None]
+    book = openpyxl.load_workbook(path)
+    cells = [str(c.value) for ws in book for row in ws.iter_rows() for c in row if c.value]
+    for comment in ("Kari Nordmann", "99 99 99 99", "=1+1", "@SUM(A1)"):
+        assert not any(comment in cell for cell in cells), comment
+    notes = " ".join(r[0] for r in _rows(path, "Om lista"))
+    assert "Innbyggernes kommentarer er utelatt fordi de er personopplysninger" in notes
+    assert "Kommentar er tom, til kommunens egne merknader." in notes
 
 
 def test_reconsultation_never_writes_over_a_file(challenges, addresses, tmp_path):
@@ -212,20 +233,22 @@ def test_operator_lists_split_the_sent_challenges_by_operator(challenges, addres
     telenor = _rows(paths["Telenor"], "Utfordringer")
     assert telenor[0] == OPERATOR_HEADERS
     assert [r[0] for r in telenor[1:]] == [1]  # 4 (ny) and 6 (tilsvar) are not sent
-    assert telenor[1][1:5] == [
+    assert telenor[1][1:6] == [
+        "telenor",  # the operator as stored, lower case: checked when the answers come back
         BIG,
         "Storgata 10, 7600 LEVANGER",
         "For lav hastighet",
         "fiber 1000/1000 Mbit/s",
     ]
-    assert telenor[1][7:] == [None, None]  # Svar and Begrunnelse: for the operator
+    assert telenor[1][8:] == [None, None]  # Svar and Begrunnelse: for the operator
     connect = _rows(paths["Global Connect"], "Utfordringer")
     assert [r[0] for r in connect[1:]] == [5, 2]
-    assert connect[1][1:3] == [None, "Område A-1"]
-    assert connect[2][4] == "+47 fiber"
-    csv = read_spreadsheet_csv(out / "Global_Connect.csv", text=OPERATOR_HEADERS[2:])
+    assert connect[1][1:4] == ["global connect", None, "Område A-1"]
+    assert connect[2][5] == "+47 fiber"
+    csv = read_spreadsheet_csv(out / "Global_Connect.csv", text=TEXT_COLUMNS)
     assert list(csv.columns) == OPERATOR_HEADERS
     assert csv["Utfordring"].tolist() == [5, 2]
+    assert csv["Tilbyder"].tolist() == ["global connect", "global connect"]
     assert csv["Hva tilbyderen rapporterer"].tolist()[1] == "+47 fiber"
     assert csv["Frist"].tolist() == ["17.12.2026", "17.12.2026"]
     raw = (out / "Global_Connect.csv").read_text(encoding="utf-8-sig")
@@ -238,19 +261,19 @@ def test_operator_workbook_offers_the_answers_in_a_dropdown(challenges, addresse
     (validation,) = ws.data_validations.dataValidation
     assert validation.type == "list"
     assert validation.formula1 == '"godtar,bestrider"'
-    assert str(validation.sqref) == "H2:H3"
-    assert ws.cell(row=3, column=5).data_type == "s"
-    assert ws.cell(row=3, column=5).quotePrefix  # "+47 fiber"
-    assert ws.cell(row=3, column=2).number_format == "0"
+    assert str(validation.sqref) == "I2:I3"
+    assert ws.cell(row=3, column=6).data_type == "s"
+    assert ws.cell(row=3, column=6).quotePrefix  # "+47 fiber"
+    assert ws.cell(row=3, column=3).number_format == "0"
 
 
 def test_written_lists_read_back_with_the_answers_filled_in(challenges, addresses, tmp_path):
     paths = operator_lists(challenges, addresses, tmp_path / "t")
     wb = openpyxl.load_workbook(paths["Global Connect"])
     ws = wb["Utfordringer"]
-    ws["H2"], ws["I2"] = "Bestrider", "=bygget i 2025"
-    ws["I2"].data_type, ws["I2"].quotePrefix = "s", True  # typed as '=bygget i 2025
-    ws["H3"], ws["I3"] = "godtar", "Rettet i neste innrapportering"
+    ws["I2"], ws["J2"] = "Bestrider", "=bygget i 2025"
+    ws["J2"].data_type, ws["J2"].quotePrefix = "s", True  # typed as '=bygget i 2025
+    ws["I3"], ws["J3"] = "godtar", "Rettet i neste innrapportering"
     wb.save(paths["Global Connect"])
     answers = read_operator_answers(paths["Global Connect"])
     assert answers["id"].tolist() == [5, 2]
@@ -259,10 +282,10 @@ def test_written_lists_read_back_with_the_answers_filled_in(challenges, addresse
     assert answers["rad"].tolist() == [2, 3]
     assert answers["adrid"].isna().tolist() == [True, False]
     assert answers["adrid"].iloc[1] == BIG + 1
-    assert (answers["operator"] == "").all()
+    assert (answers["operator"] == "global connect").all()
     # the CSV, filled in and saved by a program that keeps the protection of formula text
     csv_path = tmp_path / "t" / "Telenor.csv"
-    table = read_spreadsheet_csv(csv_path, text=OPERATOR_HEADERS[2:])
+    table = read_spreadsheet_csv(csv_path, text=TEXT_COLUMNS)
     table["Svar"], table["Begrunnelse"] = ["enig"], ["@feil i grunnlaget"]
     write_spreadsheet_csv(table, csv_path)
     assert "'@feil i grunnlaget" in csv_path.read_text(encoding="utf-8-sig")
@@ -271,6 +294,7 @@ def test_written_lists_read_back_with_the_answers_filled_in(challenges, addresse
         {"id": 1, "svar": "godtar", "begrunnelse": "@feil i grunnlaget"}
     ]
     assert back["adrid"].tolist() == [BIG]
+    assert back["operator"].tolist() == ["telenor"]
 
 
 @pytest.mark.parametrize(
@@ -317,13 +341,13 @@ def test_libreoffice_shows_ids_whole_and_formula_text_as_text(
     assert rows[0][:2] == ["Adresse-ID", "Adresse"]
     by_id = {r[12]: r for r in rows[1:]}
     assert by_id["1"][0] == "300000001"
-    assert by_id["1"][11] == "=1+1"
-    assert by_id["2"][11] == "@SUM(A1)"
+    assert by_id["1"][11] == ""  # the resident's comment is left out
+    assert by_id["2"][9] == "+47 fiber"
     assert by_id["1"][13] == "17.12.2026"
     operators = operator_lists(challenges, addresses, tmp_path / "t")
     connect = libreoffice_shown(operators["Global Connect"], tmp_path / "lo2")
-    assert connect[2][:2] == ["2", "300000002"]
-    assert connect[2][4] == "+47 fiber"
+    assert connect[2][:3] == ["2", "global connect", "300000002"]
+    assert connect[2][5] == "+47 fiber"
 
 
 def test_libreoffice_prints_the_adrid_whole_not_3e08(
