@@ -1,5 +1,5 @@
-"""The ``dekning`` command line: ``run``, ``validate``, ``apply``, ``serve``, ``diff``, and the
-challenge commands ``utfordring …`` (``foreslå``, ``ny``, ``liste``, ``vis``, ``endre``,
+"""The ``dekning`` command line: ``run``, ``validate``, ``apply``, ``serve``, ``diff``, the
+county run ``fylke`` (:mod:`dekning.cli_county`) and the challenge commands ``utfordring …`` (``foreslå``, ``ny``, ``liste``, ``vis``, ``endre``,
 ``send``, ``eksporter``, ``svar``, ``tester``; :mod:`dekning.cli_challenges`).
 
 Errors that dekning raises on purpose (bad input, bad configuration) are printed as one readable
@@ -26,6 +26,7 @@ from dekning.api.server import serve as serve_app
 from dekning.api.settings import TOKEN_ENV, read_token
 from dekning.cli_challenges import app as challenge_app
 from dekning.cli_common import ConfigOpt, err, friendly, out, read_config
+from dekning.cli_county import register as register_county
 from dekning.cli_text import BokmalCommand, BokmalGroup, word_typer
 from dekning.coverage.application.package import write_application
 from dekning.errors import DekningError, InputError
@@ -49,6 +50,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(challenge_app, name="utfordring")
+register_county(app, BokmalCommand)
 
 
 STAGE_LABELS = tuple(s.label for s in STAGES)

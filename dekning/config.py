@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -138,23 +139,26 @@ def county_key(county: str) -> str:
     return key.replace("-", "_").replace(" ", "_")
 
 
+def _known_county(v: str) -> str:
+    if county_key(v) not in COUNTIES:
+        raise ValueError(f"ukjent fylke; kjente fylker: {', '.join(sorted(COUNTIES))}")
+    return v
+
+
+CountyName = Annotated[str, AfterValidator(_known_county)]
+"""A county's name or key that :data:`COUNTIES` knows (an unknown one is an error)."""
+
+
 class MunicipalityConfig(_Section):
     name: str = "Ukjent kommune"
     kommunenummer: Annotated[str, Field(pattern=r"^\d{4}$")] | None = None
     data_date: date | None = None
     """Date of the operators' coverage data (e.g. Nkom's data as of 1 October), shown on the
     public map ("Dekningsdata per …"); None: the map says when it was made."""
-    county: str = "trondelag"
+    county: CountyName = "trondelag"
     """County name or key (one of :data:`COUNTIES`, e.g. ``Trøndelag`` or ``trondelag``) used to
     pick the co-funding rule (see ``dekning/rules/cofunding.toml``); an unknown county is an
     error, never a silent fall-back to the national rule."""
-
-    @field_validator("county")
-    @classmethod
-    def _known_county(cls, v: str) -> str:
-        if county_key(v) not in COUNTIES:
-            raise ValueError(f"ukjent fylke; kjente fylker: {', '.join(sorted(COUNTIES))}")
-        return v
 
 
 class ClassifyConfig(_Section):
@@ -452,7 +456,7 @@ class Config(_Section):
     output: OutputConfig = OutputConfig()
 
 
-def _format_validation_error(err: ValidationError, source: str) -> str:
+def format_validation_error(err: ValidationError, source: str) -> str:
     lines = []
     for e in err.errors():
         key = ".".join(str(p) for p in e["loc"])
@@ -469,7 +473,7 @@ NOT_PATHS = frozenset({"speedtests_format"})
 """Keys of ``[input]`` that are text, not paths to resolve."""
 
 
-def _resolve_paths(raw: dict, base: Path) -> dict:
+def resolve_paths(raw: dict, base: Path) -> dict:
     inp = dict(raw.get("input", {}))
     for key, value in list(inp.items()):
         if key == "mobile" and isinstance(value, list):
@@ -487,9 +491,9 @@ def _resolve_paths(raw: dict, base: Path) -> dict:
 def parse_config(raw: dict, base: Path, source: str = "<config>") -> Config:
     """Validate a configuration mapping; relative input paths are resolved against ``base``."""
     try:
-        return Config.model_validate(_resolve_paths(raw, base))
+        return Config.model_validate(resolve_paths(raw, base))
     except ValidationError as err:
-        raise ConfigError(_format_validation_error(err, source)) from None
+        raise ConfigError(format_validation_error(err, source)) from None
 
 
 def _decode(raw: bytes, path: Path) -> str:
@@ -517,14 +521,13 @@ def _decode(raw: bytes, path: Path) -> str:
     return text
 
 
-def load_config(path: str | Path) -> Config:
-    """Read and validate a TOML configuration file.
+def read_toml(path: str | Path) -> dict:
+    """The mapping of a TOML file (UTF-8 with or without BOM, or Windows-1252).
 
     Raises
     ------
     ConfigError
-        The file is missing, not UTF-8 or Windows-1252 text, not valid TOML, or has an
-        unknown key or a wrong value.
+        The file is missing, not UTF-8 or Windows-1252 text, or not valid TOML.
     """
     path = Path(path)
     try:
@@ -535,10 +538,22 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError(f"{path}: kan ikke lese oppsettsfila: {err.strerror}") from None
     text = _decode(raw_bytes, path)
     try:
-        raw = tomllib.loads(text)
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: ikke gyldig TOML: {err}") from None
-    return parse_config(raw, path.resolve().parent, str(path))
+
+
+def load_config(path: str | Path) -> Config:
+    """Read and validate a TOML configuration file.
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, not UTF-8 or Windows-1252 text, not valid TOML, or has an
+        unknown key or a wrong value.
+    """
+    path = Path(path)
+    return parse_config(read_toml(path), path.resolve().parent, str(path))
 
 
 def default_data_dir() -> Path:

@@ -105,6 +105,15 @@ LABELS: tuple[str, ...] = (*(s.label for s in STAGES), *(s.label for s in OUTPUT
 """Every label a run shows, once each, in order (the CLI's progress display)."""
 
 
+def write_outputs(result: RunResult, cfg: Config, folder: Path, step: Step | None = None) -> None:
+    """Every output of :data:`OUTPUT_STAGES` into ``folder`` (which the caller makes whole or
+    removes: :func:`run` swaps it in atomically; a county run does so for all municipalities)."""
+    for stage in OUTPUT_STAGES:
+        if step is not None:
+            step(stage.label)
+        stage.run(result, cfg, folder)
+
+
 def run(cfg: Config, out_dir: str | Path, step: Step | None = None) -> RunResult:
     """Analyse and write every output into ``out_dir`` (replaced atomically).
 
@@ -117,10 +126,7 @@ def run(cfg: Config, out_dir: str | Path, step: Step | None = None) -> RunResult
     check_replaceable(out_dir)
     result = analyse(cfg, step)
     with atomic_folder(out_dir) as folder:
-        for stage in OUTPUT_STAGES:
-            if step is not None:
-                step(stage.label)
-            stage.run(result, cfg, folder)
+        write_outputs(result, cfg, folder, step)
         files = sorted(p.name for p in folder.iterdir())
     result.out_dir = Path(out_dir).resolve()
     result.files = files
@@ -136,4 +142,5 @@ __all__ = [
     "Stage",
     "analyse",
     "run",
+    "write_outputs",
 ]

@@ -229,7 +229,7 @@ def _overridden(cfg: Config, f: Frames, report: RunReport) -> tuple[Operands, pd
         "challenges",
         "overrides_applied",
         "opprettholdte utfordringer brukt som overstyring av operatørdataene "
-        "(se overstyringer.csv)",
+        "(se overstyringer_PERSONOPPLYSNINGER.csv)",
         len(upheld),
         upheld["id"].tolist(),
     )
@@ -244,7 +244,7 @@ def _overridden(cfg: Config, f: Frames, report: RunReport) -> tuple[Operands, pd
     report.warn(
         "challenges",
         "overrides_without_effect",
-        "opprettholdte utfordringer som ikke endret noe (grunnen står i overstyringer.csv)",
+        "opprettholdte utfordringer som ikke endret noe (grunnen står i overstyringer_PERSONOPPLYSNINGER.csv)",
         len(idle),
         idle["utfordring"].tolist(),
     )

@@ -185,9 +185,11 @@ def read_spreadsheet_csv(path: str | Path, text: Sequence[str] = ()) -> pd.DataF
     return from_spreadsheet_frame(table)
 
 
-def script_json(value: object) -> str:
-    """``value`` as JSON that is safe inside an HTML ``<script>`` element (see the module)."""
-    text = json.dumps(value, ensure_ascii=False)  # NaN stays NaN, a JavaScript literal
+def script_json(value: object, *, compact: bool = False) -> str:
+    """``value`` as JSON that is safe inside an HTML ``<script>`` element (see the module);
+    ``compact``: without spaces after ``,`` and ``:`` (large map data)."""
+    separators = (",", ":") if compact else None
+    text = json.dumps(value, ensure_ascii=False, separators=separators)  # NaN stays NaN
     return re.sub("[<>&'\u2028\u2029]", lambda m: _SCRIPT_UNSAFE[m.group(0)], text)
 
 

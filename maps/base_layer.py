@@ -102,17 +102,23 @@ def base_layer(
         ).add_to(group)
     for name, point in zip(places["navn"], places.to_crs(WEB_CRS).geometry, strict=True):
         # a label per place (a permanent tooltip bound to one GeoJSON shows only once)
-        folium.Marker(
-            [point.y, point.x],
-            icon=folium.DivIcon(
-                html=f'<span class="dekning-sted">{escape(str(name))}</span>',
-                icon_size=(0, 0),
-                class_name="dekning-sted-ikon",
-            ),
-            interactive=False,
-            keyboard=False,
-        ).add_to(group)
+        place_label(str(name), point).add_to(group)
     return group
+
+
+def place_label(name: str, point: shapely.Point) -> folium.Marker:
+    """A place name written on the map at ``point`` (EPSG:4326), as text (escaped), not
+    clickable (:data:`PLACE_CSS` styles it)."""
+    return folium.Marker(
+        [point.y, point.x],
+        icon=folium.DivIcon(
+            html=f'<span class="dekning-sted">{escape(name)}</span>',
+            icon_size=(0, 0),
+            class_name="dekning-sted-ikon",
+        ),
+        interactive=False,
+        keyboard=False,
+    )
 
 
 PLACE_CSS = (
@@ -124,4 +130,11 @@ PLACE_CSS = (
 """Place names as map labels: dark italic text with a white halo, centred on the place."""
 
 
-__all__ = ["BASE_PANE", "PLACE_CSS", "base_layer", "base_pane", "place_names"]
+__all__ = [
+    "BASE_PANE",
+    "PLACE_CSS",
+    "base_layer",
+    "base_pane",
+    "place_label",
+    "place_names",
+]

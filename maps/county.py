@@ -18,7 +18,6 @@ everything is drawn on one canvas. The page works offline (Leaflet inlined,
 
 from __future__ import annotations
 
-import json
 from html import escape
 from typing import Any, cast
 
@@ -32,11 +31,12 @@ from folium.template import Template
 
 from dekning.crs import WEB_CRS, require_crs
 from dekning.errors import InputError
-from dekning.maps.base_layer import PLACE_CSS
+from dekning.maps.base_layer import PLACE_CSS, place_label
 from dekning.maps.layers import SafePopup, SafeTooltip, base_map
 from dekning.maps.offline import FullscreenControl, page_header
 from dekning.money import decimal, nok, thousands
 from dekning.schema import require
+from dekning.textsafe import script_json
 
 PLAN_COLUMNS = (
     "area_id",
@@ -211,25 +211,11 @@ def municipality_totals(plans: pd.DataFrame, boundaries: pd.DataFrame) -> pd.Dat
     )
 
 
-_SCRIPT_SAFE = str.maketrans(
-    {
-        "<": "\\u003c",
-        ">": "\\u003e",
-        "&": "\\u0026",
-        "'": "\\u0027",
-        "\u2028": "\\u2028",
-        "\u2029": "\\u2029",
-    }
-)
-"""Characters written as ``\\uXXXX`` escapes in JSON inside ``<script>``, as
-:func:`dekning.textsafe.script_json` writes them: no text can close the element."""
-
-
 class CompactGeoJson(folium.GeoJson):
     """:class:`folium.GeoJson` with one style for every feature and its data embedded as compact
     JSON: no spaces, text in UTF-8 (folium's own writes ``", "`` and ``": "`` and every
     non-ASCII character as a six-character escape: some 12 % more at county scale), safe inside
-    ``<script>`` (:data:`_SCRIPT_SAFE`). Tooltips and popups bind to it as to a GeoJson."""
+    ``<script>`` (:func:`dekning.textsafe.script_json`). Tooltips and popups bind to it as to a GeoJson."""
 
     _template = Template(
         """
@@ -249,8 +235,7 @@ class CompactGeoJson(folium.GeoJson):
 
     def compact_data(self) -> str:
         """The layer's FeatureCollection as compact JSON, safe inside ``<script>``."""
-        text = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
-        return text.translate(_SCRIPT_SAFE)
+        return script_json(self.data, compact=True)
 
 
 def _group(
@@ -279,17 +264,7 @@ def _municipality_layer(boundaries: gpd.GeoDataFrame, plans: pd.DataFrame) -> fo
     for name, shape in zip(totals["kommune"], geometry, strict=True):
         if shape is None or shape.is_empty:
             continue
-        point = shapely.point_on_surface(shape)
-        folium.Marker(
-            [point.y, point.x],
-            icon=folium.DivIcon(
-                html=f'<span class="dekning-sted">{escape(name)}</span>',
-                icon_size=(0, 0),
-                class_name="dekning-sted-ikon",
-            ),
-            interactive=False,
-            keyboard=False,
-        ).add_to(group)
+        place_label(name, shapely.point_on_surface(shape)).add_to(group)
     return group
 
 

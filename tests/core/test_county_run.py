@@ -1,0 +1,204 @@
+"""County runs (``dekning fylke``) on a synthetic county of three copies of the default
+municipality: the same results on one local worker and on a real ``dask scheduler`` with two
+``dask worker`` processes; every municipality's outputs; the county's choice within the state
+frame and each municipality's budget; nothing written when a setting is wrong."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dekning.cli import app
+from dekning.county import run_county
+from dekning.county_config import load_county_config, parse_county_config
+from dekning.county_synthetic import synthetic_county
+from dekning.errors import ConfigError, InputError
+from dekning.textsafe import read_spreadsheet_csv
+
+DASK = Path(sys.executable).parent / "dask"
+BUDGETS = {"5100": 8_000_000, "5101": 5_000_000, "5102": 5_000_000}
+"""The municipal budgets of the synthetic county's configuration."""
+
+
+@pytest.fixture(scope="module")
+def county(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("fylke")
+    synthetic_county(folder, 3, state_budget_nok=30_000_000)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def local_run(county, tmp_path_factory) -> Path:
+    """The county run by the CLI on one local worker."""
+    out = tmp_path_factory.mktemp("ut") / "fylke-lokal"
+    result = CliRunner().invoke(
+        app, ["fylke", "-c", str(county / "fylke.toml"), "--out", str(out), "--arbeidere", "1"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Fjelldal 2 (syntetisk)" in result.output and "Resultater:" in result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def scheduler(tmp_path_factory) -> Iterator[str]:
+    """A real Dask scheduler with two worker processes on localhost."""
+    folder = tmp_path_factory.mktemp("dask")
+    info = folder / "planlegger.json"
+    common = ["--no-dashboard"]
+    procs = [
+        subprocess.Popen(
+            [
+                str(DASK),
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--scheduler-file",
+                str(info),
+                *common,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    ]
+    try:
+        deadline = time.monotonic() + 60
+        while not info.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert info.exists(), "the Dask scheduler did not start"
+        for _ in range(2):
+            procs.append(
+                subprocess.Popen(
+                    [
+                        str(DASK),
+                        "worker",
+                        "--scheduler-file",
+                        str(info),
+                        "--nworkers",
+                        "1",
+                        "--nthreads",
+                        "1",
+                        "--host",
+                        "127.0.0.1",
+                        *common,
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+            )
+        address = json.loads(info.read_text())["address"]
+        from distributed import Client
+
+        with Client(address, timeout="30s") as client:
+            client.wait_for_workers(2, timeout=60)
+        yield address
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _tables(folder: Path) -> dict[str, bytes]:
+    """Every table and the county summary (without the solver's time) of a county run."""
+    out = {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*.csv"))}
+    summary = json.loads((folder / "fylke_sammendrag.json").read_text(encoding="utf-8"))
+    summary.pop("sekunder", None)
+    out["fylke_sammendrag.json"] = json.dumps(summary, sort_keys=True).encode()
+    return out
+
+
+def test_the_same_results_on_a_real_cluster_with_two_workers(
+    county, local_run, scheduler, tmp_path
+):
+    cc = load_county_config(county / "fylke.toml")
+    out = tmp_path / "fylke-klynge"
+    result = run_county(cc, out, scheduler=scheduler)
+    assert _tables(out) == _tables(local_run)
+    report = json.loads((out / "fylke_rapport.json").read_text(encoding="utf-8"))
+    per_worker = report["dask"]["arbeid_per_arbeider"]
+    assert len(per_worker) == 2  # the work was shared
+    assert sum(w["kommuner"] for w in per_worker.values()) == 3
+    assert report["dask"]["planlegger"] == scheduler
+    assert {m.worker for m in result.municipalities} == set(per_worker)
+    local = json.loads((local_run / "fylke_rapport.json").read_text(encoding="utf-8"))
+    assert len(local["dask"]["arbeid_per_arbeider"]) == 1
+
+
+def test_every_municipality_has_the_outputs_of_a_municipal_run(local_run):
+    folders = sorted((local_run / "kommuner").iterdir())
+    assert [f.name for f in folders] == [
+        "5100-fjelldal-1-syntetisk",
+        "5101-fjelldal-2-syntetisk",
+        "5102-fjelldal-3-syntetisk",
+    ]
+    for folder in folders:
+        for name in (
+            "rapport.json",
+            "finansiering.csv",
+            "adresser_klassifisert.gpkg",
+            "kart_offentlig.html",
+            "kart_planlegger.html",
+            "mobil_veg.xlsx",
+        ):
+            assert (folder / name).is_file(), f"{folder.name}/{name}"
+    # two copies of one municipality with the same budget give the same figures, to the krone
+    a, b = (
+        local_run / "kommuner" / n / "finansiering.csv"
+        for n in ("5101-fjelldal-2-syntetisk", "5102-fjelldal-3-syntetisk")
+    )
+    assert a.read_bytes() == b.read_bytes()
+    report = json.loads((folders[0] / "rapport.json").read_text(encoding="utf-8"))
+    assert report["sammendrag"]["adresser"] == 2406  # every address of the copy
+    assert not any(p.name.startswith(".dekning-fylke-inndata-") for p in local_run.parent.iterdir())
+
+
+def test_the_county_chooses_within_the_state_frame_and_every_budget(local_run):
+    areas = read_spreadsheet_csv(local_run / "fylke_omrader.csv", ("Kommunenummer",))
+    chosen = areas[areas["Valgt i fylket"].astype(bool)]
+    assert 0 < len(chosen) < len(areas) == 30
+    assert chosen["Statlig"].sum() <= 30_000_000
+    spent = chosen.groupby("Kommunenummer")["Kommunal"].sum()
+    for knr, money in spent.items():
+        assert money <= BUDGETS[str(knr)], knr
+    summary = json.loads((local_run / "fylke_sammendrag.json").read_text(encoding="utf-8"))
+    assert summary["bevist_optimal"] is True
+    assert summary["totalt"]["valgte_omrader"] == len(chosen)
+    assert (local_run / "kart_fylke.html").stat().st_size > 10_000
+
+
+def test_a_wrong_setting_of_one_municipality_writes_nothing(county, tmp_path):
+    raw = {
+        "county": {"name": "Fjellfylket", "state_budget_nok": 1_000_000},
+        "input": {
+            "addresses": "adresser.csv",
+            "boundaries": "kommuner.geojson",
+            "fixed_coverage": "nkom_fbb.csv",
+        },
+        "municipalities": {"5101": {"costs": {"cost_per_metre_nok": -5}}},
+    }
+    cc = parse_county_config(raw, county)
+    out = tmp_path / "ut"
+    with pytest.raises(ConfigError, match="kommune 5101"):
+        run_county(cc, out, workers=1)
+    assert not out.exists()
+    assert not any(p.name.startswith(".dekning-fylke-inndata-") for p in tmp_path.iterdir())
+    missing = parse_county_config(
+        {**raw, "county": {"name": "F", "municipalities": ["5199"]}, "municipalities": {}},
+        county,
+    )
+    with pytest.raises(InputError, match="5199"):
+        run_county(missing, out, workers=1)
+    with pytest.raises(ConfigError, match="ukjente seksjoner: input"):
+        parse_county_config({**raw, "defaults": {"input": {}}}, county)
