@@ -24,7 +24,6 @@ import os
 import shutil
 import tempfile
 from collections.abc import Mapping
-from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -36,6 +35,7 @@ from rich.text import Text
 
 from dekning.cli_common import ConfigOpt, friendly, out, read_config
 from dekning.cli_text import BokmalCommand, BokmalGroup
+from dekning.clock import today_in_norway
 from dekning.config import Config
 from dekning.coverage.application.challenges import (
     ADDRESS_COLUMNS,
@@ -508,7 +508,7 @@ def send(
     if not todo:
         _say("Ingen utfordringer med status ny å sende.")
         return
-    today = date.today()
+    today = today_in_norway()
     deadlines: set[str] = set()
     for challenge, version in todo:
         row = store.change(
@@ -610,7 +610,7 @@ def eksporter(
         addresses = _run_addresses(from_run)
     else:
         addresses = pd.DataFrame(analyse(_with_database(cfg, url)).classified)
-    name = round_name or f"utfordringer {date.today().strftime('%d.%m.%Y')}"
+    name = round_name or f"utfordringer {today_in_norway().strftime('%d.%m.%Y')}"
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:

@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pyogrio
 import pyogrio.errors
 import shapely
@@ -49,6 +50,7 @@ def read_table(
     what: str = "table",
     columns: Sequence[str] | None = None,
     numeric: Sequence[str] = (),
+    parquet_columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Read a CSV/TXT, Parquet or XLSX file into a DataFrame of strings (Parquet keeps dtypes).
 
@@ -65,6 +67,10 @@ def read_table(
         Column names (case-insensitive) that CSV reading parses as numbers straight away. When a
         value does not parse, the file is read as strings instead, so that
         :func:`to_numbers` can name the bad row.
+    parquet_columns
+        Column names (case-insensitive) to read from a Parquet file, the others never leave
+        the disk (national files are wide and long); other formats are read whole, so that
+        an error can list every column the file has. None: every column.
 
     Raises
     ------
@@ -77,7 +83,7 @@ def read_table(
     suffix = path.suffix.lower()
     try:
         if suffix == ".parquet":
-            return pd.read_parquet(path)
+            return _read_parquet(path, columns if columns is not None else parquet_columns)
         if suffix in (".xlsx", ".xlsm"):
             return _read_xlsx(path, what)
         with path.open("rb") as fh:
@@ -92,6 +98,16 @@ def read_table(
         raise InputError(f"kan ikke lese {what}: {err}", file=path) from None
     df.columns = pd.Index([str(c).strip() for c in df.columns])
     return df
+
+
+def _read_parquet(path: Path, columns: Sequence[str] | None) -> pd.DataFrame:
+    """A Parquet file with its types; only ``columns`` (case-insensitive) when given, or every
+    column when none of them is there (the caller's check then names what is missing)."""
+    if columns is None:
+        return pd.read_parquet(path)
+    wanted = {c.lower() for c in columns}
+    names = [n for n in pq.read_schema(path).names if n.lower() in wanted]
+    return pd.read_parquet(path, columns=names) if names else pd.read_parquet(path)
 
 
 def _read_xlsx(path: Path, what: str) -> pd.DataFrame:

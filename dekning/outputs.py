@@ -82,6 +82,7 @@ def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
     the chosen areas, the report and the summary."""
     cls = result.classified
     cls.to_file(folder / "adresser_klassifisert.gpkg", layer="adresser", driver="GPKG")
+    cls.to_parquet(folder / "adresser_klassifisert.parquet")  # GeoParquet: for large runs
     table = pd.DataFrame(cls.drop(columns="geometry"))
     write_spreadsheet_csv(
         table.assign(ost=cls.geometry.x.round(2), nord=cls.geometry.y.round(2)),

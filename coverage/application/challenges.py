@@ -28,6 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from dekning import __version__
+from dekning.clock import today_in_norway
 from dekning.coverage.application.cells import excel_text, store_as_text
 from dekning.coverage.application.printing import INTEGER, notes_sheet, table_sheet
 from dekning.errors import InputError
@@ -274,7 +275,7 @@ def _reconsultation_notes(
         f"Ny høring – {municipality}",
         f"Kommune: {municipality}.",
         f"Runde: {round_name}.",
-        f"Skrevet: {dt.date.today().strftime('%d.%m.%Y')} av dekning {__version__}.",
+        f"Skrevet: {today_in_norway().strftime('%d.%m.%Y')} av dekning {__version__}.",
         f"Utfordringer til ny høring: {thousands(len(table))} "
         f"(adresser: {thousands(table[ADRID_HEADER].nunique())}).",
     ]
@@ -418,7 +419,7 @@ def _instructions(operator: str, table: pd.DataFrame) -> list[str]:
     accepted = "; ".join(f"{a}: {', '.join(w)}" for a, w in ANSWER_WORDS.items())
     return [
         f"Utfordringer til {operator}",
-        f"Skrevet: {dt.date.today().strftime('%d.%m.%Y')} av dekning {__version__}.",
+        f"Skrevet: {today_in_norway().strftime('%d.%m.%Y')} av dekning {__version__}.",
         f"Utfordringer å svare på: {thousands(len(table))}.",
         "Hver rad er en utfordring: innbyggernes dokumentasjon («Hva dokumentasjonen viser») "
         "stemmer ikke med det dere rapporterer («Hva tilbyderen rapporterer»).",

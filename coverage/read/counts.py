@@ -3,6 +3,7 @@ businesses and public buildings per address id."""
 
 from __future__ import annotations
 
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -82,6 +83,11 @@ def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd
         path,
         what="adressebruksfila",
         numeric=("adrid", "adresseId", "hus", "pers", "fritid", "naering"),
+        parquet_columns=(
+            *ID_COLUMNS["adrid"],
+            *chain(*COUNT_COLUMNS.values()),
+            *SETTLEMENT_COLUMNS,
+        ),
     )
     cols = require_columns(
         df,

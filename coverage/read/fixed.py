@@ -6,6 +6,7 @@ Speeds are kbit/s as Nkom publishes them; technologies are normalised to Nkom's 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 
 import geopandas as gpd
@@ -60,6 +61,8 @@ HC_COLUMNS = ("hc", "homes_connected")
 """Nkom's ``hc``: True = homes connected (a line into the home), False = homes passed."""
 EGEN_COLUMNS = ("egen", "own_infrastructure", "egen_infrastruktur")
 """Nkom's ``egen``: True = the operator owns the infrastructure (else it rents access)."""
+READ_COLUMNS = (*chain(*COLUMN_NAMES.values()), *HC_COLUMNS, *EGEN_COLUMNS)
+"""Every column the reader uses (a Parquet file's others are not read)."""
 
 
 def read_fixed_coverage(
@@ -104,6 +107,7 @@ def read_fixed_coverage(
         path,
         what="dekningsfila",
         numeric=("adrid", "adresseId", "ned", "opp", "nedlasting", "opplasting", "down", "up"),
+        parquet_columns=READ_COLUMNS,
     )
     cols = require_columns(df, COLUMN_NAMES, file=path, what="dekningsfila")
     tek = technologies(df[cols["tek"]], file=path, field=cols["tek"])

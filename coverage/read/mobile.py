@@ -8,6 +8,7 @@ no indoor/outdoor column, so it cannot tell indoor coverage from outdoor coverag
 
 from __future__ import annotations
 
+from itertools import chain
 from pathlib import Path
 
 import numpy as np
@@ -76,7 +77,12 @@ def read_mobile_rows(path: str | Path, report: RunReport | None = None) -> pd.Da
     """
     path = Path(path)
     report = report if report is not None else RunReport()
-    df = read_table(path, what=WHAT, numeric=("adrid", "adresseId", "ned", "nedlasting", "down"))
+    df = read_table(
+        path,
+        what=WHAT,
+        numeric=("adrid", "adresseId", "ned", "nedlasting", "down"),
+        parquet_columns=tuple(chain(*MOBILE_COLUMN_NAMES.values())),
+    )
     cols = require_columns(df, MOBILE_COLUMN_NAMES, file=path, what=WHAT)
     adrid = to_numbers(df[cols["adrid"]], file=path, field=cols["adrid"], integer=True)
     tilb = _operators(df[cols["tilb"]], file=path, field=cols["tilb"])

@@ -75,6 +75,17 @@ def test_run_writes_every_output(run_dir, data_dir):
     )
 
 
+def test_the_addresses_are_also_geoparquet_with_their_crs_and_types(run_dir):
+    import geopandas as gpd
+
+    out, _ = run_dir
+    parquet = gpd.read_parquet(out / "adresser_klassifisert.parquet")
+    gpkg = gpd.read_file(out / "adresser_klassifisert.gpkg", layer="adresser")
+    assert parquet.crs == "EPSG:25833" and len(parquet) == len(gpkg)
+    assert parquet["adrid"].dtype == "int64" and parquet["eligible"].dtype == bool
+    assert parquet.geometry.geom_equals_exact(gpkg.geometry, 0.01).all()
+
+
 def test_run_summary_matches_the_raw_data(run_dir, data_dir):
     out, proc = run_dir
     want = _expected(data_dir)

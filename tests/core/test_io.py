@@ -232,3 +232,20 @@ def test_a_value_that_is_neither_yes_nor_no_names_file_line_and_field_in_bokmal(
 def test_yes_no_errors_in_a_vector_file_name_the_feature():
     with pytest.raises(InputError, match=r"omr\.geojson, objekt 2, felt 'x'"):
         to_booleans(pd.Series(["ja", "tja"]), file="omr.geojson", field="x", feature=True)
+
+
+def test_parquet_reads_only_the_columns_asked_for_with_their_types(tmp_path):
+    import pandas as pd
+
+    from dekning.io import read_table
+
+    path = tmp_path / "fbb.parquet"
+    pd.DataFrame(
+        {"ADRID": [1, 2], "tilb": ["a", "b"], "ned": [10, 20], "unused_wide": ["x" * 50] * 2}
+    ).to_parquet(path)
+    got = read_table(path, parquet_columns=("adrid", "tilb", "ned", "opp"))
+    assert list(got.columns) == ["ADRID", "tilb", "ned"]
+    assert got["ned"].dtype.kind == "i"  # types kept, not text
+    assert list(read_table(path).columns) == ["ADRID", "tilb", "ned", "unused_wide"]
+    # none of the names there: every column, so the reader's check can name what is missing
+    assert len(read_table(path, parquet_columns=("nothing",)).columns) == 4
