@@ -139,4 +139,51 @@ prioritise = {{ municipal_budget_nok = 8_000_000 }}
     return files
 
 
-__all__ = ["synthetic_county"]
+def synthetic_municipality(out_dir: str | Path, copies: int) -> Path:
+    """One large SYNTHETIC municipality: ``copies`` copies of the default one side by side as
+    a single municipality (one kommunenummer, the copies' polygons as one boundary), with the
+    default configuration's settings; returns its configuration file (``dekning.toml``).
+    2 406 addresses per copy: 42 copies ≈ 100 000 addresses."""
+    out = Path(out_dir)
+    files = synthetic_county(out, copies)
+    addresses = _read_csv(files["adresser"])
+    addresses["kommunenummer"], addresses["kommunenavn"] = "5099", "STORDAL"
+    addresses.to_csv(files["adresser"], sep=";", index=False, encoding="utf-8")
+    polygons = gpd.read_file(files["kommuner"])
+    boundary = gpd.GeoDataFrame(
+        {"kommunenummer": ["5099"], "kommunenavn": ["Stordal (syntetisk)"]},
+        geometry=[polygons.union_all()],
+        crs=polygons.crs,
+    )
+    boundary.to_file(out / "kommune.geojson", driver="GeoJSON")
+    config = out / "dekning.toml"
+    config.write_text(
+        f"""# SYNTHETIC municipality of {copies} copies of the default one (dekning.county_synthetic)
+[municipality]
+name = "Stordal (syntetisk)"
+kommunenummer = "5099"
+county = "trondelag"
+
+[input]
+addresses = "adresser.csv"
+address_counts = "adressebruk.csv"
+fixed_coverage = "nkom_fbb.csv"
+mobile_addresses = "nkom_mob.csv"
+boundary = "kommune.geojson"
+roads = "veger.geojson"
+
+[classify]
+scheme_year = 2024
+
+[areas]
+max_gap_m = 600
+
+[prioritise]
+municipal_budget_nok = {5_000_000 * copies}
+""",
+        encoding="utf-8",
+    )
+    return config
+
+
+__all__ = ["synthetic_county", "synthetic_municipality"]
