@@ -49,8 +49,6 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-app.add_typer(challenge_app, name="utfordring")
-register_county(app, BokmalCommand)
 
 
 STAGE_LABELS = tuple(s.label for s in STAGES)
@@ -394,6 +392,10 @@ def diff(
     if csv_out is not None:
         write_spreadsheet_csv(table, csv_out)
         out.print(f"Skrev {thousands(len(table))} endrede adresser til {csv_out}")
+
+
+register_county(app, BokmalCommand)  # after run … diff: listed in this order in --help
+app.add_typer(challenge_app, name="utfordring")
 
 
 def main() -> None:  # pragma: no cover - console entry point
