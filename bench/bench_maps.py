@@ -10,11 +10,17 @@ empty image (no network here), so the figure is the map's own cost. The machine'
 (1 min) before and after is printed and stored with the figures: on a shared machine, compare
 runs at similar load only.
 
-    python bench/bench_maps.py
+    python bench/bench_maps.py                       # the default data
+    python bench/bench_maps.py --config bench/data/stordal_42/dekning.toml   # any run
+    python bench/bench_maps.py --maps /tmp/stordal-ut    # the maps of a run already made
+
+The row in ``results/bench_maps.jsonl`` names the configuration (``config``) and the number of
+addresses (``adresser``, from ``rapport.json`` when the run wrote one).
 """
 
 from __future__ import annotations
 
+import argparse
 import base64
 import json
 import os
@@ -22,10 +28,11 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from playwright.sync_api import Page, Route, sync_playwright
 
-from dekning.config import load_default_config
+from dekning.config import load_config, load_default_config
 from dekning.pipeline import run
 
 HERE = Path(__file__).resolve().parent
@@ -103,11 +110,36 @@ def pan_fps(page: Page) -> tuple[float, float]:
     return dragged, float(page.evaluate(PAN_BY_FRAME))
 
 
-def main() -> None:
+def _addresses(out: Path) -> int | None:
+    """The run's number of addresses (``rapport.json``), None when it does not say."""
+    try:
+        report = json.loads((out / "rapport.json").read_text(encoding="utf-8"))
+        count = report["sammendrag"]["adresser"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return count if isinstance(count, int) else None
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    source = parser.add_mutually_exclusive_group()
+    source.add_argument(
+        "--config", type=Path, help="run this configuration (default: the default data)"
+    )
+    source.add_argument(
+        "--maps", type=Path, help="measure the maps of a run already made in this folder"
+    )
+    args = parser.parse_args(argv)
     load_before = os.getloadavg()[0]
-    out = Path(tempfile.mkdtemp()) / "ut"
-    run(load_default_config(), out)
-    results = {}
+    if args.maps is not None:
+        out = args.maps
+    else:
+        out = Path(tempfile.mkdtemp()) / "ut"
+        run(load_config(args.config) if args.config else load_default_config(), out)
+    results: dict[str, Any] = {
+        "config": str(args.config or args.maps or "standard"),
+        "adresser": _addresses(out),
+    }
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path="/usr/bin/chromium",

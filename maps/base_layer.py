@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from dekning.crs import WEB_CRS, require_crs
+from dekning.maps.compact import rounded_geojson
 
 BASE_PANE = "dekning_grunnkart"
 """The base's pane: above the tiles (z-index 200), below the class grids (350) and shapes."""
@@ -84,7 +85,7 @@ def base_layer(
         line = shapely.boundary(shapely.union_all(boundary.geometry.to_numpy()))
         edge = gpd.GeoDataFrame(geometry=[shapely.simplify(line, SIMPLIFY_M)], crs=boundary.crs)
         folium.GeoJson(
-            edge.to_crs(WEB_CRS),
+            rounded_geojson(edge.to_crs(WEB_CRS)),
             style_function=lambda _f: {"color": BOUNDARY_COLOUR, "weight": 2, "dashArray": "8 4"},
             **opts,
         ).add_to(group)
@@ -98,7 +99,7 @@ def base_layer(
         )
         order = np.argsort(lines["bredde"].to_numpy(), kind="stable")  # main roads on top
         folium.GeoJson(
-            lines.iloc[order].to_crs(WEB_CRS), style_function=_road_style, **opts
+            rounded_geojson(lines.iloc[order].to_crs(WEB_CRS)), style_function=_road_style, **opts
         ).add_to(group)
     for name, point in zip(places["navn"], places.to_crs(WEB_CRS).geometry, strict=True):
         # a label per place (a permanent tooltip bound to one GeoJSON shows only once)

@@ -9,7 +9,8 @@ people with the common colour-vision deficiencies.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
 
@@ -25,6 +26,13 @@ from pyproj import Transformer
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 
 from dekning.crs import WEB_CRS, WORK_CRS, require_crs, ssb_grid_id
+from dekning.maps.compact import (
+    ColumnarGeoJson,
+    columns,
+    encode_column,
+    rounded_geojson,
+    shape_columns,
+)
 from dekning.maps.offline import accessible_page, make_offline, page_header
 from dekning.privacy import is_small
 from dekning.schema import (
@@ -368,7 +376,12 @@ def base_map(
     )
     if lang is not None:
         accessible_page(m, lang)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    # Not animated: an animated zoom leaves the map at ``zoom_start`` while the layers are
+    # added (all drawn twice, at 11 and at the fitted zoom; the page's scripts read the wrong
+    # zoom).
+    fit = folium.map.FitBounds([[miny, minx], [maxy, maxx]])
+    fit.options["animate"] = False
+    m.add_child(fit)
     make_offline(m)
     m.add_child(MetricScale())
     header = page_header(m)
@@ -388,7 +401,73 @@ def feature_group(
     popups cannot be bound to no features)."""
     fg = folium.FeatureGroup(name=name, show=show)
     if not frame.empty:
-        folium.GeoJson(frame, **geojson).add_to(fg)
+        folium.GeoJson(rounded_geojson(frame), **geojson).add_to(fg)
+    return fg
+
+
+STYLE_CODE = "_stil"
+"""Property of a compact layer's feature: the number of its style (:func:`compact_group`)."""
+
+
+def compact_group(
+    name: str,
+    show: bool,
+    frame: gpd.GeoDataFrame,
+    style_function: Callable[[dict[str, Any]], dict[str, Any]],
+    **geojson: Any,
+) -> folium.FeatureGroup:
+    """:func:`feature_group` for many lines or polygons: ``frame`` (EPSG:4326) embedded as
+    compact columns (:func:`dekning.maps.compact.shape_columns`), each feature's style (what
+    ``style_function`` gives for it) once in a table with a number per feature
+    (:data:`STYLE_CODE`). ``lazy=True``: built the first time the layer is shown."""
+    fg = folium.FeatureGroup(name=name, show=show)
+    if frame.empty:
+        return fg
+    table = pd.DataFrame(frame.drop(columns=frame.geometry.name))
+    styles = [
+        json.dumps(style_function({"properties": row}), sort_keys=True)
+        for row in table.to_dict("records")
+    ]
+    codes, uniques = pd.factorize(pd.Series(styles))
+    props = {c: encode_column(table[c]) for c in table.columns}
+    props[STYLE_CODE] = encode_column(pd.Series(codes))
+    data = shape_columns(frame, props)
+    table_of_styles = {i: json.loads(u) for i, u in enumerate(uniques)}
+    ColumnarGeoJson(data, table_of_styles, STYLE_CODE, **geojson).add_to(fg)
+    return fg
+
+
+def cell_layer(
+    name: str,
+    show: bool,
+    cells: pd.DataFrame,
+    fields: Sequence[str],
+    *,
+    holes: bool = False,
+    **geojson: Any,
+) -> folium.FeatureGroup:
+    """A toggleable layer of SSB cells (:func:`cell_layer_frame`) coloured by ``klasse``
+    (:func:`cell_style`) with the properties ``fields``, embedded as compact columns
+    (:mod:`dekning.maps.compact`; ``ssb_rute`` is made in the page from each cell's corner);
+    ``holes``: 1 km cells less the smaller cells shown inside them."""
+    fg = folium.FeatureGroup(name=name, show=show)
+    if cells.empty:
+        return fg
+    x0, y0 = _cell_origin(cells["ssb_rute"])
+    props = {
+        f: encode_column(cells[f]) for f in dict.fromkeys(["klasse", *fields]) if f != "ssb_rute"
+    }
+    data = columns(
+        x0,
+        y0,
+        props,
+        unit=250,
+        size=cells["rute_m"].to_numpy(),
+        cell_id="ssb_rute" if "ssb_rute" in fields else None,
+        holes=holes,
+    )
+    styles = {c: cell_style({"properties": {"klasse": c}}) for c in SPEED_CLASSES}
+    ColumnarGeoJson(data, styles, "klasse", **geojson).add_to(fg)
     return fg
 
 

@@ -15,10 +15,13 @@ from typing import Any
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from dekning.crs import WEB_CRS, require_crs
 from dekning.maps.base_layer import PLACE_CSS, base_layer, base_pane
+from dekning.maps.compact import ColumnarGeoJson, columns, encode_column, encode_text
 from dekning.maps.layers import (
     AREA_FILL,
     CELL_COLUMNS,
@@ -29,8 +32,8 @@ from dekning.maps.layers import (
     SafePopup,
     SafeTooltip,
     base_map,
+    cell_layer,
     cell_layer_frame,
-    cell_style,
     feature_group,
     mobile_legend_items,
     raster_pane,
@@ -169,45 +172,53 @@ def area_popup_frame(areas: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _cells_layer(classified: gpd.GeoDataFrame) -> folium.FeatureGroup:
-    """Every 250 m cell coloured by the class most of its addresses get."""
+    """Every 250 m cell coloured by the class most of its addresses get (compact columns)."""
     cells = cell_layer_frame(classified)
     fields = ["ssb_rute", "adresser", "hus", "klasse", LACKING_COLUMN]
     aliases = ["Rute", "Adresser", "Husstander", "Vanligste klasse", LACKING_LABEL]
-    return feature_group(
+    return cell_layer(
         "Bredbånd per 250 m-rute (husstander)",
         True,
-        cells[[*fields, "geometry"]],
-        style_function=cell_style,
+        cells,
+        fields,
         tooltip=SafeTooltip(fields, aliases=aliases),
     )
 
 
-def _eligible_style(feature: dict[str, Any]) -> dict[str, Any]:
-    return {"fillColor": SPEED_COLOURS[feature["properties"]["speed_class"]], "color": "#000"}
+ELIGIBLE_MARKER = {"radius": 3, "weight": 0.5, "fill": True, "fillOpacity": 0.9}
+"""The circle of an eligible address; its fill is its speed class's colour, its edge black."""
 
 
 def _eligible_layer(classified: gpd.GeoDataFrame) -> folium.FeatureGroup:
-    """Eligible addresses as points coloured by speed class (hidden at start); when a challenge
-    overrode the operator data at some address, the tooltip says why (``overstyring``)."""
+    """Eligible addresses as points coloured by speed class (hidden at start; embedded as
+    compact columns, built the first time the layer is shown); when a challenge overrode the
+    operator data at some address, the tooltip says why (``overstyring``)."""
     overridden = override_text(classified)
     if overridden is not None:
         classified = classified.assign(overstyring=overridden)
-    elig = classified[classified["eligible"]].to_crs(WEB_CRS)
-    columns = ["adrid", "adressetekst", "hus", "speed_class", "best_down_kbps", "band"]
+    elig = classified[classified["eligible"].astype(bool)]
     fields = ["adressetekst", "hus", "best_down_kbps", "band"]
     aliases = ["Adresse", "Husstander", "Beste ned (kbit/s)", "Klasse"]
     if overridden is not None:
-        columns.append("overstyring")
         fields.append("overstyring")
         aliases.append("Overstyring")
-    return feature_group(
-        "Støtteberettigede adresser",
-        False,
-        elig[[*columns, "geometry"]],
-        marker=folium.CircleMarker(radius=3, weight=0.5, fill=True, fill_opacity=0.9),
-        style_function=_eligible_style,
+    group = folium.FeatureGroup(name="Støtteberettigede adresser", show=False)
+    if elig.empty:
+        return group
+    props = {"adressetekst": encode_text(elig["adressetekst"])}
+    for f in [*fields[1:], "speed_class"]:
+        props[f] = encode_column(elig[f])
+    xy = np.round(shapely.get_coordinates(elig.geometry.to_numpy())).astype("int64")
+    styles = {c: {"fillColor": SPEED_COLOURS[c], "color": "#000"} for c in SPEED_COLOURS}
+    ColumnarGeoJson(
+        columns(xy[:, 0], xy[:, 1], props),
+        styles,
+        "speed_class",
+        marker=ELIGIBLE_MARKER,
+        lazy=True,
         tooltip=SafeTooltip(fields, aliases=aliases),
-    )
+    ).add_to(group)
+    return group
 
 
 AREA_STYLES = {

@@ -19,6 +19,7 @@ from dekning.maps.layers import (
     GAP_COLOUR,
     MOBILE_COLOURS,
     SafeTooltip,
+    compact_group,
     feature_group,
     grid_polygons,
     operator_label,
@@ -119,15 +120,11 @@ def routes_layer(routes: gpd.GeoDataFrame | None) -> folium.FeatureGroup | None:
         return None
     lines = routes[["area_id", "metode", "geometry"]].copy()
     lines["geometry"] = lines.geometry.simplify(ROUTE_TOLERANCE_M)
-    return feature_group(
+    return compact_group(
         "Foreslått fibertrasé",
         True,
         lines.to_crs(WEB_CRS),
-        style_function=lambda _f: {
-            "color": ROUTE_COLOUR,
-            "weight": 2.5,
-            "opacity": 0.9,
-        },
+        lambda _f: {"color": ROUTE_COLOUR, "weight": 2.5, "opacity": 0.9},
         tooltip=SafeTooltip(["area_id", "metode"], aliases=["Område", "Trasé"]),
     )
 

@@ -25,6 +25,7 @@ from dekning.maps.layers import (
     MOBILE_WORDS,
     SafePopup,
     SafeTooltip,
+    compact_group,
     feature_group,
     operator_label,
 )
@@ -145,11 +146,12 @@ def road_coverage_layer(
     if road is None or road.segments.empty:
         return None
     need = "innendørs" if road.satisfactory == "indoor" else "utendørs"
-    return feature_group(
+    return compact_group(
         f"Mobil langs veg (god nok: {need})",
         False,
         coverage_lines(road, layers),
-        style_function=_line_style,
+        _line_style,
+        lazy=True,
         tooltip=SafeTooltip(
             ["veg", "dekning", "operatorer"], aliases=["Veg", "Dekning", "Beste klasse"]
         ),

@@ -69,11 +69,10 @@ def _without_overlap(cells: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 def _cells_layer(classified: gpd.GeoDataFrame, min_count: int) -> folium.FeatureGroup:
     """Cells that describe at least ``min_count`` addresses, coloured by their majority class;
-    no two cells overlap."""
-    cells = _without_overlap(layers.cell_layer_frame(classified, min_count=min_count))
-    return feature_group(
-        NB["lag_celler"], True, cells[["klasse", "geometry"]], style_function=layers.cell_style
-    )
+    no two cells overlap (a 1 km cell has the 250 m cells shown inside it cut out, in the
+    page: :mod:`dekning.maps.compact`; :func:`_without_overlap` is the same in Python)."""
+    cells = layers.cell_layer_frame(classified, min_count=min_count)
+    return layers.cell_layer(NB["lag_celler"], True, cells, ["klasse"], holes=True)
 
 
 def _planned_style(_feature: dict[str, Any]) -> dict[str, Any]:

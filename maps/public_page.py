@@ -258,14 +258,15 @@ KEYS_JS = r"""
     clearTimeout(wait);
     if (fold(text).length < 3) { list.replaceChildren(); status.textContent = ''; return; }
     var done = function(found) { if (mine === asked) { listed(found); } };
-    if (records) { search(text, done); return; }
+    if (offline) { search(text, done); return; }
     wait = setTimeout(function() { search(text, done); }, 150);
   };
   input.addEventListener('input', render);
+  input.addEventListener('focus', load);  // decode the index while the person types
   input.addEventListener('keydown', function(e) {
     var b = buttons();
     if (e.key === 'Enter' && b.length) { e.preventDefault(); b[0].click(); }
-    else if (e.key === 'Enter' && !records && fold(input.value).length >= 3) { e.preventDefault(); chooseFirst = true; }
+    else if (e.key === 'Enter' && !offline && fold(input.value).length >= 3) { e.preventDefault(); chooseFirst = true; }
     if (e.key === 'ArrowDown' && b.length) { e.preventDefault(); b[0].focus(); }
   });
   list.addEventListener('keydown', function(e) {
@@ -449,7 +450,7 @@ class AddressSearch(MacroElement):
             legend=items,
             data_note=escape(note),
             index_id=INDEX_ID,
-            index="null" if index is None else script_json(index),
+            index="null" if index is None else script_json(index, compact=True),
             challenge_help=CHALLENGE_HELP.format(
                 **{k: escape(nb[k]) for k in ("utfordre_tittel", "utfordre_tekst")}
             )

@@ -39,7 +39,9 @@ ADDRESSES = "classified addresses (public map)"
 INDEX_ID = "dekning-adresser"
 """Id of the ``<script type="application/json">`` element that holds the index in the page
 (``dekning serve`` empties it and searches through ``GET /v1/adresser/sok`` instead)."""
-INDEX_VERSION = 2
+INDEX_VERSION = 3
+"""3: a share id that is not in ``lenke`` is the search key's :func:`slug`, with ``-n`` for the
+n-th address of the same slug (as :func:`share_ids` makes them); 2: the slug alone."""
 PROFILE_FIELDS = ("klasse", "mobil", "tilbydere", "teknologi", "omrade")
 """What an address shows besides its text and place, as codes (one profile shared by the many
 addresses that show the same): speed class code, mobile class per operator (in the order of
@@ -88,6 +90,8 @@ def records(index: dict[str, Any]) -> list[dict[str, Any]]:
     streets, posts, profiles = index["gater"], index["post"], index["profiler"]
     flags = index.get("utfordring") or [0] * len(index["gate"])
     lat, lon = index["start"]
+    numbered = index.get("versjon", 2) >= 3
+    seen: dict[str, int] = {}
     out = []
     for i, (g, rest, p, dlat, dlon, prof) in enumerate(
         zip(*(index[c] for c in ("gate", "rest", "postnr", "dlat", "dlon", "profil")), strict=True)
@@ -98,6 +102,10 @@ def records(index: dict[str, Any]) -> list[dict[str, Any]]:
         tekst = index["tekst"].get(str(i), f"{prefix} {rest}" if rest else prefix)
         number = index["nr"].get(str(i), re.sub(r"\s+", "", rest).lower())
         nokkel = f"{key}|{number}|{posts[p]}"
+        link = slug(nokkel)
+        seen[link] = nth = seen.get(link, 0) + 1
+        if numbered and nth > 1:
+            link = f"{link}-{nth}"
         klasse, mobil, tilbydere, teknologi, omrade = profiles[prof]
         out.append(
             {
@@ -106,7 +114,7 @@ def records(index: dict[str, Any]) -> list[dict[str, Any]]:
                 "lat": lat / 1e5,
                 "lon": lon / 1e5,
                 "nokkel": nokkel,
-                "lenke": index["lenke"].get(str(i), slug(nokkel)),
+                "lenke": index["lenke"].get(str(i), link),
                 "klasse": klasse,
                 "mobil": [
                     {"operator": op, "klasse": c}
@@ -218,7 +226,6 @@ def address_index(
     steps = np.diff(at, axis=0, prepend=start[None, :]) if len(at) else at
     made_text = prefix.where(rest == "", prefix + " " + rest)
     made_number = rest.str.replace(r"\s+", "", regex=True).str.lower()
-    shared = share_ids(keys)
     n = pd.RangeIndex(len(web))
 
     def exceptions(values: pd.Series, differs: pd.Series) -> dict[str, str]:
@@ -240,7 +247,8 @@ def address_index(
         "profil": profile_codes.tolist(),
         "tekst": exceptions(tekst, made_text != tekst),
         "nr": exceptions(number, made_number != number),
-        "lenke": exceptions(shared, shared != keys.map(slug)),
+        # every share id is the page's own numbering (INDEX_VERSION 3): no exceptions
+        "lenke": {},
     }
     flags = open_flags(web)
     if flags is not None:
@@ -300,15 +308,17 @@ the rest, and rapidfuzz's ``ratio`` (indel similarity, 0–100)."""
 FIND_JS = r"""
   var slug = function(key) { return key.replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, ''); };
   var decode = function(ix) {
-    var lat = ix.start[0], lon = ix.start[1], out = [];
+    var lat = ix.start[0], lon = ix.start[1], out = [], seen = {}, numbered = (ix.versjon || 2) >= 3;
     ix.gate.forEach(function(g, i) {
       lat += ix.dlat[i]; lon += ix.dlon[i];
       var s = ix.gater[g], rest = String(ix.rest[i]), post = ix.post[ix.postnr[i]], p = ix.profiler[ix.profil[i]];
       var key = s[1] + '|' + (ix.nr[i] !== undefined ? ix.nr[i] : rest.replace(/\s+/g, '').toLowerCase()) + '|' + post;
+      var link = slug(key), nth = seen[link] = (seen[link] || 0) + 1;
+      if (numbered && nth > 1) { link += '-' + nth; }
       out.push({
         tekst: ix.tekst[i] !== undefined ? ix.tekst[i] : (rest ? s[0] + ' ' + rest : s[0]),
         postnummer: post, lat: lat / 1e5, lon: lon / 1e5, nokkel: key,
-        lenke: ix.lenke[i] !== undefined ? ix.lenke[i] : slug(key),
+        lenke: ix.lenke[i] !== undefined ? ix.lenke[i] : link,
         klasse: p[0], tilbydere: p[2], teknologi: p[3], omrade: p[4],
         mobil: ix.operatorer.map(function(op, j) { return {operator: op, klasse: p[1][j]}; }),
         utfordring: !!(ix.utfordring && ix.utfordring[i])
@@ -316,17 +326,24 @@ FIND_JS = r"""
     });
     return out;
   };
-  var records = index ? decode(index) : null;
-  var rows = (records || []).map(function(r) {
-    var k = r.nokkel.split('|');
-    return {r: r, street: k[0], num: k[1], post: k[2], plain: fold(r.tekst + ' ' + r.postnummer)};
-  });
-  var streets = Array.from(new Set(rows.map(function(x) { return x.street; })));
+  // The index is decoded the first time it is needed (a search, a link, the search box
+  // focused), not while the page loads: at 100 000 addresses that takes a few hundred ms.
+  var offline = !!index, records = null, rows = [], streets = [];
+  var load = function() {
+    if (records || !offline) { return; }
+    records = decode(index);
+    rows = records.map(function(r) {
+      var k = r.nokkel.split('|');
+      return {r: r, street: k[0], num: k[1], post: k[2], plain: fold(r.tekst + ' ' + r.postnummer)};
+    });
+    streets = Array.from(new Set(rows.map(function(x) { return x.street; })));
+  };
   var fits = function(x, q) {
     var p = q.rest.split(' ')[0];
     return (!q.num || x.num.indexOf(q.num) === 0) && (!/^\d/.test(p) || x.post.indexOf(p) === 0);
   };
   var find = function(text) {
+    load();
     var q = parse(text), plain = fold(text), hits = [];
     rows.forEach(function(x) {
       var at = x.street.indexOf(q.street);
@@ -353,15 +370,15 @@ FIND_JS = r"""
       .then(done, function() { done(null); });
   };
   var search = function(text, done) {
-    if (records) { done(find(text)); } else { ask({q: text}, done); }
+    if (offline) { done(find(text)); } else { ask({q: text}, done); }
   };
   var byLink = function(id, done) {
-    if (records) { done(records.filter(function(r) { return r.lenke === id; })); }
+    if (offline) { load(); done(records.filter(function(r) { return r.lenke === id; })); }
     else { ask({lenke: id}, done); }
   };
 """
 """The search in the browser. Offline (the page holds the index, ``index``): :func:`records`
-in JavaScript, then matching: the street contains the query's street (from its start ranks
+in JavaScript (``load``, the first time the index is needed), then matching: the street contains the query's street (from its start ranks
 first), the number starts with the query's, a postnummer in the query must fit; or the folded
 address text and postnummer contain the folded query; without a hit, streets at least 80 %
 alike. At most 8 results, the exact number first, then register order. Served by ``dekning

@@ -163,7 +163,7 @@ def test_share_ids_are_plain_unique_and_not_the_register_id(make_addresses):
     ]
     addresses = make_addresses([(X0, Y0, 2)]).assign(adressetekst="Storgt. 1")
     index = address_index(addresses)
-    assert index["lenke"] == {"1": "storgata-1-0001-2"}  # sent when not the key's
+    assert index["lenke"] == {}  # the page numbers repeats itself (index version 3)
     assert [r["lenke"] for r in entries(index)] == ["storgata-1-0001", "storgata-1-0001-2"]
 
 
