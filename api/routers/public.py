@@ -466,6 +466,8 @@ def _unpack(ix: dict[str, Any]) -> list[_Row]:
     lats = ix["start"][0] + np.cumsum(ix["dlat"], dtype="int64")
     lons = ix["start"][1] + np.cumsum(ix["dlon"], dtype="int64")
     flags = ix.get("utfordring")  # only when some address has an open challenge
+    numbered = ix.get("versjon", 2) >= 3  # version 3 numbers repeated addresses' links
+    seen: dict[str, int] = {}
     out = []
     for i, (g, rest, p, prof) in enumerate(
         zip(ix["gate"], map(str, ix["rest"]), ix["postnr"], ix["profil"], strict=True)
@@ -477,12 +479,16 @@ def _unpack(ix: dict[str, Any]) -> list[_Row]:
         klasse, mobile, operators, technology, area = ix["profiler"][prof]
         tekst = ix["tekst"].get(n, f"{name} {rest}" if rest else name)
         key = f"{street}|{num}|{post}"
+        link = re.sub("[^a-z0-9]+", "-", key).strip("-")
+        seen[link] = nth = seen.get(link, 0) + 1
+        if numbered and nth > 1:  # the 2nd, 3rd … address with the same text: -2, -3 …
+            link = f"{link}-{nth}"
         answer = {
             "tekst": tekst,
             "postnummer": post,
             "lat": int(lats[i]) / 1e5,
             "lon": int(lons[i]) / 1e5,
-            "lenke": ix["lenke"].get(n, re.sub("[^a-z0-9]+", "-", key).strip("-")),
+            "lenke": ix["lenke"].get(n, link),
             "klasse": klasse,
             "mobil": [
                 {"operator": o, "klasse": c} for o, c in zip(ix["operatorer"], mobile, strict=True)

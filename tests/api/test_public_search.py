@@ -213,3 +213,17 @@ def test_the_served_search_carries_the_open_challenge_flag_as_the_page_does(defa
     assert sum(served) == 2 and served[3] and served[10]
     plain = json.loads(json.dumps(address_index(default_result.classified)))
     assert all("utfordring" not in row.answer for row in _unpack(plain))  # no flag key at all
+
+
+def test_repeated_addresses_are_served_with_the_links_the_page_makes(default_result):
+    import pandas as pd
+
+    from dekning.api.routers.public import _unpack
+    from dekning.maps.public_search import address_index, records
+
+    twice = pd.concat([default_result.classified.iloc[:50]] * 3, ignore_index=True)
+    twice["adrid"] = range(len(twice))  # three addresses with each text
+    index = json.loads(json.dumps(address_index(twice)))
+    served = [row.answer["lenke"] for row in _unpack(index)]
+    assert served == [r["lenke"] for r in records(index)]
+    assert len(set(served)) == len(served)  # every copy its own link
