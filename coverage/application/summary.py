@@ -11,7 +11,9 @@ from the input and are shown, never run.
 
 from __future__ import annotations
 
+import os
 from datetime import date
+from functools import cache
 from html import escape
 from pathlib import Path
 
@@ -40,6 +42,16 @@ table{border-collapse:collapse}th{text-align:left;padding:3px 14px 3px 0;font-we
 @media print{body{font-size:9pt;line-height:1.35;max-width:none;margin:0}h1{font-size:15pt;margin:0 0 6pt}
 .wrap{flex-wrap:nowrap;gap:6mm}.kart svg{width:85mm;height:85mm}th,td{padding:1pt 8pt 1pt 0}p{margin:0 0 5pt}}"""
 """Screen: a column of 820 px. Print: one A4 page with 18 mm margins, the map beside the table."""
+DOT_RADIUS = 2.2
+"""Radius (pixels) of an address's dot on the map."""
+DOT_COLOUR = "#D55E00"
+DOTS = (
+    f'<path d="{{d}}" fill="none" stroke="{DOT_COLOUR}" stroke-width="{2 * DOT_RADIUS}" '
+    'stroke-linecap="round"/>'
+)
+"""Every address's dot, one ``<path>`` of zero-length lines (``M x,y h0``) with round caps: a
+filled circle of :data:`DOT_RADIUS` at each point, drawn so by SVG (browsers) and by PDF
+(WeasyPrint) alike, overlapping dots merging as circles of one colour do."""
 LEGEND = (
     (
         '<rect x="14" y="{y}" width="18" height="12" fill="#009E73" fill-opacity="0.25" '
@@ -47,7 +59,7 @@ LEGEND = (
         "Utbyggingsområde",
     ),
     ('<line x1="14" y1="{c}" x2="32" y2="{c}" stroke="#0072B2" stroke-width="2.5"/>', "Fibertrasé"),
-    ('<circle cx="23" cy="{c}" r="3.5" fill="#D55E00"/>', "Støtteberettiget adresse"),
+    ('<circle cx="23" cy="{c}" r="3.5" fill="' + DOT_COLOUR + '"/>', "Støtteberettiget adresse"),
 )
 """The map's legend: symbol (SVG, at row ``y``, centre ``c``) and its text."""
 
@@ -55,6 +67,15 @@ LEGEND = (
 def _points(px: np.ndarray, py: np.ndarray) -> str:
     """SVG ``points`` of pixel coordinates, 0.1 px."""
     return " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(px, py, strict=True))
+
+
+def _dots(px: np.ndarray, py: np.ndarray) -> str:
+    """The path data of :data:`DOTS`: a dot at every pixel coordinate, 0.1 px.
+
+    One element for all the addresses, not one each: WeasyPrint parses, styles and draws an
+    element at a time, and a page of thousands of ``<circle>`` took most of a package's
+    time."""
+    return "".join(f"M{a:.1f},{b:.1f}h0" for a, b in zip(px, py, strict=True))
 
 
 def _frame(area: gpd.GeoDataFrame, route: gpd.GeoDataFrame | None) -> tuple[float, float, float]:
@@ -125,16 +146,17 @@ def svg_map(
             f'<polygon points="{pts}" fill="#009E73" fill-opacity="0.25" stroke="#000" stroke-width="1.5"/>'
         )
     if route is not None:
-        for line in shapely.get_parts(route.geometry.to_numpy()):
-            pts = _points(*xy(*np.asarray(line.coords).T))
+        lines = [
+            "M" + _points(*xy(*np.asarray(line.coords).T))
+            for line in shapely.get_parts(route.geometry.to_numpy())
+        ]
+        if lines:  # one path of every line of the route, as a polyline each would draw them
             parts.append(
-                f'<polyline points="{pts}" fill="none" stroke="#0072B2" stroke-width="1.6"/>'
+                f'<path d="{"".join(lines)}" fill="none" stroke="#0072B2" stroke-width="1.6"/>'
             )
     ax, ay = xy(addresses.geometry.x.to_numpy(), addresses.geometry.y.to_numpy())
-    parts += [
-        f'<circle cx="{a:.1f}" cy="{b:.1f}" r="2.2" fill="#D55E00"/>'
-        for a, b in zip(ax, ay, strict=True)
-    ]
+    if len(ax):
+        parts.append(DOTS.format(d=_dots(ax, ay)))
     km = 1000 * scale < size * 0.6
     bar, label = (1000 * scale, "1 km") if km else (100 * scale, "100 m")
     parts.append(
@@ -262,6 +284,17 @@ PANGO_MISSING = (
 """Why the PDF is missing when WeasyPrint cannot load its system libraries."""
 
 
+@cache
+def _font_config(pid: int) -> object:
+    """One WeasyPrint font configuration for every PDF the process ``pid`` prints: Fontconfig's
+    fonts are gathered once, and Pango's caches (fonts, line heights) serve every later page.
+    The summary has no ``@font-face`` rule, so nothing is added to it. Keyed by the process id:
+    a worker forked from a process that printed makes its own."""
+    from weasyprint.text.fonts import FontConfiguration  # type: ignore[import-untyped]
+
+    return FontConfiguration()
+
+
 def write_summary_pdf(html: str, path: Path) -> str | None:
     """Print the summary page into a PDF (one A4 page, the page's ``@page`` margins) with
     WeasyPrint: no browser and no network; the page has no external resources, and should a
@@ -277,8 +310,10 @@ def write_summary_pdf(html: str, path: Path) -> str | None:
     try:
         from weasyprint import HTML  # type: ignore[import-untyped]
         from weasyprint.urls import URLFetcher  # type: ignore[import-untyped]
+
+        fonts = _font_config(os.getpid())
     except (ImportError, OSError):  # OSError: cffi cannot open libpango / libgobject
         return PANGO_MISSING
     fetch_nothing = URLFetcher(allowed_protocols=())
-    HTML(string=html, base_url=None, url_fetcher=fetch_nothing).write_pdf(path)
+    HTML(string=html, base_url=None, url_fetcher=fetch_nothing).write_pdf(path, font_config=fonts)
     return None

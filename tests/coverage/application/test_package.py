@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
+import shapely
 
 from dekning.coverage.application.package import PACKAGE_FILES, write_application
 from dekning.errors import InputError, PlanningError
@@ -59,7 +61,13 @@ def test_package_files_and_figures(area_id, default_result, default_config, tmp_
     assert gpd.read_file(out / "adresser.geojson").crs.to_epsg() == 4326
     html = (out / "sammendrag.html").read_text(encoding="utf-8")
     assert nok(area["kommunal"]) in html and nok(area["statlig"]) in html
-    assert html.count("<circle ") == area["adresser"] + 1 and "<polyline " in html  # + legend
+    # Every address a dot of the one path of dots; the one <circle> is the legend's.
+    dots = re.search(r'<path d="([^"]*)"[^>]*stroke-linecap="round"/>', html).group(1)
+    assert dots.count("M") == dots.count("h0") == area["adresser"]
+    assert html.count("<circle ") == 1
+    route = re.search(r'<path d="([^"]*)" fill="none" stroke="#0072B2"', html).group(1)
+    lines = shapely.get_parts(default_result.routes.set_index("area_id").geometry[area_id])
+    assert route.count("M") == len(lines)  # every line of the route
     assert "mangler tilbud om\n100 Mbit/s" in html  # the 2024 rule: eligible below 100 Mbit/s
 
 
@@ -244,3 +252,19 @@ def test_without_pango_the_package_lacks_only_the_pdf_and_says_why(
     monkeypatch.delitem(sys.modules, "weasyprint")
     write_application(default_result.classified, default_result.areas, area_id, default_config, out)
     assert sorted(p.name for p in out.iterdir()) == sorted(PACKAGE_FILES)
+
+
+def test_gdal_s_sqlite_setting_is_put_back(default_result, default_config, tmp_path):
+    """The package's GeoPackage is written without waiting for the disk; GDAL's setting from
+    before (a user's, or none) is back afterwards, and the layers are all there."""
+    key = "OGR_SQLITE_SYNCHRONOUS"
+    r = default_result
+    pyogrio.set_gdal_config_options({key: "NORMAL"})
+    try:
+        write_application(r.classified, r.areas, "O-006", default_config, tmp_path / "a")
+        assert pyogrio.get_gdal_config_option(key) == "NORMAL"
+    finally:
+        pyogrio.set_gdal_config_options({key: None})
+    out = write_application(r.classified, r.areas, "O-006", default_config, tmp_path / "b")
+    assert pyogrio.get_gdal_config_option(key) is None
+    assert list(pyogrio.list_layers(out / "omrade.gpkg")[:, 0]) == ["omrade", "adresser"]

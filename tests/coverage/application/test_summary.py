@@ -62,10 +62,23 @@ def _square(side: float) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     return area, points
 
 
+def _dots(svg: str) -> list[tuple[float, float]]:
+    """The centres of the address dots (one path of ``M x,y h0``)."""
+    (path,) = re.findall(r'<path d="([^"]*)"[^>]*stroke-linecap="round"/>', svg)
+    return [(float(x), float(y)) for x, y in re.findall(r"M([-0-9.]+),([-0-9.]+)h0", path)]
+
+
 def test_map_image_to_scale():
     area, points = _square(4_000.0)
     svg = svg_map(area, points)
-    assert svg.count("<circle ") == 2 + 1 and ">1 km</text>" in svg  # one in the legend
+    assert svg.count("<circle ") == 1 and ">1 km</text>" in svg  # the legend's
+    # Each address a dot where its circle was: x from 200 m left of the area, y down from
+    # 1 000 m above it, 420 px for 5 200 m.
+    px = 420 / 5_200
+    assert _dots(svg) == [
+        pytest.approx(((x + 200) * px, (5_000 - y) * px), abs=0.051)
+        for x, y in [(1, 1), (2_000, 2_000)]
+    ]
     # 4 km plus 5 % on each side and 20 % above (the legend's room) in 420 px: 1 km is
     # 420 / 5 200 × 1 000 = 80.8 px.
     x2 = float(re.search(r'<line x1="10" y1="408" x2="([0-9.]+)"', svg).group(1))
@@ -126,3 +139,37 @@ def test_the_pdf_fetches_nothing(tmp_path):
     write_summary_pdf(page, tmp_path / "s.pdf")
     data = (tmp_path / "s.pdf").read_bytes()
     assert data.startswith(b"%PDF-") and b"/XObject" not in data  # no image was loaded
+
+
+def test_every_address_is_a_dot_and_every_line_of_the_route_drawn():
+    area = gpd.GeoDataFrame(geometry=[shapely.box(0, 0, 1_000, 1_000)], crs=25833)
+    xy = [[i * 7.0, (i * 13) % 1_000] for i in range(140)] + [[500, 500]] * 3  # 3 at one spot
+    points = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=25833)
+    lines = [
+        shapely.LineString([(0, 0), (500, 500), (900, 100)]),
+        shapely.LineString([(1, 1), (2, 9)]),
+    ]
+    route = gpd.GeoDataFrame(geometry=[shapely.MultiLineString(lines)], crs=25833)
+    svg = svg_map(area, points, route)
+    assert len(_dots(svg)) == len(points) and svg.count("<path ") == 2
+    (d,) = re.findall(r'<path d="([^"]*)" fill="none" stroke="#0072B2" stroke-width="1.6"/>', svg)
+    assert [len(part.split()) for part in d.split("M")[1:]] == [3, 2]  # each line, every vertex
+    assert 'stroke="#D55E00" stroke-width="4.4"' in svg  # a dot is as wide as the circle was
+    assert "<path" not in svg_map(area, points.iloc[:0])  # no addresses: no empty path
+
+
+def test_the_pdf_has_the_page_s_text_whatever_was_printed_before(tmp_path):
+    """The font configuration is made once and shared by every PDF; a PDF printed after
+    others says what one printed on its own (WeasyPrint's own configuration) says."""
+    pypdf = pytest.importorskip("pypdf")
+    from weasyprint import HTML
+
+    page = "<!doctype html><html lang=nb><body><h1>Område Ø-1</h1><p>Støttebehov 12\u00a0045\u00a0kr</p></body></html>"
+    write_summary_pdf("<p>Først en annen side</p>", tmp_path / "a.pdf")
+    write_summary_pdf(page, tmp_path / "b.pdf")
+    HTML(string=page).write_pdf(tmp_path / "alone.pdf")
+
+    def text(name: str) -> str:
+        return pypdf.PdfReader(tmp_path / name).pages[0].extract_text()
+
+    assert text("b.pdf") == text("alone.pdf") and "Støttebehov" in text("b.pdf")
