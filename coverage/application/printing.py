@@ -75,6 +75,20 @@ HEADER_HEIGHT = 45.0
 MAX_COLUMN_WIDTH = 36
 
 
+def shown_texts(values: pd.Series, fmt: str | None) -> pd.Series:
+    """The values as a spreadsheet shows them with the number format ``fmt`` (thousands
+    grouped, its decimals and its quoted unit), so a column can be made wide enough: a
+    column sized by the bare number shows ``###`` for ``12 045 696 kr``."""
+    numbers = pd.to_numeric(values, errors="coerce") if fmt else None
+    if fmt is None or numbers is None or numbers.isna().all():
+        return values.astype(str)
+    decimals = len(fmt.split(".")[1].split('"')[0].rstrip("#")) if "." in fmt.split('"')[0] else 0
+    grouped = "," in fmt.split('"')[0]
+    unit = fmt.split('"')[1] if fmt.count('"') >= 2 else ""
+    pattern = f"{{:{',' if grouped else ''}.{decimals}f}}"
+    return numbers.map(lambda v: "" if pd.isna(v) else pattern.format(v) + unit)
+
+
 def table_sheet(
     ws: Worksheet,
     table: pd.DataFrame,
@@ -91,7 +105,7 @@ def table_sheet(
         cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.row_dimensions[1].height = HEADER_HEIGHT
     for i, name in enumerate(table.columns, start=1):
-        texts = table[name].astype(str)
+        texts = shown_texts(table[name], formats.get(str(name)))
         width = max([min(len(str(name)), 18), *texts.str.len().tolist()]) * 1.15 + 2
         ws.column_dimensions[get_column_letter(i)].width = min(width, MAX_COLUMN_WIDTH)
         fmt = formats.get(str(name))

@@ -212,3 +212,21 @@ def test_a_selection_missing_areas_is_refused():
     selection = select_county(plans, state_budget=None, municipal_budgets={})
     with pytest.raises(Exception, match="mangler område"):
         county_summary(plans, selection.iloc[1:], state_budget=None, county_name="X")
+
+
+def test_amount_columns_are_wide_enough_for_what_the_sheet_shows():
+    """A column sized by the bare number shows ``###`` for ``19 066 515 kr`` in LibreOffice and
+    Excel: the width counts the grouping and the unit the number format adds."""
+    import pandas as pd
+    from openpyxl import Workbook
+
+    from dekning.coverage.application.printing import KRONER, shown_texts, table_sheet
+
+    table = pd.DataFrame({"Kostnad": [19_066_515, 5], "Navn": ["a", "b"]})
+    assert shown_texts(table["Kostnad"], KRONER).tolist() == ["19,066,515 kr", "5 kr"]
+    ws = Workbook().active
+    assert ws is not None
+    for row in [list(table.columns), *table.values.tolist()]:
+        ws.append(row)
+    table_sheet(ws, table, {"Kostnad": KRONER}, footer="x")
+    assert ws.column_dimensions["A"].width >= len("19 066 515 kr") * 1.1
