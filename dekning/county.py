@@ -36,15 +36,22 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import pyarrow.parquet as pq
 
 from dekning import __version__
 from dekning.config import Config, parse_config
 from dekning.county_config import MUNICIPAL_SECTIONS, CountyConfig, merge
 from dekning.coverage.application.county import county_summary, write_county_tables
 from dekning.coverage.planning.county import CountyCriteria, county_score, select_county
-from dekning.coverage.read.national import Split, read_boundaries, split_national
+from dekning.coverage.read.national import (
+    SOURCE_LINE,
+    TABLES,
+    Split,
+    read_boundaries,
+    split_national,
+)
 from dekning.crs import WORK_CRS
-from dekning.errors import DekningError, PlanningError
+from dekning.errors import DekningError, InputError, PlanningError
 from dekning.maps.county import county_map
 from dekning.maps.planner import write_map
 from dekning.outfolder import atomic_folder, check_replaceable
@@ -69,6 +76,8 @@ class MunicipalityRun:
     """Relative to the county's output folder (``kommuner/<kommunenummer>-<name>``)."""
     config: Config
     addresses: int
+    sources: dict[str, str] = field(default_factory=dict)
+    """Each split file of the municipality → the national file its rows came from."""
 
 
 @dataclass
@@ -137,7 +146,12 @@ def municipality_runs(cc: CountyConfig, split: Split, *, source: str) -> list[Mu
         raw["input"] = inputs
         cfg = parse_config(raw, Path("/"), f"{source}, kommune {knr} ({name})")
         folder = f"{MUNICIPALITIES}/{knr}-{slug(name)}"
-        runs.append(MunicipalityRun(knr, name, folder, cfg, split.counts.get(knr, 0)))
+        sources = {
+            str(path): str(getattr(cc.input, key))
+            for key, path in split.files[knr].items()
+            if key in TABLES
+        }
+        runs.append(MunicipalityRun(knr, name, folder, cfg, split.counts.get(knr, 0), sources))
     return runs
 
 
@@ -148,6 +162,21 @@ def _worker_name() -> str:
         return str(get_worker().address)
     except (ImportError, ValueError):
         return "lokal"
+
+
+def in_national_file(err: InputError, sources: dict[str, str]) -> InputError:
+    """``err`` about a municipality's split table told about the national file instead: its
+    name and the row's line there (the split file's ``linje_i_kilden``); other errors as they
+    are."""
+    national = sources.get(str(err.file)) if err.file is not None else None
+    if national is None or err.file is None:
+        return err
+    line = err.line
+    if line is not None:
+        lines = pq.read_table(err.file, columns=[SOURCE_LINE]).column(0).to_pylist()
+        value = lines[line - 2] if 0 <= line - 2 < len(lines) else None
+        line = int(value) if value is not None else None
+    return InputError(err.message, file=national, line=line, field=err.field)
 
 
 def run_municipality(run: MunicipalityRun, out_root: str) -> MunicipalityResult:
@@ -168,6 +197,9 @@ def run_municipality(run: MunicipalityRun, out_root: str) -> MunicipalityResult:
     except PlanningError as err:  # e.g. no eligible address: the county gets no area from it
         note = str(err)
         (folder / "merknad.txt").write_text(note + "\n", encoding="utf-8")
+    except InputError as err:
+        note, failed = str(in_national_file(err, run.sources)), True
+        shutil.rmtree(folder, ignore_errors=True)
     except DekningError as err:
         note, failed = str(err), True
         shutil.rmtree(folder, ignore_errors=True)

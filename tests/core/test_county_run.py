@@ -202,3 +202,35 @@ def test_a_wrong_setting_of_one_municipality_writes_nothing(county, tmp_path):
         run_county(missing, out, workers=1)
     with pytest.raises(ConfigError, match="ukjente seksjoner: input"):
         parse_county_config({**raw, "defaults": {"input": {}}}, county)
+
+
+def test_a_municipality_with_bad_rows_fails_alone_and_names_the_national_line(county, tmp_path):
+    """A bad speed in the national fbb file for an address of 5101: 5101 fails with the
+    national file's name, line and field; the others run and the county chooses among them."""
+    import shutil
+
+    bad = tmp_path / "fylke"
+    shutil.copytree(county, bad)
+    fbb = bad / "nkom_fbb.csv"
+    lines = fbb.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.startswith("31"))  # an address of 5101
+    parts = lines[at].split(";")
+    parts[3] = "raskt"
+    lines[at] = ";".join(parts)
+    fbb.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "ut"
+    result = CliRunner().invoke(
+        app, ["fylke", "-c", str(bad / "fylke.toml"), "--out", str(out), "--arbeidere", "1"]
+    )
+    assert result.exit_code == 1, result.output
+    flat = " ".join(result.output.split())
+    assert "5101" in flat and "feilet" in flat
+    report = json.loads((out / "fylke_rapport.json").read_text(encoding="utf-8"))
+    failed = [m for m in report["kommuner"] if m["feilet"]]
+    assert [m["kommunenummer"] for m in failed] == ["5101"]
+    assert failed[0]["merknad"] == (
+        f"{bad / 'nkom_fbb.csv'}, linje {at + 1}, felt 'ned': ikke et tall: 'raskt'"
+    )
+    assert sorted(p.name[:4] for p in (out / "kommuner").iterdir()) == ["5100", "5102"]
+    areas = read_spreadsheet_csv(out / "fylke_omrader.csv", ("Kommunenummer",))
+    assert set(areas["Kommunenummer"]) == {"5100", "5102"}
