@@ -161,7 +161,7 @@ def test_every_address_is_a_dot_and_every_line_of_the_route_drawn():
 def test_the_pdf_has_the_page_s_text_whatever_was_printed_before(tmp_path):
     """The font configuration is made once and shared by every PDF; a PDF printed after
     others says what one printed on its own (WeasyPrint's own configuration) says."""
-    pypdf = pytest.importorskip("pypdf")
+    import pypdf
     from weasyprint import HTML
 
     page = "<!doctype html><html lang=nb><body><h1>Område Ø-1</h1><p>Støttebehov 12\u00a0045\u00a0kr</p></body></html>"
