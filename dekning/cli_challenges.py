@@ -515,7 +515,8 @@ def send(
             int(challenge), version=int(version), who=who, status="sendt", today=today
         )
         deadlines.add(row["frist"])
-    _say(f"Sendte {thousands(len(todo))} utfordringer; svarfrist {', '.join(sorted(deadlines))}.")
+    shown = ", ".join(f"{d[8:10]}.{d[5:7]}.{d[:4]}" for d in sorted(deadlines))  # 17.12.2026
+    _say(f"Sendte {thousands(len(todo))} utfordringer; svarfrist {shown}.")
     _say("Lag listene til tilbyderne med: dekning utfordring eksporter MAPPE")
 
 

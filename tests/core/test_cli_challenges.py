@@ -13,6 +13,7 @@ from typer.testing import CliRunner, Result
 
 from dekning.cli import app
 from dekning.cli_challenges import NO_DATABASE
+from dekning.clock import today_in_norway
 from dekning.surveys.challenges import ChallengeStore
 from dekning.textsafe import read_spreadsheet_csv
 
@@ -256,8 +257,8 @@ def test_send_all_new_with_deadline(db):
     c = _new(db, adrid=300000007)
     _ok("endre", str(c), "--db", db, "--versjon", "1", "--hvem", "K", "--status", "avvist")
     result = _ok("send", "--db", db, "--hvem", "Per")
-    deadline = (dt.date.today() + dt.timedelta(days=21)).isoformat()
-    assert f"Sendte 2 utfordringer; svarfrist {deadline}." in result.stdout
+    deadline = today_in_norway() + dt.timedelta(days=21)
+    assert f"Sendte 2 utfordringer; svarfrist {deadline:%d.%m.%Y}." in result.stdout
     store = ChallengeStore(db)
     assert [store.get(i)["status"] for i in (a, b, c)] == ["sendt", "sendt", "avvist"]
     assert store.get(a)["versjon"] == 2
