@@ -12,7 +12,7 @@ from rich.table import Table
 from dekning.cli_common import err, friendly, out
 from dekning.county import REPORT, run_county
 from dekning.county_config import load_county_config
-from dekning.money import nok, thousands
+from dekning.money import nok, percent, thousands
 
 HELP = (
     "Kjør alle kommunene i et fylke (eller hele landet) fra nasjonale filer, på Dask: "
@@ -61,7 +61,7 @@ def county(
         ("Valgt", "right"),
         ("Enheter nådd", "right"),
         ("Statlig", "right"),
-        ("Kommunalt", "right"),
+        ("Kommunal", "right"),
         ("Sekunder", "right"),
     ):
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
@@ -84,6 +84,13 @@ def county(
     for r in result.municipalities:
         if r.note and not r.failed:
             out.print(f"Kommune {r.kommunenummer} {r.name}: {r.note}", markup=False)
+    if not summary.get("bevist_optimal", True):
+        gap = summary.get("mip_gap")
+        out.print(
+            "Fylkets valg stoppet ved tidsgrensen (county.time_limit_s) og er ikke bevist det "
+            "beste mulige" + (f"; det kan være opptil {percent(gap, 2)} fra det" if gap else ""),
+            markup=False,
+        )
     out.print(f"Resultater: {result.out_dir} (se {REPORT})", highlight=False, markup=False)
     if failed:
         raise typer.Exit(code=1)

@@ -26,7 +26,6 @@ import logging
 import re
 import resource
 import shutil
-import tempfile
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -51,7 +50,7 @@ from dekning.coverage.read.national import (
     split_national,
 )
 from dekning.crs import WORK_CRS
-from dekning.errors import DekningError, InputError, PlanningError
+from dekning.errors import ConfigError, DekningError, InputError, NoEligibleAddresses
 from dekning.maps.county import county_map
 from dekning.maps.planner import write_map
 from dekning.outfolder import atomic_folder, check_replaceable
@@ -145,6 +144,11 @@ def municipality_runs(cc: CountyConfig, split: Split, *, source: str) -> list[Mu
         inputs.update(own.get("input", {}))
         raw["input"] = inputs
         cfg = parse_config(raw, Path("/"), f"{source}, kommune {knr} ({name})")
+        if cfg.funding.state_budget_nok is not None:
+            raise ConfigError(
+                f"{source}, kommune {knr} ({name}): funding.state_budget_nok gjelder ikke én "
+                "kommune i en fylkeskjøring; fylkets ramme er county.state_budget_nok"
+            )
         folder = f"{MUNICIPALITIES}/{knr}-{slug(name)}"
         sources = {
             str(path): str(getattr(cc.input, key))
@@ -188,13 +192,15 @@ def run_municipality(run: MunicipalityRun, out_root: str) -> MunicipalityResult:
     """
     start = time.perf_counter()
     folder = Path(out_root) / run.folder
-    folder.mkdir(parents=True, exist_ok=False)
+    if folder.exists():  # Dask runs a task again when its worker was lost: start afresh
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
     plan, summary, note, failed = None, {}, "", False
     try:
         result = analyse(run.config)
         write_outputs(result, run.config, folder)
         plan, summary = result.areas, result.summary
-    except PlanningError as err:  # e.g. no eligible address: the county gets no area from it
+    except NoEligibleAddresses as err:  # nothing to build: the county gets no area from it
         note = str(err)
         (folder / "merknad.txt").write_text(note + "\n", encoding="utf-8")
     except InputError as err:
@@ -245,9 +251,10 @@ def execute(
     DekningError
         The scheduler cannot be reached.
     """
-    from distributed import Client, LocalCluster, as_completed
+    from distributed import Client, KilledWorker, LocalCluster, as_completed
 
     cluster = None
+    futures: list[Any] = []
     try:
         if scheduler:
             client = Client(scheduler, timeout="30s")
@@ -261,8 +268,15 @@ def execute(
                 silence_logs=logging.ERROR,
             )
             client = Client(cluster)
-    except OSError as err:
-        raise DekningError(f"fant ikke Dask-planleggeren {scheduler}: {err}") from None
+        if scheduler:
+            client.wait_for_workers(1, timeout=WAIT_FOR_WORKERS_S)
+    except (OSError, ValueError, TimeoutError) as err:
+        where = (
+            f"Dask-planleggeren {mask_url(scheduler)}"
+            if scheduler
+            else f"en lokal Dask-klynge med {workers} arbeidere (dask.memory_limit {memory_limit!r})"
+        )
+        raise DekningError(f"fikk ikke kontakt med {where}: {err}") from None
     try:
         futures = [
             client.submit(
@@ -276,17 +290,39 @@ def execute(
             for run in runs
         ]
         results = []
+        by_key = {f.key: r for f, r in zip(futures, runs, strict=True)}
         for future in as_completed(futures):
-            res = future.result()
+            try:
+                res = future.result()
+            except KilledWorker:
+                run = by_key[future.key]
+                res = _killed(run)
             results.append(res)
             if step is not None:
                 state = "feilet" if res.failed else f"{res.seconds:.1f} s"
                 step(f"{res.kommunenummer} {res.name}: {state}")
     finally:
+        for future in futures:  # nothing left running after a failure
+            future.cancel()
         client.close()
         if cluster is not None:
             cluster.close()
     return sorted(results, key=lambda r: r.kommunenummer)
+
+
+WAIT_FOR_WORKERS_S = 60
+"""How long a running cluster may take to show its first worker."""
+
+
+def _killed(run: MunicipalityRun) -> MunicipalityResult:
+    """The result of a municipality whose worker died again and again (memory)."""
+    note = (
+        "arbeidsprosessen døde gjentatte ganger under kjøringen (for lite minne?); "
+        "øk dask.memory_limit eller bruk færre arbeidere"
+    )
+    return MunicipalityResult(
+        run.kommunenummer, run.name, run.folder, None, {}, 0.0, "?", 0.0, run.addresses, note, True
+    )
 
 
 def _sha256(path: Path) -> str:
@@ -315,6 +351,13 @@ def _plans(results: Sequence[MunicipalityResult]) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WORK_CRS)
 
 
+def _money_for_areas(cfg: Config) -> float | None:
+    """A municipality's money for its areas over the years of the plan (per-year budget ×
+    ``prioritise.budget_years``, as the municipal selection counts it)."""
+    budget = cfg.prioritise.municipal_budget_nok
+    return None if budget is None else budget * cfg.prioritise.budget_years
+
+
 def county_step(
     cc: CountyConfig,
     results: Sequence[MunicipalityResult],
@@ -324,6 +367,11 @@ def county_step(
 ) -> tuple[gpd.GeoDataFrame, dict[str, Any]]:
     """Rank and select every municipality's areas for the county; write its tables and map."""
     plans = _plans(results)
+    if plans.empty or "kommunenummer" not in plans:
+        notes = "; ".join(
+            f"{r.kommunenummer} {r.name}: {r.note or 'ingen områder'}" for r in results
+        )
+        raise DekningError(f"ingen kommune ga utbyggingsområder å velge mellom ({notes})")
     weights = cc.county.weights
     criteria = CountyCriteria(
         units_per_state_krone=weights.units_per_state_krone,
@@ -333,10 +381,14 @@ def county_step(
         objective=cc.county.objective,
     )
     plans["poeng_fylke"] = county_score(plans, criteria) if len(plans) else pd.Series(dtype=float)
-    budgets = {r.kommunenummer: r.config.prioritise.municipal_budget_nok for r in runs}
+    budgets = {r.kommunenummer: _money_for_areas(r.config) for r in runs}
     value = plans["poeng_fylke"] if cc.county.objective == "poeng" else None
     selection = select_county(
-        plans, state_budget=cc.county.state_budget_nok, municipal_budgets=budgets, value=value
+        plans,
+        state_budget=cc.county.state_budget_nok,
+        municipal_budgets=budgets,
+        value=value,
+        time_limit_s=cc.county.time_limit_s,
     )
     plans = gpd.GeoDataFrame(plans.merge(selection, on="area_id", how="left"), crs=WORK_CRS)
     summary = county_summary(
@@ -396,8 +448,21 @@ def _report(
         "sekunder": seconds,
         "advarsler": json.loads(report.to_json())["warnings"],
         "inndata": input_record(cc),
-        "konfigurasjon": json.loads(cc.model_dump_json()),
+        "konfigurasjon": _masked(cc),
     }
+
+
+def _masked(cc: CountyConfig) -> dict[str, Any]:
+    """The configuration as JSON with database passwords (a municipality's ``survey_db``) and
+    the scheduler's address masked."""
+    data: dict[str, Any] = json.loads(cc.model_dump_json())
+    for own in data.get("municipalities", {}).values():
+        url = own.get("input", {}).get("survey_db")
+        if isinstance(url, str):
+            own["input"]["survey_db"] = mask_url(url)
+    if isinstance(data["dask"].get("scheduler"), str):
+        data["dask"]["scheduler"] = mask_url(data["dask"]["scheduler"])
+    return data
 
 
 def run_county(
@@ -430,24 +495,27 @@ def run_county(
     out.parent.mkdir(parents=True, exist_ok=True)
     seconds: dict[str, float] = {}
     report = RunReport()
-    work = Path(tempfile.mkdtemp(prefix=".dekning-fylke-inndata-", dir=out.parent))
-    try:
-        t = time.perf_counter()
-        if step is not None:
-            step("Deler de nasjonale filene per kommune")
-        inputs = {k: v for k, v in cc.input if k not in ("mobile", "dem", "boundaries")}
-        split = split_national(
-            inputs,
-            cc.input.boundaries,
-            cc.county.municipalities,
-            work,
-            report,
-            addresses_epsg=cc.input.addresses_epsg,
-        )
-        runs = municipality_runs(cc, split, source=source)
-        seconds["deling"] = round(time.perf_counter() - t, 2)
-        boundaries = read_boundaries(cc.input.boundaries)
-        with atomic_folder(out) as folder:
+    with atomic_folder(out) as folder:
+        # the split inputs live in the run's own temporary folder: gone with it whatever
+        # happens (a killed run's is removed by the next), never in the finished output
+        work = folder / ".inndata"
+        work.mkdir()
+        try:
+            t = time.perf_counter()
+            if step is not None:
+                step("Deler de nasjonale filene per kommune")
+            inputs = {k: v for k, v in cc.input if k not in ("mobile", "dem", "boundaries")}
+            split = split_national(
+                inputs,
+                cc.input.boundaries,
+                cc.county.municipalities,
+                work,
+                report,
+                addresses_epsg=cc.input.addresses_epsg,
+            )
+            runs = municipality_runs(cc, split, source=source)
+            seconds["deling"] = round(time.perf_counter() - t, 2)
+            boundaries = read_boundaries(cc.input.boundaries)
             t = time.perf_counter()
             results = execute(
                 runs,
@@ -458,20 +526,20 @@ def run_county(
                 step=step,
             )
             seconds["kommuner"] = round(time.perf_counter() - t, 2)
-            t = time.perf_counter()
-            if step is not None:
-                step("Rangerer og velger områder for fylket")
-            plans, summary = county_step(cc, results, runs, boundaries, folder)
-            seconds["fylke"] = round(time.perf_counter() - t, 2)
-            text = _report(cc, results, summary, seconds, scheduler, workers, report)
-            (folder / REPORT).write_text(
-                json.dumps(text, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
-            )
-            (folder / "rapport.json").write_text(  # marks the folder as dekning's
-                json.dumps({"fylkeskjoring": REPORT}, ensure_ascii=False), encoding="utf-8"
-            )
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        t = time.perf_counter()
+        if step is not None:
+            step("Rangerer og velger områder for fylket")
+        plans, summary = county_step(cc, results, runs, boundaries, folder)
+        seconds["fylke"] = round(time.perf_counter() - t, 2)
+        text = _report(cc, results, summary, seconds, scheduler, workers, report)
+        (folder / REPORT).write_text(
+            json.dumps(text, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+        )
+        (folder / "rapport.json").write_text(  # marks the folder as dekning's
+            json.dumps({"fylkeskjoring": REPORT}, ensure_ascii=False), encoding="utf-8"
+        )
     return CountyResult(results, plans, summary, seconds, out)
 
 

@@ -103,6 +103,9 @@ class CountySection(_Section):
     addresses."""
     data_date: date | None = None
     """Date of the operators' coverage data (shown on the public maps)."""
+    time_limit_s: Annotated[float, Field(ge=1, le=3_600)] = 60.0
+    """Longest the county's exact choice may take; a choice stopped by it is reported as not
+    proven optimal, with its gap."""
 
 
 class CountyInput(InputConfig):
@@ -116,11 +119,17 @@ class CountyInput(InputConfig):
 
     @model_validator(mode="after")
     def _county_inputs(self) -> CountyInput:
-        own = [k for k in (*MUNICIPAL_INPUTS, *NOT_FOR_COUNTY) if getattr(self, k) is not None]
+        own = [k for k in MUNICIPAL_INPUTS if getattr(self, k) is not None]
         if own:
             raise ValueError(
                 f"{', '.join(own)} gjelder én kommune: sett dem under "
-                '[municipalities."<kommunenummer>".input] (boundary: bruk boundaries)'
+                '[municipalities."<kommunenummer>".input]'
+            )
+        unsplit = [k for k in NOT_FOR_COUNTY if getattr(self, k) is not None]
+        if unsplit:
+            raise ValueError(
+                f"{', '.join(unsplit)} kan ikke brukes i en fylkeskjøring ennå "
+                "(boundary: bruk boundaries med alle kommunene)"
             )
         return self
 

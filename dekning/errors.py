@@ -88,6 +88,11 @@ class PlanningError(DekningError):
     """The planning problem has no sensible answer (e.g. a budget smaller than any area)."""
 
 
+class NoEligibleAddresses(PlanningError):
+    """No address is eligible: nothing to build (a county run gives such a municipality no
+    areas, and says so)."""
+
+
 class ReconciliationError(DekningError):
     """Figures that must add up do not (e.g. cost ≠ the sum of its funding parts).
 

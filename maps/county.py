@@ -345,11 +345,11 @@ def _checked(plans: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame) -> None:
     twice = twice[twice.duplicated()]
     if not twice.empty:
         raise InputError(
-            f"county plans (county map): område-id {twice.iloc[0]} finnes flere ganger",
+            f"fylkeskartet: område-id {twice.iloc[0]} finnes flere ganger",
             field="area_id",
         )
     if plans.empty and boundaries.empty:
-        raise InputError("county map: verken områder eller kommunegrenser å tegne")
+        raise InputError("fylkeskartet: verken områder eller kommunegrenser å tegne")
 
 
 def county_map(

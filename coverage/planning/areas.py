@@ -21,7 +21,7 @@ from scipy.spatial import cKDTree
 from dekning.config import AreasConfig
 from dekning.coverage.planning.routing import RoadGraph, vertices_in_box
 from dekning.crs import WORK_CRS, require_crs
-from dekning.errors import InputError, PlanningError
+from dekning.errors import InputError, NoEligibleAddresses
 from dekning.io import read_vector
 from dekning.report import RunReport
 from dekning.schema import AREA_COLUMNS, AREA_ID_PATTERN, TARGET_DOWN_KBPS, require
@@ -252,7 +252,7 @@ def build_areas(
     require(classified, ADDRESS_INPUT, "build_areas(classified)")
     elig = classified[classified["eligible"]]
     if elig.empty:
-        raise PlanningError(
+        raise NoEligibleAddresses(
             "ingen støtteberettigede adresser: det er ingenting å bygge ut "
             "(sjekk classify.scheme_year og inndataene)"
         )
@@ -389,7 +389,7 @@ def areas_from_polygons(
             empty,
         )
     if hit.empty:
-        raise PlanningError("ingen av de tegnede områdene har en støtteberettiget adresse")
+        raise NoEligibleAddresses("ingen av de tegnede områdene har en støtteberettiget adresse")
     area_of = pd.Series("", index=classified.index, dtype=object)
     area_of.loc[hit.index] = hit["area_id"].to_numpy()
     sub = classified.loc[hit.index]

@@ -19,8 +19,10 @@ municipality's file (and its ``linje_i_kilden`` column, the line of the national
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 
 import geopandas as gpd
@@ -36,6 +38,9 @@ from dekning.io import find_column, read_vector, sniff_delimiter, sniff_encoding
 from dekning.report import RunReport
 
 from .addresses import ID_COLUMNS, read_addresses
+from .counts import COUNT_COLUMNS, SETTLEMENT_COLUMNS
+from .fixed import READ_COLUMNS as FIXED_COLUMNS
+from .mobile import MOBILE_COLUMN_NAMES
 from .roads import read_roads
 
 SOURCE_LINE = "linje_i_kilden"
@@ -101,13 +106,15 @@ def read_boundaries(path: Path) -> gpd.GeoDataFrame:
     return out.sort_values("kommunenummer").reset_index(drop=True)
 
 
-def _read_rows(path: Path, what: str) -> pa.Table:
+def _read_rows(path: Path, what: str, columns: Sequence[str] = ()) -> pa.Table:
     """A table file as Arrow: Parquet with its types, CSV/TXT with every column as text (the
     encoding and separator sniffed, as :func:`dekning.io.read_table` does)."""
     if not path.exists():
         raise InputError(f"fant ikke fila ({what})", file=path)
     if path.suffix.lower() == ".parquet":
-        return pq.read_table(path)
+        wanted = {c.lower() for c in columns}
+        names = [n for n in pq.read_schema(path).names if not wanted or n.lower() in wanted]
+        return pq.read_table(path, columns=names or None)  # only what the readers use
     with path.open("rb") as fh:
         head = fh.read(1 << 20)
     if not head.strip():
@@ -115,7 +122,7 @@ def _read_rows(path: Path, what: str) -> pa.Table:
     encoding = sniff_encoding(head[: head.rfind(b"\n") + 1] or head)
     first = head.decode(encoding, errors="replace").lstrip("\ufeff").splitlines()[0]
     delimiter = sniff_delimiter(first)
-    names = [n.strip() for n in first.split(delimiter)]
+    names = [n.strip() for n in next(csv.reader([first], delimiter=delimiter))]
     try:
         return pacsv.read_csv(
             path,
@@ -136,6 +143,7 @@ def split_rows(
     name: str,
     what: str,
     report: RunReport,
+    columns: Sequence[str] = (),
 ) -> dict[str, Path]:
     """Write the rows of a table keyed by address id per municipality.
 
@@ -162,16 +170,24 @@ def split_rows(
     InputError
         No address id column.
     """
-    table = _read_rows(path, what)
+    table = _read_rows(path, what, columns)
     frame_cols = pd.Index(table.column_names)
     id_col = find_column(pd.DataFrame(columns=frame_cols), ID_COLUMNS["adrid"])
     if id_col is None:
         raise InputError(
             f"mangler adresse-id (en av {', '.join(ID_COLUMNS['adrid'])})", file=path, field="adrid"
         )
-    ids = pd.to_numeric(
-        pd.Series(table.column(id_col).to_numpy(zero_copy_only=False)), errors="coerce"
-    )
+    raw_ids = pd.Series(table.column(id_col).to_numpy(zero_copy_only=False))
+    ids = pd.to_numeric(raw_ids, errors="coerce")
+    bad = (ids.isna() | (ids != ids.round())).to_numpy()
+    if bad.any():  # a municipal run would stop here too: say where
+        pos = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"adresse-id {raw_ids.iloc[pos]!r} er ikke et heltall",
+            file=path,
+            line=data_line(pos),
+            field=id_col,
+        )
     codes = ids.map(municipality_of).to_numpy(dtype=object)
     known = pd.notna(codes) & np.isin(codes.astype(str), list(out))
     report.warn(
@@ -194,7 +210,48 @@ def split_rows(
         target = out[knr] / f"{name}.parquet"
         pq.write_table(table.slice(int(start), int(end - start)), target)
         written[knr] = target
+    for knr in sorted(set(out) - set(written)):  # no row: the municipal reader says so
+        target = out[knr] / f"{name}.parquet"
+        pq.write_table(table.slice(0, 0), target)
+        written[knr] = target
     return written
+
+
+def _municipality_numbers(
+    addresses: gpd.GeoDataFrame, boundaries: gpd.GeoDataFrame, path: Path, report: RunReport
+) -> pd.Series:
+    """Every address's kommunenummer as four digits (``301``, ``301.0`` → ``0301``); an
+    address without one, or with one the polygons do not have (an older number), gets the
+    number of the polygon it lies in, and the report counts them."""
+    text = addresses["kommunenummer"].astype(str).str.strip().str.replace(r"\.0$", "", regex=True)
+    numbers = text.where(text.str.fullmatch(r"\d{1,4}"), "").str.zfill(4)
+    unknown = ~numbers.isin(set(boundaries["kommunenummer"])).to_numpy()
+    if unknown.any():
+        inside = gpd.sjoin(
+            addresses.loc[unknown, ["geometry"]],
+            boundaries[["kommunenummer", "geometry"]],
+            how="left",
+            predicate="within",
+        )
+        found = inside.loc[~inside.index.duplicated(), "kommunenummer"]
+        numbers.loc[found.index] = found.fillna("").to_numpy()
+        report.warn(
+            "county",
+            "addresses_numbered_by_polygon",
+            f"{path.name}: adresser uten kjent kommunenummer, gitt nummeret til kommunen de "
+            "ligger i",
+            int(found.notna().sum()),
+            addresses.loc[found.index[found.notna()], "adrid"].tolist()[:10],
+        )
+        lost = found.index[found.isna()]
+        report.warn(
+            "county",
+            "addresses_outside_municipalities",
+            f"{path.name}: adresser utenfor alle kommunene i kommunegrensene (holdt utenfor)",
+            len(lost),
+            addresses.loc[lost, "adrid"].tolist()[:10],
+        )
+    return numbers
 
 
 def _split_addresses(
@@ -247,6 +304,13 @@ TABLES = {
     "consultation_list": ("horingsliste", "høringslista"),
 }
 """Input keys of the tables keyed by address id: file name and what the errors call them."""
+READ_COLUMNS = {
+    "address_counts": (*ID_COLUMNS["adrid"], *chain(*COUNT_COLUMNS.values()), *SETTLEMENT_COLUMNS),
+    "fixed_coverage": (*ID_COLUMNS["adrid"], *FIXED_COLUMNS),
+    "mobile_addresses": (*ID_COLUMNS["adrid"], *chain(*MOBILE_COLUMN_NAMES.values())),
+    "consultation_list": (*ID_COLUMNS["adrid"], "adresse_id"),
+}
+"""The columns the municipal readers use, per table: a Parquet file's others are not read."""
 
 
 def split_national(
@@ -286,11 +350,19 @@ def split_national(
             file=address_path,
             field="kommunenummer",
         )
-    numbers = addresses["kommunenummer"].astype(str).str.zfill(4)
+    numbers = _municipality_numbers(addresses, boundaries, address_path, report)
     addresses = addresses.assign(kommunenummer=numbers)
     known = set(boundaries["kommunenummer"])
     present = set(numbers)
     chosen = sorted(wanted) if wanted else sorted(known & present)
+    empty = sorted(known - present)
+    report.warn(
+        "county",
+        "municipalities_without_addresses",
+        "kommuner i kommunegrensene uten adresser i registeret (ikke kjørt)",
+        len(empty),
+        empty,
+    )
     for knr in chosen:
         if knr not in known:
             raise InputError(f"kommune {knr} finnes ikke i kommunegrensene", file=boundaries_path)
@@ -309,7 +381,9 @@ def split_national(
     for key, (name, what) in TABLES.items():
         table_path = inputs.get(key)
         if table_path is not None:
-            parts = split_rows(Path(table_path), municipality_of, folders, name, what, report)
+            parts = split_rows(
+                Path(table_path), municipality_of, folders, name, what, report, READ_COLUMNS[key]
+            )
             for knr, part in parts.items():
                 files[knr][key] = part
     roads = inputs.get("roads")

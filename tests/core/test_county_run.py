@@ -234,3 +234,74 @@ def test_a_municipality_with_bad_rows_fails_alone_and_names_the_national_line(co
     assert sorted(p.name[:4] for p in (out / "kommuner").iterdir()) == ["5100", "5102"]
     areas = read_spreadsheet_csv(out / "fylke_omrader.csv", ("Kommunenummer",))
     assert set(areas["Kommunenummer"]) == {"5100", "5102"}
+
+
+def test_a_municipality_without_fixed_coverage_rows_fails_instead_of_counting_none(
+    county, tmp_path
+):
+    """No row of the national fbb file for 5102: it must not run as if no address had an
+    offer (state money to covered areas); it fails, saying the file has no rows for it."""
+    import shutil
+
+    bad = tmp_path / "fylke"
+    shutil.copytree(county, bad)
+    fbb = bad / "nkom_fbb.csv"
+    lines = fbb.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if not line.startswith("32")]  # 5102's ids: 32xxxxxxx
+    fbb.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    cc = load_county_config(bad / "fylke.toml")
+    result = run_county(cc, tmp_path / "ut", workers=1)
+    failed = {r.kommunenummer: r.note for r in result.municipalities if r.failed}
+    assert list(failed) == ["5102"]
+    assert "nkom_fbb.csv" in failed["5102"] and "ingen rader" in failed["5102"]
+
+
+def test_numbers_without_leading_zero_or_missing_are_found(tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point, box
+
+    from dekning.coverage.read.national import _municipality_numbers
+    from dekning.report import RunReport
+
+    boundaries = gpd.GeoDataFrame(
+        {"kommunenummer": ["0301", "5001"], "kommune": ["Oslo", "Trondheim"]},
+        geometry=[box(0, 0, 10, 10), box(10, 0, 20, 10)],
+        crs="EPSG:25833",
+    )
+    points = [Point(1, 1), Point(2, 2), Point(15, 5), Point(16, 5), Point(50, 50), Point(90, 90)]
+    addresses = gpd.GeoDataFrame(
+        {"adrid": [1, 2, 3, 4, 5, 6], "kommunenummer": ["301", "301.0", "", "1601", "5001", ""]},
+        geometry=points,
+        crs="EPSG:25833",
+    )
+    report = RunReport()
+    numbers = _municipality_numbers(addresses, boundaries, tmp_path / "a.csv", report)
+    # no leading zero, a float's ".0", none or an old number (by its polygon); its own kept
+    assert numbers.tolist() == ["0301", "0301", "5001", "5001", "5001", ""]
+    warned = {w.code: w.count for w in report.warnings}
+    assert warned["addresses_numbered_by_polygon"] == 2
+    assert warned["addresses_outside_municipalities"] == 1
+
+
+def test_a_quoted_csv_header_is_read(tmp_path):
+    from dekning.coverage.read.national import _read_rows
+
+    path = tmp_path / "fbb.csv"
+    path.write_text('"adrid";"tilb"\n1;"Telia"\n', encoding="utf-8")
+    table = _read_rows(path, "dekningsfila")
+    assert table.column_names == ["adrid", "tilb"]
+    assert table.column("tilb").to_pylist() == ["Telia"]
+
+
+def test_database_passwords_never_reach_the_county_report(county):
+    from dekning.county import _masked
+
+    raw = {
+        "county": {"name": "F"},
+        "input": {"addresses": "adresser.csv", "boundaries": "kommuner.geojson"},
+        "municipalities": {
+            "5100": {"input": {"survey_db": "postgresql://kari:hemmelig@db.example/svar"}}
+        },
+    }
+    shown = json.dumps(_masked(parse_county_config(raw, county)))
+    assert "hemmelig" not in shown and "kari" in shown
