@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from dekning.errors import InputError
+from dekning.money import decimal
 
 TARGET_DOWN_KBPS = 100_000
 """The national target the run summary reports against: households lacking an offer of
@@ -302,3 +303,25 @@ def challenge_addresses(adrid: object, details: Mapping[str, Any] | None) -> lis
         if adrid is not pd.NA:
             return [int(adrid)]  # type: ignore[call-overload]
     return sorted({int(x) for x in (details or {}).get("adrids", []) or []})
+
+
+def mbps_text(kbps: pd.Series) -> pd.Series:
+    """Speeds in kbit/s written in Mbit/s as Norwegians write them (``1 000``, ``12,3``);
+    missing ones stay missing."""
+    mbps = pd.to_numeric(kbps, errors="coerce").astype("float64") / 1000
+    return mbps.map(lambda v: decimal(v, 1).removesuffix(",0"), na_action="ignore")
+
+
+def offer_text(offers: pd.DataFrame) -> pd.Series:
+    """Each fixed offer (``tilb``, ``tek``, ``ned``/``opp`` in kbit/s) as the outputs name
+    it: ``Telia fiber 500/500 Mbit/s``; indexed like ``offers``."""
+    return (
+        offers["tilb"].astype(str)
+        + " "
+        + offers["tek"].astype(str)
+        + " "
+        + mbps_text(offers["ned"])
+        + "/"
+        + mbps_text(offers["opp"])
+        + " Mbit/s"
+    )

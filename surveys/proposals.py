@@ -32,15 +32,10 @@ import numpy as np
 import pandas as pd
 
 from dekning.config import EvidenceConfig
-from dekning.money import decimal, snap
+from dekning.money import snap
+from dekning.schema import mbps_text, offer_text
 
 PROPOSAL_COLUMNS = ("adrid", "kind", "operator", "operatordata", "evidens", "detaljer")
-
-
-def _mbps(kbps: pd.Series) -> pd.Series:
-    return (pd.to_numeric(kbps, errors="coerce") / 1000).map(
-        lambda v: decimal(v, 1).removesuffix(",0")
-    )
 
 
 def _offers(fixed: pd.DataFrame | None) -> pd.DataFrame:
@@ -53,16 +48,7 @@ def _offers(fixed: pd.DataFrame | None) -> pd.DataFrame:
             "operator": fixed["tilb"].astype(str).str.lower().to_numpy(),
             "tek": fixed["tek"].astype(str).to_numpy(),
             "ned": fixed["ned"].to_numpy(),
-            "tilbud": (
-                fixed["tilb"].astype(str)
-                + " "
-                + fixed["tek"].astype(str)
-                + " "
-                + _mbps(fixed["ned"])
-                + "/"
-                + _mbps(fixed["opp"])
-                + " Mbit/s"
-            ).to_numpy(),
+            "tilbud": offer_text(fixed).to_numpy(),
         }
     )
 
@@ -256,7 +242,7 @@ def _unlisted(unlisted: Sequence[int], classified: pd.DataFrame) -> pd.DataFrame
             "adrid": ids,
             "kind": "mangler_i_listen",
             "operator": "",
-            "operatordata": "best tilbud " + _mbps(best).fillna("0").to_numpy() + " Mbit/s",
+            "operatordata": "best tilbud " + mbps_text(best).fillna("0").to_numpy() + " Mbit/s",
             "evidens": "mangler tilbud etter operatørdataene, men står ikke på Nkoms høringsliste",
             "detaljer": [{} for _ in ids],
         }

@@ -41,10 +41,9 @@ import shapely
 
 from dekning.config import ClassifyConfig
 from dekning.coverage.classify.mobile import _add_summaries, satisfactory_class
-from dekning.money import decimal
 from dekning.schema import CHALLENGE_KINDS as KINDS
 from dekning.schema import OPEN_STATUSES as OPEN
-from dekning.schema import MobileLayer, challenge_addresses
+from dekning.schema import MobileLayer, challenge_addresses, offer_text
 
 PROVENANCE_COLUMNS = (
     "adrid",
@@ -98,10 +97,6 @@ def _detail(rows: pd.DataFrame, key: str) -> pd.Series:
     return pd.Series([(d or {}).get(key) for d in rows["detaljer"]], index=rows.index)
 
 
-def _mbps(kbps: pd.Series) -> pd.Series:
-    return (kbps.astype("float64") / 1000).map(lambda v: decimal(v, 1).removesuffix(",0"))
-
-
 def _fixed_matches(fixed: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     """Pairs of a fixed-offer row (``pos``) and a challenge row (``row``) it concerns: same
     address, and the challenge's operator (any operator when it names none)."""
@@ -125,17 +120,8 @@ def _fixed_matches(fixed: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _offer_text(fixed: pd.DataFrame, pos: np.ndarray) -> pd.Series:
-    f = fixed.iloc[pos]
-    return (
-        f["tilb"].astype(str)
-        + " "
-        + f["tek"].astype(str)
-        + " "
-        + _mbps(f["ned"])
-        + "/"
-        + _mbps(f["opp"])
-        + " Mbit/s"
-    ).reset_index(drop=True)
+    """:func:`dekning.schema.offer_text` of the rows at ``pos``, numbered from 0."""
+    return offer_text(fixed.iloc[pos]).reset_index(drop=True)
 
 
 def _fixed_changes(fixed: pd.DataFrame, rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:

@@ -21,6 +21,7 @@ import pandas as pd
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix
 
+from dekning.coverage.planning.prioritise import ranks_in_order
 from dekning.errors import PlanningError
 from dekning.money import round_half_up
 
@@ -255,11 +256,7 @@ def _solve(
 def _ranks(chosen: np.ndarray, key: np.ndarray, units: np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Rank (int64, 1 = highest ``key``) of the chosen areas, 0 for the others; ties by more
     units, then by ``area_id``."""
-    order = np.lexsort((ids, -units, -key))
-    rank = np.zeros(len(chosen), dtype="int64")
-    picked = chosen[order]
-    rank[order[picked]] = np.arange(1, int(picked.sum()) + 1)
-    return rank
+    return ranks_in_order(chosen, np.lexsort((ids, -units, -key)))
 
 
 def select_county(

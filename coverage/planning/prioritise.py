@@ -158,7 +158,11 @@ def _ranks(chosen: np.ndarray, units: np.ndarray, muni: np.ndarray) -> np.ndarra
     """Rank (int64, 1 = most units per municipal krone) of the chosen areas, 0 for the others;
     areas without municipal money come first, ties by more units."""
     eff = np.where(muni > 0, units / np.maximum(muni, 1), np.inf)
-    order = np.lexsort((-units, -eff))
+    return ranks_in_order(chosen, np.lexsort((-units, -eff)))
+
+
+def ranks_in_order(chosen: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Rank (int64, 1 = first in ``order``) of the chosen areas, 0 for the others."""
     rank = np.zeros(len(chosen), dtype="int64")
     picked = chosen[order]
     rank[order[picked]] = np.arange(1, int(picked.sum()) + 1)
