@@ -13,6 +13,7 @@ from dekning.cli_common import err, friendly, out
 from dekning.county import REPORT, run_county
 from dekning.county_config import load_county_config
 from dekning.money import nok, percent, thousands
+from dekning.textsafe import terminal_text
 
 HELP = (
     "Kjør alle kommunene i et fylke (eller hele landet) fra nasjonale filer, på Dask: "
@@ -69,7 +70,7 @@ def county(
     for r in result.municipalities:
         m = per.get(r.kommunenummer, {})
         table.add_row(
-            f"{r.kommunenummer} {r.name}" + (" (feilet)" if r.failed else ""),
+            terminal_text(f"{r.kommunenummer} {r.name}" + (" (feilet)" if r.failed else "")),
             thousands(m.get("omrader", 0)),
             thousands(m.get("valgte_omrader", 0)),
             thousands(m.get("valgte_enheter", 0)),
@@ -80,10 +81,10 @@ def county(
     out.print(table)
     failed = [r for r in result.municipalities if r.failed]
     for r in failed:
-        out.print(f"Kommune {r.kommunenummer} {r.name} feilet: {r.note}", markup=False)
+        out.print(terminal_text(f"Kommune {r.kommunenummer} {r.name} feilet: {r.note}"))
     for r in result.municipalities:
         if r.note and not r.failed:
-            out.print(f"Kommune {r.kommunenummer} {r.name}: {r.note}", markup=False)
+            out.print(terminal_text(f"Kommune {r.kommunenummer} {r.name}: {r.note}"))
     if not summary.get("bevist_optimal", True):
         gap = summary.get("mip_gap")
         out.print(
@@ -91,7 +92,7 @@ def county(
             "beste mulige" + (f"; det kan være opptil {percent(gap, 2)} fra det" if gap else ""),
             markup=False,
         )
-    out.print(f"Resultater: {result.out_dir} (se {REPORT})", highlight=False, markup=False)
+    out.print(terminal_text(f"Resultater: {result.out_dir} (se {REPORT})"))
     if failed:
         raise typer.Exit(code=1)
 
