@@ -13,8 +13,15 @@ that its peak memory (max RSS) is its own:
   lookup uses the same numpy indexing on arrays read with rasterio; the cell row/col is computed in
   SQL.
 
-Run ``python bench/bench_classify.py`` (add ``--addresses 260000`` for a quick look). Data are
-cached in ``bench/data/`` (not committed); results are appended to ``bench/results/``.
+Two variants of the mobile input (``--mobile rasters|mob|both``, default both, one after the
+other): the 6 rasters, or Nkom's per-address ``mob`` file (``adrid;tilb;tek;ned``, kbit/s; ~5
+rows per address: telenor/telia/ice × 4g/5g where modelled) instead. In the ``mob`` variant
+dekning reads it with :func:`read_mobile_rows` and turns it into classes with
+:func:`mobile_coverage` (as ``dekning run`` does), DuckDB reads and pivots it in SQL.
+
+Run ``python bench/bench_classify.py`` (add ``--addresses 260000 --coverage-rows 400000`` for a
+quick look). Data are cached in ``bench/data/`` (not committed); results are appended to
+``bench/results/``.
 """
 
 from __future__ import annotations
@@ -36,15 +43,19 @@ from rasterio.transform import from_origin
 
 from dekning.config import ClassifyConfig, MobileRaster
 from dekning.coverage.classify.fixed import classify
-from dekning.coverage.classify.mobile import sample_mobile
+from dekning.coverage.classify.mobile import mobile_coverage, sample_mobile
 from dekning.coverage.read.addresses import read_addresses
 from dekning.coverage.read.counts import read_address_counts
 from dekning.coverage.read.fixed import read_fixed_coverage
+from dekning.coverage.read.mobile import read_mobile_rows
 from dekning.report import RunReport
-from dekning.schema import TARGET_DOWN_KBPS
+from dekning.schema import MOBILE_COUNT_COLUMN, TARGET_DOWN_KBPS, MobileLayer, operator_column
 
 HERE = Path(__file__).resolve().parent
 OPERATORS = ("telenor", "telia", "ice")
+MOBILE_TECHS = ("4g", "5g")
+MOB_TIERS = (30_000, 100_000)
+"""``classify.mobile_speed_tiers_kbps``'s default: 30 and 100 Mbit/s."""
 # Mainland Norway's extent in EPSG:25833 (rounded).
 X0, Y0, X1, Y1 = -80_000, 6_440_000, 1_120_000, 7_940_000
 RES = 100
@@ -67,6 +78,42 @@ def generate(out: Path, n_addr: int, n_fbb: int, seed: int = 2_600_000) -> None:
     _write_rasters(out, rng)
     print(f"all data written in {time.time() - t:.1f} s", flush=True)
     marker.write_text("ok")
+
+
+def generate_mob(out: Path, seed: int = 2_600_001) -> Path:
+    """Write ``mob.csv`` (Nkom's per-address mobile rows) for the addresses in ``out`` (skips if
+    present): ~90 % of the addresses have rows, each operator's 4g with probability 0.97 and 5g
+    with 0.8 (~5 rows per address with rows), modelled download 3-600 Mbit/s (log-uniform,
+    kbit/s), sorted by address, operator, technology as Nkom's file."""
+    path = out / "mob.csv"
+    if path.exists():
+        return path
+    rng = np.random.default_rng(seed)
+    t = time.time()
+    ids = pacsv.read_csv(
+        out / "counts.csv",
+        parse_options=pacsv.ParseOptions(delimiter=";"),
+        convert_options=pacsv.ConvertOptions(include_columns=["adrid"]),
+    )["adrid"].to_numpy()
+    has_rows = ids[rng.random(len(ids)) < 0.9]
+    pairs = [(o, tech) for o in sorted(OPERATORS) for tech in MOBILE_TECHS]
+    keep = rng.random((len(has_rows), len(pairs))) < np.array(
+        [0.97 if tech == "4g" else 0.8 for _, tech in pairs]
+    )
+    addr_pos, pair_pos = np.nonzero(keep)  # row-major: by address, then pair
+    n = len(addr_pos)
+    ned = np.exp(rng.uniform(np.log(3_000), np.log(600_000), n)).astype("int64")
+    table = {
+        "adrid": has_rows[addr_pos],
+        "tilb": pa.array([o for o, _ in pairs[::2]]).take(pa.array(pair_pos // 2)),
+        "tek": pa.array(list(MOBILE_TECHS)).take(pa.array(pair_pos % 2)),
+        "ned": ned,
+    }
+    tmp = path.with_suffix(".tmp")
+    pacsv.write_csv(pa.table(table), tmp, write_options=WRITE_OPTIONS)
+    tmp.rename(path)
+    print(f"mob.csv written ({n} rows) in {time.time() - t:.1f} s", flush=True)
+    return path
 
 
 def _write_addresses(out: Path, rng: np.random.Generator, n_addr: int) -> np.ndarray:
@@ -189,37 +236,63 @@ def _write_rasters(out: Path, rng: np.random.Generator) -> None:
             del band
 
 
-def job_dekning(data: Path) -> dict:
-    """Everything ``dekning run`` does before areas, timed per step."""
+def job_dekning(data: Path, mobile: str = "rasters") -> dict:
+    """Everything ``dekning run`` does before areas, timed per step; the mobile classes from the
+    rasters (``mobile="rasters"``) or from Nkom's ``mob`` file (``"mob"``)."""
     cfg = ClassifyConfig(
         scheme_year=2024
     )  # the rule of the earlier figures (eligible < 100 Mbit/s)
     rasters = [
         MobileRaster(operator=o, technology=t, path=data / "mobil" / f"{o}_{t}.tif")
         for o in OPERATORS
-        for t in ("4g", "5g")
+        for t in MOBILE_TECHS
     ]
     report = RunReport()
-    laps = {}
+    laps: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        laps[name] = time.perf_counter() - t - sum(laps.values())
+
     t = time.perf_counter()
     addr = read_addresses(data / "addresses.csv", report)
-    laps["read_addresses"] = time.perf_counter() - t
+    lap("read_addresses")
     counts = read_address_counts(data / "counts.csv", report)
     fixed = read_fixed_coverage(data / "fbb.csv", report)
-    laps["read_coverage"] = time.perf_counter() - t - sum(laps.values())
-    mobile = sample_mobile(addr, rasters, cfg, report)
-    laps["sample_mobile"] = time.perf_counter() - t - sum(laps.values())
-    out = classify(addr, fixed, cfg, counts=counts, mobile=mobile, report=report)
-    laps["classify"] = time.perf_counter() - t - sum(laps.values())
-    return {
+    lap("read_coverage")
+    if mobile == "mob":
+        rows = read_mobile_rows(data / "mob.csv", report)
+        lap("read_mob")
+        classes, _ = mobile_coverage(addr, [], rows, cfg, report)
+        lap("mobile_from_mob")
+    else:
+        classes = sample_mobile(addr, rasters, cfg, report)
+        lap("sample_mobile")
+    out = classify(addr, fixed, cfg, counts=counts, mobile=classes, report=report)
+    lap("classify")
+    return {**_figures(out, mobile), "laps": laps}
+
+
+def _figures(out: pd.DataFrame, mobile: str) -> dict:
+    """The counts both jobs must agree on: addresses, eligible addresses, households without
+    100 Mbit/s and a mobile figure (rasters: operators with indoor coverage summed over the
+    addresses; ``mob``: addresses where some operator has outdoor coverage, and address ×
+    operator × technology reaching 100 Mbit/s)."""
+    figures = {
         "rows": len(out),
         "eligible": int(out["eligible"].sum()),
         "hus_uten_100": int(out.loc[out["best_down_kbps"] < TARGET_DOWN_KBPS, "hus"].sum()),
-        "laps": laps,
     }
+    if mobile == "mob":
+        best = out[[operator_column(o) for o in OPERATORS]].fillna(0).to_numpy().max(axis=1)
+        tiers = out[[MobileLayer(o, tech).tier_column for o in OPERATORS for tech in MOBILE_TECHS]]
+        figures["mobile"] = int((best >= 2).sum())
+        figures["mobile_100"] = int((tiers.fillna(0).to_numpy() >= MOB_TIERS[1]).sum())
+    else:
+        figures["mobile"] = int(out[MOBILE_COUNT_COLUMN].fillna(0).sum())
+    return figures
 
 
-def job_duckdb(data: Path) -> dict:
+def job_duckdb(data: Path, mobile: str = "rasters") -> dict:
     """The same work in SQL with DuckDB's spatial extension, timed per step."""
     # DuckDB is not a dependency of dekning: imported only by this optional job (bench/README.md).
     import duckdb
@@ -233,7 +306,11 @@ def job_duckdb(data: Path) -> dict:
     )
     con = duckdb.connect()
     con.execute(f"LOAD '{ext}'")
-    laps = {}
+    laps: dict[str, float] = {}
+
+    def lap(name: str) -> None:
+        laps[name] = time.perf_counter() - t - sum(laps.values())
+
     t = time.perf_counter()
     con.execute(f"""
         CREATE TABLE adr AS
@@ -242,25 +319,28 @@ def job_duckdb(data: Path) -> dict:
         FROM read_csv('{data / "addresses.csv"}', delim=';', header=true, all_varchar=true)
         WHERE ST_Within(ST_Point(CAST("Øst" AS DOUBLE), CAST("Nord" AS DOUBLE)),
                         ST_MakeEnvelope(-120000, 6400000, 1130000, 7960000))""")
-    laps["read_addresses"] = time.perf_counter() - t
+    lap("read_addresses")
     con.execute(
         f"CREATE TABLE cnt AS SELECT * FROM read_csv('{data / 'counts.csv'}', delim=';', header=true)"
     )
     con.execute(
         f"CREATE TABLE fbb AS SELECT * FROM read_csv('{data / 'fbb.csv'}', delim=';', header=true)"
     )
-    laps["read_coverage"] = time.perf_counter() - t - sum(laps.values())
-    points = con.execute("SELECT adrid, x, y FROM adr ORDER BY adrid").fetchnumpy()
-    con.register("mobdf", _mobile_classes(points, data))
-    laps["sample_mobile"] = time.perf_counter() - t - sum(laps.values())
+    lap("read_coverage")
+    if mobile == "mob":
+        con.execute(
+            f"CREATE TABLE mob AS SELECT * FROM read_csv('{data / 'mob.csv'}', delim=';', header=true)"
+        )
+        lap("read_mob")
+        con.execute(DUCKDB_MOB_CLASSES)
+        lap("mobile_from_mob")
+    else:
+        points = con.execute("SELECT adrid, x, y FROM adr ORDER BY adrid").fetchnumpy()
+        con.register("mobdf", _mobile_classes(points, data))
+        lap("sample_mobile")
     res = con.execute(DUCKDB_CLASSIFY).df()
-    laps["classify"] = time.perf_counter() - t - sum(laps.values())
-    return {
-        "rows": len(res),
-        "eligible": int(res["eligible"].sum()),
-        "hus_uten_100": int(res.loc[res["best_down_kbps"] < TARGET_DOWN_KBPS, "hus"].sum()),
-        "laps": laps,
-    }
+    lap("classify")
+    return {**_figures(res, mobile), "laps": laps}
 
 
 def _mobile_classes(points: dict[str, np.ndarray], data: Path) -> pd.DataFrame:
@@ -270,7 +350,7 @@ def _mobile_classes(points: dict[str, np.ndarray], data: Path) -> pd.DataFrame:
     mob = {"adrid": points["adrid"]}
     for o in OPERATORS:
         best = np.zeros(len(points["adrid"]), dtype="int8")
-        for tech in ("4g", "5g"):
+        for tech in MOBILE_TECHS:
             with rasterio.open(data / "mobil" / f"{o}_{tech}.tif") as src:
                 band = src.read(1)
                 tr = src.transform
@@ -288,6 +368,39 @@ def _mobile_classes(points: dict[str, np.ndarray], data: Path) -> pd.DataFrame:
         mob[f"mob_{o}"] = best
     return pd.DataFrame(mob)
 
+
+def _mob_pivot() -> str:
+    """Per address and operator × technology of the ``mob`` rows: class (2 "ute" from the lowest
+    tier, else 0) and highest tier reached; per operator the best class (every address; 0
+    without rows)."""
+    pairs = [(o, tech) for o in OPERATORS for tech in MOBILE_TECHS]
+    fastest = ", ".join(
+        f"max(ned) FILTER (WHERE tilb = '{o}' AND tek = '{tech}') AS n_{o}_{tech}"
+        for o, tech in pairs
+    )
+    low, high = MOB_TIERS
+    cols = []
+    for o, tech in pairs:
+        n, layer = f"coalesce(n_{o}_{tech}, 0)", MobileLayer(o, tech)
+        cols.append(f"CASE WHEN {n} >= {low} THEN 2 ELSE 0 END AS {layer.column}")
+        cols.append(
+            f"CASE WHEN {n} >= {high} THEN {high} WHEN {n} >= {low} THEN {low} ELSE 0 END "
+            f"AS {layer.tier_column}"
+        )
+    for o in OPERATORS:
+        best = f"greatest({', '.join(f'coalesce(n_{o}_{t}, 0)' for t in MOBILE_TECHS)})"
+        cols.append(f"CASE WHEN {best} >= {low} THEN 2 ELSE 0 END AS {operator_column(o)}")
+    return f"""
+        CREATE TABLE mobdf AS
+        WITH p AS (
+            SELECT adrid, {fastest}
+            FROM mob WHERE adrid IN (SELECT adrid FROM adr) GROUP BY adrid)
+        SELECT adrid, {", ".join(cols)}
+        FROM adr LEFT JOIN p USING (adrid)"""
+
+
+DUCKDB_MOB_CLASSES = _mob_pivot()
+"""The ``mob`` rows as classes per address (every address: 0 without rows), in DuckDB SQL."""
 
 DUCKDB_CLASSIFY = """
         WITH f AS (
@@ -314,9 +427,9 @@ DUCKDB_CLASSIFY = """
 """Best offer, operators, speed class, eligibility and SSB cell per address, in DuckDB SQL."""
 
 
-def _child(job: str, data: str) -> None:
+def _child(job: str, data: str, mobile: str) -> None:
     t = time.perf_counter()
-    result = {"dekning": job_dekning, "duckdb": job_duckdb}[job](Path(data))
+    result = {"dekning": job_dekning, "duckdb": job_duckdb}[job](Path(data), mobile)
     result["seconds"] = time.perf_counter() - t
     # VmHWM resets at exec; ru_maxrss would carry the parent's peak over (Linux).
     hwm = next(
@@ -328,58 +441,94 @@ def _child(job: str, data: str) -> None:
     print(json.dumps(result))
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--addresses", type=int, default=2_600_000)
-    ap.add_argument("--coverage-rows", type=int, default=4_000_000)
-    ap.add_argument("--data", type=Path, default=HERE / "data")
-    ap.add_argument("--jobs", default="dekning,duckdb")
-    ap.add_argument("--child", help=argparse.SUPPRESS)
-    args = ap.parse_args()
-    if args.child:
-        _child(args.child, str(args.data))
-        return
-    data = args.data / f"n{args.addresses}"
-    generate(data, args.addresses, args.coverage_rows)
+def _load() -> str:
+    """The load averages (1, 5, 15 min) as ``uptime`` shows them: the machine is shared."""
+    return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+
+
+FIGURES = ("rows", "eligible", "hus_uten_100", "mobile", "mobile_100")
+
+
+def run_variant(data: Path, jobs: list[str], mobile: str) -> dict:
+    """Run each job in a fresh process with ``mobile`` as the mobile input, print its figures
+    and check that the jobs agree; the results with the load before and after each job."""
     results = {}
-    for job in args.jobs.split(","):
+    for job in jobs:
+        load_before = _load()
         proc = subprocess.run(
-            [sys.executable, __file__, "--child", job, "--data", str(data)],
+            [sys.executable, __file__, "--child", job, "--data", str(data), "--mobile", mobile],
             capture_output=True,
             text=True,
             env={**os.environ, "OMP_NUM_THREADS": "2"},
         )
         if proc.returncode != 0:
             print(proc.stderr, file=sys.stderr)
-            raise SystemExit(f"{job} failed")
+            raise SystemExit(f"{job} ({mobile}) failed")
         results[job] = json.loads(proc.stdout.strip().splitlines()[-1])
         r = results[job]
+        r["load_before"], r["load_after"] = load_before, _load()
         laps = ", ".join(f"{k} {v:.1f}s" for k, v in r["laps"].items())
+        mob = f", mobile {r['mobile']}" + (f"/{r['mobile_100']}" if "mobile_100" in r else "")
         print(
-            f"{job:>8}: {r['seconds']:6.1f} s, peak {r['peak_rss_mib']:7.0f} MiB, {r['rows']} addresses, "
-            f"{r['eligible']} eligible, {r['hus_uten_100']} households < 100 Mbit/s  ({laps})",
+            f"{job:>8} [{mobile}]: {r['seconds']:6.1f} s, peak {r['peak_rss_mib']:7.0f} MiB, "
+            f"{r['rows']} addresses, {r['eligible']} eligible, {r['hus_uten_100']} households "
+            f"< 100 Mbit/s{mob}  ({laps}; load {r['load_before']} -> {r['load_after']})",
             flush=True,
         )
     if {"dekning", "duckdb"} <= results.keys():
         a, b = results["dekning"], results["duckdb"]
-        if any(a[k] != b[k] for k in ("rows", "eligible", "hus_uten_100")):
-            raise SystemExit("jobs disagree")
-        print("both jobs agree on addresses, eligible addresses and households without 100 Mbit/s")
+        differ = [k for k in FIGURES if a.get(k) != b.get(k)]
+        if differ:
+            raise SystemExit(f"jobs disagree ({mobile}): {', '.join(differ)}")
+        ratio = a["seconds"] / b["seconds"]
+        print(
+            f"both jobs agree on addresses, eligible addresses, households without 100 Mbit/s and "
+            f"the mobile figure; dekning/DuckDB = {ratio:.2f}",
+            flush=True,
+        )
+    return results
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--addresses", type=int, default=2_600_000)
+    ap.add_argument("--coverage-rows", type=int, default=4_000_000)
+    ap.add_argument("--data", type=Path, default=HERE / "data")
+    ap.add_argument("--jobs", default="dekning,duckdb")
+    ap.add_argument(
+        "--mobile",
+        choices=("rasters", "mob", "both"),
+        default="both",
+        help="mobile input: the 6 rasters, Nkom's per-address mob file, or both variants in turn",
+    )
+    ap.add_argument("--child", help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        _child(args.child, str(args.data), args.mobile)
+        return
+    data = args.data / f"n{args.addresses}"
+    generate(data, args.addresses, args.coverage_rows)
+    variants = ("rasters", "mob") if args.mobile == "both" else (args.mobile,)
+    if "mob" in variants:
+        generate_mob(data)
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    with (out / "bench_classify.jsonl").open("a") as fh:
-        fh.write(
-            json.dumps(
-                {
-                    "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                    "addresses": args.addresses,
-                    "coverage_rows": args.coverage_rows,
-                    "nproc": os.cpu_count(),
-                    **results,
-                }
+    for mobile in variants:
+        results = run_variant(data, args.jobs.split(","), mobile)
+        with (out / "bench_classify.jsonl").open("a") as fh:
+            fh.write(
+                json.dumps(
+                    {
+                        "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                        "addresses": args.addresses,
+                        "coverage_rows": args.coverage_rows,
+                        "mobile": mobile,
+                        "nproc": os.cpu_count(),
+                        **results,
+                    }
+                )
+                + "\n"
             )
-            + "\n"
-        )
 
 
 if __name__ == "__main__":
