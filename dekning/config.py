@@ -436,6 +436,11 @@ class OutputConfig(_Section):
     """Schema of the run's tables and views in that database."""
     keep_runs: Annotated[int, Field(ge=1, le=100)] = 2
     """Runs kept in the database: the current one and the ones before it (older are deleted)."""
+    workers: Annotated[int, Field(ge=0, le=64)] = 0
+    """Processes that write the application packages side by side while the run writes its maps
+    and tables (:mod:`dekning.coverage.application.packages`): 0 as many as the machine has
+    cores (at most 4), 1 one after the other in the run's own process. A county run gives each
+    municipality 1: Dask already keeps every core busy."""
 
 
 class Config(_Section):

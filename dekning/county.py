@@ -144,6 +144,8 @@ def municipality_runs(cc: CountyConfig, split: Split, *, source: str) -> list[Mu
         inputs.update(own.get("input", {}))
         raw["input"] = inputs
         cfg = parse_config(raw, Path("/"), f"{source}, kommune {knr} ({name})")
+        # Dask keeps every core busy with municipalities: a task writes its packages itself.
+        cfg = cfg.model_copy(update={"output": cfg.output.model_copy(update={"workers": 1})})
         if cfg.funding.state_budget_nok is not None:
             raise ConfigError(
                 f"{source}, kommune {knr} ({name}): funding.state_budget_nok gjelder ikke én "

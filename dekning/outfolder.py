@@ -25,7 +25,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from dekning.errors import InputError
@@ -141,7 +141,9 @@ def _swap(tmp: Path, out: Path) -> None:
 
 
 @contextmanager
-def atomic_folder(target: str | Path, owned: Owned = _written_by_dekning) -> Iterator[Path]:
+def atomic_folder(
+    target: str | Path, owned: Owned = _written_by_dekning, *, lock: bool = True
+) -> Iterator[Path]:
     """Write a folder in full or not at all.
 
     Yields a temporary folder next to ``target``; when the block ends without an error it
@@ -150,6 +152,11 @@ def atomic_folder(target: str | Path, owned: Owned = _written_by_dekning) -> Ite
     An existing ``target`` is replaced only when it is empty or ``owned`` says dekning wrote it
     (default: it holds a run's ``rapport.json``).
 
+    While it is written the parent folder is locked (``flock``), so that two runs into the
+    same folder follow one another. ``lock=False`` is for folders inside a folder this process
+    is writing under that lock already (a run's application packages, written side by side
+    into the run's own temporary folder).
+
     Raises
     ------
     InputError
@@ -157,7 +164,7 @@ def atomic_folder(target: str | Path, owned: Owned = _written_by_dekning) -> Ite
     """
     out = Path(target).resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(out.parent):
+    with _locked(out.parent) if lock else nullcontext():
         _recover(out, owned)
         check_replaceable(out, owned)
         for stale in leftovers(out):

@@ -11,7 +11,7 @@ import pandas as pd
 from dekning import __version__
 from dekning.config import Config
 from dekning.coverage.application.masts import write_mast_files
-from dekning.coverage.application.package import write_application
+from dekning.coverage.application.packages import ApplicationPackages
 from dekning.coverage.application.roads import write_road_files
 from dekning.crs import WEB_CRS
 from dekning.history import input_record
@@ -77,9 +77,26 @@ def _challenge_counts(result: RunResult) -> dict[str, int] | None:
     return {str(k): int(v) for k, v in result.challenges["status"].value_counts().items()}
 
 
+def application_packages(result: RunResult, cfg: Config, folder: Path) -> ApplicationPackages:
+    """The application packages of the run's chosen areas into ``folder/soknad``: started by
+    ``with`` (in worker processes when there are many), written by ``finish()``."""
+    return ApplicationPackages(
+        result.classified, result.areas, result.routes, cfg, folder / "soknad", result.report
+    )
+
+
 def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
     """Addresses, areas, routes, aggregates, scenarios, survey results, application packages of
     the chosen areas, the report and the summary."""
+    with application_packages(result, cfg, folder) as packages:
+        write_data_tables(result, cfg, folder)
+        packages.finish()
+    write_report(result, cfg, folder)
+
+
+def write_data_tables(result: RunResult, cfg: Config, folder: Path) -> None:
+    """Addresses, areas, routes, aggregates, scenarios, survey results and the road and mast
+    files: every table but the application packages and the report."""
     cls = result.classified
     cls.to_file(folder / "adresser_klassifisert.gpkg", layer="adresser", driver="GPKG")
     cls.to_parquet(folder / "adresser_klassifisert.parquet")  # GeoParquet: for large runs
@@ -119,17 +136,12 @@ def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
     if result.masts is not None:
         road = result.road_mobile
         write_mast_files(result.masts, folder, cfg, cls, None if road is None else road.segments)
-    for area_id in areas.loc[areas["valgt"], "area_id"]:
-        write_application(
-            cls,
-            areas,
-            area_id,
-            cfg,
-            folder / "soknad" / area_id,
-            routes=result.routes,
-            report=result.report,
-        )
-    style_run_outputs(folder)  # QGIS layer styles in every GeoPackage written above
+
+
+def write_report(result: RunResult, cfg: Config, folder: Path) -> None:
+    """QGIS layer styles in every GeoPackage written before, ``rapport.json`` (with every
+    warning, the packages' too) and ``sammendrag.txt``: the last files of a run."""
+    style_run_outputs(folder)
     date = cfg.municipality.data_date
     report = {
         "dekning_versjon": __version__,
@@ -149,4 +161,11 @@ def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:
     (folder / "sammendrag.txt").write_text(summary, encoding="utf-8")
 
 
-__all__ = ["SURVEY_FILES", "write_maps", "write_tables"]
+__all__ = [
+    "SURVEY_FILES",
+    "application_packages",
+    "write_data_tables",
+    "write_maps",
+    "write_report",
+    "write_tables",
+]

@@ -18,7 +18,7 @@ import pandas as pd
 from dekning import stages
 from dekning.config import Config
 from dekning.outfolder import atomic_folder, check_replaceable
-from dekning.outputs import write_maps, write_tables
+from dekning.outputs import application_packages, write_data_tables, write_maps, write_report
 from dekning.report import RunReport
 from dekning.result import Frames, RunResult
 
@@ -97,7 +97,7 @@ class OutputStage:
 
 OUTPUT_STAGES: tuple[OutputStage, ...] = (
     OutputStage("Lager kart", write_maps),
-    OutputStage("Skriver resultater", write_tables),
+    OutputStage("Skriver resultater", write_data_tables),
 )
 """What :func:`run` writes after :data:`STAGES`, in order."""
 
@@ -108,10 +108,15 @@ LABELS: tuple[str, ...] = (*(s.label for s in STAGES), *(s.label for s in OUTPUT
 def write_outputs(result: RunResult, cfg: Config, folder: Path, step: Step | None = None) -> None:
     """Every output of :data:`OUTPUT_STAGES` into ``folder`` (which the caller makes whole or
     removes: :func:`run` swaps it in atomically; a county run does so for all municipalities)."""
-    for stage in OUTPUT_STAGES:
-        if step is not None:
-            step(stage.label)
-        stage.run(result, cfg, folder)
+    # The application packages are started first: with many chosen areas worker processes
+    # write them while this process writes the maps and the tables.
+    with application_packages(result, cfg, folder) as packages:
+        for stage in OUTPUT_STAGES:
+            if step is not None:
+                step(stage.label)
+            stage.run(result, cfg, folder)
+        packages.finish()
+    write_report(result, cfg, folder)
 
 
 def run(cfg: Config, out_dir: str | Path, step: Step | None = None) -> RunResult:

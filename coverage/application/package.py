@@ -109,7 +109,7 @@ def _write_package(
     return write_summary_pdf(html, folder / "sammendrag.pdf")
 
 
-def _check_frames(
+def check_frames(
     classified: gpd.GeoDataFrame, areas: gpd.GeoDataFrame, routes: gpd.GeoDataFrame | None
 ) -> None:
     """CRS (EPSG:25833) and columns of the frames :func:`write_application` takes."""
@@ -163,7 +163,7 @@ def write_application(
     PlanningError
         No such area.
     """
-    _check_frames(classified, areas, routes)
+    check_frames(classified, areas, routes)
     match = areas[areas["area_id"] == area_id]
     if match.empty:
         raise PlanningError(
@@ -171,8 +171,25 @@ def write_application(
         )
     route = routes[routes["area_id"] == area_id] if routes is not None else None
     out = Path(out_dir).resolve()
-    with atomic_folder(out, owned=is_package) as folder, _unsynced_sqlite():
-        missing = _write_package(classified, match, route, cfg, folder)
+    missing = package_into(classified, match, route, cfg, out)
     if missing is not None and report is not None:
         report.warn("application", "summary_pdf_missing", missing, 1, [area_id])
     return out
+
+
+def package_into(
+    classified: gpd.GeoDataFrame,
+    match: gpd.GeoDataFrame,
+    route: gpd.GeoDataFrame | None,
+    cfg: Config,
+    out: Path,
+    *,
+    lock: bool = True,
+) -> str | None:
+    """The package of the area ``match`` (one row of the run's areas) into the folder ``out``
+    (replaced atomically; ``lock``: see :func:`~dekning.outfolder.atomic_folder`);
+    ``classified`` needs only that area's addresses, ``route`` only its route. Returns why
+    ``sammendrag.pdf`` is missing, or None. A top-level function of plain frames, so that a
+    worker process can run it (:mod:`~dekning.coverage.application.packages`)."""
+    with atomic_folder(out, owned=is_package, lock=lock) as folder, _unsynced_sqlite():
+        return _write_package(classified, match, route, cfg, folder)

@@ -1,0 +1,252 @@
+"""The application packages of a run's chosen areas, side by side in worker processes.
+
+A package (:mod:`~dekning.coverage.application.package`) takes a few tenths of a second — the
+PDF summary, two workbooks, a GeoPackage — and a large municipality chooses dozens of areas.
+:class:`ApplicationPackages` hands the packages to worker processes as soon as the analysis is
+done, so that they are written while the run itself writes its maps and tables;
+:meth:`ApplicationPackages.finish` waits for them. Each worker gets only its area's rows (the
+addresses, the area and its route), never the whole run.
+
+A worker is a fresh interpreter (``python -m dekning.coverage.application.package_worker``), not
+a fork of the run's process (which may hold threads: pyarrow's, a web server's) and not a
+``multiprocessing`` child (which would import the caller's main script again). Fewer packages
+than :data:`PARALLEL_FROM`, or one worker (``[output] workers = 1``, as every municipality of a
+county run on Dask has), and the packages are written one after the other in the run's own
+process. The files are the same either way. The packages go into the run's own temporary folder,
+which the run's lock guards: each package's folder is not locked again (that lock is on the
+parent folder, and would make the workers wait for one another).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import geopandas as gpd
+
+import dekning
+from dekning.config import Config
+from dekning.coverage.application.package import check_frames, package_into
+from dekning.coverage.application.package_worker import receive, send
+from dekning.report import RunReport
+
+PARALLEL_FROM = 8
+"""Fewer chosen areas than this and the packages are written in the run's own process: starting
+the workers would cost more than it gains."""
+MAX_WORKERS = 4
+"""The most worker processes ``[output] workers = 0`` (as many as there are cores) starts."""
+
+
+@dataclass(frozen=True)
+class PackageTask:
+    """One package's own rows and where it goes."""
+
+    area_id: str
+    addresses: gpd.GeoDataFrame
+    area: gpd.GeoDataFrame
+    route: gpd.GeoDataFrame | None
+    out: Path
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def package_workers(setting: int, packages: int, parallel_from: int = PARALLEL_FROM) -> int:
+    """How many processes write ``packages`` packages: 1 (the run's own) when there are fewer
+    than ``parallel_from``; else ``setting`` (0: the cores, at most :data:`MAX_WORKERS`), never
+    more than there are packages."""
+    if packages < max(parallel_from, 2):
+        return 1
+    wanted = setting if setting > 0 else min(cores(), MAX_WORKERS)
+    return max(1, min(wanted, packages))
+
+
+def package_tasks(
+    classified: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame,
+    routes: gpd.GeoDataFrame | None,
+    root: Path,
+) -> list[PackageTask]:
+    """A task per chosen area (``valgt``), in the areas' order, each with its own rows only:
+    the area's addresses, its row of ``areas`` and its route, into ``root/<area_id>``."""
+    chosen = areas[areas["valgt"].astype(bool)]
+    by_area = classified.groupby("area_id", sort=False).indices if len(chosen) else {}
+    route_rows = routes.groupby("area_id", sort=False).indices if routes is not None else {}
+    tasks = []
+    for i in range(len(chosen)):
+        area = chosen.iloc[[i]]
+        area_id = str(area["area_id"].iloc[0])
+        own = classified.iloc[by_area.get(area_id, [])]
+        route = None
+        if routes is not None:
+            route = routes.iloc[route_rows.get(area_id, [])]
+        tasks.append(PackageTask(area_id, own, area, route, root / area_id))
+    return tasks
+
+
+class _Worker:
+    """One worker process and the thread of this process that feeds it tasks and collects its
+    answers."""
+
+    def __init__(self, tasks: queue.SimpleQueue[int | None], packages: ApplicationPackages) -> None:
+        root = str(Path(dekning.__file__).resolve().parent.parent)  # dekning importable there
+        path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "dekning.coverage.application.package_worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "PYTHONPATH": path},
+        )
+        self.thread = threading.Thread(target=self._feed, args=(tasks, packages), daemon=True)
+        self.thread.start()
+
+    def _feed(self, tasks: queue.SimpleQueue[int | None], packages: ApplicationPackages) -> None:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            while not packages.stopping.is_set():
+                i = tasks.get()
+                if i is None:
+                    break
+                t = packages.tasks[i]
+                send(stdin, (t.addresses, t.area, t.route, packages.cfg, t.out))
+                answer = receive(stdout)
+                if answer is None:
+                    code = self.process.wait()
+                    raise RuntimeError(
+                        f"søknadspakken {t.area_id}: arbeidsprosessen stoppet (kode {code})"
+                    )
+                packages.answers[i] = answer
+        except BaseException as error:  # finish() raises it in the run's thread
+            packages.failure(error)
+        finally:
+            try:
+                stdin.close()  # the worker's end of input: it stops
+            except OSError:
+                pass
+
+    def join(self) -> None:
+        """The thread and the process ended."""
+        self.thread.join()
+        self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+class ApplicationPackages:
+    """The packages of a run's chosen areas: started with ``with`` (in worker processes when
+    there are enough of them), written or awaited by :meth:`finish`.
+
+    Parameters
+    ----------
+    classified, areas, routes
+        The run's classified addresses (with ``area_id``), areas (with ``valgt``) and routes
+        (EPSG:25833).
+    cfg
+        The run's configuration (``[output] workers``).
+    root
+        The folder the packages go into (``soknad/``), one subfolder per area.
+    report
+        Gets a warning for each package whose PDF could not be printed.
+    parallel_from
+        Fewer packages than this are written in this process.
+    """
+
+    def __init__(
+        self,
+        classified: gpd.GeoDataFrame,
+        areas: gpd.GeoDataFrame,
+        routes: gpd.GeoDataFrame | None,
+        cfg: Config,
+        root: Path,
+        report: RunReport,
+        *,
+        parallel_from: int = PARALLEL_FROM,
+    ) -> None:
+        check_frames(classified, areas, routes)
+        self.cfg = cfg
+        self.report = report
+        self.tasks = package_tasks(classified, areas, routes, root)
+        self.workers = package_workers(cfg.output.workers, len(self.tasks), parallel_from)
+        self.answers: list[tuple[str, object] | None] = [None] * len(self.tasks)
+        self.stopping = threading.Event()
+        self._errors: list[BaseException] = []
+        self._lock = threading.Lock()
+        self._pool: list[_Worker] = []
+
+    def __enter__(self) -> ApplicationPackages:
+        if self.workers > 1:
+            tasks: queue.SimpleQueue[int | None] = queue.SimpleQueue()
+            for i in range(len(self.tasks)):
+                tasks.put(i)
+            for _ in range(self.workers):
+                tasks.put(None)  # one stop for each worker
+            self._pool = [_Worker(tasks, self) for _ in range(self.workers)]
+        return self
+
+    def failure(self, error: BaseException) -> None:
+        """A worker's thread could not go on: no worker takes a new task."""
+        with self._lock:
+            self._errors.append(error)
+        self.stopping.set()
+
+    def _join(self) -> None:
+        for worker in self._pool:
+            worker.join()
+        self._pool = []
+
+    def finish(self) -> None:
+        """Every package written (here, or awaited from the workers), then the warnings, in
+        the areas' order; a package's error is raised here."""
+        if self._pool:
+            self._join()
+            if self._errors:
+                raise self._errors[0]
+        for i, task in enumerate(self.tasks):
+            if self.workers > 1:
+                kind, value = self.answers[i] or ("error", RuntimeError(task.area_id))
+                if kind == "error":
+                    assert isinstance(value, BaseException)
+                    raise value
+                missing = value if isinstance(value, str) else None
+            else:
+                missing = package_into(
+                    task.addresses, task.area, task.route, self.cfg, task.out, lock=False
+                )
+            if missing is not None:
+                self.report.warn("application", "summary_pdf_missing", missing, 1, [task.area_id])
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        """The workers stopped: after a failure no new package is begun and the ones under
+        way are waited for, so that nothing is written after the run has removed its
+        temporary folder."""
+        if self._pool:
+            self.stopping.set()
+            self._join()
+
+
+__all__ = [
+    "MAX_WORKERS",
+    "PARALLEL_FROM",
+    "ApplicationPackages",
+    "PackageTask",
+    "cores",
+    "package_tasks",
+    "package_workers",
+]

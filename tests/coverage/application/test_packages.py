@@ -1,0 +1,98 @@
+"""The application packages of a run written side by side in worker processes: the same files
+as one after the other, an error in a worker raised in the run, nothing written after a
+failure, and how many workers a run starts."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import pytest
+
+from dekning.config import Config
+from dekning.coverage.application.packages import (
+    MAX_WORKERS,
+    ApplicationPackages,
+    cores,
+    package_tasks,
+    package_workers,
+)
+from dekning.errors import InputError
+from dekning.report import RunReport
+from dekning.result import RunResult
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _compare():
+    spec = importlib.util.spec_from_file_location(
+        "compare_outputs", REPO / ".ci" / "compare_outputs.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.compare
+
+
+def _with_workers(cfg: Config, workers: int) -> Config:
+    return cfg.model_copy(update={"output": cfg.output.model_copy(update={"workers": workers})})
+
+
+def _packages(result: RunResult, cfg: Config, root: Path, **kw) -> ApplicationPackages:
+    return ApplicationPackages(
+        result.classified, result.areas, result.routes, cfg, root, RunReport(), **kw
+    )
+
+
+def test_how_many_workers():
+    assert package_workers(0, 7) == 1  # fewer than PARALLEL_FROM: the run's own process
+    assert package_workers(3, 50) == 3
+    assert package_workers(1, 50) == 1
+    assert package_workers(8, 5, parallel_from=2) == 5  # never more than there are packages
+    assert package_workers(0, 50) == max(1, min(cores(), MAX_WORKERS))
+    assert package_workers(2, 1, parallel_from=0) == 1  # one package: no worker
+
+
+def test_tasks_hold_only_their_areas_rows(default_result, tmp_path):
+    areas = default_result.areas
+    tasks = package_tasks(default_result.classified, areas, default_result.routes, tmp_path)
+    chosen = list(areas.loc[areas["valgt"], "area_id"])
+    assert [t.area_id for t in tasks] == chosen and len(chosen) >= 2
+    for t in tasks:
+        assert set(t.addresses["area_id"]) == {t.area_id}
+        expected = (default_result.classified["area_id"] == t.area_id).sum()
+        assert len(t.addresses) == expected
+        assert list(t.area["area_id"]) == [t.area_id]
+        assert t.route is not None and set(t.route["area_id"]) <= {t.area_id}
+        assert t.out == tmp_path / t.area_id
+
+
+def test_workers_write_the_same_packages(default_result, default_config, tmp_path):
+    alone, side_by_side = tmp_path / "alone", tmp_path / "side_by_side"
+    serial = _packages(default_result, _with_workers(default_config, 1), alone, parallel_from=2)
+    with serial:
+        serial.finish()
+    assert serial.workers == 1
+    pool = _packages(default_result, _with_workers(default_config, 2), side_by_side, parallel_from=2)
+    with pool:
+        pool.finish()
+    assert pool.workers == 2
+    names = sorted(p.name for p in side_by_side.iterdir())
+    assert names == sorted(default_result.areas.loc[default_result.areas["valgt"], "area_id"])
+    assert _compare()(alone, side_by_side) == []
+    assert serial.report.to_json() == pool.report.to_json()
+
+
+def test_an_error_in_a_worker_is_raised_and_nothing_foreign_is_touched(
+    default_result, default_config, tmp_path
+):
+    root = tmp_path / "soknad"
+    areas = default_result.areas
+    victim = str(areas.loc[areas["valgt"], "area_id"].iloc[-1])
+    (root / victim).mkdir(parents=True)
+    foreign = root / victim / "mine.txt"  # a folder dekning did not write
+    foreign.write_text("ikke dekning sin\n", encoding="utf-8")
+    pool = _packages(default_result, _with_workers(default_config, 2), root, parallel_from=2)
+    with pytest.raises(InputError, match="ikke skrevet av dekning"), pool:
+        pool.finish()
+    assert foreign.read_text(encoding="utf-8") == "ikke dekning sin\n"
+    assert sorted(p.name for p in (root / victim).iterdir()) == ["mine.txt"]
