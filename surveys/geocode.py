@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 import geopandas as gpd
 import numpy as np
@@ -47,8 +48,10 @@ def fold(text: str) -> str:
     return re.sub(r"\s+", " ", t).strip()
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_street(name: str) -> str:
-    """Canonical street name: folded, with the street-type suffix written one way."""
+    """Canonical street name: folded, with the street-type suffix written one way. Cached: a
+    municipality has a few hundred streets and a hundred thousand addresses on them."""
     t = fold(name).replace(" .", ".")
     for pattern, canonical in _SUFFIXES:
         t = pattern.sub(canonical, t)
