@@ -309,7 +309,8 @@ def mbps_text(kbps: pd.Series) -> pd.Series:
     """Speeds in kbit/s written in Mbit/s as Norwegians write them (``1 000``, ``12,3``);
     missing ones stay missing."""
     mbps = pd.to_numeric(kbps, errors="coerce").astype("float64") / 1000
-    return mbps.map(lambda v: decimal(v, 1).removesuffix(",0"), na_action="ignore")
+    texts = {v: decimal(v, 1).removesuffix(",0") for v in mbps.dropna().unique()}
+    return mbps.map(texts)  # each distinct speed written once: operators sell a few speeds
 
 
 def offer_text(offers: pd.DataFrame) -> pd.Series:
