@@ -21,6 +21,8 @@ from rich.table import Table
 from rich.text import Text
 
 from dekning import __version__
+from dekning.api.app import Settings, create_app, has_results, service_config
+from dekning.api.server import serve as serve_app
 from dekning.api.settings import TOKEN_ENV, read_token
 from dekning.cli_challenges import app as challenge_app
 from dekning.cli_common import ConfigOpt, err, friendly, out, read_config
@@ -341,11 +343,6 @@ def serve(
     Public map: /kart. Planner map: /kart/planlegger (token as Authorization: Bearer, or
     ?token=...).
     """
-    # The web stack (FastAPI, the API's models) is imported only by the command that serves it:
-    # every other command starts about a second sooner.
-    from dekning.api.app import Settings, create_app, has_results, service_config
-    from dekning.api.server import serve as serve_app
-
     settings = Settings(
         config_path=config,
         out_dir=out_dir,
