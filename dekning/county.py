@@ -185,6 +185,33 @@ def in_national_file(err: InputError, sources: dict[str, str]) -> InputError:
     return InputError(err.message, file=national, line=line, field=err.field)
 
 
+def _peak_mib() -> float:
+    """This process's peak resident memory so far (MiB; Linux counts ``ru_maxrss`` in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+MEMORY_NOTE = (
+    "Delingen holder én nasjonal tabell om gangen i hovedprosessen (adressene, så hver "
+    "dekningstabell, så vegene); en arbeider holder én kommunes adresser, veggraf og "
+    "rastervinduer om gangen. En arbeiders toppminne er det høyeste den har brukt for én "
+    "kommune så langt i kjøringen."
+)
+"""What ``rapport_fylke.json``'s ``minne`` says about the memory a county run holds."""
+
+
+def _memory(split_peak: float, results: Sequence[MunicipalityResult]) -> dict[str, Any]:
+    """The ``minne`` section of the county report: the main process's peak during the split
+    and each worker's peak (MiB)."""
+    workers: dict[str, float] = {}
+    for r in results:
+        workers[r.worker] = max(workers.get(r.worker, 0.0), round(r.peak_mib, 1))
+    return {
+        "deling_toppminne_mib": round(split_peak, 1),
+        "arbeider_toppminne_mib": workers,
+        "merknad": MEMORY_NOTE,
+    }
+
+
 def run_municipality(run: MunicipalityRun, out_root: str) -> MunicipalityResult:
     """One municipality's run into ``out_root/run.folder`` (a Dask task).
 
@@ -218,7 +245,7 @@ def run_municipality(run: MunicipalityRun, out_root: str) -> MunicipalityResult:
             omrade=plan["area_id"].astype(str),
             area_id=run.kommunenummer + "-" + plan["area_id"].astype(str),
         )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB → MiB (Linux)
+    peak = _peak_mib()
     return MunicipalityResult(
         run.kommunenummer,
         run.name,
@@ -517,6 +544,7 @@ def run_county(
             )
             runs = municipality_runs(cc, split, source=source)
             seconds["deling"] = round(time.perf_counter() - t, 2)
+            split_peak = _peak_mib()
             boundaries = read_boundaries(cc.input.boundaries)
             t = time.perf_counter()
             results = execute(
@@ -536,6 +564,7 @@ def run_county(
         plans, summary = county_step(cc, results, runs, boundaries, folder)
         seconds["fylke"] = round(time.perf_counter() - t, 2)
         text = _report(cc, results, summary, seconds, scheduler, workers, report)
+        text["minne"] = _memory(split_peak, results)
         (folder / REPORT).write_text(
             json.dumps(text, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )

@@ -378,6 +378,7 @@ def split_national(
     for knr, path in _split_polygons(boundaries, folders).items():
         files[knr]["boundary"] = path
     municipality_of = pd.Series(numbers.to_numpy(), index=addresses["adrid"].to_numpy())
+    del addresses  # one national table at a time: the coverage tables need only the ids
     for key, (name, what) in TABLES.items():
         table_path = inputs.get(key)
         if table_path is not None:

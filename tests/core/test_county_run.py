@@ -134,6 +134,10 @@ def test_the_same_results_on_a_real_cluster_with_two_workers(
     assert {m.worker for m in result.municipalities} == set(per_worker)
     local = json.loads((local_run / "fylke_rapport.json").read_text(encoding="utf-8"))
     assert len(local["dask"]["arbeid_per_arbeider"]) == 1
+    memory = report["minne"]  # the split's peak in this process, each worker's own
+    assert set(memory["arbeider_toppminne_mib"]) == set(per_worker)
+    assert all(v > 50 for v in memory["arbeider_toppminne_mib"].values())
+    assert memory["deling_toppminne_mib"] > 50 and "én nasjonal tabell" in memory["merknad"]
 
 
 def test_every_municipality_has_the_outputs_of_a_municipal_run(local_run):
