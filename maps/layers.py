@@ -118,7 +118,10 @@ def _cell_stats(df: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
     for cls in SPEED_CLASSES:
         out[f"hus_{cls}"] = df["hus"].where(df["speed_class"] == cls, 0).groupby(key).sum()
     # Class of the majority of addresses in the cell (ties go to the worse class).
-    counts = pd.crosstab(key, df["speed_class"]).reindex(columns=SPEED_CLASSES, fill_value=0)
+    pairs = pd.DataFrame({"key": key.to_numpy(), "cls": df["speed_class"].astype(str).to_numpy()})
+    counts = (  # addresses per cell and class (a group-by: crosstab counted in Python)
+        pairs.groupby(["key", "cls"]).size().unstack(fill_value=0)
+    ).reindex(index=out.index, columns=SPEED_CLASSES, fill_value=0)
     worst_first = counts.to_numpy()[:, ::-1].argmax(axis=1)
     out["klasse"] = np.array(SPEED_CLASSES, dtype=object)[len(SPEED_CLASSES) - 1 - worst_first]
     lacking = df["hus"].where(df["best_down_kbps"] < TARGET_DOWN_KBPS, 0).groupby(key).sum()
