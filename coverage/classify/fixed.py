@@ -5,7 +5,8 @@ All work is whole-array (pandas group-bys and numpy), no loop over addresses.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, cast
 
 import geopandas as gpd
 import numpy as np
@@ -29,16 +30,28 @@ from dekning.schema import SPEED_CLASS_LOWER_KBPS, SPEED_CLASSES
 # Preference when two technologies give the same best download.
 TECH_RANK = {"fiber": 7, "kabel": 6, "ftb": 5, "dsl": 4, "radio": 3, "annet": 2, "satellitt": 1}
 COUNT_FIELDS = ("hus", "pers", "fritid", "naering", "offentlig")
+Column = Any
+"""One column of the classification: a numpy array, or pandas' arrow strings for texts."""
 
 
 def speed_class(best_down_kbps: np.ndarray) -> np.ndarray:
     """Speed class code (see :data:`SPEED_CLASSES`) from best download in kbit/s (0 = no offer)."""
+    return np.array(SPEED_CLASSES)[_speed_class_index(best_down_kbps)]
+
+
+def _speed_class_index(best_down_kbps: np.ndarray) -> np.ndarray:
+    """The position in :data:`SPEED_CLASSES` of each download's class (kbit/s; 0 = no offer)."""
     d = np.asarray(best_down_kbps, dtype="float64")
-    return np.select(
-        [d >= lower for lower in SPEED_CLASS_LOWER_KBPS],
-        list(SPEED_CLASSES[:-1]),
-        default=SPEED_CLASSES[-1],
-    )
+    index = np.full(len(d), len(SPEED_CLASSES) - 1, dtype="int64")
+    for i, lower in reversed(list(enumerate(SPEED_CLASS_LOWER_KBPS))):
+        index[d >= lower] = i
+    return index
+
+
+def texts(codes: np.ndarray, words: Sequence[str]) -> pd.api.extensions.ExtensionArray:
+    """``words[code]`` for every code, as pandas' (arrow) strings: a column of millions of rows
+    from a handful of texts without a Python object per row."""
+    return pd.array(list(words), dtype="str").take(np.asarray(codes, dtype="int64"))
 
 
 def operator_lists(
@@ -53,7 +66,7 @@ def operator_lists(
     Returns
     -------
     tuple of pandas.Series
-        Indexed by ``adrid``: the number of operators (int64) and their names.
+        Indexed by ``adrid``: the number of operators (int64) and their names (strings).
     """
     if isinstance(operator, pd.Categorical) and list(operator.categories) == sorted(
         operator.categories
@@ -77,7 +90,7 @@ def operator_lists(
     joined = pc.binary_join(pa.ListArray.from_arrays(offsets, values), pa.scalar(", "))
     index = pd.Index(np.asarray(addr_ids)[pair_addr[starts]], name="adrid")
     n = pd.Series(np.diff(np.r_[starts, len(key)]).astype("int64"), index=index)
-    return n, pd.Series(np.asarray(joined, dtype=object), index=index)
+    return n, pd.Series(pd.array(cast(Any, joined), dtype="str"), index=index)
 
 
 def best_fixed_offer(
@@ -114,8 +127,9 @@ def best_fixed_offer(
         sorted), ``has_fibre`` and the columns named in ``meets``.
     """
     meets = dict(meets or {})
-    rows = fixed[fixed["tek"].isin(list(counted)).to_numpy()]
-    rank = map_values(rows["tek"], TECH_RANK, 0).astype("int64")
+    counted_rows = fixed["tek"].isin(list(counted)).to_numpy()
+    rows = fixed if counted_rows.all() else fixed[counted_rows]
+    rank = _ranks(rows["tek"])
     down = np.nan_to_num(np.asarray(rows["ned"], dtype="float64")).astype("int64")
     up = np.nan_to_num(np.asarray(rows["opp"], dtype="float64")).astype("int64")
     # One integer key per row: download, then upload, then technology preference.
@@ -134,7 +148,7 @@ def best_fixed_offer(
     out = pd.DataFrame(
         {
             "best_down_kbps": down[best],
-            "best_tek": map_values(rank[best], by_rank, ""),
+            "best_tek": texts(rank[best], [by_rank.get(r, "") for r in range(max(by_rank) + 1)]),
             "best_up_kbps": up[best],
             "has_fibre": agg["fibre"].to_numpy(),
             **{name: agg[name].to_numpy(dtype=bool) for name in meets},
@@ -145,6 +159,15 @@ def best_fixed_offer(
     out["n_operators"] = n_ops
     out["operators"] = names
     return out
+
+
+def _ranks(tek: pd.Series) -> np.ndarray:
+    """:data:`TECH_RANK` of every row's technology (0 when unknown); a categorical column by its
+    categories, not row by row."""
+    if isinstance(tek.dtype, pd.CategoricalDtype):
+        ranks = [TECH_RANK.get(str(t), 0) for t in tek.cat.categories]
+        return np.array([*ranks, 0], dtype="int64")[tek.cat.codes.to_numpy()]  # -1: missing
+    return map_values(tek, TECH_RANK, 0).astype("int64")
 
 
 BEST_COLUMNS = (
@@ -218,10 +241,13 @@ def classify(
         meets["functional"] = (floor.down_kbps, floor.up_kbps)
     out = addresses.copy()
     ids = out["adrid"].to_numpy()
-    columns = _counts(ids, counts, cfg, report) | _best_offers(ids, fixed, counted, meets, report)
+    columns: dict[str, Column] = {
+        **_counts(ids, counts, cfg, report),
+        **_best_offers(ids, fixed, counted, meets, report),
+    }
     covered = columns.pop("covered")
     functional = columns.pop("functional", None)
-    columns["speed_class"] = speed_class(columns["best_down_kbps"])
+    columns["speed_class"] = texts(_speed_class_index(columns["best_down_kbps"]), SPEED_CLASSES)
     if mobile is not None:
         columns.update({str(c): mobile[c].to_numpy() for c in mobile.columns})
     for name, values in columns.items():
@@ -253,8 +279,8 @@ def _counts(
     defaults = {f: cfg.default_households if f == "hus" else 0 for f in COUNT_FIELDS}
     if counts is None:
         return {f: np.full(len(ids), d, dtype="int64") for f, d in defaults.items()}
-    c = counts.set_index("adrid")
-    missing = ~np.isin(ids, c.index.to_numpy())
+    pos = pd.Index(counts["adrid"].to_numpy()).get_indexer(ids)  # -1: no row for the address
+    missing = pos < 0
     report.warn(
         "classify",
         "addresses_without_counts",
@@ -262,14 +288,17 @@ def _counts(
         int(missing.sum()),
         ids[missing].tolist(),
     )
-    c = c.reindex(ids)
     return {
-        f: (c[f] if f in c else pd.Series(np.nan, index=c.index))
-        .fillna(d)
-        .astype("int64")
-        .to_numpy()
+        f: _taken(counts[f].fillna(d).to_numpy(), pos, d).astype("int64")
+        if f in counts
+        else np.full(len(ids), d, dtype="int64")
         for f, d in defaults.items()
     }
+
+
+def _taken(values: np.ndarray, pos: np.ndarray, fill: object) -> np.ndarray:
+    """``values[pos]``, ``fill`` where ``pos`` is -1."""
+    return np.asarray(pd.api.extensions.take(values, pos, allow_fill=True, fill_value=fill))
 
 
 def _best_offers(
@@ -278,31 +307,42 @@ def _best_offers(
     counted: Collection[str],
     meets: Mapping[str, tuple[int, int]],
     report: RunReport,
-) -> dict[str, np.ndarray]:
+) -> dict[str, Column]:
     """:data:`BEST_COLUMNS` and the ``meets`` flags in the order of ``ids``: 0 / empty / False
     where there is no counted offer. Coverage rows of addresses not in the register are ignored
     and counted."""
-    if fixed is not None and len(fixed):
-        unknown = ~fixed["adrid"].isin(ids)
-        report.warn(
-            "classify",
-            "coverage_unknown_addresses",
-            "rader i dekningsfila med en adresse-id som ikke er i adresseregisteret (ikke brukt)",
-            int(unknown.sum()),
-            fixed.loc[unknown, "adrid"].unique().tolist(),
-        )
-        best = best_fixed_offer(fixed[~unknown], counted, meets).reindex(ids)
-    else:
-        best = pd.DataFrame(index=ids, columns=[*BEST_COLUMNS, *meets])
+    names = (*BEST_COLUMNS, *meets)
+    if fixed is None or not len(fixed):
+        return _no_offers(len(ids), names)
+    unknown = ~fixed["adrid"].isin(ids).to_numpy()
+    report.warn(
+        "classify",
+        "coverage_unknown_addresses",
+        "rader i dekningsfila med en adresse-id som ikke er i adresseregisteret (ikke brukt)",
+        int(unknown.sum()),
+        fixed.loc[unknown, "adrid"].unique().tolist(),
+    )
+    best = best_fixed_offer(fixed[~unknown] if unknown.any() else fixed, counted, meets)
+    if not len(best):
+        return _no_offers(len(ids), names)
+    pos = best.index.get_indexer(pd.Index(ids))  # -1: no counted offer
+    empty = _no_offers(0, names)
     return {
-        "best_down_kbps": best["best_down_kbps"].fillna(0).astype("int64").to_numpy(),
-        "best_up_kbps": best["best_up_kbps"].fillna(0).astype("int64").to_numpy(),
-        "best_tek": best["best_tek"].fillna("").astype(str).to_numpy(),
-        "n_operators": best["n_operators"].fillna(0).astype("int64").to_numpy(),
-        "operators": best["operators"].fillna("").astype(str).to_numpy(),
-        "has_fibre": best["has_fibre"].fillna(False).astype(bool).to_numpy(),
-        **{name: best[name].fillna(False).astype(bool).to_numpy() for name in meets},
+        name: best[name].array.take(pos, allow_fill=True, fill_value="")
+        if name in ("best_tek", "operators")
+        else _taken(best[name].to_numpy(), pos, empty[name].dtype.type(0))
+        for name in names
     }
+
+
+def _no_offers(n: int, names: Sequence[str]) -> dict[str, Column]:
+    """The columns of :func:`_best_offers` for ``n`` addresses without a counted offer."""
+    kinds = {"best_tek": "str", "operators": "str", "has_fibre": "bool"}
+    out: dict[str, Column] = {}
+    for name in names:
+        kind = kinds.get(name, "bool" if name not in BEST_COLUMNS else "int64")
+        out[name] = np.full(n, "", dtype=object) if kind == "str" else np.zeros(n, dtype=kind)
+    return out
 
 
 UPGRADEABLE_REASON = "kan enkelt oppgraderes til 1 Gbit/s (ikke støtteberettiget)"
@@ -317,7 +357,7 @@ def _eligibility(
     consultation: pd.DataFrame | None,
     upgradeable: np.ndarray | None,
     report: RunReport,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, Column]:
     """Eligible (bool) and the reason (bokmål text) of every address under ``rule``: it is not
     ``covered`` (no counted offer reaches the rule's download and upload), has an eligible unit,
     is not marked ``upgradeable`` (when the rule has that exclusion) and (when a consultation
@@ -338,20 +378,23 @@ def _eligibility(
             ids[upgradeable].tolist(),
         )
     eligible = lacks & (units > 0) & ~excluded
-    reason = np.select(
-        [~lacks, only_cabins, units == 0, excluded],
-        [
-            f"har tilbud ≥ {rule.threshold_text()}",
-            "kun fritidsbolig (ikke støtteberettiget)",
-            "ingen husstand eller virksomhet",
-            UPGRADEABLE_REASON,
-        ],
-        default=f"mangler tilbud ≥ {rule.threshold_text()}",
-    ).astype(object)
+    reasons = (
+        f"har tilbud ≥ {rule.threshold_text()}",
+        "kun fritidsbolig (ikke støtteberettiget)",
+        "ingen husstand eller virksomhet",
+        UPGRADEABLE_REASON,
+        f"mangler tilbud ≥ {rule.threshold_text()}",
+        UNLISTED_REASON,
+    )
+    # the first that applies: covered, only cabins, no unit, upgradeable, else lacking an offer
+    code = np.full(len(ids), 4, dtype="int64")
+    for i, applies in reversed(list(enumerate([~lacks, only_cabins, units == 0, excluded]))):
+        code[applies] = i
     if consultation is None:
-        return eligible, reason
+        return eligible, texts(code, reasons)
     listed = np.isin(ids, consultation["adrid"].to_numpy())
-    reason[eligible & ~listed] = UNLISTED_REASON
+    code[eligible & ~listed] = 5
+    reason = texts(code, reasons)
     report.warn(
         "classify",
         "listed_but_covered",
@@ -362,11 +405,13 @@ def _eligibility(
     return eligible & listed, reason
 
 
-def _bands(down_kbps: np.ndarray, eligible: np.ndarray, rule: EligibilityRule) -> np.ndarray:
+def _bands(
+    down_kbps: np.ndarray, eligible: np.ndarray, rule: EligibilityRule
+) -> pd.api.extensions.ExtensionArray:
     """The rule's band of each eligible address: the first band (rising ``below_kbps``) whose
     limit its best download (kbit/s) is below, the last band when only its upload falls short;
     empty for the others."""
-    names = np.array([name for name, _ in rule.bands], dtype=object)
+    names = [name for name, _ in rule.bands]
     limits = np.array([below for _, below in rule.bands], dtype="int64")
     pos = np.minimum(np.searchsorted(limits, down_kbps, side="right"), len(names) - 1)
-    return np.where(eligible, names[pos], "").astype(object)
+    return texts(np.where(eligible, pos, len(names)), [*names, ""])

@@ -28,8 +28,10 @@ technology wins over the file (see :func:`mobile_coverage`).
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -59,13 +61,26 @@ FEW_POINTS = 64
 """A strip with at most this many points is read a cell at a time (cheaper than the strip)."""
 
 
+Cells = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""The positions of the points inside a raster, ordered by cell (row by row), and their rows
+and columns (int64) in that order."""
+
+
 def sample_raster(
-    path: str | Path, x: np.ndarray, y: np.ndarray, *, crs: str = WORK_CRS
+    path: str | Path,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    crs: str = WORK_CRS,
+    located: dict[tuple[object, ...], Cells] | None = None,
 ) -> np.ndarray:
     """Nearest-cell raster values at points (``x``, ``y`` in ``crs``); NaN outside or at nodata.
 
     The points are reprojected to the raster's own CRS, so rasters in any CRS are sampled
-    correctly. Only the window covering the points is read.
+    correctly. Only the window covering the points is read. ``located`` keeps the points'
+    cells per raster grid (CRS, transform and size) between calls with the same points:
+    rasters on one grid (as a rule one per operator and technology) locate and order the
+    points once.
 
     Raises
     ------
@@ -79,57 +94,76 @@ def sample_raster(
                 "rasteret har ikke noe koordinatsystem; sett ett (f.eks. gdal_edit.py -a_srs EPSG:25833)",
                 file=path,
             )
-        if src.crs != crs:
-            tr = Transformer.from_crs(crs, src.crs, always_xy=True)
-            x, y = tr.transform(x, y)
-        inv = ~src.transform
-        x = np.asarray(x, dtype="float64")
-        y = np.asarray(y, dtype="float64")
-        cols_f = inv.a * x + inv.b * y + inv.c
-        rows_f = inv.d * x + inv.e * y + inv.f
-        cols = np.floor(cols_f).astype("int64")
-        rows = np.floor(rows_f).astype("int64")
-        inside = (rows >= 0) & (rows < src.height) & (cols >= 0) & (cols < src.width)
-        out = np.full(len(rows), np.nan)
-        if not inside.any():
+        grid = (src.crs.to_wkt(), tuple(src.transform), src.width, src.height)
+        cells = located.get(grid) if located is not None else None
+        if cells is None:
+            cells = _locate(src, x, y, crs)
+            if located is not None:
+                located[grid] = cells
+        pos, rows, cols = cells
+        out = np.full(len(x), np.nan)
+        if not len(pos):
             return out
         try:
-            vals = _cells(src, rows[inside], cols[inside])
+            vals = _cells(src, rows, cols)
         except RasterioError as err:
             raise InputError(f"kan ikke lese mobildekningsrasteret: {err}", file=path) from None
         if src.nodata is not None:
             vals[vals == src.nodata] = np.nan
-        out[inside] = vals
+        out[pos] = vals
     return out
 
 
+def _locate(src: rasterio.io.DatasetReader, x: np.ndarray, y: np.ndarray, crs: str) -> Cells:
+    """The cells of the points (``x``, ``y`` in ``crs``) inside the raster, ordered by cell."""
+    if src.crs != crs:
+        tr = Transformer.from_crs(crs, src.crs, always_xy=True)
+        x, y = tr.transform(x, y)
+    inv = ~src.transform
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    cols = np.floor(inv.a * x + inv.b * y + inv.c).astype("int64")
+    rows = np.floor(inv.d * x + inv.e * y + inv.f).astype("int64")
+    pos = np.flatnonzero((rows >= 0) & (rows < src.height) & (cols >= 0) & (cols < src.width))
+    rows, cols = rows[pos], cols[pos]
+    # row by row: each window is then read once and indexed in memory order
+    order = np.argsort(rows * src.width + cols)
+    return pos[order], rows[order], cols[order]
+
+
 def _cells(src: rasterio.io.DatasetReader, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
-    """Band 1 at the cells (``rows``, ``cols``; inside the raster) as float64: one window over
-    them all when it has at most :data:`MAX_WINDOW_CELLS` cells, else strips of whole rows of
-    that many cells (only strips that hold points are read), a strip with few points
-    (:data:`FEW_POINTS`) a cell at a time. Memory stays bounded for a national raster and its
+    """Band 1 at the cells (``rows``, ``cols``; inside the raster, ordered by row) as float64:
+    one window over them all when it has at most :data:`MAX_WINDOW_CELLS` cells, else strips
+    of whole rows of about that many cells, starting on the raster's block rows so that no
+    block is read twice (only strips that hold points are read; a strip with few points,
+    :data:`FEW_POINTS`, a cell at a time). Memory stays bounded for a national raster and its
     millions of addresses are still read in a few hundred windows."""
-    r0, r1 = int(rows.min()), int(rows.max()) + 1
+    r0, r1 = int(rows[0]), int(rows[-1]) + 1
     c0, c1 = int(cols.min()), int(cols.max()) + 1
-    if (r1 - r0) * (c1 - c0) <= MAX_WINDOW_CELLS:
-        band = src.read(1, window=Window(c0, r0, c1 - c0, r1 - r0))
-        return np.asarray(band[rows - r0, cols - c0], dtype="float64")
-    height = max(1, MAX_WINDOW_CELLS // (c1 - c0))
-    order = np.argsort(rows, kind="stable")
-    bounds = np.searchsorted(rows[order], np.arange(r0, r1 + height, height))
+    width = c1 - c0
+    if (r1 - r0) * width <= MAX_WINDOW_CELLS:
+        band = src.read(1, window=Window(c0, r0, width, r1 - r0))
+        return np.asarray(band.ravel()[(rows - r0) * width + (cols - c0)], dtype="float64")
+    block = max(1, int(src.block_shapes[0][0]))
+    height = max(1, MAX_WINDOW_CELLS // width)
+    if height >= block:
+        height -= height % block
+        r0 -= r0 % block
+    tops = np.arange(r0, r1, height)
+    bounds = np.asarray(np.searchsorted(rows, np.r_[tops, r1]))
     out = np.empty(len(rows), dtype="float64")
-    for top, lo, hi in zip(range(r0, r1, height), bounds[:-1], bounds[1:], strict=False):
-        idx = order[lo:hi]
-        if len(idx) == 0:
+    for top, lo, hi in zip(tops.tolist(), bounds[:-1].tolist(), bounds[1:].tolist(), strict=True):
+        if hi == lo:
             continue
-        if len(idx) <= FEW_POINTS:
-            out[idx] = [
-                src.read(1, window=Window(c, r, 1, 1))[0, 0]
-                for r, c in zip(rows[idx], cols[idx], strict=True)
+        r, c = rows[lo:hi], cols[lo:hi]
+        if hi - lo <= FEW_POINTS:
+            out[lo:hi] = [
+                src.read(1, window=Window(cc, rr, 1, 1))[0, 0]
+                for rr, cc in zip(r.tolist(), c.tolist(), strict=True)
             ]
             continue
-        strip = src.read(1, window=Window(c0, top, c1 - c0, min(height, r1 - top)))
-        out[idx] = strip[rows[idx] - top, cols[idx] - c0]
+        strip = src.read(1, window=Window(c0, top, width, min(height, r1 - top)))
+        out[lo:hi] = strip.ravel()[(r - top) * width + (c - c0)]
     return out
 
 
@@ -181,15 +215,20 @@ def raster_classes(values: np.ndarray, raster: MobileRaster, cfg: ClassifyConfig
     return cls.astype("int8")
 
 
-def _sample_covering(raster: MobileRaster, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """:func:`sample_raster` at the addresses.
+def _sample_covering(
+    raster: MobileRaster,
+    x: np.ndarray,
+    y: np.ndarray,
+    located: dict[tuple[object, ...], Cells] | None = None,
+) -> np.ndarray:
+    """:func:`sample_raster` at the addresses (``located``: its cells per grid).
 
     Raises
     ------
     InputError
         No address has a value: the raster does not cover them, or only nodata there.
     """
-    values = sample_raster(raster.path, x, y)
+    values = sample_raster(raster.path, x, y, located=located)
     if len(values) and np.isnan(values).all():
         raise InputError(
             "ingen adresse har en verdi i rasteret: det dekker ikke adressene (feil fil "
@@ -250,9 +289,20 @@ def _sample_layers(
     y = addresses.geometry.y.to_numpy()
     out = pd.DataFrame(index=addresses.index)
     by_operator: dict[str, list[str]] = {}
-    for raster, layer in zip(rasters, layers_of(rasters), strict=True):
-        values = _sample_covering(raster, x, y)
-        classes = raster_classes(values, raster, cfg)
+
+    located: dict[tuple[object, ...], Cells] = {}  # rasters on one grid locate the points once
+
+    def sample(raster: MobileRaster) -> tuple[np.ndarray, np.ndarray]:
+        values = _sample_covering(raster, x, y, located)
+        return values, raster_classes(values, raster, cfg)
+
+    # The first raster locates the points; the others are read side by side (GDAL's reads
+    # and numpy's indexing release the GIL). The first error in raster order is raised.
+    sampled = [sample(r) for r in rasters[:1]]
+    if len(rasters) > 1:
+        with ThreadPoolExecutor(min(len(rasters) - 1, os.cpu_count() or 1)) as pool:
+            sampled += pool.map(sample, rasters[1:])
+    for raster, layer, (values, classes) in zip(rasters, layers_of(rasters), sampled, strict=True):
         if raster.values == "dbm":
             out[layer.dbm_column] = values
         out[layer.column] = classes

@@ -25,6 +25,7 @@ from dekning.errors import InputError, data_line
 from dekning.io import find_column, read_table, read_vector, require_columns, to_numbers
 from dekning.report import RunReport
 
+WORK_CRS_OBJECT = CRS.from_user_input(WORK_CRS)
 # Rough bounding box of mainland Norway in EPSG:25833 (metres), with a margin.
 NORWAY_25833 = (-120_000.0, 6_400_000.0, 1_130_000.0, 7_960_000.0)
 
@@ -163,7 +164,8 @@ def _points_from_columns(
     x, y, epsg, fields, epsg_col = _coordinate_columns(df, file=file, epsg_default=epsg_default)
     ex = np.empty_like(x)
     ny = np.empty_like(y)
-    for code in np.unique(epsg):  # one transformation per CRS in the file, not per row
+    codes = np.sort(pd.unique(epsg))
+    for code in codes:  # one transformation per CRS in the file, not per row
         sel = epsg == code
         first = int(np.flatnonzero(sel)[0])
         try:
@@ -180,6 +182,9 @@ def _points_from_columns(
                 line=data_line(first),
                 field=fields[1],
             )
+        if crs == WORK_CRS_OBJECT:  # Kartverket's own EPSG:25833: nothing to transform
+            ex[sel], ny[sel] = x[sel], y[sel]
+            continue
         tr = Transformer.from_crs(crs, WORK_CRS, always_xy=True)
         ex[sel], ny[sel] = tr.transform(x[sel], y[sel])
     return ex, ny, fields
@@ -254,7 +259,8 @@ def _address_fields(df: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
     for field, cands in OPTIONAL_ADDRESS_COLUMNS.items():
         col = find_column(df, cands)
         if col is not None:
-            out[field] = df[col].fillna("").astype("str").str.strip().to_numpy()
+            # pandas' arrow strings stay arrow strings (no Python object per row)
+            out[field] = df[col].fillna("").astype("str").str.strip().array
         elif field != "grunnkrets":
             out[field] = pd.Series("", index=out.index, dtype="str")
     if (out["adressetekst"] == "").all() and (out["adressenavn"] != "").any():
@@ -304,7 +310,12 @@ def read_addresses(
         xfield, yfield = "geometry.x", "geometry.y"
     else:
         wanted = (*ID_COLUMNS["adrid"], *chain(*OPTIONAL_ADDRESS_COLUMNS.values()), *COORD_COLUMNS)
-        df = read_table(path, what="adresseregisteret", columns=wanted, numeric=COORD_COLUMNS)
+        df = read_table(
+            path,
+            what="adresseregisteret",
+            columns=wanted,
+            numeric=(*COORD_COLUMNS, *ID_COLUMNS["adrid"]),
+        )
         x, y, (xfield, yfield) = _points_from_columns(df, file=path, epsg_default=epsg)
     out = _address_fields(df, _address_ids(df, file=path, feature=feature))
     inside = _check_norway(x, y, file=path, xfield=xfield, yfield=yfield, feature=feature)
@@ -319,7 +330,7 @@ def read_addresses(
         ],
     )
     gdf = gpd.GeoDataFrame(out, geometry=shapely.points(x, y), crs=WORK_CRS)
-    return gdf[inside].reset_index(drop=True)
+    return gdf if inside.all() else gdf[inside].reset_index(drop=True)
 
 
 def read_boundary(path: str | Path, report: RunReport | None = None) -> gpd.GeoDataFrame:

@@ -63,6 +63,8 @@ EGEN_COLUMNS = ("egen", "own_infrastructure", "egen_infrastruktur")
 """Nkom's ``egen``: True = the operator owns the infrastructure (else it rents access)."""
 READ_COLUMNS = (*chain(*COLUMN_NAMES.values()), *HC_COLUMNS, *EGEN_COLUMNS)
 """Every column the reader uses (a Parquet file's others are not read)."""
+CODE_COLUMNS = (*COLUMN_NAMES["tilb"], *COLUMN_NAMES["tek"], *HC_COLUMNS, *EGEN_COLUMNS)
+"""Columns of few distinct values, read from CSV as categoricals (each value looked at once)."""
 
 
 def read_fixed_coverage(
@@ -107,6 +109,7 @@ def read_fixed_coverage(
         path,
         what="dekningsfila",
         numeric=("adrid", "adresseId", "ned", "opp", "nedlasting", "opplasting", "down", "up"),
+        categorical=CODE_COLUMNS,
         parquet_columns=READ_COLUMNS,
     )
     cols = require_columns(df, COLUMN_NAMES, file=path, what="dekningsfila")
@@ -187,8 +190,8 @@ def normalised_codes(
         A code not in ``aliases`` (``what`` names the kind of code), naming its first row and
         up to five unknown codes.
     """
-    codes, uniques = pd.factorize(values.fillna("").astype("str"))
-    clean = [str(u).strip().lower() for u in uniques]
+    codes, uniques = distinct_values(values)
+    clean = [u.strip().lower() for u in uniques]
     known = [aliases.get(u) for u in clean]
     unknown = [i for i, t in enumerate(known) if t is None]
     if unknown:
@@ -206,10 +209,27 @@ def normalised_codes(
     return pd.Categorical.from_codes(index[codes], categories=pd.Index(vocabulary))
 
 
+def distinct_values(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """Codes (int64, one per row) and the distinct values they index, as strings (a missing
+    value is the empty string). A categorical column is coded by its categories (those that
+    occur), without turning millions of rows into strings; any other by :func:`pandas.factorize`.
+    """
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        codes, uniques = pd.factorize(values.fillna("").astype("str"))
+        return codes.astype("int64"), [str(u) for u in uniques]
+    codes = values.cat.codes.to_numpy().astype("int64")
+    cats = [str(c) for c in values.cat.categories] + [""]
+    codes[codes < 0] = len(cats) - 1
+    used = np.flatnonzero(np.bincount(codes, minlength=len(cats)))
+    recode = np.full(len(cats), -1, dtype="int64")
+    recode[used] = np.arange(len(used))
+    return recode[codes], [cats[i] for i in used]
+
+
 def _operators(values: pd.Series) -> pd.Categorical[str]:
     """Operator names, trimmed, as a categorical whose categories are sorted."""
-    codes, uniques = pd.factorize(values.fillna("").astype("str"))
-    clean = pd.Index([str(u).strip() for u in uniques])
+    codes, uniques = distinct_values(values)
+    clean = pd.Index([u.strip() for u in uniques])
     names = pd.Index(sorted(set(clean)))
     index = names.get_indexer(clean).astype("int64")
     return pd.Categorical.from_codes(index[codes], categories=names)
@@ -243,7 +263,7 @@ def _speeds(
     if speed_unit != "Mbit/s":
         check_kbps(
             speeds["ned"],
-            np.asarray(tek),
+            tek,
             file=file,
             field=cols["ned"],
             hint="Nkoms data er i kbit/s. Gang med 1000, eller sett classify.fixed_speed_unit = "
@@ -291,16 +311,27 @@ def keep_fastest(
     combined = (out["adrid"].to_numpy() * (n_ops + 1) + out["tilb"].cat.codes.to_numpy()) * len(
         technologies
     ) + out["tek"].cat.codes.to_numpy()
-    order = np.lexsort((*(out[c].to_numpy() for c in reversed(speeds)), combined))
+    if len(combined) < 2 or bool((combined[1:] > combined[:-1]).all()):
+        return out.reset_index(drop=True)  # sorted without repeats, as Nkom writes its files
+    order = np.argsort(combined, kind="stable")
     sorted_key = combined[order]
-    last_of_key = np.r_[sorted_key[1:] != sorted_key[:-1], True]
-    if last_of_key.all():
+    repeats = sorted_key[1:] == sorted_key[:-1]
+    if not repeats.any():
         return out.reset_index(drop=True)
-    dup_rows = order[~last_of_key]
+    # Only the rows of repeated keys are ordered by speed: by key, then by speeds; rows keep
+    # their order among equals, so the last of a key is its fastest (the last such row).
+    group = order[np.r_[repeats, False] | np.r_[False, repeats]]
+    by_speed = group[
+        np.lexsort((*(out[c].to_numpy()[group] for c in reversed(speeds)), combined[group]))
+    ]
+    key = combined[by_speed]
+    dup_rows = by_speed[np.r_[key[1:] == key[:-1], False]]
     report.warn(
         "read", code, message, len(dup_rows), np.unique(out["adrid"].to_numpy()[dup_rows]).tolist()
     )
-    return out.iloc[np.sort(order[last_of_key])].reset_index(drop=True)
+    keep = np.ones(len(out), dtype=bool)
+    keep[dup_rows] = False
+    return out.iloc[np.flatnonzero(keep)].reset_index(drop=True)
 
 
 def checked_speeds(
@@ -348,7 +379,7 @@ def checked_speeds(
 
 def check_kbps(
     ned: np.ndarray,
-    tek: np.ndarray,
+    tek: np.ndarray | pd.Categorical[str],
     *,
     file: Path,
     field: str,
@@ -370,7 +401,11 @@ def check_kbps(
     """
     if len(ned) == 0:
         return
-    quick = np.isin(tek, tuple(fast))
+    if isinstance(tek, pd.Categorical):  # the codes of the fast technologies, not every row's text
+        fast_codes = [i for i, t in enumerate(tek.categories) if t in fast]
+        quick = np.isin(tek.codes, fast_codes)
+    else:
+        quick = np.isin(tek, tuple(fast))
     looks_mbps = (quick.any() and ned[quick].max() < 5_000) or ned.max() <= 2_000
     if looks_mbps:
         pos = int(ned.argmax())

@@ -18,6 +18,7 @@ from dekning.coverage.read.fixed import (
     COLUMN_NAMES,
     check_kbps,
     checked_speeds,
+    distinct_values,
     keep_fastest,
     normalised_codes,
 )
@@ -81,6 +82,7 @@ def read_mobile_rows(path: str | Path, report: RunReport | None = None) -> pd.Da
         path,
         what=WHAT,
         numeric=("adrid", "adresseId", "ned", "nedlasting", "down"),
+        categorical=(*MOBILE_COLUMN_NAMES["tilb"], *MOBILE_COLUMN_NAMES["tek"]),
         parquet_columns=tuple(chain(*MOBILE_COLUMN_NAMES.values())),
     )
     cols = require_columns(df, MOBILE_COLUMN_NAMES, file=path, what=WHAT)
@@ -107,10 +109,10 @@ def _operators(values: pd.Series, *, file: Path, field: str) -> pd.Categorical[s
     InputError
         An empty operator name, with its line.
     """
-    codes, uniques = pd.factorize(values.fillna("").astype("str"))
-    clean = pd.Index([str(u).strip().lower() for u in uniques])
+    codes, uniques = distinct_values(values)
+    clean = pd.Index([u.strip().lower() for u in uniques])
     if (clean == "").any():
-        pos = int(np.flatnonzero(codes == int(np.flatnonzero(clean == "")[0]))[0])
+        pos = int(np.flatnonzero(np.isin(codes, np.flatnonzero(clean == "")))[0])
         raise InputError("tom operatør (tilbyder)", file=file, line=data_line(pos), field=field)
     names = pd.Index(sorted(set(clean)))
     index = names.get_indexer(clean).astype("int64")
@@ -150,7 +152,7 @@ def _downloads(
     v = checked_speeds(v, file=file, field=field, what="nedlastingshastighet")
     check_kbps(
         v,
-        np.asarray(tek),
+        tek,
         file=file,
         field=field,
         fast=(),
