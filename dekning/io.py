@@ -197,7 +197,8 @@ def _read_csv(
             rest = tuple(c for c in numeric if c.lower() != col) if col in as_number else ()
             return _read_csv(path, sep, encoding, columns, rest, categorical)
         raise ValueError(str(err).splitlines()[0]) from None
-    return table.to_pandas()
+    # one block per column: no copy into 2-D blocks (the callers take columns one by one)
+    return table.to_pandas(split_blocks=True, self_destruct=True)
 
 
 def map_values(

@@ -205,22 +205,34 @@ def normalised_codes(
             field=field,
             feature=feature,
         )
-    index = np.array([vocabulary.index(str(t)) for t in known], dtype="int64")
+    index = np.array(
+        [vocabulary.index(str(t)) for t in known], dtype=category_code_type(len(vocabulary))
+    )
     return pd.Categorical.from_codes(index[codes], categories=pd.Index(vocabulary))
 
 
+def category_code_type(n: int) -> str:
+    """The smallest integer type pandas keeps the codes of ``n`` categories in (no copy)."""
+    return "int8" if n < 2**7 else "int16" if n < 2**15 else "int32" if n < 2**31 else "int64"
+
+
 def distinct_values(values: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Codes (int64, one per row) and the distinct values they index, as strings (a missing
+    """Codes (integers, one per row) and the distinct values they index, as strings (a missing
     value is the empty string). A categorical column is coded by its categories (those that
     occur), without turning millions of rows into strings; any other by :func:`pandas.factorize`.
     """
     if not isinstance(values.dtype, pd.CategoricalDtype):
-        codes, uniques = pd.factorize(values.fillna("").astype("str"))
-        return codes.astype("int64"), [str(u) for u in uniques]
-    codes = values.cat.codes.to_numpy().astype("int64")
-    cats = [str(c) for c in values.cat.categories] + [""]
-    codes[codes < 0] = len(cats) - 1
+        factorized, uniques = pd.factorize(values.fillna("").astype("str"))
+        return factorized, [str(u) for u in uniques]
+    codes: np.ndarray = values.cat.codes.to_numpy()
+    cats = [str(c) for c in values.cat.categories]
+    missing = codes < 0
+    if missing.any():
+        codes = np.where(missing, len(cats), codes)
+        cats.append("")
     used = np.flatnonzero(np.bincount(codes, minlength=len(cats)))
+    if len(used) == len(cats):
+        return codes, cats
     recode = np.full(len(cats), -1, dtype="int64")
     recode[used] = np.arange(len(used))
     return recode[codes], [cats[i] for i in used]
@@ -231,7 +243,7 @@ def _operators(values: pd.Series) -> pd.Categorical[str]:
     codes, uniques = distinct_values(values)
     clean = pd.Index([u.strip() for u in uniques])
     names = pd.Index(sorted(set(clean)))
-    index = names.get_indexer(clean).astype("int64")
+    index = names.get_indexer(clean).astype(category_code_type(len(names)))
     return pd.Categorical.from_codes(index[codes], categories=names)
 
 

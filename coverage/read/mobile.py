@@ -16,6 +16,7 @@ import pandas as pd
 
 from dekning.coverage.read.fixed import (
     COLUMN_NAMES,
+    category_code_type,
     check_kbps,
     checked_speeds,
     distinct_values,
@@ -115,7 +116,7 @@ def _operators(values: pd.Series, *, file: Path, field: str) -> pd.Categorical[s
         pos = int(np.flatnonzero(np.isin(codes, np.flatnonzero(clean == "")))[0])
         raise InputError("tom operatør (tilbyder)", file=file, line=data_line(pos), field=field)
     names = pd.Index(sorted(set(clean)))
-    index = names.get_indexer(clean).astype("int64")
+    index = names.get_indexer(clean).astype(category_code_type(len(names)))
     return pd.Categorical.from_codes(index[codes], categories=names)
 
 
