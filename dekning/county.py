@@ -186,7 +186,15 @@ def in_national_file(err: InputError, sources: dict[str, str]) -> InputError:
 
 
 def _peak_mib() -> float:
-    """This process's peak resident memory so far (MiB; Linux counts ``ru_maxrss`` in KiB)."""
+    """This process's own peak resident memory so far (MiB): ``VmHWM`` of
+    ``/proc/self/status``. Not ``ru_maxrss``: Linux carries that over from the parent into a
+    process it starts (a Dask worker would show the main process's peak from the split)."""
+    try:
+        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB → MiB
+    except OSError:  # not Linux
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

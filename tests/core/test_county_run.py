@@ -309,3 +309,25 @@ def test_database_passwords_never_reach_the_county_report(county):
     }
     shown = json.dumps(_masked(parse_county_config(raw, county)))
     assert "hemmelig" not in shown and "kari" in shown
+
+
+def test_a_workers_peak_is_its_own_not_its_parents():
+    import subprocess
+    import sys
+
+    import numpy as np
+
+    from dekning.county import _peak_mib
+
+    ballast = np.ones(600 * 2**20 // 8)  # 600 MiB touched in this process
+    assert _peak_mib() > 600
+    code = "from dekning.county import _peak_mib; print(_peak_mib())"
+    child = subprocess.run(  # a process this one starts, as Dask starts its workers
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    del ballast
+    import resource
+
+    inherited = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    assert float(child.stdout) < 400, child.stdout  # its own peak
+    assert inherited > 600  # what ru_maxrss says of the same child: the parent's peak
