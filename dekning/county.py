@@ -36,11 +36,13 @@ from typing import Any
 import geopandas as gpd
 import pandas as pd
 import pyarrow.parquet as pq
+import pyogrio
 
 from dekning import __version__
 from dekning.config import Config, parse_config
 from dekning.county_config import MUNICIPAL_SECTIONS, CountyConfig, merge
 from dekning.coverage.application.county import county_summary, write_county_tables
+from dekning.coverage.application.packages import ApplicationPackages, package_tasks
 from dekning.coverage.planning.county import CountyCriteria, county_score, select_county
 from dekning.coverage.read.national import (
     SOURCE_LINE,
@@ -53,6 +55,7 @@ from dekning.crs import WORK_CRS
 from dekning.errors import ConfigError, DekningError, InputError, NoEligibleAddresses
 from dekning.maps.county import county_map
 from dekning.maps.planner import write_map
+from dekning.maps.qgis_styles import style_run_outputs
 from dekning.outfolder import atomic_folder, check_replaceable
 from dekning.pipeline import analyse, write_outputs
 from dekning.postgis import mask_url
@@ -235,7 +238,8 @@ def run_municipality(run: MunicipalityRun, out_root: str) -> MunicipalityResult:
     plan, summary, note, failed = None, {}, "", False
     try:
         result = analyse(run.config)
-        write_outputs(result, run.config, folder)
+        # the packages come after the county's choice (county_packages), for the areas it chose
+        write_outputs(result, run.config, folder, packages=False)
         plan, summary = result.areas, result.summary
     except NoEligibleAddresses as err:  # nothing to build: the county gets no area from it
         note = str(err)
@@ -443,6 +447,48 @@ def county_step(
     return plans, summary
 
 
+def county_packages(
+    plans: gpd.GeoDataFrame,
+    results: Sequence[MunicipalityResult],
+    runs: Sequence[MunicipalityRun],
+    folder: Path,
+    report: RunReport,
+    workers: int,
+) -> int:
+    """The application packages of the areas the county chose (``valgt_fylke``), into each
+    municipality's ``soknad/``: the municipality's addresses of those areas read back from its
+    ``adresser_klassifisert.parquet`` (only those rows), its areas and routes from
+    ``omrader.gpkg``; written side by side by ``workers`` processes
+    (:class:`~dekning.coverage.application.packages.ApplicationPackages`), then styled for
+    QGIS. Returns how many were written."""
+    chosen = plans.loc[plans["valgt_fylke"].fillna(False).astype(bool)]
+    wanted = chosen.groupby("kommunenummer")["omrade"].agg(list).to_dict()
+    configs = {r.kommunenummer: r.config for r in runs}
+    tasks, touched = [], []
+    for r in results:
+        ids = [str(i) for i in wanted.get(r.kommunenummer, [])]
+        if r.failed or not ids:
+            continue
+        own = folder / r.folder
+        classified = gpd.read_parquet(
+            own / "adresser_klassifisert.parquet", filters=[("area_id", "in", ids)]
+        )
+        layers = set(pyogrio.list_layers(own / "omrader.gpkg")[:, 0])
+        areas = gpd.read_file(own / "omrader.gpkg", layer="omrader")
+        routes = None
+        if "traseer" in layers:
+            routes = gpd.read_file(own / "omrader.gpkg", layer="traseer")
+        tasks += package_tasks(
+            classified, areas, routes, configs[r.kommunenummer], own / "soknad", ids
+        )
+        touched.append(own)
+    with ApplicationPackages(tasks, report, workers=workers) as packages:
+        packages.finish()
+    for own in touched:
+        style_run_outputs(own)
+    return len(tasks)
+
+
 def _report(
     cc: CountyConfig,
     results: Sequence[MunicipalityResult],
@@ -571,8 +617,14 @@ def run_county(
             step("Rangerer og velger områder for fylket")
         plans, summary = county_step(cc, results, runs, boundaries, folder)
         seconds["fylke"] = round(time.perf_counter() - t, 2)
+        t = time.perf_counter()
+        if step is not None:
+            step("Skriver søknadspakkene for fylkets valg")
+        written = county_packages(plans, results, runs, folder, report, 0 if scheduler else workers)
+        seconds["soknadspakker"] = round(time.perf_counter() - t, 2)
         text = _report(cc, results, summary, seconds, scheduler, workers, report)
         text["minne"] = _memory(split_peak, results)
+        text["soknadspakker"] = written
         (folder / REPORT).write_text(
             json.dumps(text, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
         )
@@ -586,6 +638,7 @@ __all__ = [
     "CountyResult",
     "MunicipalityResult",
     "MunicipalityRun",
+    "county_packages",
     "execute",
     "municipality_runs",
     "run_county",

@@ -4,6 +4,7 @@ report and the summary, written into one folder (see :func:`dekning.outfolder.at
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -11,7 +12,7 @@ import pandas as pd
 from dekning import __version__
 from dekning.config import Config
 from dekning.coverage.application.masts import write_mast_files
-from dekning.coverage.application.packages import ApplicationPackages
+from dekning.coverage.application.packages import ApplicationPackages, package_tasks
 from dekning.coverage.application.roads import write_road_files
 from dekning.crs import WEB_CRS
 from dekning.history import input_record
@@ -77,12 +78,16 @@ def _challenge_counts(result: RunResult) -> dict[str, int] | None:
     return {str(k): int(v) for k, v in result.challenges["status"].value_counts().items()}
 
 
-def application_packages(result: RunResult, cfg: Config, folder: Path) -> ApplicationPackages:
-    """The application packages of the run's chosen areas into ``folder/soknad``: started by
-    ``with`` (in worker processes when there are many), written by ``finish()``."""
-    return ApplicationPackages(
-        result.classified, result.areas, result.routes, cfg, folder / "soknad", result.report
+def application_packages(
+    result: RunResult, cfg: Config, folder: Path, chosen: Sequence[str] | None = None
+) -> ApplicationPackages:
+    """The application packages of the run's chosen areas (or of the areas ``chosen``) into
+    ``folder/soknad``: started by ``with`` (in worker processes when there are many), written
+    by ``finish()``."""
+    tasks = package_tasks(
+        result.classified, result.areas, result.routes, cfg, folder / "soknad", chosen
     )
+    return ApplicationPackages(tasks, result.report, workers=cfg.output.workers)
 
 
 def write_tables(result: RunResult, cfg: Config, folder: Path) -> None:

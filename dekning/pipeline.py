@@ -105,17 +105,26 @@ LABELS: tuple[str, ...] = (*(s.label for s in STAGES), *(s.label for s in OUTPUT
 """Every label a run shows, once each, in order (the CLI's progress display)."""
 
 
-def write_outputs(result: RunResult, cfg: Config, folder: Path, step: Step | None = None) -> None:
+def write_outputs(
+    result: RunResult,
+    cfg: Config,
+    folder: Path,
+    step: Step | None = None,
+    *,
+    packages: bool = True,
+) -> None:
     """Every output of :data:`OUTPUT_STAGES` into ``folder`` (which the caller makes whole or
-    removes: :func:`run` swaps it in atomically; a county run does so for all municipalities)."""
+    removes: :func:`run` swaps it in atomically; a county run does so for all municipalities).
+    ``packages=False``: no application packages (a county run writes those of the areas the
+    county chooses, after its choice)."""
     # The application packages are started first: with many chosen areas worker processes
     # write them while this process writes the maps and the tables.
-    with application_packages(result, cfg, folder) as packages:
+    with application_packages(result, cfg, folder, chosen=None if packages else ()) as pending:
         for stage in OUTPUT_STAGES:
             if step is not None:
                 step(stage.label)
             stage.run(result, cfg, folder)
-        packages.finish()
+        pending.finish()
     write_report(result, cfg, folder)
 
 

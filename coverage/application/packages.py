@@ -24,6 +24,7 @@ import queue
 import subprocess
 import sys
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -34,6 +35,7 @@ import dekning
 from dekning.config import Config
 from dekning.coverage.application.package import check_frames, package_into
 from dekning.coverage.application.package_worker import receive, send
+from dekning.errors import PlanningError
 from dekning.report import RunReport
 
 PARALLEL_FROM = 8
@@ -51,6 +53,7 @@ class PackageTask:
     addresses: gpd.GeoDataFrame
     area: gpd.GeoDataFrame
     route: gpd.GeoDataFrame | None
+    cfg: Config
     out: Path
 
 
@@ -76,11 +79,29 @@ def package_tasks(
     classified: gpd.GeoDataFrame,
     areas: gpd.GeoDataFrame,
     routes: gpd.GeoDataFrame | None,
+    cfg: Config,
     root: Path,
+    chosen_ids: Sequence[str] | None = None,
 ) -> list[PackageTask]:
-    """A task per chosen area (``valgt``), in the areas' order, each with its own rows only:
-    the area's addresses, its row of ``areas`` and its route, into ``root/<area_id>``."""
-    chosen = areas[areas["valgt"].astype(bool)]
+    """A task per chosen area (``valgt``, or the areas ``chosen_ids``), in the areas' order,
+    each with its own rows only: the area's addresses, its row of ``areas`` and its route,
+    into ``root/<area_id>``.
+
+    Raises
+    ------
+    InputError
+        A frame is not in EPSG:25833 or lacks a column.
+    PlanningError
+        An id of ``chosen_ids`` that ``areas`` does not have.
+    """
+    check_frames(classified, areas, routes)
+    if chosen_ids is None:
+        chosen = areas[areas["valgt"].astype(bool)]
+    else:
+        unknown = sorted(set(chosen_ids) - set(areas["area_id"].astype(str)))
+        if unknown:
+            raise PlanningError(f"ukjente utbyggingsområder: {', '.join(unknown)}")
+        chosen = areas[areas["area_id"].astype(str).isin(set(chosen_ids))]
     by_area = classified.groupby("area_id", sort=False).indices if len(chosen) else {}
     route_rows = routes.groupby("area_id", sort=False).indices if routes is not None else {}
     tasks = []
@@ -91,7 +112,7 @@ def package_tasks(
         route = None
         if routes is not None:
             route = routes.iloc[route_rows.get(area_id, [])]
-        tasks.append(PackageTask(area_id, own, area, route, root / area_id))
+        tasks.append(PackageTask(area_id, own, area, route, cfg, root / area_id))
     return tasks
 
 
@@ -120,7 +141,7 @@ class _Worker:
                 if i is None:
                     break
                 t = packages.tasks[i]
-                send(stdin, (t.addresses, t.area, t.route, packages.cfg, t.out))
+                send(stdin, (t.addresses, t.area, t.route, t.cfg, t.out))
                 answer = receive(stdout)
                 if answer is None:
                     code = self.process.wait()
@@ -145,40 +166,33 @@ class _Worker:
 
 
 class ApplicationPackages:
-    """The packages of a run's chosen areas: started with ``with`` (in worker processes when
-    there are enough of them), written or awaited by :meth:`finish`.
+    """Packages (:func:`package_tasks`; of one run, or of several municipalities of a county
+    run): started with ``with`` (in worker processes when there are enough of them), written
+    or awaited by :meth:`finish`.
 
     Parameters
     ----------
-    classified, areas, routes
-        The run's classified addresses (with ``area_id``), areas (with ``valgt``) and routes
-        (EPSG:25833).
-    cfg
-        The run's configuration (``[output] workers``).
-    root
-        The folder the packages go into (``soknad/``), one subfolder per area.
+    tasks
+        The packages.
     report
         Gets a warning for each package whose PDF could not be printed.
+    workers
+        ``[output] workers`` (0: the cores, at most :data:`MAX_WORKERS`).
     parallel_from
         Fewer packages than this are written in this process.
     """
 
     def __init__(
         self,
-        classified: gpd.GeoDataFrame,
-        areas: gpd.GeoDataFrame,
-        routes: gpd.GeoDataFrame | None,
-        cfg: Config,
-        root: Path,
+        tasks: Sequence[PackageTask],
         report: RunReport,
         *,
+        workers: int = 0,
         parallel_from: int = PARALLEL_FROM,
     ) -> None:
-        check_frames(classified, areas, routes)
-        self.cfg = cfg
         self.report = report
-        self.tasks = package_tasks(classified, areas, routes, root)
-        self.workers = package_workers(cfg.output.workers, len(self.tasks), parallel_from)
+        self.tasks = list(tasks)
+        self.workers = package_workers(workers, len(self.tasks), parallel_from)
         self.answers: list[tuple[str, object] | None] = [None] * len(self.tasks)
         self.stopping = threading.Event()
         self._errors: list[BaseException] = []
@@ -222,7 +236,7 @@ class ApplicationPackages:
                 missing = value if isinstance(value, str) else None
             else:
                 missing = package_into(
-                    task.addresses, task.area, task.route, self.cfg, task.out, lock=False
+                    task.addresses, task.area, task.route, task.cfg, task.out, lock=False
                 )
             if missing is not None:
                 self.report.warn("application", "summary_pdf_missing", missing, 1, [task.area_id])

@@ -182,6 +182,26 @@ def test_the_county_chooses_within_the_state_frame_and_every_budget(local_run):
     assert (local_run / "kart_fylke.html").stat().st_size > 10_000
 
 
+def test_packages_are_those_of_the_areas_the_county_chose(local_run):
+    areas = read_spreadsheet_csv(local_run / "fylke_omrader.csv", ("Kommunenummer", "Område"))
+    chosen = areas[areas["Valgt i fylket"].astype(bool)]
+    report = json.loads((local_run / "fylke_rapport.json").read_text(encoding="utf-8"))
+    assert report["soknadspakker"] == len(chosen) > 0
+    for folder in sorted((local_run / "kommuner").iterdir()):
+        knr = folder.name[:4]
+        expected = sorted(chosen.loc[chosen["Kommunenummer"] == knr, "Område"])
+        soknad = folder / "soknad"
+        got = sorted(p.name for p in soknad.iterdir()) if soknad.is_dir() else []
+        assert got == expected, knr
+        for area in got:  # a whole package, its addresses those of the area
+            files = {p.name for p in (soknad / area).iterdir()}
+            assert {"adresser.csv", "omrade.gpkg", "sammendrag.html"} <= files
+            listed = read_spreadsheet_csv(soknad / area / "adresser.csv", ("Adresse-ID",))
+            own = read_spreadsheet_csv(folder / "adresser_klassifisert.csv", ("area_id",))
+            ids = own.loc[(own["area_id"] == area) & own["eligible"].astype(bool), "adrid"]
+            assert sorted(listed["Adresse-ID"].astype(int)) == sorted(ids.astype(int))
+
+
 def test_a_wrong_setting_of_one_municipality_writes_nothing(county, tmp_path):
     raw = {
         "county": {"name": "Fjellfylket", "state_budget_nok": 1_000_000},

@@ -17,7 +17,7 @@ from dekning.coverage.application.packages import (
     package_tasks,
     package_workers,
 )
-from dekning.errors import InputError
+from dekning.errors import InputError, PlanningError
 from dekning.report import RunReport
 from dekning.result import RunResult
 
@@ -38,9 +38,8 @@ def _with_workers(cfg: Config, workers: int) -> Config:
 
 
 def _packages(result: RunResult, cfg: Config, root: Path, **kw) -> ApplicationPackages:
-    return ApplicationPackages(
-        result.classified, result.areas, result.routes, cfg, root, RunReport(), **kw
-    )
+    tasks = package_tasks(result.classified, result.areas, result.routes, cfg, root)
+    return ApplicationPackages(tasks, RunReport(), workers=cfg.output.workers, **kw)
 
 
 def test_how_many_workers():
@@ -52,9 +51,11 @@ def test_how_many_workers():
     assert package_workers(2, 1, parallel_from=0) == 1  # one package: no worker
 
 
-def test_tasks_hold_only_their_areas_rows(default_result, tmp_path):
+def test_tasks_hold_only_their_areas_rows(default_result, default_config, tmp_path):
     areas = default_result.areas
-    tasks = package_tasks(default_result.classified, areas, default_result.routes, tmp_path)
+    tasks = package_tasks(
+        default_result.classified, areas, default_result.routes, default_config, tmp_path
+    )
     chosen = list(areas.loc[areas["valgt"], "area_id"])
     assert [t.area_id for t in tasks] == chosen and len(chosen) >= 2
     for t in tasks:
@@ -63,7 +64,13 @@ def test_tasks_hold_only_their_areas_rows(default_result, tmp_path):
         assert len(t.addresses) == expected
         assert list(t.area["area_id"]) == [t.area_id]
         assert t.route is not None and set(t.route["area_id"]) <= {t.area_id}
-        assert t.out == tmp_path / t.area_id
+        assert t.out == tmp_path / t.area_id and t.cfg is default_config
+    picked = package_tasks(
+        default_result.classified, areas, None, default_config, tmp_path, ["O-001", chosen[0]]
+    )
+    assert sorted(t.area_id for t in picked) == sorted({"O-001", chosen[0]})
+    with pytest.raises(PlanningError, match="ukjente utbyggingsområder: O-999"):
+        package_tasks(default_result.classified, areas, None, default_config, tmp_path, ["O-999"])
 
 
 def test_workers_write_the_same_packages(default_result, default_config, tmp_path):
@@ -72,7 +79,9 @@ def test_workers_write_the_same_packages(default_result, default_config, tmp_pat
     with serial:
         serial.finish()
     assert serial.workers == 1
-    pool = _packages(default_result, _with_workers(default_config, 2), side_by_side, parallel_from=2)
+    pool = _packages(
+        default_result, _with_workers(default_config, 2), side_by_side, parallel_from=2
+    )
     with pool:
         pool.finish()
     assert pool.workers == 2
