@@ -53,6 +53,7 @@ def read_table(
     numeric: Sequence[str] = (),
     categorical: Sequence[str] = (),
     parquet_columns: Sequence[str] | None = None,
+    integers: Sequence[str] = (),
 ) -> pd.DataFrame:
     """Read a CSV/TXT, Parquet or XLSX file into a DataFrame of strings (Parquet keeps dtypes).
 
@@ -73,6 +74,10 @@ def read_table(
         Column names (case-insensitive) of codes with few distinct values (operators,
         technologies, yes/no) that CSV reading returns as categoricals of strings: millions
         of rows cost a fraction of a second, and each distinct value is looked at once.
+    integers
+        Column names (case-insensitive) that CSV reading parses as whole numbers (int64)
+        straight away (ids, counts, kbit/s). A column with a fraction in it is read as
+        ``numeric`` instead, one with text as strings.
     parquet_columns
         Column names (case-insensitive) to read from a Parquet file, the others never leave
         the disk (national files are wide and long); other formats are read whole, so that
@@ -99,7 +104,9 @@ def read_table(
         # Decide the encoding on the first MiB; a late non-UTF-8 byte is caught below.
         encoding = sniff_encoding(head[: head.rfind(b"\n") + 1] or head)
         first = head.decode(encoding, errors="replace").splitlines()[0]
-        df = _read_csv(path, sniff_delimiter(first), encoding, columns, numeric, categorical)
+        df = _read_csv(
+            path, sniff_delimiter(first), encoding, columns, numeric, categorical, integers
+        )
     except (ValueError, OSError, pd.errors.ParserError) as err:
         raise InputError(f"kan ikke lese {what}: {err}", file=path) from None
     df.columns = pd.Index([str(c).strip() for c in df.columns])
@@ -144,11 +151,13 @@ def _read_csv(
     columns: Sequence[str] | None = None,
     numeric: Sequence[str] = (),
     categorical: Sequence[str] = (),
+    integers: Sequence[str] = (),
 ) -> pd.DataFrame:
-    """Columns as strings (``numeric`` ones as numbers, ``categorical`` ones as categoricals of
-    strings), with pyarrow's multi-threaded reader.
+    """Columns as strings (``numeric`` ones as float64, ``integers`` as int64, ``categorical``
+    ones as categoricals of strings), with pyarrow's multi-threaded reader.
 
-    A ``numeric`` column with a value that does not parse is read again as strings (the
+    An ``integers`` column with a value that is not a whole number is read again as a
+    ``numeric`` one, a ``numeric`` column with a value that is not a number as strings (the
     caller names the bad row); a file that is not UTF-8 is read as Windows-1252.
     """
     with path.open("rb") as fh:
@@ -157,10 +166,13 @@ def _read_csv(
     wanted = {c.lower() for c in columns} if columns is not None else None
     keep = [n for n in names if wanted is None or n.lower() in wanted]
     as_number = {c.lower() for c in numeric}
+    as_integer = {c.lower() for c in integers} - as_number
     as_code = {c.lower() for c in categorical}
     codes = pa.dictionary(pa.int32(), pa.string())
     types = {
-        n: pa.float64()
+        n: pa.int64()
+        if n.lower() in as_integer
+        else pa.float64()
         if n.lower() in as_number
         else codes
         if n.lower() in as_code
@@ -187,15 +199,18 @@ def _read_csv(
         )
     except pa.ArrowInvalid as err:
         if encoding.startswith("utf") and "UTF8" in str(err).upper().replace("-", ""):
-            return _read_csv(path, sep, "cp1252", columns, numeric, categorical)
-        if numeric:
-            # only the column that does not parse is read again as strings (pyarrow names it)
-            bad = re.match(r"In CSV column #(\d+): CSV conversion error to double", str(err))
-            col = (
-                names[int(bad.group(1))].lower() if bad and int(bad.group(1)) < len(names) else None
-            )
-            rest = tuple(c for c in numeric if c.lower() != col) if col in as_number else ()
-            return _read_csv(path, sep, encoding, columns, rest, categorical)
+            return _read_csv(path, sep, "cp1252", columns, numeric, categorical, integers)
+        # only the column that does not parse is read again, as the next looser kind
+        bad = re.match(r"In CSV column #(\d+): CSV conversion error to", str(err))
+        col = names[int(bad.group(1))].lower() if bad and int(bad.group(1)) < len(names) else ""
+        others = tuple(c for c in integers if c.lower() != col)
+        if col in as_integer:  # a fraction, or a number too large: as float64
+            return _read_csv(path, sep, encoding, columns, (*numeric, col), categorical, others)
+        if col in as_number:  # not a number: as text
+            rest = tuple(c for c in numeric if c.lower() != col)
+            return _read_csv(path, sep, encoding, columns, rest, categorical, others)
+        if numeric or integers:
+            return _read_csv(path, sep, encoding, columns, (), categorical, ())
         raise ValueError(str(err).splitlines()[0]) from None
     # one block per column: no copy into 2-D blocks (the callers take columns one by one)
     return table.to_pandas(split_blocks=True, self_destruct=True)
@@ -274,6 +289,8 @@ def to_numbers(
         the 1-based feature number of a vector file) and ``field``.
     """
     where = _where(feature)
+    if integer and isinstance(series.dtype, np.dtype) and series.dtype.kind == "i":
+        return pd.Series(series.to_numpy().astype("int64", copy=False), index=series.index)
     if pd.api.types.is_numeric_dtype(series):
         values = series.to_numpy(dtype="float64", na_value=np.nan)
     else:

@@ -285,10 +285,12 @@ def _sample_layers(
 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """The per-layer columns of :func:`sample_mobile` and each operator's class columns."""
     require_crs(addresses, "addresses (mobile sampling)")
-    x = addresses.geometry.x.to_numpy()
-    y = addresses.geometry.y.to_numpy()
     out = pd.DataFrame(index=addresses.index)
     by_operator: dict[str, list[str]] = {}
+    if not rasters:  # only the mob file: no point is needed
+        return out, by_operator
+    x = addresses.geometry.x.to_numpy()
+    y = addresses.geometry.y.to_numpy()
 
     located: dict[tuple[object, ...], Cells] = {}  # rasters on one grid locate the points once
 
@@ -366,12 +368,14 @@ def _from_rows(
     out = pd.DataFrame(index=addresses.index)
     ops = rows["tilb"].cat.categories
     techs = rows["tek"].cat.categories
-    pair = rows["tilb"].cat.codes.to_numpy().astype("int64") * len(techs) + rows[
-        "tek"
-    ].cat.codes.to_numpy().astype("int64")
+    pair = (
+        rows["tilb"].cat.codes.to_numpy().astype("int64") * len(techs)
+        + rows["tek"].cat.codes.to_numpy()
+    )
     pos = pd.Index(addresses["adrid"].to_numpy()).get_indexer(rows["adrid"].to_numpy())
+    ned = rows["ned"].to_numpy()
     known = pos >= 0
-    if report is not None:
+    if report is not None and not known.all():
         report.warn(
             "mobile",
             "mobile_rows_unknown_addresses",
@@ -379,12 +383,14 @@ def _from_rows(
             int((~known).sum()),
             np.unique(rows["adrid"].to_numpy()[~known]).tolist(),
         )
+    # a pair gets columns when the file has it, also when only for unknown addresses
     pairs = np.flatnonzero(np.bincount(pair, minlength=len(ops) * len(techs)))
+    if not known.all():
+        pos, pair, ned = pos[known], pair[known], ned[known]
     column_of = np.zeros(len(ops) * len(techs), dtype="int64")
     column_of[pairs] = np.arange(len(pairs))
     down = np.zeros(len(addresses) * len(pairs), dtype="int64")  # addresses × pairs, flat
-    slot = pos[known] * len(pairs) + column_of[pair[known]]
-    ned = rows["ned"].to_numpy()[known]
+    slot = pos * len(pairs) + column_of[pair]
     down[slot] = ned  # one row per address and pair, as read_mobile_rows gives: done
     if not np.array_equal(down[slot], ned):  # repeated pairs with other speeds: the fastest
         np.maximum.at(down, slot, ned)

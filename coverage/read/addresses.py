@@ -314,7 +314,8 @@ def read_addresses(
             path,
             what="adresseregisteret",
             columns=wanted,
-            numeric=(*COORD_COLUMNS, *ID_COLUMNS["adrid"]),
+            numeric=(*NORTH_COLUMNS, *EAST_COLUMNS, *LAT_COLUMNS, *LON_COLUMNS),
+            integers=(*ID_COLUMNS["adrid"], *EPSG_COLUMNS),
         )
         x, y, (xfield, yfield) = _points_from_columns(df, file=path, epsg_default=epsg)
     out = _address_fields(df, _address_ids(df, file=path, feature=feature))

@@ -82,7 +82,8 @@ def read_address_counts(path: str | Path, report: RunReport | None = None) -> pd
     df = read_table(
         path,
         what="adressebruksfila",
-        numeric=("adrid", "adresseId", "hus", "pers", "fritid", "naering"),
+        integers=("adrid", "adresseId", "hus", "pers", "fritid", "naering"),
+        categorical=SETTLEMENT_COLUMNS,
         parquet_columns=(
             *ID_COLUMNS["adrid"],
             *chain(*COUNT_COLUMNS.values()),

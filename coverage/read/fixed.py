@@ -108,7 +108,7 @@ def read_fixed_coverage(
     df = read_table(
         path,
         what="dekningsfila",
-        numeric=("adrid", "adresseId", "ned", "opp", "nedlasting", "opplasting", "down", "up"),
+        integers=("adrid", "adresseId", "ned", "opp", "nedlasting", "opplasting", "down", "up"),
         categorical=CODE_COLUMNS,
         parquet_columns=READ_COLUMNS,
     )

@@ -82,7 +82,7 @@ def read_mobile_rows(path: str | Path, report: RunReport | None = None) -> pd.Da
     df = read_table(
         path,
         what=WHAT,
-        numeric=("adrid", "adresseId", "ned", "nedlasting", "down"),
+        integers=("adrid", "adresseId", "ned", "nedlasting", "down"),
         categorical=(*MOBILE_COLUMN_NAMES["tilb"], *MOBILE_COLUMN_NAMES["tek"]),
         parquet_columns=tuple(chain(*MOBILE_COLUMN_NAMES.values())),
     )
