@@ -35,7 +35,7 @@ import dekning
 from dekning.config import Config
 from dekning.coverage.application.package import check_frames, package_into
 from dekning.coverage.application.package_worker import receive, send
-from dekning.errors import PlanningError
+from dekning.errors import DekningError, PlanningError
 from dekning.report import RunReport
 
 PARALLEL_FROM = 8
@@ -69,7 +69,7 @@ def package_workers(setting: int, packages: int, parallel_from: int = PARALLEL_F
     """How many processes write ``packages`` packages: 1 (the run's own) when there are fewer
     than ``parallel_from``; else ``setting`` (0: the cores, at most :data:`MAX_WORKERS`), never
     more than there are packages."""
-    if packages < max(parallel_from, 2):
+    if packages < max(parallel_from, 2) or not sys.executable:  # no interpreter to start
         return 1
     wanted = setting if setting > 0 else min(cores(), MAX_WORKERS)
     return max(1, min(wanted, packages))
@@ -116,6 +116,16 @@ def package_tasks(
     return tasks
 
 
+def stopped(area_id: str, code: int) -> str:
+    """Why a package is missing when the worker process writing it ended (bokmål)."""
+    how = f"signal {-code}" if code < 0 else f"kode {code}"
+    hint = " (trolig tom for minne)" if code == -9 else ""
+    return (
+        f"søknadspakken {area_id} ble ikke skrevet: arbeidsprosessen som skrev den stoppet "
+        f"({how}){hint}; kjør igjen, eventuelt med [output] workers = 1"
+    )
+
+
 class _Worker:
     """One worker process and the thread of this process that feeds it tasks and collects its
     answers."""
@@ -141,13 +151,13 @@ class _Worker:
                 if i is None:
                     break
                 t = packages.tasks[i]
-                send(stdin, (t.addresses, t.area, t.route, t.cfg, t.out))
-                answer = receive(stdout)
+                try:
+                    send(stdin, (t.addresses, t.area, t.route, t.cfg, t.out))
+                    answer = receive(stdout)
+                except OSError:  # the pipe broke: the worker is gone
+                    answer = None
                 if answer is None:
-                    code = self.process.wait()
-                    raise RuntimeError(
-                        f"søknadspakken {t.area_id}: arbeidsprosessen stoppet (kode {code})"
-                    )
+                    raise DekningError(stopped(t.area_id, self.process.wait()))
                 packages.answers[i] = answer
         except BaseException as error:  # finish() raises it in the run's thread
             packages.failure(error)
@@ -263,4 +273,5 @@ __all__ = [
     "cores",
     "package_tasks",
     "package_workers",
+    "stopped",
 ]

@@ -16,8 +16,9 @@ from dekning.coverage.application.packages import (
     cores,
     package_tasks,
     package_workers,
+    stopped,
 )
-from dekning.errors import InputError, PlanningError
+from dekning.errors import DekningError, InputError, PlanningError
 from dekning.report import RunReport
 from dekning.result import RunResult
 
@@ -105,3 +106,20 @@ def test_an_error_in_a_worker_is_raised_and_nothing_foreign_is_touched(
         pool.finish()
     assert foreign.read_text(encoding="utf-8") == "ikke dekning sin\n"
     assert sorted(p.name for p in (root / victim).iterdir()) == ["mine.txt"]
+
+
+def test_a_worker_that_dies_is_named_not_waited_for(default_result, default_config, tmp_path):
+    pool = _packages(
+        default_result, _with_workers(default_config, 2), tmp_path / "soknad", parallel_from=2
+    )
+    with pytest.raises(DekningError, match=r"arbeidsprosessen som skrev den stoppet \(signal 9\)"):
+        with pool:
+            for worker in pool._pool:
+                worker.process.kill()  # as the kernel's out-of-memory killer would
+            pool.finish()
+    assert not any((tmp_path / "soknad").glob("O-*/sammendrag.pdf"))  # nothing half-written
+
+
+def test_why_a_worker_stopped():
+    assert "(signal 9) (trolig tom for minne)" in stopped("O-001", -9)
+    assert "(kode 1);" in stopped("O-001", 1)
