@@ -68,6 +68,27 @@ def operator_lists(
     tuple of pandas.Series
         Indexed by ``adrid``: the number of operators (int64) and their names (strings).
     """
+    addr_codes, addr_ids, _ = _factorized_ids(np.asarray(adrid))
+    return _operator_lists(addr_codes, addr_ids, operator)
+
+
+def _factorized_ids(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """:func:`pandas.factorize` of address ids (codes in order of first appearance, the distinct
+    ids), and where each id's rows start when the ids are sorted (as Nkom writes its files:
+    then without hashing, and groups are runs), else None."""
+    if len(ids) and ids.dtype.kind in "iu" and bool((ids[1:] >= ids[:-1]).all()):
+        new = np.r_[True, ids[1:] != ids[:-1]]
+        starts = np.flatnonzero(new)
+        return np.cumsum(new) - 1, ids[starts], starts
+    codes, uniques = pd.factorize(ids)
+    return codes, np.asarray(uniques), None
+
+
+def _operator_lists(
+    addr_codes: np.ndarray, addr_ids: np.ndarray, operator: np.ndarray | pd.Categorical
+) -> tuple[pd.Series, pd.Series]:
+    """:func:`operator_lists` of rows whose addresses are factorized (``addr_codes`` index
+    ``addr_ids``)."""
     if isinstance(operator, pd.Categorical) and list(operator.categories) == sorted(
         operator.categories
     ):
@@ -76,11 +97,11 @@ def operator_lists(
     else:
         codes, uniques = pd.factorize(np.asarray(operator), sort=True)
         names = np.asarray(uniques, dtype=object)
-    addr_codes, addr_ids = pd.factorize(np.asarray(adrid))
     if len(addr_codes) == 0:
-        empty = pd.Index(np.asarray(adrid), name="adrid")
+        empty = pd.Index(np.asarray(addr_ids)[:0], name="adrid")
         return pd.Series([], index=empty, dtype="int64"), pd.Series([], index=empty, dtype=object)
-    key = np.sort(addr_codes.astype("int64") * (len(names) + 1) + codes)
+    # a stable sort (radix or merge) is linear on rows already ordered by address
+    key = np.sort(addr_codes.astype("int64") * (len(names) + 1) + codes, kind="stable")
     key = key[np.r_[True, key[1:] != key[:-1]]]
     pair_addr = key // (len(names) + 1)
     pair_op = key % (len(names) + 1)
@@ -130,18 +151,25 @@ def best_fixed_offer(
     counted_rows = fixed["tek"].isin(list(counted)).to_numpy()
     rows = fixed if counted_rows.all() else fixed[counted_rows]
     rank = _ranks(rows["tek"])
-    down = np.nan_to_num(np.asarray(rows["ned"], dtype="float64")).astype("int64")
-    up = np.nan_to_num(np.asarray(rows["opp"], dtype="float64")).astype("int64")
+    down, up = _whole_kbps(rows["ned"]), _whole_kbps(rows["opp"])
     # One integer key per row: download, then upload, then technology preference.
     cap = (1 << 24) - 1  # 16.7 Gbit/s: faster offers tie, which only matters between them
     key = (np.minimum(down, cap) << 27) | (np.minimum(up, cap) << 3) | rank
     ids = rows["adrid"].to_numpy()
-    codes, uniques = pd.factorize(ids)
-    flags = {name: (down >= d) & (up >= u) for name, (d, u) in meets.items()}
-    g = pd.DataFrame({"key": key, "fibre": rank == TECH_RANK["fiber"], **flags})
-    agg = g.groupby(codes, sort=True).max()  # codes 0..n-1: row i is address uniques[i]
+    codes, uniques, starts = _factorized_ids(ids)
+    flags = {
+        "fibre": rank == TECH_RANK["fiber"],
+        **{name: (down >= d) & (up >= u) for name, (d, u) in meets.items()},
+    }
+    if starts is not None and len(starts):  # sorted by address: each address is one run
+        best_key = np.maximum.reduceat(key, starts)
+        agg = {name: np.logical_or.reduceat(f, starts) for name, f in flags.items()}
+    else:
+        g = pd.DataFrame({"key": key, **flags}).groupby(codes, sort=True).max()
+        best_key = g["key"].to_numpy()  # codes 0..n-1: row i is address uniques[i]
+        agg = {name: g[name].to_numpy(dtype=bool) for name in flags}
     # The first row of each address whose key is the address's best.
-    hit = np.flatnonzero(key == agg["key"].to_numpy()[codes])
+    hit = np.flatnonzero(key == best_key[codes])
     _, first = np.unique(codes[hit], return_index=True)
     best = hit[first]
     by_rank = {r: t for t, r in TECH_RANK.items()}
@@ -150,15 +178,22 @@ def best_fixed_offer(
             "best_down_kbps": down[best],
             "best_tek": texts(rank[best], [by_rank.get(r, "") for r in range(max(by_rank) + 1)]),
             "best_up_kbps": up[best],
-            "has_fibre": agg["fibre"].to_numpy(),
-            **{name: agg[name].to_numpy(dtype=bool) for name in meets},
+            "has_fibre": agg["fibre"],
+            **{name: agg[name] for name in meets},
         },
-        index=pd.Index(np.asarray(uniques), name="adrid"),
+        index=pd.Index(uniques, name="adrid"),
     )
-    n_ops, names = operator_lists(ids, rows["tilb"].array)
+    n_ops, names = _operator_lists(codes, uniques, rows["tilb"].array)
     out["n_operators"] = n_ops
     out["operators"] = names
     return out
+
+
+def _whole_kbps(speeds: pd.Series) -> np.ndarray:
+    """Speeds (kbit/s) as int64, a missing one 0."""
+    if isinstance(speeds.dtype, np.dtype) and speeds.dtype.kind in "iu":
+        return speeds.to_numpy().astype("int64", copy=False)
+    return np.nan_to_num(np.asarray(speeds, dtype="float64")).astype("int64")
 
 
 def _ranks(tek: pd.Series) -> np.ndarray:
