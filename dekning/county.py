@@ -26,6 +26,7 @@ import logging
 import re
 import resource
 import shutil
+import sys
 import time
 import unicodedata
 from collections.abc import Callable, Sequence
@@ -42,7 +43,11 @@ from dekning import __version__
 from dekning.config import Config, parse_config
 from dekning.county_config import MUNICIPAL_SECTIONS, CountyConfig, merge
 from dekning.coverage.application.county import county_summary, write_county_tables
-from dekning.coverage.application.packages import ApplicationPackages, package_tasks
+from dekning.coverage.application.packages import (
+    MAX_WORKERS,
+    ApplicationPackages,
+    package_tasks,
+)
 from dekning.coverage.planning.county import CountyCriteria, county_score, select_county
 from dekning.coverage.read.national import (
     SOURCE_LINE,
@@ -192,13 +197,14 @@ def _peak_mib() -> float:
     """This process's own peak resident memory so far (MiB): ``VmHWM`` of
     ``/proc/self/status``. Not ``ru_maxrss``: Linux carries that over from the parent into a
     process it starts (a Dask worker would show the main process's peak from the split)."""
-    try:
-        for line in Path("/proc/self/status").read_text(encoding="ascii").splitlines():
-            if line.startswith("VmHWM:"):
+    try:  # bytes: the process's name in the same file may be in any encoding
+        for line in Path("/proc/self/status").read_bytes().splitlines():
+            if line.startswith(b"VmHWM:"):
                 return int(line.split()[1]) / 1024  # kB → MiB
-    except OSError:  # not Linux
+    except (OSError, ValueError, IndexError):  # not Linux, or a line not as expected
         pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes there, KiB here
 
 
 MEMORY_NOTE = (
@@ -454,39 +460,71 @@ def county_packages(
     folder: Path,
     report: RunReport,
     workers: int,
-) -> int:
+    state_budget_nok: float | None,
+) -> tuple[int, list[str]]:
     """The application packages of the areas the county chose (``valgt_fylke``), into each
-    municipality's ``soknad/``: the municipality's addresses of those areas read back from its
-    ``adresser_klassifisert.parquet`` (only those rows), its areas and routes from
-    ``omrader.gpkg``; written side by side by ``workers`` processes
-    (:class:`~dekning.coverage.application.packages.ApplicationPackages`), then styled for
-    QGIS. Returns how many were written."""
+    municipality's ``soknad/``.
+
+    Each package is made from the municipality's own frames: its areas as its task returned
+    them, its addresses of those areas read back from its ``adresser_klassifisert.parquet``
+    (only those rows) and its routes from ``omrader.gpkg``; the heading gives the county's
+    state frame. They are written side by side by ``workers`` processes (at most
+    :data:`~dekning.coverage.application.packages.MAX_WORKERS`;
+    :class:`~dekning.coverage.application.packages.ApplicationPackages`), then styled for QGIS.
+    A package that fails there is tried again in this process; one that fails again is left
+    out and named (a warning), so that one package never throws away a whole county's run.
+
+    Returns
+    -------
+    tuple
+        How many packages were written, and ``"<kommunenummer> <area>: why"`` for each that
+        was not.
+    """
     chosen = plans.loc[plans["valgt_fylke"].fillna(False).astype(bool)]
     wanted = chosen.groupby("kommunenummer")["omrade"].agg(list).to_dict()
     configs = {r.kommunenummer: r.config for r in runs}
     tasks, touched = [], []
     for r in results:
         ids = [str(i) for i in wanted.get(r.kommunenummer, [])]
-        if r.failed or not ids:
+        if r.failed or not ids or r.plan is None:
             continue
         own = folder / r.folder
         classified = gpd.read_parquet(
             own / "adresser_klassifisert.parquet", filters=[("area_id", "in", ids)]
         )
-        layers = set(pyogrio.list_layers(own / "omrader.gpkg")[:, 0])
-        areas = gpd.read_file(own / "omrader.gpkg", layer="omrader")
+        areas = r.plan.assign(area_id=r.plan["omrade"])  # the municipality's own ids
         routes = None
-        if "traseer" in layers:
+        if "traseer" in set(pyogrio.list_layers(own / "omrader.gpkg")[:, 0]):
             routes = gpd.read_file(own / "omrader.gpkg", layer="traseer")
-        tasks += package_tasks(
-            classified, areas, routes, configs[r.kommunenummer], own / "soknad", ids
-        )
+        cfg = configs[r.kommunenummer]
+        funding = cfg.funding.model_copy(update={"state_budget_nok": state_budget_nok})
+        cfg = cfg.model_copy(update={"funding": funding})  # the heading: the county's frame
+        tasks += package_tasks(classified, areas, routes, cfg, own / "soknad", ids)
         touched.append(own)
-    with ApplicationPackages(tasks, report, workers=workers) as packages:
-        packages.finish()
+    failed: list[str] = []
+    try:
+        with ApplicationPackages(tasks, report, workers=min(workers, MAX_WORKERS)) as packages:
+            packages.finish()
+    except DekningError:  # a worker died or a package failed: each missing one once more here
+        for task in tasks:
+            if task.out.is_dir():
+                continue
+            try:
+                with ApplicationPackages([task], report, workers=1) as alone:
+                    alone.finish()
+            except DekningError as err:
+                knr = task.out.parent.parent.name.split("-")[0]
+                failed.append(f"{knr} {task.area_id}: {err}")
+    report.warn(
+        "county",
+        "packages_failed",
+        "søknadspakker som ikke ble skrevet (se grunnen)",
+        len(failed),
+        failed,
+    )
     for own in touched:
         style_run_outputs(own)
-    return len(tasks)
+    return len(tasks) - len(failed), failed
 
 
 def _report(
@@ -620,7 +658,15 @@ def run_county(
         t = time.perf_counter()
         if step is not None:
             step("Skriver søknadspakkene for fylkets valg")
-        written = county_packages(plans, results, runs, folder, report, 0 if scheduler else workers)
+        written, _ = county_packages(
+            plans,
+            results,
+            runs,
+            folder,
+            report,
+            0 if scheduler else workers,
+            cc.county.state_budget_nok,
+        )
         seconds["soknadspakker"] = round(time.perf_counter() - t, 2)
         text = _report(cc, results, summary, seconds, scheduler, workers, report)
         text["minne"] = _memory(split_peak, results)

@@ -1,21 +1,24 @@
-"""A worker process that writes application packages: ``python -m
-dekning.coverage.application.package_worker``, started by
+"""A worker process that writes application packages: ``python -P -m
+dekning.coverage.application.package_worker FD``, started by
 :class:`~dekning.coverage.application.packages.ApplicationPackages`.
 
 It reads tasks from its standard input — each the arguments of
 :func:`~dekning.coverage.application.package.package_into`, pickled, behind an 8-byte length
-(written without the folder lock: the packages go into the run's own temporary folder) —
-and answers each on its standard output the same way with ``("ok", why the PDF is missing or
-None)`` or ``("error", the exception)``. The end of its input ends it. Anything else a library
-prints goes to standard error. The pickles come only from the run that started the process.
+(written without the folder lock: the packages go into the run's own temporary folder) — and
+answers each on the pipe ``FD`` the same way with ``("ok", why the PDF is missing or None)`` or
+``("error", the exception)``. Its standard output is never read, so nothing a library prints can
+be taken for an answer. The end of its input ends it; Ctrl-C is left to the run, which stops its
+workers by closing their input. The pickles come only from the run that started the process.
 """
 
 from __future__ import annotations
 
 import os
 import pickle
+import signal
 import struct
 import sys
+import traceback
 from typing import IO, Any
 
 HEADER = struct.Struct("<Q")
@@ -42,10 +45,25 @@ def receive(stream: IO[bytes]) -> Any:
     return pickle.loads(data)  # written by the run that started this process
 
 
+def portable(error: Exception) -> BaseException:
+    """``error`` as the run can read it back: with this process's traceback as a note, or,
+    when it cannot be unpickled as it is (an ``__init__`` with other arguments), a
+    RuntimeError with its type, text and traceback."""
+    where = traceback.format_exc()
+    try:
+        error.add_note(where)
+        back = pickle.loads(pickle.dumps(error, protocol=pickle.HIGHEST_PROTOCOL))
+        if isinstance(back, BaseException):
+            return error
+    except Exception:  # any failure to round-trip: sent as text below
+        pass
+    return RuntimeError(f"{type(error).__name__}: {error}\n{where}")
+
+
 def main() -> None:
     """Answer tasks until the input ends."""
-    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
-    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # stray prints must not mix with answers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run stops its workers itself
+    answers = os.fdopen(int(sys.argv[1]), "wb")
     from dekning.coverage.application.package import package_into
 
     tasks = sys.stdin.buffer
@@ -53,11 +71,8 @@ def main() -> None:
         try:
             answer: tuple[str, object] = ("ok", package_into(*task, lock=False))
         except Exception as error:  # sent back, raised in the run
-            answer = ("error", error)
-        try:
-            send(answers, answer)
-        except (pickle.PicklingError, TypeError, AttributeError):
-            send(answers, ("error", RuntimeError(f"{type(answer[1]).__name__}: {answer[1]}")))
+            answer = ("error", portable(error))
+        send(answers, answer)
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ parent folder, and would make the workers wait for one another).
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import queue
 import subprocess
@@ -41,6 +42,8 @@ from dekning.report import RunReport
 PARALLEL_FROM = 8
 """Fewer chosen areas than this and the packages are written in the run's own process: starting
 the workers would cost more than it gains."""
+WORKER_MODULE = "dekning.coverage.application.package_worker"
+"""The module a worker process runs (``python -P -m``)."""
 MAX_WORKERS = 4
 """The most worker processes ``[output] workers = 0`` (as many as there are cores) starts."""
 
@@ -116,13 +119,27 @@ def package_tasks(
     return tasks
 
 
+def worker_environment() -> dict[str, str]:
+    """The worker's environment: this one, with the folder dekning was imported from on
+    ``PYTHONPATH`` only when dekning is not installed (run from a source folder); an installed
+    dekning is found as it is, and nothing else of that folder is put on the path."""
+    env = dict(os.environ)
+    try:
+        importlib.metadata.distribution("dekning")
+    except importlib.metadata.PackageNotFoundError:
+        root = str(Path(dekning.__file__).resolve().parent.parent)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    return env
+
+
 def stopped(area_id: str, code: int) -> str:
     """Why a package is missing when the worker process writing it ended (bokmål)."""
     how = f"signal {-code}" if code < 0 else f"kode {code}"
     hint = " (trolig tom for minne)" if code == -9 else ""
     return (
         f"søknadspakken {area_id} ble ikke skrevet: arbeidsprosessen som skrev den stoppet "
-        f"({how}){hint}; kjør igjen, eventuelt med [output] workers = 1"
+        f"({how}){hint}; kjør igjen, eventuelt med færre prosesser ([output] workers, for en "
+        "fylkeskjøring [defaults.output] workers)"
     )
 
 
@@ -131,20 +148,27 @@ class _Worker:
     answers."""
 
     def __init__(self, tasks: queue.SimpleQueue[int | None], packages: ApplicationPackages) -> None:
-        root = str(Path(dekning.__file__).resolve().parent.parent)  # dekning importable there
-        path = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "dekning.coverage.application.package_worker"],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            env={**os.environ, "PYTHONPATH": path},
-        )
+        read, write = os.pipe()  # the answers: never the worker's standard output
+        try:
+            self.process = subprocess.Popen(
+                # -P: not the current folder first on the path (a folder named dekning there)
+                [sys.executable, "-P", "-m", WORKER_MODULE, str(write)],
+                stdin=subprocess.PIPE,
+                pass_fds=(write,),
+                env=worker_environment(),
+            )
+        except BaseException:
+            os.close(read)
+            raise
+        finally:
+            os.close(write)
+        self.answers = os.fdopen(read, "rb")
         self.thread = threading.Thread(target=self._feed, args=(tasks, packages), daemon=True)
         self.thread.start()
 
     def _feed(self, tasks: queue.SimpleQueue[int | None], packages: ApplicationPackages) -> None:
-        stdin, stdout = self.process.stdin, self.process.stdout
-        assert stdin is not None and stdout is not None
+        stdin, stdout = self.process.stdin, self.answers
+        assert stdin is not None
         try:
             while not packages.stopping.is_set():
                 i = tasks.get()
@@ -159,6 +183,8 @@ class _Worker:
                 if answer is None:
                     raise DekningError(stopped(t.area_id, self.process.wait()))
                 packages.answers[i] = answer
+                if answer[0] == "error":  # the run fails: no new package is begun
+                    packages.stopping.set()
         except BaseException as error:  # finish() raises it in the run's thread
             packages.failure(error)
         finally:
@@ -171,8 +197,7 @@ class _Worker:
         """The thread and the process ended."""
         self.thread.join()
         self.process.wait()
-        if self.process.stdout is not None:
-            self.process.stdout.close()
+        self.answers.close()
 
 
 class ApplicationPackages:
@@ -216,7 +241,13 @@ class ApplicationPackages:
                 tasks.put(i)
             for _ in range(self.workers):
                 tasks.put(None)  # one stop for each worker
-            self._pool = [_Worker(tasks, self) for _ in range(self.workers)]
+            try:
+                for _ in range(self.workers):
+                    self._pool.append(_Worker(tasks, self))
+            except BaseException:  # the ones started stop before anything else happens
+                self.stopping.set()
+                self._join()
+                raise
         return self
 
     def failure(self, error: BaseException) -> None:
@@ -235,9 +266,9 @@ class ApplicationPackages:
         the areas' order; a package's error is raised here."""
         if self._pool:
             self._join()
-            if self._errors:
-                raise self._errors[0]
         for i, task in enumerate(self.tasks):
+            if self.workers > 1 and self.answers[i] is None and self._errors:
+                raise self._errors[0]  # the first package no worker wrote: why
             if self.workers > 1:
                 kind, value = self.answers[i] or ("error", RuntimeError(task.area_id))
                 if kind == "error":

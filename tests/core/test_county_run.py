@@ -5,6 +5,7 @@ frame and each municipality's budget; nothing written when a setting is wrong.""
 
 from __future__ import annotations
 
+import html
 import json
 import subprocess
 import sys
@@ -20,6 +21,7 @@ from dekning.county import run_county
 from dekning.county_config import load_county_config, parse_county_config
 from dekning.county_synthetic import synthetic_county
 from dekning.errors import ConfigError, InputError
+from dekning.money import nok
 from dekning.textsafe import read_spreadsheet_csv
 
 DASK = Path(sys.executable).parent / "dask"
@@ -196,6 +198,8 @@ def test_packages_are_those_of_the_areas_the_county_chose(local_run):
         for area in got:  # a whole package, its addresses those of the area
             files = {p.name for p in (soknad / area).iterdir()}
             assert {"adresser.csv", "omrade.gpkg", "sammendrag.html"} <= files
+            page = html.unescape((soknad / area / "sammendrag.html").read_text(encoding="utf-8"))
+            assert f"statlig ramme: {nok(30_000_000)}" in page  # the county's frame
             listed = read_spreadsheet_csv(soknad / area / "adresser.csv", ("Adresse-ID",))
             own = read_spreadsheet_csv(folder / "adresser_klassifisert.csv", ("area_id",))
             ids = own.loc[(own["area_id"] == area) & own["eligible"].astype(bool), "adrid"]
@@ -351,3 +355,38 @@ def test_a_workers_peak_is_its_own_not_its_parents():
     inherited = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     assert float(child.stdout) < 400, child.stdout  # its own peak
     assert inherited > 600  # what ru_maxrss says of the same child: the parent's peak
+
+
+def test_a_package_that_fails_is_named_and_the_run_keeps_the_rest(county, tmp_path, monkeypatch):
+    import dekning.coverage.application.packages as packages
+    from dekning.errors import DekningError
+
+    real = packages.package_into
+    tried: list[str] = []
+
+    def flaky(addresses, area, route, cfg, out, **kw):
+        tried.append(str(out))
+        if str(out) == first[0]:
+            raise DekningError("disken er full")
+        return real(addresses, area, route, cfg, out, **kw)
+
+    first: list[str] = []
+    original_tasks = packages.package_tasks
+
+    def remember(*args, **kwargs):
+        tasks = original_tasks(*args, **kwargs)
+        if tasks and not first:
+            first.append(str(tasks[0].out))
+        return tasks
+
+    monkeypatch.setattr(packages, "package_into", flaky)
+    monkeypatch.setattr("dekning.county.package_tasks", remember)
+    out = tmp_path / "fylke"
+    run_county(load_county_config(county / "fylke.toml"), out, workers=1)
+    report = json.loads((out / "fylke_rapport.json").read_text(encoding="utf-8"))
+    warning = next(w for w in report["advarsler"] if w["code"] == "packages_failed")
+    area = Path(first[0]).name
+    assert warning["count"] == 1 and f"{area}: disken er full" in warning["examples"][0]
+    assert tried.count(first[0]) == 2  # tried once more in the run's own process
+    written = [p.parent for p in out.glob("kommuner/*/soknad/*/sammendrag.html")]
+    assert report["soknadspakker"] == len(written) >= 1  # every other package is there

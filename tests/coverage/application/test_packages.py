@@ -5,6 +5,7 @@ failure, and how many workers a run starts."""
 from __future__ import annotations
 
 import importlib.util
+import time
 from pathlib import Path
 
 import pytest
@@ -123,3 +124,51 @@ def test_a_worker_that_dies_is_named_not_waited_for(default_result, default_conf
 def test_why_a_worker_stopped():
     assert "(signal 9) (trolig tom for minne)" in stopped("O-001", -9)
     assert "(kode 1);" in stopped("O-001", 1)
+
+
+def test_a_worker_that_cannot_start_stops_the_others_first(
+    default_result, default_config, tmp_path, monkeypatch
+):
+    import subprocess
+
+    import dekning.coverage.application.packages as packages
+
+    started = []
+    real = subprocess.Popen
+
+    def popen(*args, **kwargs):
+        if started:
+            raise OSError("kan ikke starte")
+        started.append(real(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(packages.subprocess, "Popen", popen)
+    root = tmp_path / "soknad"
+    pool = _packages(default_result, _with_workers(default_config, 2), root, parallel_from=2)
+    with pytest.raises(OSError, match="kan ikke starte"), pool:
+        pool.finish()
+    assert started and started[0].poll() is not None  # the first worker has ended
+    written = sorted(root.glob("O-*"))
+    assert len(written) <= 1  # at most the package it had begun, finished whole
+    time.sleep(1.0)
+    assert sorted(root.glob("O-*")) == written  # nothing is written after the failure
+
+
+def test_a_worker_error_keeps_its_traceback():
+    from dekning.coverage.application.package_worker import portable
+
+    class Odd(Exception):
+        def __init__(self, a, b):
+            super().__init__(f"{a}-{b}")
+
+    try:
+        raise Odd(1, 2)
+    except Odd as error:
+        back = portable(error)
+    assert isinstance(back, RuntimeError) and "Odd: 1-2" in str(back)
+    assert "raise Odd(1, 2)" in str(back)  # the worker's traceback
+    try:
+        raise InputError("ugyldig", file="a.csv", line=3)
+    except InputError as error:
+        original, kept = error, portable(error)
+    assert kept is original and any("raise InputError" in n for n in kept.__notes__)
