@@ -163,7 +163,7 @@ def write_road_files(
     for col in segments.columns:
         if isinstance(segments[col].dtype, pd.BooleanDtype):  # GeoPackage: 1/0, NA empty
             segments[col] = segments[col].astype("Int8")
-    segments.to_file(folder / "mobil_veg.gpkg", layer="segmenter", driver="GPKG")
+    segments.to_file(folder / "mobil_veg.gpkg", layer="segmenter", driver="GPKG", use_arrow=True)
     road.stretches.to_file(folder / "mobil_veg.gpkg", layer="hull", driver="GPKG")
 
 
