@@ -88,7 +88,9 @@ def sample_raster(
         The file is missing or not a raster, or the raster has no CRS.
     """
     path = Path(path)
-    with open_raster(path) as src:
+    # An uncompressed GeoTIFF is read straight into the window, not through GDAL's block cache
+    # (the same values, a few times faster); other rasters are read as always.
+    with rasterio.Env(GTIFF_DIRECT_IO="YES"), open_raster(path) as src:
         if src.crs is None:
             raise InputError(
                 "rasteret har ikke noe koordinatsystem; sett ett (f.eks. gdal_edit.py -a_srs EPSG:25833)",
