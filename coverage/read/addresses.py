@@ -7,6 +7,7 @@ that are safe to go on with are counted in the run report.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from itertools import chain
 from pathlib import Path
 from typing import Any
@@ -256,11 +257,19 @@ def _address_fields(df: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
     """``adrid`` and the text fields of :data:`OPTIONAL_ADDRESS_COLUMNS` (missing ones empty,
     except ``grunnkrets``, which is left out when absent)."""
     out = pd.DataFrame({"adrid": ids.astype("int64")})
-    for field, cands in OPTIONAL_ADDRESS_COLUMNS.items():
-        col = find_column(df, cands)
+    found = {field: find_column(df, cands) for field, cands in OPTIONAL_ADDRESS_COLUMNS.items()}
+
+    def trimmed(col: str) -> pd.api.extensions.ExtensionArray:
+        # pandas' arrow strings stay arrow strings (no Python object per row)
+        return df[col].fillna("").astype("str").str.strip().array
+
+    # arrow trims the columns side by side (its kernels release the GIL)
+    present = {field: col for field, col in found.items() if col is not None}
+    with ThreadPoolExecutor(2) as pool:
+        texts = dict(zip(present, pool.map(trimmed, present.values()), strict=True))
+    for field, col in found.items():
         if col is not None:
-            # pandas' arrow strings stay arrow strings (no Python object per row)
-            out[field] = df[col].fillna("").astype("str").str.strip().array
+            out[field] = texts[field]
         elif field != "grunnkrets":
             out[field] = pd.Series("", index=out.index, dtype="str")
     if (out["adressetekst"] == "").all() and (out["adressenavn"] != "").any():
