@@ -163,6 +163,8 @@ def _points_from_columns(
         longitude in each other's column.
     """
     x, y, epsg, fields, epsg_col = _coordinate_columns(df, file=file, epsg_default=epsg_default)
+    if len(epsg) and (epsg == WORK_CRS_OBJECT.to_epsg()).all():
+        return x, y, fields  # Kartverket's own EPSG:25833 throughout: nothing to transform
     ex = np.empty_like(x)
     ny = np.empty_like(y)
     codes = np.sort(pd.unique(epsg))
@@ -238,6 +240,8 @@ def _address_ids(df: pd.DataFrame, *, file: Path, feature: bool = False) -> np.n
     """
     col = require_columns(df, ID_COLUMNS, file=file, what="adresseregisteret")["adrid"]
     ids = to_numbers(df[col], file=file, field=col, integer=True, feature=feature).to_numpy()
+    if len(ids) < 2 or bool((ids[1:] > ids[:-1]).all()):
+        return ids  # rising ids (as the register lists them) repeat none
     dup = pd.Series(ids).duplicated(keep="first").to_numpy()
     if dup.any():
         pos = int(np.flatnonzero(dup)[0])
