@@ -107,7 +107,8 @@ def _operator_lists(
     pair_op = key % (len(names) + 1)
     starts = np.flatnonzero(np.r_[True, pair_addr[1:] != pair_addr[:-1]])
     offsets = pa.array(np.r_[starts, len(key)].astype("int32"))
-    values = pa.array(names[pair_op], type=pa.string())
+    # the names by arrow's take: no Python string per (address, operator) pair
+    values = pa.array(list(names), type=pa.string()).take(pa.array(pair_op))
     joined = pc.binary_join(pa.ListArray.from_arrays(offsets, values), pa.scalar(", "))
     index = pd.Index(np.asarray(addr_ids)[pair_addr[starts]], name="adrid")
     n = pd.Series(np.diff(np.r_[starts, len(key)]).astype("int64"), index=index)
