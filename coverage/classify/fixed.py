@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dekning.config import ClassifyConfig
+from dekning.coverage.classify.mobile import point_xy
 from dekning.crs import require_crs, ssb_grid_id
 from dekning.io import map_values
 from dekning.report import RunReport
@@ -303,7 +304,7 @@ def classify(
         out["under_funksjonell"] = ~functional
     if listed_upgradeable is not None:
         out["kan_oppgraderes"] = listed_upgradeable
-    out["ssb_rute_250"] = ssb_grid_id(out.geometry.x.to_numpy(), out.geometry.y.to_numpy(), 250)
+    out["ssb_rute_250"] = ssb_grid_id(*point_xy(out.geometry), 250)
     return out
 
 

@@ -38,6 +38,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import rasterio
+import shapely
 from pyproj import Transformer
 from rasterio.errors import NotGeoreferencedWarning, RasterioError, RasterioIOError
 from rasterio.windows import Window
@@ -169,6 +170,28 @@ def _cells(src: rasterio.io.DatasetReader, rows: np.ndarray, cols: np.ndarray) -
     return out
 
 
+def point_xy(geometry: gpd.GeoSeries) -> tuple[np.ndarray, np.ndarray]:
+    """``geometry.x`` and ``geometry.y`` (NaN for empty and missing points) with one look at the
+    geometry types for both: millions of address points.
+
+    Raises
+    ------
+    ValueError
+        A geometry that is not a point (as :attr:`geopandas.GeoSeries.x`).
+    """
+    geoms = np.asarray(geometry.array)
+    types = shapely.get_type_id(geoms)
+    if not ((types == 0) | (types == -1)).all():
+        raise ValueError("x attribute access only provided for Point geometries")
+    usable = (types == 0) & ~shapely.is_empty(geoms)
+    if usable.all():
+        return shapely.get_x(geoms), shapely.get_y(geoms)
+    x = np.full(len(geoms), np.nan)
+    y = np.full(len(geoms), np.nan)
+    x[usable], y[usable] = shapely.get_x(geoms[usable]), shapely.get_y(geoms[usable])
+    return x, y
+
+
 def levels_to_class(dbm: np.ndarray, cfg: ClassifyConfig) -> np.ndarray:
     """Coverage class (0-3) from RSRP in dBm; NaN (no data) is class 0."""
     dbm = np.asarray(dbm, dtype="float64")
@@ -291,8 +314,7 @@ def _sample_layers(
     by_operator: dict[str, list[str]] = {}
     if not rasters:  # only the mob file: no point is needed
         return out, by_operator
-    x = addresses.geometry.x.to_numpy()
-    y = addresses.geometry.y.to_numpy()
+    x, y = point_xy(addresses.geometry)
 
     located: dict[tuple[object, ...], Cells] = {}  # rasters on one grid locate the points once
 
