@@ -21,6 +21,8 @@ import sys
 import traceback
 from typing import IO, Any
 
+from dekning.coverage.application.package import package_into
+
 HEADER = struct.Struct("<Q")
 """The length in front of each message."""
 
@@ -64,8 +66,6 @@ def main() -> None:
     """Answer tasks until the input ends."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the run stops its workers itself
     answers = os.fdopen(int(sys.argv[1]), "wb")
-    from dekning.coverage.application.package import package_into
-
     tasks = sys.stdin.buffer
     while (task := receive(tasks)) is not None:
         try:
