@@ -55,6 +55,39 @@ def _with_ids(frame: pd.DataFrame, column: str, i: int) -> pd.DataFrame:
     return out
 
 
+def _county_toml(
+    header: str, name: str, state_budget: int, municipal_budget: int, own: str = ""
+) -> str:
+    """The ``fylke.toml`` of a synthetic county or country: the national files this module
+    writes, two local Dask workers, the 2024 rules, and ``own`` (a municipality's settings)."""
+    return f"""{header}
+[county]
+name = "{name}"
+county = "trondelag"
+state_budget_nok = {state_budget}
+
+[input]
+addresses = "adresser.csv"
+address_counts = "adressebruk.csv"
+fixed_coverage = "nkom_fbb.csv"
+mobile_addresses = "nkom_mob.csv"
+boundaries = "kommuner.geojson"
+roads = "veger.geojson"
+
+[dask]
+workers = 2
+
+[defaults.classify]
+scheme_year = 2024
+
+[defaults.areas]
+max_gap_m = 600
+
+[defaults.prioritise]
+municipal_budget_nok = {municipal_budget}
+{own}"""
+
+
 def synthetic_county(
     out_dir: str | Path,
     n: int = 3,
@@ -119,36 +152,14 @@ def synthetic_county(
     )
 
     files["fylke.toml"] = out / "fylke.toml"
+    header = (
+        f"# SYNTHETIC county of {n} copies of the default municipality (dekning.county_synthetic)"
+    )
+    own = (
+        f'\n[municipalities."{numbers[0]}"]\nprioritise = {{ municipal_budget_nok = 8_000_000 }}\n'
+    )
     files["fylke.toml"].write_text(
-        f"""# SYNTHETIC county of {n} copies of the default municipality (dekning.county_synthetic)
-[county]
-name = "Fjellfylket (syntetisk)"
-county = "trondelag"
-state_budget_nok = {int(state_budget_nok)}
-
-[input]
-addresses = "adresser.csv"
-address_counts = "adressebruk.csv"
-fixed_coverage = "nkom_fbb.csv"
-mobile_addresses = "nkom_mob.csv"
-boundaries = "kommuner.geojson"
-roads = "veger.geojson"
-
-[dask]
-workers = 2
-
-[defaults.classify]
-scheme_year = 2024
-
-[defaults.areas]
-max_gap_m = 600
-
-[defaults.prioritise]
-municipal_budget_nok = 5_000_000
-
-[municipalities."{numbers[0]}"]
-prioritise = {{ municipal_budget_nok = 8_000_000 }}
-""",
+        _county_toml(header, "Fjellfylket (syntetisk)", int(state_budget_nok), 5_000_000, own),
         encoding="utf-8",
     )
     return files
@@ -485,36 +496,15 @@ def synthetic_country(
     )
     budget = int(state_budget_nok if state_budget_nok is not None else 1_000_000 * copies)
     files["fylke.toml"] = out / "fylke.toml"
+    header = (
+        f"# SYNTHETIC country of {copies} copies of the default municipality in {municipalities}\n"
+        f"# municipalities (dekning.county_synthetic.synthetic_country, seed {seed}): {total} "
+        f"addresses,\n# {keep} ({100 * keep / total:.2f} %) without 100 Mbit/s, "
+        f"{road_km:.0f} km of road"
+    )
+    municipal = 5_000_000 * min(copies_per_municipality, copies)
     files["fylke.toml"].write_text(
-        f"""# SYNTHETIC country of {copies} copies of the default municipality in {municipalities}
-# municipalities (dekning.county_synthetic.synthetic_country, seed {seed}): {total} addresses,
-# {keep} ({100 * keep / total:.2f} %) without 100 Mbit/s, {road_km:.0f} km of road
-[county]
-name = "Syntetisk land"
-county = "trondelag"
-state_budget_nok = {budget}
-
-[input]
-addresses = "adresser.csv"
-address_counts = "adressebruk.csv"
-fixed_coverage = "nkom_fbb.csv"
-mobile_addresses = "nkom_mob.csv"
-boundaries = "kommuner.geojson"
-roads = "veger.geojson"
-
-[dask]
-workers = 2
-
-[defaults.classify]
-scheme_year = 2024
-
-[defaults.areas]
-max_gap_m = 600
-
-[defaults.prioritise]
-municipal_budget_nok = {5_000_000 * min(copies_per_municipality, copies)}
-""",
-        encoding="utf-8",
+        _county_toml(header, "Syntetisk land", budget, municipal), encoding="utf-8"
     )
     return files
 
