@@ -6,9 +6,11 @@ one place as a readable message (never a traceback for user input).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 
 class DekningError(Exception):
@@ -148,3 +150,21 @@ def validation_message(e: Mapping[str, Any]) -> str:
         return template.format(**words)
     except (KeyError, IndexError):
         return str(e["msg"])
+
+
+def fail_at_first(
+    bad: Any,
+    message: Callable[[int], str],
+    file: str | Path,
+    field: str,
+    *,
+    feature: bool = False,
+) -> None:
+    """Raise :class:`InputError` at the first row where ``bad`` (booleans, one per row in
+    file order) holds, naming the file, its line (or, with ``feature``, its 1-based feature
+    number) and the field; ``message`` gets the row's 0-based position."""
+    hits = np.flatnonzero(np.asarray(bad, dtype=bool))
+    if hits.size:
+        pos = int(hits[0])
+        line = pos + 1 if feature else data_line(pos)
+        raise InputError(message(pos), file=file, line=line, field=field, feature=feature)

@@ -33,7 +33,7 @@ import pandas as pd
 import shapely
 
 from dekning.config import EvidenceConfig
-from dekning.errors import ConfigError, InputError, data_line
+from dekning.errors import ConfigError, InputError, data_line, fail_at_first
 from dekning.io import find_column, map_values, read_table, require_columns, to_numbers
 from dekning.money import decimal, percent, snap, thousands
 from dekning.surveys.geocode import geocode
@@ -168,13 +168,6 @@ def _text(df: pd.DataFrame, column: str | None) -> pd.Series:
     return df[column].astype(object).where(df[column].notna(), "").astype(str).str.strip()
 
 
-def _fail_first(bad: np.ndarray, message: Callable[[int], str], path: Path, field: str) -> None:
-    """Raise :class:`InputError` at the first row (0-based position) where ``bad`` holds."""
-    if bad.any():
-        pos = int(np.flatnonzero(bad)[0])
-        raise InputError(message(pos), file=path, line=data_line(pos), field=field)
-
-
 def parse_times(values: pd.Series) -> pd.Series:
     """Times as tz-aware timestamps in Europe/Oslo (NaT when empty or not a time).
 
@@ -217,8 +210,8 @@ def _times(df: pd.DataFrame, column: str, blank: np.ndarray, path: Path) -> pd.S
     """The time column parsed (:func:`parse_times`); a row without a valid time fails."""
     raw = _text(df, column)
     times = parse_times(df[column])
-    _fail_first(~blank & (raw == "").to_numpy(), lambda _: "mangler tidspunkt", path, column)
-    _fail_first(
+    fail_at_first(~blank & (raw == "").to_numpy(), lambda _: "mangler tidspunkt", path, column)
+    fail_at_first(
         ~blank & times.isna().to_numpy(),
         lambda pos: (
             f"ikke et tidspunkt: {raw.iloc[pos]!r} "
@@ -238,8 +231,8 @@ def _speed(df: pd.DataFrame, column: str | None, path: Path) -> pd.Series:
     if _KBIT.search(column):
         mbps = mbps / 1000.0
     values = mbps.to_numpy()
-    _fail_first(values < 0, lambda pos: f"negativ hastighet: {values[pos]:g}", path, column)
-    _fail_first(
+    fail_at_first(values < 0, lambda pos: f"negativ hastighet: {values[pos]:g}", path, column)
+    fail_at_first(
         values > MAX_MBPS,
         lambda pos: (
             f"urimelig hastighet: {values[pos]:g} Mbit/s (over {thousands(MAX_MBPS)}; "
@@ -257,7 +250,7 @@ def _latency(df: pd.DataFrame, column: str | None, path: Path) -> pd.Series:
         return pd.Series(np.nan, index=df.index)
     ms = to_numbers(df[column], file=path, field=column)
     values = ms.to_numpy()
-    _fail_first(values < 0, lambda pos: f"negativ latens: {values[pos]:g} ms", path, column)
+    fail_at_first(values < 0, lambda pos: f"negativ latens: {values[pos]:g} ms", path, column)
     return ms
 
 
@@ -271,7 +264,7 @@ def normalise_connections(values: pd.Series, *, file: str | Path, field: str) ->
     """
     codes = map_values(normalise_answers(values), CONNECTION_WORDS)
     bad = pd.isna(codes)
-    _fail_first(
+    fail_at_first(
         bad,
         lambda pos: (
             f"ukjent tilkobling {values.iloc[pos]!r}; "
@@ -289,7 +282,7 @@ def _address_ids(df: pd.DataFrame, column: str | None, path: Path) -> pd.Series:
         return pd.Series(pd.NA, index=df.index, dtype="Int64")
     ids = to_numbers(df[column], file=path, field=column).to_numpy()
     bad = ~np.isnan(ids) & ((ids < 0) | (ids != np.floor(ids)))
-    _fail_first(bad, lambda pos: f"ikke en adresse-id: {ids[pos]:g}", path, column)
+    fail_at_first(bad, lambda pos: f"ikke en adresse-id: {ids[pos]:g}", path, column)
     return pd.Series(ids, index=df.index).astype("Float64").astype("Int64")
 
 
@@ -343,7 +336,7 @@ def read_speedtests(path: str | Path, fmt: str | None = None) -> pd.DataFrame:
     col = {f: find_column(df, spec.columns.get(f, ())) for f in FIELDS}
     ned = _speed(df, col["ned_mbps"], path)
     ned_col = str(col["ned_mbps"])
-    _fail_first(
+    fail_at_first(
         ~blank_rows & ned.isna().to_numpy(), lambda _: "mangler nedlastingshastighet", path, ned_col
     )
     out = pd.DataFrame(
@@ -367,7 +360,7 @@ def read_speedtests(path: str | Path, fmt: str | None = None) -> pd.DataFrame:
     placed = (
         (out["adresse"] != "") | (out["lat"].notna() & out["lon"].notna()) | out["adrid"].notna()
     )
-    _fail_first(
+    fail_at_first(
         ~blank_rows & ~placed.to_numpy(dtype=bool),
         lambda _: "mangler adresse (adressetekst, koordinater eller adresse-id)",
         path,

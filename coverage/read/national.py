@@ -33,7 +33,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from dekning.crs import WORK_CRS
-from dekning.errors import InputError, data_line
+from dekning.errors import InputError, data_line, fail_at_first
 from dekning.io import find_column, read_vector, sniff_delimiter, sniff_encoding
 from dekning.report import RunReport
 
@@ -81,16 +81,13 @@ def read_boundaries(path: Path) -> gpd.GeoDataFrame:
             field="kommunenummer",
         )
     numbers = polygons[number].astype(str).str.strip().str.zfill(4)
-    bad = ~numbers.str.fullmatch(r"\d{4}")
-    if bad.any():
-        pos = int(np.flatnonzero(bad.to_numpy())[0])
-        raise InputError(
-            f"kommunenummer {polygons[number].iloc[pos]!r} er ikke fire sifre",
-            file=path,
-            line=pos + 1,
-            field=number,
-            feature=True,
-        )
+    fail_at_first(
+        ~numbers.str.fullmatch(r"\d{4}").to_numpy(dtype=bool),
+        lambda pos: f"kommunenummer {polygons[number].iloc[pos]!r} er ikke fire sifre",
+        path,
+        number,
+        feature=True,
+    )
     name = find_column(polygons, NAME_COLUMNS)
     out = gpd.GeoDataFrame(
         {
@@ -179,15 +176,12 @@ def split_rows(
         )
     raw_ids = pd.Series(table.column(id_col).to_numpy(zero_copy_only=False))
     ids = pd.to_numeric(raw_ids, errors="coerce")
-    bad = (ids.isna() | (ids != ids.round())).to_numpy()
-    if bad.any():  # a municipal run would stop here too: say where
-        pos = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"adresse-id {raw_ids.iloc[pos]!r} er ikke et heltall",
-            file=path,
-            line=data_line(pos),
-            field=id_col,
-        )
+    fail_at_first(  # a municipal run would stop here too: say where
+        (ids.isna() | (ids != ids.round())).to_numpy(),
+        lambda pos: f"adresse-id {raw_ids.iloc[pos]!r} er ikke et heltall",
+        path,
+        id_col,
+    )
     codes = ids.map(municipality_of).to_numpy(dtype=object)
     known = pd.notna(codes) & np.isin(codes.astype(str), list(out))
     report.warn(
