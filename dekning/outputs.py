@@ -84,10 +84,12 @@ def large_layer(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
     """A layer of many rows into a GeoPackage through Arrow (pyogrio's Arrow writer: about 3×
     faster at 100 000 addresses, the same table and schema); a column Arrow cannot take as it
     is (mixed Python objects) is written the ordinary way, the file the same."""
+    existed = path.exists()
     try:
         frame.to_file(path, layer=layer, driver="GPKG", use_arrow=True)
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        path.unlink(missing_ok=True)  # this function's own, half-written file
+        if not existed:  # only a file this call began is removed; a layer is replaced anyway
+            path.unlink(missing_ok=True)
         frame.to_file(path, layer=layer, driver="GPKG")
 
 

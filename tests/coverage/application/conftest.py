@@ -193,3 +193,19 @@ def pdf_layout() -> Callable[[bytes], tuple[int, tuple[float, float]]]:
 def pdf_info() -> Callable[[bytes], list[str]]:
     """:func:`pdf_titles`."""
     return pdf_titles
+
+
+@pytest.fixture(scope="session")
+def compare_outputs() -> Callable[[Path, Path], list[str]]:
+    """``.ci/compare_outputs.py``'s comparison of two output folders, file by file by content
+    (one line per difference; empty when they agree)."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[3]
+    spec = importlib.util.spec_from_file_location(
+        "compare_outputs", root / ".ci" / "compare_outputs.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.compare

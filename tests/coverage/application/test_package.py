@@ -3,7 +3,6 @@ output files, text from the input kept as data (never a formula, never markup)."
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -21,18 +20,7 @@ from dekning.money import nok
 from dekning.pipeline import run
 from dekning.textsafe import from_spreadsheet_frame, read_spreadsheet_csv
 
-REPO = Path(__file__).resolve().parents[3]
 FILES = set(PACKAGE_FILES)
-
-
-def _compare_outputs():
-    """The output comparison of ``.ci/compare_outputs.py`` (files compared by content)."""
-    spec = importlib.util.spec_from_file_location(
-        "compare_outputs", REPO / ".ci" / "compare_outputs.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.compare
 
 
 @pytest.mark.parametrize("area_id", ["O-004", "O-001"])  # chosen within the budget, and not
@@ -121,7 +109,7 @@ def run_folder(default_config, tmp_path_factory) -> Path:
 @pytest.mark.slow
 @pytest.mark.parametrize("area_id", ["O-004", "O-001"])
 def test_the_same_package_from_the_run_s_output_files(
-    area_id, run_folder, default_result, default_config, tmp_path
+    area_id, run_folder, default_result, default_config, tmp_path, compare_outputs
 ):
     classified = gpd.read_file(run_folder / "adresser_klassifisert.gpkg", layer="adresser")
     areas = gpd.read_file(run_folder / "omrader.gpkg", layer="omrader")
@@ -140,7 +128,7 @@ def test_the_same_package_from_the_run_s_output_files(
             tmp_path / "fra_kjoringen",
             routes=default_result.routes,
         )
-    assert _compare_outputs()(reference, again) == []
+    assert compare_outputs(reference, again) == []
 
 
 def test_an_unknown_area_is_named_in_bokmal(default_result, default_config, tmp_path):

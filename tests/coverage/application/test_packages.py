@@ -4,7 +4,6 @@ failure, and how many workers a run starts."""
 
 from __future__ import annotations
 
-import importlib.util
 import time
 from pathlib import Path
 
@@ -22,17 +21,6 @@ from dekning.coverage.application.packages import (
 from dekning.errors import DekningError, InputError, PlanningError
 from dekning.report import RunReport
 from dekning.result import RunResult
-
-REPO = Path(__file__).resolve().parents[3]
-
-
-def _compare():
-    spec = importlib.util.spec_from_file_location(
-        "compare_outputs", REPO / ".ci" / "compare_outputs.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.compare
 
 
 def _with_workers(cfg: Config, workers: int) -> Config:
@@ -75,7 +63,7 @@ def test_tasks_hold_only_their_areas_rows(default_result, default_config, tmp_pa
         package_tasks(default_result.classified, areas, None, default_config, tmp_path, ["O-999"])
 
 
-def test_workers_write_the_same_packages(default_result, default_config, tmp_path):
+def test_workers_write_the_same_packages(default_result, default_config, tmp_path, compare_outputs):
     alone, side_by_side = tmp_path / "alone", tmp_path / "side_by_side"
     serial = _packages(default_result, _with_workers(default_config, 1), alone, parallel_from=2)
     with serial:
@@ -89,7 +77,7 @@ def test_workers_write_the_same_packages(default_result, default_config, tmp_pat
     assert pool.workers == 2
     names = sorted(p.name for p in side_by_side.iterdir())
     assert names == sorted(default_result.areas.loc[default_result.areas["valgt"], "area_id"])
-    assert _compare()(alone, side_by_side) == []
+    assert compare_outputs(alone, side_by_side) == []
     assert serial.report.to_json() == pool.report.to_json()
 
 
